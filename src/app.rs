@@ -1,0 +1,125 @@
+//! Wiring: settings → store → vault → router, bound and ready to run until told to stop.
+
+use std::future::IntoFuture as _;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use metrics_exporter_prometheus::PrometheusHandle;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Settings;
+use crate::privacy::{self, KeySource, Vault};
+use crate::store::Store;
+use crate::{http, telemetry};
+
+/// What every request handler can reach.
+pub struct AppState {
+    pub settings: Settings,
+    pub store: Store,
+    pub vault: Vault,
+    pub metrics: PrometheusHandle,
+}
+
+/// A built service: database migrated, keys loaded, listener bound.
+pub struct Application {
+    listener: TcpListener,
+    state: Arc<AppState>,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let (master, source) = privacy::load_master_key(&settings.security)?;
+        if source == KeySource::Generated {
+            tracing::warn!(
+                file = %settings.security.master_key_file.display(),
+                "!!! GENERATED A NEW MASTER KEY for development. Every stored phone number is \
+                 encrypted with it: back the file up, and in production set \
+                 MITAN__SECURITY__MASTER_KEY and security.require_master_key = true !!!"
+            );
+        }
+        let store = Store::connect(&settings.database).await?;
+        store.migrate().await?;
+        let bind = settings.server.bind;
+        let listener = TcpListener::bind(bind)
+            .await
+            .with_context(|| format!("server.bind: cannot listen on {bind}"))?;
+        let state = Arc::new(AppState {
+            vault: Vault::new(&master),
+            metrics: telemetry::metrics_handle(),
+            store,
+            settings,
+        });
+        Ok(Self { listener, state })
+    }
+
+    /// The bound port (tests bind port 0).
+    pub fn port(&self) -> u16 {
+        self.listener
+            .local_addr()
+            .map(|addr| addr.port())
+            .unwrap_or_default()
+    }
+
+    pub fn state(&self) -> Arc<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until `shutdown` is cancelled, then stops accepting and lets requests in flight
+    /// finish for at most `server.shutdown_grace_secs`.
+    pub async fn run_until(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let state = self.state;
+        let grace = Duration::from_secs(state.settings.server.shutdown_grace_secs);
+        tracing::info!(
+            addr = %self.listener.local_addr()?,
+            database = state.store.backend_name(),
+            "mitan is listening"
+        );
+        let app = http::router(state.clone());
+        let stopping = shutdown.clone();
+        let server = axum::serve(self.listener, app)
+            .with_graceful_shutdown(async move { stopping.cancelled().await })
+            .into_future();
+        tokio::pin!(server);
+        tokio::select! {
+            result = &mut server => result.context("serving HTTP")?,
+            () = shutdown.cancelled() => {
+                tracing::info!("shutting down: finishing requests in flight");
+                match tokio::time::timeout(grace, &mut server).await {
+                    Ok(result) => result.context("serving HTTP")?,
+                    Err(_) => tracing::warn!(
+                        grace_secs = grace.as_secs(),
+                        "requests still in flight after the grace period were dropped"
+                    ),
+                }
+            }
+        }
+        state.store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Cancels the token on SIGTERM or ctrl-c.
+pub fn cancel_on_signal(token: CancellationToken) {
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            match signal(SignalKind::terminate()) {
+                Ok(mut term) => tokio::select! {
+                    _ = ctrl_c => {},
+                    _ = term.recv() => {},
+                },
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+        token.cancel();
+    });
+}

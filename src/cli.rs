@@ -1,0 +1,62 @@
+//! The command line: `mitan [serve]`, `mitan migrate`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use tokio_util::sync::CancellationToken;
+
+use crate::app::{self, Application};
+use crate::config::Settings;
+use crate::store::Store;
+use crate::telemetry;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mitan",
+    version,
+    about = "SMS/USSD gateway for the Cyber Mitan campaign"
+)]
+pub struct Cli {
+    /// A TOML file layered over the built-in defaults (environment variables still win).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP service (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+}
+
+impl Cli {
+    pub async fn run(self) -> anyhow::Result<()> {
+        let settings = Settings::load(self.config.as_deref())?;
+        telemetry::init(&settings.log);
+        match self.command.unwrap_or(Command::Serve) {
+            Command::Serve => serve(settings).await,
+            Command::Migrate => migrate(settings).await,
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let shutdown = CancellationToken::new();
+    app::cancel_on_signal(shutdown.clone());
+    Application::build(settings)
+        .await?
+        .run_until(shutdown)
+        .await
+}
+
+async fn migrate(settings: Settings) -> anyhow::Result<()> {
+    let store = Store::connect(&settings.database).await?;
+    store.migrate().await?;
+    store.close().await;
+    println!("migrations applied ({})", store.backend_name());
+    Ok(())
+}

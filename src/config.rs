@@ -1,0 +1,297 @@
+//! Layered configuration: built-in `config/default.toml` → `--config FILE` → `MITAN__…` environment.
+//!
+//! Every key is typed; an unknown key or a bad value becomes a [`ConfigError`] whose one-line
+//! message names the key, what is wrong, and where the value came from.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Toml};
+use figment::Figment;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// The defaults, built into the binary so that `mitan` runs from any working directory.
+pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub security: SecuritySettings,
+    pub phone: PhoneSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub bind: SocketAddr,
+    pub public_url: String,
+    pub max_body_bytes: usize,
+    pub request_timeout_secs: u64,
+    pub shutdown_grace_secs: u64,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: DatabaseUrl,
+    pub max_connections: u32,
+    pub connect_timeout_secs: u64,
+    pub busy_timeout_ms: u64,
+}
+
+impl std::fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &self.url)
+            .field("max_connections", &self.max_connections)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A database URL; its `Debug`/`Display` hide any password.
+#[derive(Clone, Deserialize)]
+#[serde(try_from = "String")]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.0.starts_with("postgres://") || self.0.starts_with("postgresql://")
+    }
+}
+
+impl TryFrom<String> for DatabaseUrl {
+    type Error = String;
+
+    fn try_from(url: String) -> Result<Self, Self::Error> {
+        let known = ["sqlite:", "postgres://", "postgresql://"];
+        if known.iter().any(|scheme| url.starts_with(scheme)) {
+            Ok(Self(url))
+        } else {
+            Err("must start with sqlite:// or postgres://".to_string())
+        }
+    }
+}
+
+impl std::fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match url::Url::parse(&self.0) {
+            Ok(mut url) if url.password().is_some() => {
+                let _ = url.set_password(Some("***"));
+                f.write_str(url.as_str())
+            }
+            _ => f.write_str(&self.0),
+        }
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "\"{self}\"")
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecuritySettings {
+    pub master_key: Option<SecretString>,
+    pub master_key_file: PathBuf,
+    pub require_master_key: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhoneSettings {
+    pub default_region: Region,
+}
+
+/// An ISO 3166 region known to the phone-number metadata, e.g. `IN`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Region(pub phonenumber::country::Id);
+
+impl TryFrom<String> for Region {
+    type Error = String;
+
+    fn try_from(code: String) -> Result<Self, Self::Error> {
+        code.to_ascii_uppercase()
+            .parse()
+            .map(Region)
+            .map_err(|_| format!("unknown region {code:?}: use a two-letter code such as IN"))
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub filter: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+/// A configuration problem, already phrased as the one line an operator needs.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(String);
+
+impl Settings {
+    /// Loads the layers: defaults, then `file` (if any), then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::from_figment(Self::figment(file)?)
+    }
+
+    /// The layered sources, before extraction; tests add their own values on top.
+    pub fn figment(file: Option<&Path>) -> Result<Figment, ConfigError> {
+        let mut figment = Figment::from(Toml::string(DEFAULT_TOML));
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(ConfigError(format!(
+                    "--config {}: no such file",
+                    path.display()
+                )));
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        Ok(figment
+            .merge(
+                Env::raw()
+                    .only(&["DATABASE_URL"])
+                    .map(|_| "database.url".into()),
+            )
+            .merge(Env::prefixed("MITAN__").split("__")))
+    }
+
+    pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        figment.extract().map_err(|err| ConfigError(describe(err)))
+    }
+}
+
+/// One line per problem: `server.bind: invalid socket address syntax (from MITAN__SERVER__BIND)`.
+fn describe(errors: figment::Error) -> String {
+    errors
+        .into_iter()
+        .map(|err| {
+            let key = if err.path.is_empty() {
+                "(top level)".to_string()
+            } else {
+                err.path.join(".")
+            };
+            let source = err
+                .metadata
+                .as_ref()
+                .map(|meta| match &meta.source {
+                    Some(figment::Source::File(path)) => format!(" (in {})", path.display()),
+                    _ if meta.name.contains("environment") => {
+                        format!(" (from the environment: {})", env_name(&err.path))
+                    }
+                    _ => String::new(),
+                })
+                .unwrap_or_default();
+            format!("{key}: {}{source}", what_is_wrong(&err.kind))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn env_name(path: &[String]) -> String {
+    if path == ["database", "url"] {
+        return "DATABASE_URL or MITAN__DATABASE__URL".into();
+    }
+    format!("MITAN__{}", path.join("__").to_ascii_uppercase())
+}
+
+fn what_is_wrong(kind: &figment::error::Kind) -> String {
+    use figment::error::Kind;
+    match kind {
+        Kind::UnknownField(field, _) => format!("unknown key {field:?}"),
+        Kind::MissingField(field) => format!("missing key {field:?}"),
+        Kind::InvalidType(actual, expected) => format!("expected {expected}, found {actual}"),
+        Kind::InvalidValue(actual, expected) => format!("expected {expected}, found {actual}"),
+        Kind::UnknownVariant(found, expected) => {
+            format!(
+                "unknown value {found:?}, expected one of {}",
+                expected.join(", ")
+            )
+        }
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::providers::Serialized;
+
+    fn with(key: &str, value: &str) -> Result<Settings, ConfigError> {
+        Settings::from_figment(
+            Figment::from(Toml::string(DEFAULT_TOML)).merge(Serialized::default(key, value)),
+        )
+    }
+
+    #[test]
+    fn the_built_in_defaults_are_a_complete_safe_development_config() {
+        let settings = Settings::from_figment(Figment::from(Toml::string(DEFAULT_TOML))).unwrap();
+        assert_eq!(settings.server.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(settings.database.url.expose(), "sqlite://data/mitan.db");
+        assert!(!settings.security.require_master_key);
+        assert!(settings.security.master_key.is_none());
+        assert_eq!(settings.server.max_body_bytes, 64 * 1024);
+        assert_eq!(settings.log.format, LogFormat::Human);
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key() {
+        let err = with("server.bind", "not-an-address")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("configuration: server.bind: "), "{err}");
+        assert!(!err.contains('\n'));
+    }
+
+    #[test]
+    fn an_unknown_key_is_refused() {
+        let err = with("server.bnd", "127.0.0.1:1").unwrap_err().to_string();
+        assert!(err.contains("unknown key \"bnd\""), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_log_format_lists_the_choices() {
+        let err = with("log.format", "xml").unwrap_err().to_string();
+        assert!(err.contains("log.format"), "{err}");
+        assert!(err.contains("human, json"), "{err}");
+    }
+
+    #[test]
+    fn database_urls_must_name_a_supported_backend() {
+        let err = with("database.url", "mysql://x").unwrap_err().to_string();
+        assert!(err.contains("database.url"), "{err}");
+        assert!(with("database.url", "postgres://u:p@h/db").is_ok());
+    }
+
+    #[test]
+    fn a_database_password_never_appears_when_printed() {
+        let url = DatabaseUrl::try_from("postgres://mitan:s3cret@db/mitan".to_string()).unwrap();
+        assert_eq!(url.to_string(), "postgres://mitan:***@db/mitan");
+        assert!(!format!("{url:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn an_unknown_region_is_refused() {
+        let err = with("phone.default_region", "XX").unwrap_err().to_string();
+        assert!(err.contains("phone.default_region"), "{err}");
+        assert!(with("phone.default_region", "ke").is_ok());
+    }
+}

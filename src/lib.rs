@@ -1,0 +1,21 @@
+//! mitan: the SMS/USSD gateway that lets villagers with a basic phone join the Cyber Mitan
+//! campaign and get fraud-safety tips, without any officer ever seeing their number.
+//!
+//! A guided tour, domain first:
+#![forbid(unsafe_code)]
+
+/// Phone numbers: parsed once, sealed at rest (blind index + AEAD + hint), shown only masked.
+pub mod privacy;
+/// The only module with SQL: SQLite (embedded default) or PostgreSQL.
+pub mod store;
+
+/// Wiring: build the service from settings, run it until shutdown.
+pub mod app;
+/// The command line.
+pub mod cli;
+/// Layered configuration (defaults → `--config` → `MITAN__…` environment).
+pub mod config;
+/// Routes, middleware and the HTTP error type.
+pub mod http;
+/// Logs and metrics, with phone numbers kept out of both.
+pub mod telemetry;

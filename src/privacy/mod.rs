@@ -1,0 +1,123 @@
+//! The privacy core: phone numbers are parsed once ([`Msisdn`]), stored only sealed
+//! ([`SealedPhone`]), and shown only masked.
+
+mod msisdn;
+mod vault;
+
+use std::io::Write as _;
+use std::path::Path;
+
+use anyhow::Context as _;
+use secrecy::ExposeSecret as _;
+
+pub use msisdn::{Msisdn, PhoneError};
+pub use vault::{BlindIndex, KeyError, MasterKey, OpenError, SealedPhone, Vault};
+
+use crate::config::SecuritySettings;
+
+/// Where the master key came from, for the start-up log line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeySource {
+    Config,
+    File,
+    Generated,
+}
+
+/// Finds the master key: `security.master_key`, else the key file, else (development only) a new
+/// key written to the key file.
+pub fn load_master_key(security: &SecuritySettings) -> anyhow::Result<(MasterKey, KeySource)> {
+    if let Some(text) = &security.master_key {
+        let key = MasterKey::from_base64(text.expose_secret())
+            .map_err(|err| anyhow::anyhow!("security.master_key: {err}"))?;
+        return Ok((key, KeySource::Config));
+    }
+    let path = &security.master_key_file;
+    if path.exists() {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("security.master_key_file: cannot read {}", path.display()))?;
+        let key = MasterKey::from_base64(&text).map_err(|err| {
+            anyhow::anyhow!("security.master_key_file: {}: {err}", path.display())
+        })?;
+        return Ok((key, KeySource::File));
+    }
+    if security.require_master_key {
+        anyhow::bail!(
+            "security.master_key: required (security.require_master_key = true) but \
+             MITAN__SECURITY__MASTER_KEY is not set and {} does not exist",
+            path.display()
+        );
+    }
+    let key = MasterKey::generate();
+    write_key_file(path, &key)
+        .with_context(|| format!("security.master_key_file: cannot create {}", path.display()))?;
+    Ok((key, KeySource::Generated))
+}
+
+fn write_key_file(path: &Path, key: &MasterKey) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(key.to_base64().as_bytes())?;
+    file.write_all(b"\n")?;
+    file.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn settings(file: PathBuf, key: Option<&str>, require: bool) -> SecuritySettings {
+        SecuritySettings {
+            master_key: key.map(|k| k.to_string().into()),
+            master_key_file: file,
+            require_master_key: require,
+        }
+    }
+
+    #[test]
+    fn development_generates_a_key_once_and_then_reuses_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("data/master.key");
+        let (first, source) = load_master_key(&settings(file.clone(), None, false)).unwrap();
+        assert_eq!(source, KeySource::Generated);
+        let (again, source) = load_master_key(&settings(file.clone(), None, false)).unwrap();
+        assert_eq!(source, KeySource::File);
+        assert_eq!(*first.to_base64(), *again.to_base64());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "key file readable by others: {mode:o}");
+        }
+    }
+
+    #[test]
+    fn production_refuses_to_run_without_a_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = load_master_key(&settings(dir.path().join("none.key"), None, true))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.starts_with("security.master_key: required"), "{err}");
+        assert!(!dir.path().join("none.key").exists());
+    }
+
+    #[test]
+    fn a_malformed_key_names_the_setting() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = load_master_key(&settings(dir.path().join("k"), Some("c2hvcnQ="), false))
+            .err()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            err,
+            "security.master_key: must be base64 of exactly 32 bytes, found 5 bytes"
+        );
+    }
+}

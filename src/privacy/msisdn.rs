@@ -1,0 +1,182 @@
+//! `Msisdn`: a mobile number, parsed once and normalised to E.164.
+//!
+//! The full number is reachable only through [`Msisdn::e164`], at the points of use (sealing,
+//! sending). `Debug` and [`Msisdn::masked`] show the country code and the last two digits.
+
+use phonenumber::country;
+
+/// Why a string is not a usable phone number.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PhoneError {
+    #[error("the number is empty")]
+    Empty,
+    #[error("the number contains letters or symbols")]
+    InvalidCharacters,
+    #[error("the number has too few digits")]
+    TooShort,
+    #[error("the number has too many digits")]
+    TooLong,
+    #[error("the country code is not known")]
+    UnknownCountry,
+    #[error("no such number can exist")]
+    Impossible,
+    #[error("the number is not a mobile number and cannot receive SMS")]
+    NotMobile,
+}
+
+/// Longest input looked at; anything longer is not a phone number.
+const MAX_INPUT: usize = 32;
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Msisdn {
+    e164: String,
+    /// Digits in the country calling code (2 for `+91`).
+    code_len: usize,
+}
+
+impl Msisdn {
+    /// Parses `input` as written by a person or an aggregator; numbers without a country code are
+    /// read in `default_region`.
+    pub fn parse(input: &str, default_region: country::Id) -> Result<Self, PhoneError> {
+        let input = input.trim();
+        if input.is_empty() {
+            return Err(PhoneError::Empty);
+        }
+        if input.len() > MAX_INPUT {
+            return Err(PhoneError::TooLong);
+        }
+        let allowed =
+            |c: char| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')' | '.');
+        if !input.chars().all(allowed) || input.chars().skip(1).any(|c| c == '+') {
+            return Err(PhoneError::InvalidCharacters);
+        }
+        let digits = input.chars().filter(char::is_ascii_digit).count();
+        if digits < 6 {
+            return Err(PhoneError::TooShort);
+        }
+        if digits > 15 {
+            return Err(PhoneError::TooLong);
+        }
+        let number = phonenumber::parse(Some(default_region), input).map_err(|err| {
+            use phonenumber::ParseError as P;
+            match err {
+                P::NoNumber => PhoneError::TooShort,
+                P::TooShortAfterIdd | P::TooShortNsn => PhoneError::TooShort,
+                P::TooLong => PhoneError::TooLong,
+                P::InvalidCountryCode => PhoneError::UnknownCountry,
+                _ => PhoneError::Impossible,
+            }
+        })?;
+        if !phonenumber::is_valid(&number) {
+            return Err(PhoneError::Impossible);
+        }
+        use phonenumber::Type;
+        match number.number_type(&phonenumber::metadata::DATABASE) {
+            Type::Mobile | Type::FixedLineOrMobile => {}
+            _ => return Err(PhoneError::NotMobile),
+        }
+        let e164 = number.format().mode(phonenumber::Mode::E164).to_string();
+        let code_len = number.code().value().to_string().len();
+        Ok(Self { e164, code_len })
+    }
+
+    /// The full number in E.164 (`+919876543210`). Only for sealing and sending.
+    pub fn e164(&self) -> &str {
+        &self.e164
+    }
+
+    /// The last two digits, the only part of a number mitan ever displays.
+    pub fn hint(&self) -> String {
+        self.e164[self.e164.len() - 2..].to_string()
+    }
+
+    /// `+91******10`: the country code, six stars whatever the length, and the hint.
+    pub fn masked(&self) -> String {
+        format!("{}******{}", &self.e164[..1 + self.code_len], self.hint())
+    }
+}
+
+impl std::fmt::Debug for Msisdn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Msisdn({})", self.masked())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<String, PhoneError> {
+        Msisdn::parse(s, country::Id::IN).map(|m| m.e164().to_string())
+    }
+
+    #[test]
+    fn indian_numbers_in_every_usual_form_normalise_to_e164() {
+        for input in [
+            "+919876543210",
+            "09876543210",
+            "9876543210",
+            "+91 98765 43210",
+            "91-98765-43210",
+            " +91 (98765) 43210 ",
+            "+91.98765.43210",
+            "00919876543210",
+        ] {
+            assert_eq!(parse(input).as_deref(), Ok("+919876543210"), "{input}");
+        }
+    }
+
+    #[test]
+    fn numbers_of_other_countries_keep_their_country_code() {
+        assert_eq!(parse("+254711000111").as_deref(), Ok("+254711000111"));
+        assert_eq!(parse("+14158675309").as_deref(), Ok("+14158675309"));
+    }
+
+    #[test]
+    fn the_default_region_decides_numbers_without_a_country_code() {
+        let kenyan = Msisdn::parse("0711000111", country::Id::KE).unwrap();
+        assert_eq!(kenyan.e164(), "+254711000111");
+    }
+
+    #[test]
+    fn rejections_are_typed() {
+        use PhoneError::*;
+        let cases = [
+            ("", Empty),
+            ("   ", Empty),
+            ("98765abcde", InvalidCharacters),
+            ("CALL-ME-NOW", InvalidCharacters),
+            ("+91 98765 4321O", InvalidCharacters),
+            ("9876543210#", InvalidCharacters),
+            ("*384*25#", InvalidCharacters),
+            ("+91+9876543210", InvalidCharacters),
+            ("९८७६५४३२१०", InvalidCharacters),
+            ("12345", TooShort),
+            ("98765", TooShort),
+            ("+91", TooShort),
+            ("+91 98765 43210 98765", TooLong),
+            ("1234567890123456789012345678901234567890", TooLong),
+            ("+999 12345678", UnknownCountry),
+            ("+91 12345 67890", NotMobile),
+            ("1800 180 1111", NotMobile),
+            ("+91 01234 56789", Impossible),
+            ("0000000000", Impossible),
+            ("+91 98765 432", Impossible),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(parse(input), Err(expected.clone()), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn debug_and_masked_show_only_country_code_and_last_two_digits() {
+        let m = Msisdn::parse("9876543210", country::Id::IN).unwrap();
+        assert_eq!(m.masked(), "+91******10");
+        assert_eq!(m.hint(), "10");
+        let debug = format!("{m:?}");
+        assert!(!debug.contains("9876543210"), "{debug}");
+        assert!(!debug.contains("98765"), "{debug}");
+        let us = Msisdn::parse("+14158675309", country::Id::IN).unwrap();
+        assert_eq!(us.masked(), "+1******09");
+    }
+}

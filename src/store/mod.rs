@@ -1,0 +1,176 @@
+//! The only module that holds SQL.
+//!
+//! One [`Store`] over either backend: SQLite (the embedded default: one file, WAL mode, busy
+//! timeout) or PostgreSQL (several instances on one database). Queries are written once with
+//! `$N` placeholders, which both backends accept, and run on whichever pool is configured; the
+//! few statements whose dialects differ are spelled per backend. Times are stored as
+//! milliseconds since the epoch, so both backends hold the same values.
+
+mod audit;
+mod people;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use chrono::{DateTime, TimeZone as _, Utc};
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+pub use audit::{AuditEntry, NewAuditEntry};
+pub use people::{NewPerson, PersonRecord, PersonStatus};
+
+use crate::config::DatabaseSettings;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Runs `$body` with `$pool` bound to the configured backend's pool. The body is compiled once per
+/// backend, so the same query text serves both.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.backend {
+            $crate::store::Backend::Sqlite($pool) => $body,
+            $crate::store::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+#[derive(Clone)]
+pub struct Store {
+    backend: Backend,
+}
+
+#[derive(Clone)]
+pub(crate) enum Backend {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// What `/readyz` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Readiness {
+    Ready,
+    DatabaseDown,
+    MigrationsPending,
+}
+
+/// A store error the callers can act on; everything else is [`StoreError::Other`].
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("already exists")]
+    Duplicate,
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        match &err {
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate,
+            _ => StoreError::Other(err.into()),
+        }
+    }
+}
+
+impl Store {
+    /// Opens the database named by `settings.url`, creating an SQLite file and its folder if
+    /// needed. Does not migrate.
+    pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<Self> {
+        let url = &settings.url;
+        let acquire = Duration::from_secs(settings.connect_timeout_secs);
+        let backend = if url.is_postgres() {
+            let options = PgConnectOptions::from_str(url.expose())
+                .with_context(|| format!("database.url: cannot read {url}"))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(settings.max_connections.max(1))
+                .acquire_timeout(acquire)
+                .connect_with(options)
+                .await
+                .with_context(|| format!("database: cannot connect to {url}"))?;
+            Backend::Postgres(pool)
+        } else {
+            let options = SqliteConnectOptions::from_str(url.expose())
+                .with_context(|| format!("database.url: cannot read {url}"))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_millis(settings.busy_timeout_ms))
+                .foreign_keys(true);
+            let file = options.get_filename().to_owned();
+            if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).with_context(|| {
+                    format!("database: cannot create the data folder {}", dir.display())
+                })?;
+            }
+            let pool = SqlitePoolOptions::new()
+                .max_connections(settings.max_connections.max(1))
+                .acquire_timeout(acquire)
+                .connect_with(options)
+                .await
+                .with_context(|| format!("database: cannot open {url}"))?;
+            Backend::Sqlite(pool)
+        };
+        Ok(Self { backend })
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Applies every migration not yet applied. Safe to run from several instances at once.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match &self.backend {
+            Backend::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
+            Backend::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
+        }
+        .context("database: applying migrations")
+    }
+
+    /// Whether the database answers and every migration this binary knows is applied.
+    pub async fn readiness(&self) -> Readiness {
+        let expected = match &self.backend {
+            Backend::Sqlite(_) => &SQLITE_MIGRATIONS,
+            Backend::Postgres(_) => &POSTGRES_MIGRATIONS,
+        }
+        .iter()
+        .filter(|m| m.migration_type.is_up_migration())
+        .count() as i64;
+        let applied: Result<i64, sqlx::Error> = on_pool!(self, pool => {
+            if let Err(err) = sqlx::query("SELECT 1").execute(pool).await {
+                tracing::warn!(error = %err, "database does not answer");
+                return Readiness::DatabaseDown;
+            }
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM _sqlx_migrations WHERE success = TRUE",
+            )
+            .fetch_one(pool)
+            .await
+        });
+        match applied {
+            Ok(count) if count >= expected => Readiness::Ready,
+            _ => Readiness::MigrationsPending,
+        }
+    }
+
+    /// Closes every connection, waiting for statements in flight.
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await)
+    }
+}
+
+pub(crate) fn to_millis(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+pub(crate) fn from_millis(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms)
+        .single()
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}

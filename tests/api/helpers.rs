@@ -1,0 +1,324 @@
+//! Test fixtures: fresh databases, the app in-process, the binary as a child process.
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use base64::Engine as _;
+use figment::providers::Serialized;
+use figment::Figment;
+use mitan::app::{AppState, Application};
+use mitan::config::Settings;
+use mitan::store::Store;
+use rand::Rng as _;
+use sqlx::Connection as _;
+use tempfile::TempDir;
+use tokio_util::sync::CancellationToken;
+
+/// Numbers used across the suite, in every form a person might write them.
+pub const TEST_NUMBERS: [&str; 3] = ["+919876543210", "+917000012345", "+919425012399"];
+
+/// Each number as E.164, national (`0…`), bare digits and with country code but no `+`.
+pub fn number_forms(e164: &str) -> Vec<String> {
+    let digits = e164.trim_start_matches('+').to_string();
+    let national = digits[2..].to_string();
+    vec![e164.to_string(), format!("0{national}"), national, digits]
+}
+
+pub fn random_master_key() -> String {
+    let key: [u8; 32] = rand::thread_rng().gen();
+    base64::engine::general_purpose::STANDARD.encode(key)
+}
+
+/// A database of its own for one test; SQLite files live in `dir`.
+pub struct TestDatabase {
+    pub url: String,
+    pub dir: TempDir,
+}
+
+impl TestDatabase {
+    /// SQLite, or PostgreSQL when `TEST_DATABASE_URL` is set.
+    pub async fn fresh() -> Self {
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin_url) => Self::postgres(&admin_url).await,
+            Err(_) => Self::sqlite(),
+        }
+    }
+
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}/mitan.db", dir.path().display());
+        Self { url, dir }
+    }
+
+    /// A new, empty database on the server behind `admin_url`. Fails the test if it cannot.
+    pub async fn postgres(admin_url: &str) -> Self {
+        let name = format!("mitan_test_{:016x}", rand::thread_rng().gen::<u64>());
+        let mut admin = sqlx::PgConnection::connect(admin_url)
+            .await
+            .unwrap_or_else(|err| panic!("TEST_DATABASE_URL is set but unreachable: {err}"));
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .expect("create test database");
+        let mut url = url::Url::parse(admin_url).expect("TEST_DATABASE_URL is a URL");
+        url.set_path(&name);
+        Self {
+            url: url.to_string(),
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.url.starts_with("postgres")
+    }
+}
+
+/// The test settings: port 0, a fresh database, a random master key, quiet logs.
+pub fn test_figment(db: &TestDatabase) -> Figment {
+    Settings::figment(None)
+        .expect("defaults")
+        .merge(Serialized::default("server.bind", "127.0.0.1:0"))
+        .merge(Serialized::default("database.url", &db.url))
+        .merge(Serialized::default("database.max_connections", 4))
+        .merge(Serialized::default(
+            "security.master_key",
+            random_master_key(),
+        ))
+        .merge(Serialized::default(
+            "security.master_key_file",
+            db.dir.path().join("master.key"),
+        ))
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub state: Arc<AppState>,
+    pub shutdown: CancellationToken,
+    pub db: TestDatabase,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|figment| figment).await
+}
+
+pub async fn spawn_app_with(configure: impl FnOnce(Figment) -> Figment) -> TestApp {
+    if std::env::var_os("TEST_LOG").is_some() {
+        mitan::telemetry::init(&mitan::config::LogSettings {
+            format: mitan::config::LogFormat::Human,
+            filter: "debug".into(),
+        });
+    }
+    let db = TestDatabase::fresh().await;
+    let settings = Settings::from_figment(configure(test_figment(&db))).expect("test settings");
+    let app = Application::build(settings).await.expect("build app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state();
+    let shutdown = CancellationToken::new();
+    let server = tokio::spawn(app.run_until(shutdown.clone()));
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        state,
+        shutdown,
+        db,
+        server: Some(server),
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    /// Stops the server the way SIGTERM would, and waits for it.
+    pub async fn stop(mut self) {
+        self.shutdown.cancel();
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task").expect("server result");
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// Runs one statement behind the service's back, as a person with a database shell would.
+pub async fn raw_sql(db: &TestDatabase, sql: &str) -> Result<u64, sqlx::Error> {
+    if db.is_postgres() {
+        let mut conn = sqlx::PgConnection::connect(&db.url).await?;
+        Ok(sqlx::query(sql).execute(&mut conn).await?.rows_affected())
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(&db.url).await?;
+        Ok(sqlx::query(sql).execute(&mut conn).await?.rows_affected())
+    }
+}
+
+/// Opens the store the app uses, as an operator's second process would.
+pub async fn open_store(url: &str) -> Store {
+    let figment = Settings::figment(None)
+        .unwrap()
+        .merge(Serialized::default("database.url", url));
+    let settings = Settings::from_figment(figment).unwrap();
+    Store::connect(&settings.database)
+        .await
+        .expect("open store")
+}
+
+/// The real `mitan` binary as a child process, with everything it prints captured.
+pub struct Binary {
+    child: Option<Child>,
+    pub output: Arc<Mutex<String>>,
+    pub port: Option<u16>,
+    pub workdir: TempDir,
+}
+
+pub struct BinaryRun {
+    pub status: std::process::ExitStatus,
+    pub output: String,
+}
+
+fn binary_command(workdir: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mitan"));
+    command
+        .args(args)
+        .current_dir(workdir)
+        .env_remove("RUST_LOG")
+        .env_remove("DATABASE_URL")
+        .env("MITAN__LOG__FORMAT", "json")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command
+}
+
+/// Runs the binary to completion (for commands that exit, and for start-up failures).
+pub fn run_binary(workdir: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> BinaryRun {
+    let output = binary_command(workdir, env, args)
+        .output()
+        .expect("run mitan");
+    BinaryRun {
+        status: output.status,
+        output: format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    }
+}
+
+impl Binary {
+    /// Starts `mitan serve` on port 0 in `workdir` and waits until it logs its address.
+    pub fn serve(workdir: TempDir, env: &[(&str, &str)]) -> Binary {
+        let mut all_env = vec![("MITAN__SERVER__BIND", "127.0.0.1:0")];
+        all_env.extend_from_slice(env);
+        let mut child = binary_command(workdir.path(), &all_env, &["serve"])
+            .spawn()
+            .expect("start mitan");
+        let output = Arc::new(Mutex::new(String::new()));
+        let (port_tx, port_rx) = std::sync::mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        for stream in [
+            Box::new(stdout) as Box<dyn std::io::Read + Send>,
+            Box::new(stderr),
+        ] {
+            let output = output.clone();
+            let port_tx = port_tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    if let Some(port) = listening_port(&line) {
+                        let _ = port_tx.send(Some(port));
+                    }
+                    let mut all = output.lock().unwrap();
+                    all.push_str(&line);
+                    all.push('\n');
+                }
+                let _ = port_tx.send(None);
+            });
+        }
+        drop(port_tx);
+        // The first line naming the address, or None once both streams closed (it failed).
+        let port = port_rx.iter().flatten().next();
+        Binary {
+            child: Some(child),
+            output,
+            port,
+            workdir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!(
+            "http://127.0.0.1:{}{path}",
+            self.port.expect("mitan is listening")
+        )
+    }
+
+    pub fn signal(&self, name: &str) {
+        let pid = self.child.as_ref().expect("still running").id();
+        let status = Command::new("kill")
+            .args([&format!("-{name}"), &pid.to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+    }
+
+    /// Waits for the process to exit, at most `limit`; `None` if it is still running then.
+    pub fn wait_exit(&mut self, limit: std::time::Duration) -> Option<std::process::ExitStatus> {
+        let mut child = self.child.take()?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        let pid = child.id();
+        std::thread::spawn(move || {
+            let _ = tx.send(child.wait());
+        });
+        match rx.recv_timeout(limit) {
+            Ok(status) => Some(status.expect("wait")),
+            Err(_) => {
+                let _ = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
+                None
+            }
+        }
+    }
+
+    pub fn output(&self) -> String {
+        self.output.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn listening_port(line: &str) -> Option<u16> {
+    let value: serde_json::Value = serde_json::from_str(line).ok()?;
+    if value.get("message")?.as_str()? != "mitan is listening" {
+        return None;
+    }
+    value
+        .get("addr")?
+        .as_str()?
+        .rsplit(':')
+        .next()?
+        .parse()
+        .ok()
+}

@@ -1,0 +1,201 @@
+//! The real binary: start-up, configuration errors, signals, restarts.
+
+use std::time::Duration;
+
+use mitan::privacy::{MasterKey, Msisdn, Vault};
+use mitan::store::{NewPerson, PersonStatus};
+
+use crate::helpers::{open_store, random_master_key, run_binary, Binary};
+
+fn workdir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+/// A start-up failure: non-zero exit, and exactly one line that says what to fix.
+fn assert_fails_with(env: &[(&str, &str)], args: &[&str], expected: &str) {
+    let dir = workdir();
+    let run = run_binary(dir.path(), env, args);
+    assert!(!run.status.success(), "started anyway: {}", run.output);
+    let error_lines: Vec<&str> = run
+        .output
+        .lines()
+        .filter(|line| line.starts_with("mitan: error:"))
+        .collect();
+    assert_eq!(error_lines.len(), 1, "{}", run.output);
+    assert!(error_lines[0].contains(expected), "{}", run.output);
+    assert!(!run.output.contains("panicked"), "{}", run.output);
+    assert!(!run.output.contains("backtrace"), "{}", run.output);
+}
+
+#[test]
+fn sigterm_stops_the_service_cleanly_with_exit_code_zero() {
+    let mut mitan = Binary::serve(workdir(), &[]);
+    let response = reqwest::blocking::get(mitan.url("/healthz")).unwrap();
+    assert_eq!(response.status(), 200);
+    mitan.signal("TERM");
+    let status = mitan
+        .wait_exit(Duration::from_secs(5))
+        .expect("exited within 5 s");
+    assert!(
+        status.success(),
+        "exit status {status:?}\n{}",
+        mitan.output()
+    );
+    assert!(mitan.output().contains("\"stopped\""), "{}", mitan.output());
+}
+
+#[test]
+fn ctrl_c_stops_the_service_cleanly_too() {
+    let mut mitan = Binary::serve(workdir(), &[]);
+    mitan.signal("INT");
+    let status = mitan.wait_exit(Duration::from_secs(5)).expect("exited");
+    assert!(status.success(), "{}", mitan.output());
+}
+
+#[tokio::test]
+async fn data_and_the_development_key_survive_a_restart() {
+    let dir = workdir();
+    let mitan = Binary::serve(dir, &[]);
+    assert!(mitan.output().contains("GENERATED A NEW MASTER KEY"));
+    let key_path = mitan.workdir.path().join("data/master.key");
+    let key = std::fs::read_to_string(&key_path).expect("key file written to data/");
+    let db_url = format!(
+        "sqlite://{}",
+        mitan.workdir.path().join("data/mitan.db").display()
+    );
+
+    // Someone joins while the first process runs.
+    let vault = Vault::new(&MasterKey::from_base64(&key).unwrap());
+    let number = Msisdn::parse("+919876543210", phonenumber::country::Id::IN).unwrap();
+    let sealed = vault.seal(&number);
+    let store = open_store(&db_url).await;
+    store
+        .insert_person(&NewPerson {
+            phone: &sealed,
+            language: "hne",
+            consent_channel: "console",
+            consent_version: "v1",
+            consented_at: chrono::Utc::now(),
+        })
+        .await
+        .unwrap();
+    store.close().await;
+
+    let mut first = mitan;
+    first.signal("TERM");
+    assert!(first.wait_exit(Duration::from_secs(5)).unwrap().success());
+
+    let dir = std::mem::replace(&mut first.workdir, workdir());
+    let second = Binary::serve(dir, &[]);
+    assert!(second.port.is_some(), "{}", second.output());
+    assert!(
+        !second.output().contains("GENERATED"),
+        "{}",
+        second.output()
+    );
+    assert_eq!(
+        reqwest::get(second.url("/readyz")).await.unwrap().status(),
+        200
+    );
+    let store = open_store(&db_url).await;
+    let found = store
+        .person_by_index(&vault.blind_index(&number))
+        .await
+        .unwrap()
+        .expect("still there after a restart");
+    assert_eq!(found.language, "hne");
+    assert_eq!(found.status, PersonStatus::Active);
+}
+
+#[test]
+fn migrate_applies_migrations_and_exits() {
+    let dir = workdir();
+    let run = run_binary(dir.path(), &[], &["migrate"]);
+    assert!(run.status.success(), "{}", run.output);
+    assert!(
+        run.output.contains("migrations applied (sqlite)"),
+        "{}",
+        run.output
+    );
+    assert!(dir.path().join("data/mitan.db").exists());
+}
+
+#[test]
+fn a_bad_value_names_its_key() {
+    assert_fails_with(
+        &[("MITAN__SERVER__BIND", "not-an-address")],
+        &["serve"],
+        "server.bind",
+    );
+}
+
+#[test]
+fn an_unknown_key_is_refused() {
+    assert_fails_with(
+        &[("MITAN__SERVER__BND", "127.0.0.1:1")],
+        &["serve"],
+        "unknown key \"bnd\"",
+    );
+}
+
+#[test]
+fn a_missing_config_file_is_named() {
+    assert_fails_with(&[], &["--config", "nowhere.toml"], "--config nowhere.toml");
+}
+
+#[test]
+fn a_malformed_master_key_is_refused() {
+    assert_fails_with(
+        &[("MITAN__SECURITY__MASTER_KEY", "dG9vIHNob3J0")],
+        &["serve"],
+        "security.master_key: must be base64 of exactly 32 bytes",
+    );
+}
+
+#[test]
+fn production_settings_refuse_to_start_without_a_master_key() {
+    assert_fails_with(
+        &[("MITAN__SECURITY__REQUIRE_MASTER_KEY", "true")],
+        &["serve"],
+        "security.master_key: required",
+    );
+}
+
+#[test]
+fn an_unreachable_database_is_reported() {
+    assert_fails_with(
+        &[
+            ("DATABASE_URL", "postgres://mitan:secret@127.0.0.1:9/mitan"),
+            ("MITAN__DATABASE__CONNECT_TIMEOUT_SECS", "2"),
+        ],
+        &["serve"],
+        "database: cannot connect to postgres://mitan:***@127.0.0.1:9/mitan",
+    );
+}
+
+#[test]
+fn an_unwritable_data_folder_is_reported() {
+    let dir = workdir();
+    let blocker = dir.path().join("not-a-folder");
+    std::fs::write(&blocker, "").unwrap();
+    let url = format!("sqlite://{}/data/mitan.db", blocker.display());
+    assert_fails_with(
+        &[
+            ("DATABASE_URL", url.as_str()),
+            ("MITAN__SECURITY__MASTER_KEY", &random_master_key()),
+        ],
+        &["serve"],
+        "database: cannot create the data folder",
+    );
+}
+
+#[test]
+fn a_port_in_use_is_reported() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    assert_fails_with(
+        &[("MITAN__SERVER__BIND", addr.as_str())],
+        &["serve"],
+        &format!("server.bind: cannot listen on {addr}"),
+    );
+}

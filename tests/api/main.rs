@@ -1,0 +1,10 @@
+//! One integration-test binary: the real service on port 0, a fresh database per test
+//! (SQLite by default; PostgreSQL when `TEST_DATABASE_URL` is set), and the real `mitan` binary
+//! where a process boundary matters (signals, exit codes, captured logs).
+
+mod helpers;
+
+mod health;
+mod lifecycle;
+mod privacy;
+mod store;

@@ -1,0 +1,48 @@
+//! No full phone number in any log line, whatever the requests carry.
+
+use std::time::Duration;
+
+use crate::helpers::{number_forms, Binary, TEST_NUMBERS};
+
+#[tokio::test]
+async fn requests_carrying_numbers_leave_no_number_in_the_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut mitan = Binary::serve(dir, &[("MITAN__LOG__FILTER", "trace")]);
+    let client = reqwest::Client::new();
+    for number in TEST_NUMBERS {
+        for form in number_forms(number) {
+            let encoded = form.replace('+', "%2B");
+            let _ = client
+                .get(mitan.url(&format!("/healthz?phone={encoded}")))
+                .send()
+                .await
+                .unwrap();
+            let _ = client
+                .post(mitan.url(&format!("/webhooks/africastalking/ussd/{encoded}")))
+                .header("x-caller", &form)
+                .form(&[("phoneNumber", form.as_str()), ("text", "1*2")])
+                .send()
+                .await
+                .unwrap();
+            let _ = client
+                .post(mitan.url("/healthz"))
+                .body(vec![b'9'; 100_000])
+                .send()
+                .await;
+        }
+    }
+    mitan.signal("TERM");
+    assert!(mitan.wait_exit(Duration::from_secs(5)).unwrap().success());
+
+    let logs = mitan.output();
+    assert!(
+        logs.lines().count() > 10,
+        "too few log lines to mean anything:\n{logs}"
+    );
+    assert!(logs.contains("\"route\":\"unmatched\""), "{logs}");
+    for number in TEST_NUMBERS {
+        for form in number_forms(number) {
+            assert!(!logs.contains(&form), "{form} appears in the logs");
+        }
+    }
+}
