@@ -20,6 +20,7 @@ pub struct Settings {
     pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub security: SecuritySettings,
+    pub campaign: CampaignSettings,
     pub phone: PhoneSettings,
     pub log: LogSettings,
 }
@@ -104,6 +105,31 @@ pub struct SecuritySettings {
     pub master_key: Option<SecretString>,
     pub master_key_file: PathBuf,
     pub require_master_key: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignSettings {
+    pub default_quota: u32,
+    pub code_length: CodeLength,
+}
+
+/// Digits in an opt-in code, check digit included.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(try_from = "usize")]
+pub struct CodeLength(pub usize);
+
+impl TryFrom<usize> for CodeLength {
+    type Error = String;
+
+    fn try_from(len: usize) -> Result<Self, Self::Error> {
+        use crate::enrollment::code_limits::{MAX_LEN, MIN_LEN};
+        if (MIN_LEN..=MAX_LEN - 2).contains(&len) {
+            Ok(Self(len))
+        } else {
+            Err(format!("must be from {MIN_LEN} to {}", MAX_LEN - 2))
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -4,6 +4,8 @@
 //! A guided tour, domain first:
 #![forbid(unsafe_code)]
 
+/// People and recruiters: consent, opt-in codes, the recruitment cascade, opt-out, erasure.
+pub mod enrollment;
 /// Phone numbers: parsed once, sealed at rest (blind index + AEAD + hint), shown only masked.
 pub mod privacy;
 /// The only module with SQL: SQLite (embedded default) or PostgreSQL.

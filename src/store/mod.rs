@@ -7,6 +7,7 @@
 //! milliseconds since the epoch, so both backends hold the same values.
 
 mod audit;
+mod enrollment;
 mod people;
 
 use std::str::FromStr;
@@ -20,7 +21,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub use audit::{AuditEntry, NewAuditEntry};
-pub use people::{NewPerson, PersonRecord, PersonStatus};
+pub use enrollment::{JoinError, NewEventCode, NewRecruiter};
+pub use people::{PersonRecord, PersonStatus};
 
 use crate::config::DatabaseSettings;
 
@@ -38,6 +40,30 @@ macro_rules! on_pool {
     };
 }
 pub(crate) use on_pool;
+
+/// Opens a transaction that will write. SQLite takes the write lock up front (`BEGIN IMMEDIATE`),
+/// so two writers queue on the busy timeout instead of failing when a read upgrades to a write.
+pub(crate) trait BeginWrite {
+    type Db: sqlx::Database;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>>
+           + Send;
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Db = sqlx::Postgres;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.begin().await
+    }
+}
 
 #[derive(Clone)]
 pub struct Store {

@@ -2,8 +2,9 @@
 
 use std::time::Duration;
 
+use mitan::enrollment::{Consent, JoinRequest, Language, Script};
 use mitan::privacy::{MasterKey, Msisdn, Vault};
-use mitan::store::{NewPerson, PersonStatus};
+use mitan::store::PersonStatus;
 
 use crate::helpers::{open_store, random_master_key, run_binary, Binary};
 
@@ -70,12 +71,18 @@ async fn data_and_the_development_key_survive_a_restart() {
     let sealed = vault.seal(&number);
     let store = open_store(&db_url).await;
     store
-        .insert_person(&NewPerson {
-            phone: &sealed,
-            language: "hne",
-            consent_channel: "console",
-            consent_version: "v1",
-            consented_at: chrono::Utc::now(),
+        .join(&JoinRequest {
+            phone: sealed,
+            consent: Consent {
+                channel: "console".into(),
+                language: Language::Chhattisgarhi,
+                script: Script::Native,
+                version: "v1".into(),
+                at: chrono::Utc::now(),
+            },
+            code: None,
+            quota: 25,
+            code_length: 6,
         })
         .await
         .unwrap();
@@ -103,7 +110,7 @@ async fn data_and_the_development_key_survive_a_restart() {
         .await
         .unwrap()
         .expect("still there after a restart");
-    assert_eq!(found.language, "hne");
+    assert_eq!(found.language, Language::Chhattisgarhi);
     assert_eq!(found.status, PersonStatus::Active);
 }
 

@@ -24,11 +24,17 @@ async fn requests_carrying_numbers_leave_no_number_in_the_logs() {
                 .send()
                 .await
                 .unwrap();
-            let _ = client
-                .post(mitan.url("/healthz"))
-                .body(vec![b'9'; 100_000])
+            // An oversized body is refused unread; its connection is not reused.
+            let oversized = reqwest::Client::new()
+                .post(mitan.url(&format!("/webhooks/generic/sms?from={encoded}")))
+                .body(format!(
+                    "{{\"phone\":\"{form}\",\"pad\":\"{}\"}}",
+                    "x".repeat(70_000)
+                ))
                 .send()
-                .await;
+                .await
+                .unwrap();
+            assert_eq!(oversized.status(), 413);
         }
     }
     mitan.signal("TERM");

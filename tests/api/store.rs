@@ -4,8 +4,11 @@ use std::future::Future;
 use std::sync::Arc;
 
 use chrono::{Duration, TimeZone as _, Utc};
-use mitan::privacy::{MasterKey, Msisdn, Vault};
-use mitan::store::{NewAuditEntry, NewPerson, PersonStatus, Store, StoreError};
+use mitan::enrollment::{
+    CodeRefusal, Consent, JoinOutcome, JoinRequest, Language, OptInCode, RecruiterKind, Script,
+};
+use mitan::privacy::{MasterKey, Msisdn, SealedPhone, Vault};
+use mitan::store::{JoinError, NewAuditEntry, NewEventCode, NewRecruiter, PersonStatus, Store};
 
 use crate::helpers::{number_forms, open_store, raw_sql, TestDatabase, TEST_NUMBERS};
 
@@ -39,13 +42,32 @@ fn noon() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 28, 6, 30, 0).unwrap()
 }
 
-fn person<'a>(sealed: &'a mitan::privacy::SealedPhone) -> NewPerson<'a> {
-    NewPerson {
+fn join(sealed: SealedPhone, code: Option<&OptInCode>) -> JoinRequest {
+    JoinRequest {
         phone: sealed,
-        language: "hi",
-        consent_channel: "africastalking",
-        consent_version: "c0ffee",
-        consented_at: noon(),
+        consent: Consent {
+            channel: "africastalking".into(),
+            language: Language::Hindi,
+            script: Script::Native,
+            version: "c0ffee".into(),
+            at: noon(),
+        },
+        code: code.cloned(),
+        quota: 25,
+        code_length: 6,
+    }
+}
+
+fn officer(name: &str) -> NewRecruiter<'_> {
+    NewRecruiter {
+        kind: RecruiterKind::Police,
+        name,
+        area_id: None,
+        phone: None,
+        quota: 25,
+        recruited_by: None,
+        code_length: 6,
+        at: noon(),
     }
 }
 
@@ -54,7 +76,8 @@ async fn a_consenting_person_is_found_again_by_their_number_in_any_form() {
     on_every_backend(|store, _db| async move {
         let vault = Vault::new(&MasterKey::generate());
         let sealed = vault.seal(&phone("+919876543210"));
-        let id = store.insert_person(&person(&sealed)).await.unwrap();
+        let joined = store.join(&join(sealed, None)).await.unwrap();
+        let id = joined.person_id();
 
         let found = store
             .person_by_index(&vault.blind_index(&phone("098765 43210")))
@@ -63,7 +86,9 @@ async fn a_consenting_person_is_found_again_by_their_number_in_any_form() {
             .expect("found by another spelling of the number");
         assert_eq!(found.id, id);
         assert_eq!(found.status, PersonStatus::Active);
-        assert_eq!(found.language, "hi");
+        assert_eq!(found.language, Language::Hindi);
+        assert_eq!(found.own_code.as_deref(), Some(joined.own_code().as_str()));
+        assert_eq!(found.recruited_by, None);
         assert_eq!(found.consent_channel, "africastalking");
         assert_eq!(found.consent_version, "c0ffee");
         assert_eq!(found.consented_at, noon());
@@ -80,18 +105,216 @@ async fn a_consenting_person_is_found_again_by_their_number_in_any_form() {
 }
 
 #[tokio::test]
-async fn the_same_number_cannot_be_stored_twice() {
+async fn joining_twice_changes_nothing_and_keeps_the_first_code() {
     on_every_backend(|store, _db| async move {
         let vault = Vault::new(&MasterKey::generate());
-        store
-            .insert_person(&person(&vault.seal(&phone("+919876543210"))))
+        let first = store
+            .join(&join(vault.seal(&phone("+919876543210")), None))
             .await
             .unwrap();
         let again = store
-            .insert_person(&person(&vault.seal(&phone("9876543210"))))
-            .await;
-        assert!(matches!(again, Err(StoreError::Duplicate)), "{again:?}");
+            .join(&join(vault.seal(&phone("9876543210")), None))
+            .await
+            .unwrap();
+        assert_eq!(
+            again,
+            JoinOutcome::AlreadyMember {
+                person_id: first.person_id(),
+                own_code: first.own_code().clone()
+            }
+        );
         assert_eq!(store.count_people(PersonStatus::Active).await.unwrap(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_code_credits_its_owner_and_the_new_mitan_gets_a_code_of_their_own() {
+    on_every_backend(|store, _db| async move {
+        let vault = Vault::new(&MasterKey::generate());
+        let (officer_id, officer_code) =
+            store.create_recruiter(&officer("SI Verma")).await.unwrap();
+        let first = store
+            .join(&join(
+                vault.seal(&phone("+919876543210")),
+                Some(&officer_code),
+            ))
+            .await
+            .unwrap();
+        let JoinOutcome::Joined {
+            credited_to,
+            own_code,
+            person_id,
+        } = first.clone()
+        else {
+            panic!("{first:?}")
+        };
+        assert_eq!(credited_to, Some(officer_id));
+        assert_ne!(own_code, officer_code);
+        assert_eq!(
+            store.person(person_id).await.unwrap().unwrap().recruited_by,
+            Some(officer_id)
+        );
+
+        // The new mitan's code works in turn: the cascade.
+        let second = store
+            .join(&join(vault.seal(&phone("+917000012345")), Some(&own_code)))
+            .await
+            .unwrap();
+        assert!(matches!(
+            second,
+            JoinOutcome::Joined {
+                credited_to: Some(_),
+                ..
+            }
+        ));
+        assert_ne!(second.own_code(), &own_code);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn codes_that_cannot_be_credited_are_refused_and_nothing_is_stored() {
+    on_every_backend(|store, _db| async move {
+        let vault = Vault::new(&MasterKey::generate());
+        let (officer_id, _) = store.create_recruiter(&officer("SI Verma")).await.unwrap();
+        let nobodys = loop {
+            let code = OptInCode::generate(6);
+            if store
+                .join(&join(vault.seal(&phone("+919425012399")), Some(&code)))
+                .await
+                .is_err()
+            {
+                break code;
+            }
+        };
+        let refused = store
+            .join(&join(vault.seal(&phone("+919876543210")), Some(&nobodys)))
+            .await;
+        assert!(
+            matches!(refused, Err(JoinError::Code(CodeRefusal::Unknown))),
+            "{refused:?}"
+        );
+
+        let expired = store
+            .create_event_code(&NewEventCode {
+                recruiter_id: officer_id,
+                label: "NSS camp, CMD College",
+                expires_at: Some(noon() - Duration::hours(1)),
+                max_uses: None,
+                code_length: 6,
+                at: noon() - Duration::days(1),
+            })
+            .await
+            .unwrap();
+        let refused = store
+            .join(&join(vault.seal(&phone("+919876543210")), Some(&expired)))
+            .await;
+        assert!(
+            matches!(refused, Err(JoinError::Code(CodeRefusal::Expired))),
+            "{refused:?}"
+        );
+
+        let once = store
+            .create_event_code(&NewEventCode {
+                recruiter_id: officer_id,
+                label: "one seat",
+                expires_at: Some(noon() + Duration::days(1)),
+                max_uses: Some(1),
+                code_length: 6,
+                at: noon(),
+            })
+            .await
+            .unwrap();
+        let used = store
+            .join(&join(vault.seal(&phone("+919876543210")), Some(&once)))
+            .await
+            .unwrap();
+        assert!(
+            matches!(used, JoinOutcome::Joined { credited_to: Some(id), .. } if id == officer_id)
+        );
+        let refused = store
+            .join(&join(vault.seal(&phone("+917000012345")), Some(&once)))
+            .await;
+        assert!(
+            matches!(refused, Err(JoinError::Code(CodeRefusal::UsedUp))),
+            "{refused:?}"
+        );
+
+        // Nothing of the refused numbers was stored.
+        assert!(store
+            .person_by_index(&vault.blind_index(&phone("+917000012345")))
+            .await
+            .unwrap()
+            .is_none());
+        assert_eq!(store.count_people(PersonStatus::Active).await.unwrap(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_recruiter_cannot_credit_themselves() {
+    on_every_backend(|store, _db| async move {
+        let vault = Vault::new(&MasterKey::generate());
+        let officer_phone = vault.seal(&phone("+919425012399"));
+        let (_, code) = store
+            .create_recruiter(&NewRecruiter {
+                phone: Some(&officer_phone),
+                ..officer("SI Verma")
+            })
+            .await
+            .unwrap();
+        let refused = store
+            .join(&join(vault.seal(&phone("+919425012399")), Some(&code)))
+            .await;
+        assert!(
+            matches!(refused, Err(JoinError::Code(CodeRefusal::OwnNumber))),
+            "{refused:?}"
+        );
+
+        let mitan = store
+            .join(&join(vault.seal(&phone("+919876543210")), None))
+            .await
+            .unwrap();
+        let refused = store
+            .join(&join(
+                vault.seal(&phone("+919876543210")),
+                Some(mitan.own_code()),
+            ))
+            .await
+            .unwrap();
+        assert!(matches!(refused, JoinOutcome::AlreadyMember { .. }));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn opting_out_suppresses_the_number_until_the_person_joins_again() {
+    on_every_backend(|store, _db| async move {
+        let vault = Vault::new(&MasterKey::generate());
+        let number = phone("+919876543210");
+        let first = store.join(&join(vault.seal(&number), None)).await.unwrap();
+        let index = vault.blind_index(&number);
+        assert!(store.opt_out(&index, noon()).await.unwrap());
+        assert!(
+            !store.opt_out(&index, noon()).await.unwrap(),
+            "second STOP changes nothing"
+        );
+        assert!(store.is_suppressed(&index).await.unwrap());
+        assert_eq!(
+            store.person_by_index(&index).await.unwrap().unwrap().status,
+            PersonStatus::OptedOut
+        );
+
+        let back = store.join(&join(vault.seal(&number), None)).await.unwrap();
+        assert_eq!(
+            back,
+            JoinOutcome::Rejoined {
+                person_id: first.person_id(),
+                own_code: first.own_code().clone()
+            }
+        );
+        assert!(!store.is_suppressed(&index).await.unwrap());
     })
     .await;
 }
@@ -102,9 +325,10 @@ async fn erasure_removes_the_number_for_good_and_keeps_the_count() {
         let vault = Vault::new(&MasterKey::generate());
         let number = phone("+919876543210");
         let id = store
-            .insert_person(&person(&vault.seal(&number)))
+            .join(&join(vault.seal(&number), None))
             .await
-            .unwrap();
+            .unwrap()
+            .person_id();
         assert!(store
             .erase_person(id, noon() + Duration::days(1))
             .await
@@ -127,11 +351,18 @@ async fn erasure_removes_the_number_for_good_and_keeps_the_count() {
             .unwrap()
             .is_none());
         assert_eq!(store.count_people(PersonStatus::Erased).await.unwrap(), 1);
-        // The number may join again later, as a new person.
-        store
-            .insert_person(&person(&vault.seal(&number)))
+        assert!(store
+            .is_suppressed(&vault.blind_index(&number))
             .await
-            .unwrap();
+            .unwrap());
+        // The number may join again later, as a new person.
+        let again = store.join(&join(vault.seal(&number), None)).await.unwrap();
+        assert!(matches!(again, JoinOutcome::Joined { .. }));
+        assert_ne!(again.person_id(), id);
+        assert!(!store
+            .is_suppressed(&vault.blind_index(&number))
+            .await
+            .unwrap());
     })
     .await;
 }
@@ -191,7 +422,7 @@ async fn a_stored_number_leaves_no_run_of_its_digits_in_the_database() {
         let vault = Vault::new(&MasterKey::generate());
         for number in TEST_NUMBERS {
             store
-                .insert_person(&person(&vault.seal(&phone(number))))
+                .join(&join(vault.seal(&phone(number)), None))
                 .await
                 .unwrap();
         }

@@ -1,0 +1,207 @@
+//! People and the recruiters who bring them: consent, opt-in codes, the recruitment cascade,
+//! opt-out and erasure. The rules live here; the store runs each change in one transaction.
+
+mod code;
+
+use chrono::{DateTime, Utc};
+
+pub use code::{CodeError, OptInCode};
+
+/// Shortest and longest codes accepted.
+pub mod code_limits {
+    pub use super::code::{MAX_LEN, MIN_LEN};
+}
+
+use crate::privacy::SealedPhone;
+
+/// The campaign's languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Language {
+    Hindi,
+    Chhattisgarhi,
+    English,
+}
+
+impl Language {
+    pub const ALL: [Language; 3] = [Language::Hindi, Language::Chhattisgarhi, Language::English];
+
+    /// The BCP 47 tag (`hi`, `hne`, `en`).
+    pub fn tag(self) -> &'static str {
+        match self {
+            Language::Hindi => "hi",
+            Language::Chhattisgarhi => "hne",
+            Language::English => "en",
+        }
+    }
+
+    pub fn from_tag(tag: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|l| l.tag().eq_ignore_ascii_case(tag))
+    }
+}
+
+/// How a person's text is written: Devanagari, or Roman ("Hinglish") for handsets that show boxes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Script {
+    #[default]
+    Native,
+    Roman,
+}
+
+impl Script {
+    pub fn tag(self) -> &'static str {
+        match self {
+            Script::Native => "native",
+            Script::Roman => "roman",
+        }
+    }
+
+    pub fn from_tag(tag: &str) -> Option<Self> {
+        [Script::Native, Script::Roman]
+            .into_iter()
+            .find(|s| s.tag() == tag)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RecruiterKind {
+    Police,
+    Ncc,
+    Nss,
+    Spo,
+    Ngo,
+    Mitan,
+}
+
+impl RecruiterKind {
+    pub const ALL: [RecruiterKind; 6] = [
+        RecruiterKind::Police,
+        RecruiterKind::Ncc,
+        RecruiterKind::Nss,
+        RecruiterKind::Spo,
+        RecruiterKind::Ngo,
+        RecruiterKind::Mitan,
+    ];
+
+    pub fn tag(self) -> &'static str {
+        match self {
+            RecruiterKind::Police => "police",
+            RecruiterKind::Ncc => "ncc",
+            RecruiterKind::Nss => "nss",
+            RecruiterKind::Spo => "spo",
+            RecruiterKind::Ngo => "ngo",
+            RecruiterKind::Mitan => "mitan",
+        }
+    }
+
+    pub fn from_tag(tag: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.tag() == tag)
+    }
+}
+
+/// Everything recorded when a person says "I agree".
+#[derive(Debug, Clone)]
+pub struct Consent {
+    pub channel: String,
+    pub language: Language,
+    pub script: Script,
+    /// Hash of the exact notice and consent texts shown (see [`consent_version`]).
+    pub version: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A join, as the USSD menu, an SMS `YES` or an admin tool asks for it.
+#[derive(Debug, Clone)]
+pub struct JoinRequest {
+    pub phone: SealedPhone,
+    pub consent: Consent,
+    /// The code the person was given, if any.
+    pub code: Option<OptInCode>,
+    /// Quota given to the new mitan's own recruiter entry.
+    pub quota: i64,
+    /// Length of the new mitan's own code.
+    pub code_length: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JoinOutcome {
+    /// A new mitan, with their own code; credited to the code's owner if a code was used.
+    Joined {
+        person_id: i64,
+        own_code: OptInCode,
+        credited_to: Option<i64>,
+    },
+    /// An opted-out person agreed again; their original credit stands.
+    Rejoined { person_id: i64, own_code: OptInCode },
+    /// Already an active mitan: nothing changed.
+    AlreadyMember { person_id: i64, own_code: OptInCode },
+}
+
+impl JoinOutcome {
+    pub fn own_code(&self) -> &OptInCode {
+        match self {
+            JoinOutcome::Joined { own_code, .. }
+            | JoinOutcome::Rejoined { own_code, .. }
+            | JoinOutcome::AlreadyMember { own_code, .. } => own_code,
+        }
+    }
+
+    pub fn person_id(&self) -> i64 {
+        match self {
+            JoinOutcome::Joined { person_id, .. }
+            | JoinOutcome::Rejoined { person_id, .. }
+            | JoinOutcome::AlreadyMember { person_id, .. } => *person_id,
+        }
+    }
+}
+
+/// Why a code cannot be credited. The person is told, and may retry or skip the code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CodeRefusal {
+    #[error("no one holds this code")]
+    Unknown,
+    #[error("this event code has expired")]
+    Expired,
+    #[error("this event code has been used up")]
+    UsedUp,
+    #[error("a recruiter cannot recruit their own number")]
+    OwnNumber,
+}
+
+/// The version of a consent text: the first 16 hex digits of SHA-256 over the texts shown, in
+/// order. Stored with every consent, so the exact wording agreed to can be proven later.
+pub fn consent_version<'a>(texts: impl IntoIterator<Item = &'a str>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    for text in texts {
+        hash.update(text.as_bytes());
+        hash.update([0u8]);
+    }
+    hex::encode(&hash.finalize()[..8])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_tags_round_trip() {
+        for lang in Language::ALL {
+            assert_eq!(Language::from_tag(lang.tag()), Some(lang));
+        }
+        assert_eq!(Language::from_tag("HNE"), Some(Language::Chhattisgarhi));
+        assert_eq!(Language::from_tag("fr"), None);
+    }
+
+    #[test]
+    fn a_changed_word_changes_the_consent_version() {
+        let a = consent_version(["We keep only your number.", "1 Yes"]);
+        let b = consent_version(["We keep only your number!", "1 Yes"]);
+        let split = consent_version(["We keep only your number.1 Yes"]);
+        assert_eq!(a.len(), 16);
+        assert_ne!(a, b);
+        assert_ne!(a, split);
+        assert_eq!(a, consent_version(["We keep only your number.", "1 Yes"]));
+    }
+}
