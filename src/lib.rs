@@ -4,6 +4,8 @@
 //! A guided tour, domain first:
 #![forbid(unsafe_code)]
 
+/// SMS keywords (JOIN, STOP, हाँ, …) parsed into a closed `Command`: pure, no state.
+pub mod commands;
 /// How a text travels: GSM-7 or UCS-2, SMS parts, USSD screen limits and pagination.
 pub mod encoding;
 /// People and recruiters: consent, opt-in codes, the recruitment cascade, opt-out, erasure.
