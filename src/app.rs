@@ -9,18 +9,27 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::privacy::{self, KeySource, Vault};
 use crate::store::Store;
-use crate::{http, telemetry};
+use crate::tips::TipLibrary;
+use crate::ussd::texts::Texts;
+use crate::{http, telemetry, ussd};
 
 /// What every request handler can reach.
 pub struct AppState {
     pub settings: Settings,
     pub store: Store,
     pub vault: Vault,
+    pub texts: Texts,
+    pub tips: &'static TipLibrary,
+    pub clock: Arc<dyn Clock>,
     pub metrics: PrometheusHandle,
 }
+
+/// How often expired USSD sessions are purged.
+const PURGE_EVERY: Duration = Duration::from_secs(60);
 
 /// A built service: database migrated, keys loaded, listener bound.
 pub struct Application {
@@ -30,6 +39,14 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, Arc::new(SystemClock)).await
+    }
+
+    /// As [`Application::build`], with a clock of the caller's (tests control time).
+    pub async fn build_with_clock(
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
         let (master, source) = privacy::load_master_key(&settings.security)?;
         if source == KeySource::Generated {
             tracing::warn!(
@@ -45,9 +62,13 @@ impl Application {
         let listener = TcpListener::bind(bind)
             .await
             .with_context(|| format!("server.bind: cannot listen on {bind}"))?;
+        let tips = TipLibrary::seed();
         let state = Arc::new(AppState {
             vault: Vault::new(&master),
             metrics: telemetry::metrics_handle(),
+            texts: Texts::new(&settings.campaign.ussd_code, tips),
+            tips,
+            clock,
             store,
             settings,
         });
@@ -77,6 +98,7 @@ impl Application {
             "mitan is listening"
         );
         let app = http::router(state.clone());
+        let purger = tokio::spawn(purge_sessions(state.clone(), shutdown.clone()));
         let stopping = shutdown.clone();
         let server = axum::serve(self.listener, app)
             .with_graceful_shutdown(async move { stopping.cancelled().await })
@@ -95,9 +117,23 @@ impl Application {
                 }
             }
         }
+        let _ = purger.await;
         state.store.close().await;
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// The background purge of expired USSD sessions: a loop around one step.
+async fn purge_sessions(state: Arc<AppState>, shutdown: CancellationToken) {
+    loop {
+        if let Err(err) = ussd::purge_expired(&state).await {
+            tracing::warn!(error = format!("{err:#}"), "purging USSD sessions failed");
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(PURGE_EVERY) => {}
+        }
     }
 }
 

@@ -31,6 +31,8 @@ pub enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Print every USSD screen in every language, with its size, for review by translators.
+    Screens,
 }
 
 impl Cli {
@@ -40,6 +42,10 @@ impl Cli {
         match self.command.unwrap_or(Command::Serve) {
             Command::Serve => serve(settings).await,
             Command::Migrate => migrate(settings).await,
+            Command::Screens => {
+                screens(&settings);
+                Ok(())
+            }
         }
     }
 }
@@ -59,4 +65,27 @@ async fn migrate(settings: Settings) -> anyhow::Result<()> {
     store.close().await;
     println!("migrations applied ({})", store.backend_name());
     Ok(())
+}
+
+fn screens(settings: &Settings) {
+    use crate::encoding::{sms_cost, Encoding, USSD_GSM7_MAX, USSD_UCS2_MAX};
+    use crate::ussd::texts::{all_locales, catalogue, locale, Texts};
+    let texts = Texts::new(
+        &settings.campaign.ussd_code,
+        crate::tips::TipLibrary::seed(),
+    );
+    for (language, script) in all_locales() {
+        println!("=============== {}", locale(language, script));
+        for (label, screen) in catalogue(&texts, language, script) {
+            let cost = sms_cost(&screen);
+            let limit = match cost.encoding {
+                Encoding::Gsm7 => USSD_GSM7_MAX,
+                Encoding::Ucs2 => USSD_UCS2_MAX,
+            };
+            println!(
+                "--- {label} ({}/{limit} {:?})\n{screen}",
+                cost.units, cost.encoding
+            );
+        }
+    }
 }

@@ -3,6 +3,7 @@
 //! Every key is typed; an unknown key or a bad value becomes a [`ConfigError`] whose one-line
 //! message names the key, what is wrong, and where the value came from.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -10,6 +11,8 @@ use figment::providers::{Env, Format, Toml};
 use figment::Figment;
 use secrecy::SecretString;
 use serde::Deserialize;
+
+use crate::providers::ChannelKind;
 
 /// The defaults, built into the binary so that `mitan` runs from any working directory.
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
@@ -21,6 +24,8 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub security: SecuritySettings,
     pub campaign: CampaignSettings,
+    pub ussd: UssdSettings,
+    pub channels: BTreeMap<String, ChannelSettings>,
     pub phone: PhoneSettings,
     pub log: LogSettings,
 }
@@ -110,8 +115,42 @@ pub struct SecuritySettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CampaignSettings {
+    pub ussd_code: String,
+    pub timezone: TimeZone,
     pub default_quota: u32,
+    pub erase_opted_out_after_days: u32,
     pub code_length: CodeLength,
+}
+
+/// An IANA time zone such as `Asia/Kolkata`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(try_from = "String")]
+pub struct TimeZone(pub chrono_tz::Tz);
+
+impl TryFrom<String> for TimeZone {
+    type Error = String;
+
+    fn try_from(name: String) -> Result<Self, Self::Error> {
+        name.parse().map(TimeZone).map_err(|_| {
+            format!("unknown time zone {name:?}: use an IANA name such as Asia/Kolkata")
+        })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UssdSettings {
+    pub session_timeout_secs: u64,
+    pub resume_window_secs: u64,
+}
+
+/// One aggregator connection.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelSettings {
+    pub kind: ChannelKind,
+    /// Signing secret of a `generic` channel.
+    pub secret: Option<SecretString>,
 }
 
 /// Digits in an opt-in code, check digit included.
@@ -312,6 +351,25 @@ mod tests {
         let url = DatabaseUrl::try_from("postgres://mitan:s3cret@db/mitan".to_string()).unwrap();
         assert_eq!(url.to_string(), "postgres://mitan:***@db/mitan");
         assert!(!format!("{url:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn the_default_channels_are_there_and_a_channel_of_an_unknown_kind_is_refused() {
+        let settings = Settings::from_figment(Figment::from(Toml::string(DEFAULT_TOML))).unwrap();
+        let names: Vec<&str> = settings.channels.keys().map(String::as_str).collect();
+        assert_eq!(names, ["africastalking", "console", "generic"]);
+        let err = with("channels.mine.kind", "carrier-pigeon")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("channels.mine.kind"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_time_zone_is_refused() {
+        let err = with("campaign.timezone", "Asia/Bilaspur")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("campaign.timezone"), "{err}");
     }
 
     #[test]

@@ -12,13 +12,21 @@ pub mod encoding;
 pub mod enrollment;
 /// Phone numbers: parsed once, sealed at rest (blind index + AEAD + hint), shown only masked.
 pub mod privacy;
+/// The only code that knows aggregators' wire formats.
+pub mod providers;
 /// The only module with SQL: SQLite (embedded default) or PostgreSQL.
 pub mod store;
+/// The tip library as shipped (`config/tips.json`).
+pub mod tips;
+/// The USSD menu: a pure state machine, its screens in three languages, and the hop edge.
+pub mod ussd;
 
 /// Wiring: build the service from settings, run it until shutdown.
 pub mod app;
 /// The command line.
 pub mod cli;
+/// Time as a dependency, so tests can control it.
+pub mod clock;
 /// Layered configuration (defaults → `--config` → `MITAN__…` environment).
 pub mod config;
 /// Routes, middleware and the HTTP error type.

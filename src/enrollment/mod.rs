@@ -14,11 +14,14 @@ pub mod code_limits {
 
 use crate::privacy::SealedPhone;
 
-/// The campaign's languages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The campaign's languages. (Serde names are the tags, for persisted USSD session state.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Language {
+    #[serde(rename = "hi")]
     Hindi,
+    #[serde(rename = "hne")]
     Chhattisgarhi,
+    #[serde(rename = "en")]
     English,
 }
 
@@ -42,7 +45,10 @@ impl Language {
 }
 
 /// How a person's text is written: Devanagari, or Roman ("Hinglish") for handsets that show boxes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Script {
     #[default]
     Native,

@@ -103,6 +103,7 @@ pub enum OpenError {
 
 pub struct Vault {
     index_key: Zeroizing<[u8; 32]>,
+    resume_key: Zeroizing<[u8; 32]>,
     cipher: XChaCha20Poly1305,
     key_id: String,
 }
@@ -120,6 +121,7 @@ impl Vault {
         let key_id = hex::encode(&derive(b"key-id/v1")[..4]);
         Self {
             index_key: derive(b"blind-index/v1"),
+            resume_key: derive(b"ussd-resume/v1"),
             cipher: XChaCha20Poly1305::new(enc_key.as_ref().into()),
             key_id,
         }
@@ -131,10 +133,13 @@ impl Vault {
     }
 
     pub fn blind_index(&self, number: &Msisdn) -> BlindIndex {
-        let mut mac = <HmacSha256 as Mac>::new_from_slice(self.index_key.as_ref())
-            .expect("HMAC takes a key of any length");
-        mac.update(number.e164().as_bytes());
-        BlindIndex(mac.finalize().into_bytes().into())
+        BlindIndex(keyed_hash(&self.index_key, number))
+    }
+
+    /// A tag for resuming a dropped USSD session before consent. Keyed apart from the blind
+    /// index, so it cannot be matched against stored people; kept only for the resume window.
+    pub fn resume_tag(&self, number: &Msisdn) -> [u8; 32] {
+        keyed_hash(&self.resume_key, number)
     }
 
     pub fn seal(&self, number: &Msisdn) -> SealedPhone {
@@ -181,6 +186,12 @@ impl Vault {
         // Sealed numbers were E.164 when sealed; the region is irrelevant for a `+` number.
         Msisdn::parse(e164, phonenumber::country::Id::IN).map_err(|_| OpenError::Corrupt)
     }
+}
+
+fn keyed_hash(key: &[u8; 32], number: &Msisdn) -> [u8; 32] {
+    let mut mac = <HmacSha256 as Mac>::new_from_slice(key).expect("HMAC takes a key of any length");
+    mac.update(number.e164().as_bytes());
+    mac.finalize().into_bytes().into()
 }
 
 #[cfg(test)]
@@ -230,6 +241,7 @@ mod tests {
         assert_eq!(a.index, b.index);
         assert_ne!(a.ciphertext, b.ciphertext);
         assert_ne!(a.index, v.seal(&number("+919876543211")).index);
+        assert_ne!(a.index.as_bytes(), v.resume_tag(&number("09876543210")));
     }
 
     #[test]

@@ -4,7 +4,9 @@
 use chrono::{DateTime, Utc};
 
 use super::{on_pool, to_millis, BeginWrite as _, PersonStatus, Store, StoreError};
-use crate::enrollment::{CodeRefusal, JoinOutcome, JoinRequest, OptInCode, RecruiterKind};
+use crate::enrollment::{
+    CodeRefusal, JoinOutcome, JoinRequest, Language, OptInCode, RecruiterKind, Script,
+};
 use crate::privacy::{BlindIndex, SealedPhone};
 
 /// Why a join did not happen.
@@ -44,6 +46,29 @@ struct CodeRow {
     uses: i64,
     owner_index: Option<Vec<u8>>,
     area_id: Option<i64>,
+}
+
+const CODE_LOOKUP: &str = "SELECT c.recruiter_id, c.kind, c.expires_at, c.max_uses, c.uses, \
+     COALESCE(r.phone_index, p.phone_index) AS owner_index, r.area_id \
+     FROM codes c JOIN recruiters r ON r.id = c.recruiter_id \
+     LEFT JOIN people p ON p.id = r.person_id \
+     WHERE c.code = $1";
+
+/// Whether a code may credit its owner for this number at this time.
+fn judge_code(row: Option<CodeRow>, joiner: &BlindIndex, at: i64) -> Result<CodeRow, CodeRefusal> {
+    let row = row.ok_or(CodeRefusal::Unknown)?;
+    if row.owner_index.as_deref() == Some(joiner.as_bytes()) {
+        return Err(CodeRefusal::OwnNumber);
+    }
+    if row.kind == "event" {
+        if row.expires_at.is_some_and(|expiry| expiry <= at) {
+            return Err(CodeRefusal::Expired);
+        }
+        if row.max_uses.is_some_and(|max| row.uses >= max) {
+            return Err(CodeRefusal::UsedUp);
+        }
+    }
+    Ok(row)
 }
 
 /// How many fresh codes to try before giving up (a clash is rare; many in a row means the code
@@ -114,28 +139,11 @@ impl Store {
             let mut credited_to = None;
             let mut area_id = None;
             if let Some(code) = &request.code {
-                let row: Option<CodeRow> = sqlx::query_as(
-                    "SELECT c.recruiter_id, c.kind, c.expires_at, c.max_uses, c.uses, \
-                     COALESCE(r.phone_index, p.phone_index) AS owner_index, r.area_id \
-                     FROM codes c JOIN recruiters r ON r.id = c.recruiter_id \
-                     LEFT JOIN people p ON p.id = r.person_id \
-                     WHERE c.code = $1",
-                )
-                .bind(code.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-                let row = row.ok_or(JoinError::Code(CodeRefusal::Unknown))?;
-                if row.owner_index.as_deref() == Some(phone.index.as_bytes()) {
-                    return Err(JoinError::Code(CodeRefusal::OwnNumber));
-                }
-                if row.kind == "event" {
-                    if row.expires_at.is_some_and(|expiry| expiry <= at) {
-                        return Err(JoinError::Code(CodeRefusal::Expired));
-                    }
-                    if row.max_uses.is_some_and(|max| row.uses >= max) {
-                        return Err(JoinError::Code(CodeRefusal::UsedUp));
-                    }
-                }
+                let row: Option<CodeRow> = sqlx::query_as(CODE_LOOKUP)
+                    .bind(code.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let row = judge_code(row, &phone.index, at).map_err(JoinError::Code)?;
                 sqlx::query("UPDATE codes SET uses = uses + 1 WHERE code = $1")
                     .bind(code.as_str())
                     .execute(&mut *tx)
@@ -200,6 +208,52 @@ impl Store {
         })
     }
 
+    /// Whether `code` would credit its owner if this number joined now (nothing is written).
+    pub async fn check_code(
+        &self,
+        code: &OptInCode,
+        joiner: &BlindIndex,
+        at: DateTime<Utc>,
+    ) -> Result<Result<(), CodeRefusal>, StoreError> {
+        let row: Option<CodeRow> = on_pool!(self, pool => {
+            sqlx::query_as(CODE_LOOKUP)
+                .bind(code.as_str())
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(judge_code(row, joiner, to_millis(at)).map(|_| ()))
+    }
+
+    /// Changes the language and script a person's texts come in.
+    pub async fn set_language(
+        &self,
+        index: &BlindIndex,
+        language: Language,
+        script: Script,
+    ) -> Result<bool, StoreError> {
+        let changed = on_pool!(self, pool => {
+            sqlx::query("UPDATE people SET language = $2, script = $3 WHERE phone_index = $1")
+                .bind(index.as_bytes())
+                .bind(language.tag())
+                .bind(script.tag())
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(changed == 1)
+    }
+
+    /// An area's display name.
+    pub async fn area_name(&self, id: i64) -> Result<Option<String>, StoreError> {
+        let name = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT name FROM areas WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(name)
+    }
+
     /// Stops all messages to a number at once. Returns whether an active person opted out.
     pub async fn opt_out(&self, index: &BlindIndex, at: DateTime<Utc>) -> Result<bool, StoreError> {
         let at = to_millis(at);
@@ -249,6 +303,29 @@ impl Store {
             tx.commit().await?;
             Ok(true)
         })
+    }
+
+    /// Erases everyone who opted out before `cutoff` and has not come back. Returns how many.
+    pub async fn erase_opted_out_before(
+        &self,
+        cutoff: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let ids: Vec<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT id FROM people WHERE status = 'opted_out' AND withdrawn_at < $1",
+            )
+            .bind(to_millis(cutoff))
+            .fetch_all(pool)
+            .await?
+        });
+        let mut erased = 0;
+        for id in ids {
+            if self.erase_person(id, now).await? {
+                erased += 1;
+            }
+        }
+        Ok(erased)
     }
 
     /// Adds a recruiter with a fresh permanent code; returns its id and code.

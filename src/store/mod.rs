@@ -9,6 +9,7 @@
 mod audit;
 mod enrollment;
 mod people;
+mod ussd;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -23,6 +24,7 @@ use sqlx::{PgPool, SqlitePool};
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use enrollment::{JoinError, NewEventCode, NewRecruiter};
 pub use people::{PersonRecord, PersonStatus};
+pub use ussd::{StoredUssdSession, UssdSessionWrite};
 
 use crate::config::DatabaseSettings;
 
@@ -125,6 +127,8 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_millis(settings.busy_timeout_ms))
+                // Deleted and erased content is overwritten, not left in free pages.
+                .pragma("secure_delete", "ON")
                 .foreign_keys(true);
             let file = options.get_filename().to_owned();
             if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -183,6 +187,18 @@ impl Store {
             Ok(count) if count >= expected => Readiness::Ready,
             _ => Readiness::MigrationsPending,
         }
+    }
+
+    /// Moves SQLite's write-ahead log into the database and empties it, so that content already
+    /// overwritten (erased numbers, purged sessions) leaves the disk too. Nothing to do on
+    /// PostgreSQL.
+    pub async fn compact(&self) -> Result<(), StoreError> {
+        if let Backend::Sqlite(pool) = &self.backend {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(pool)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Closes every connection, waiting for statements in flight.

@@ -8,6 +8,7 @@ use base64::Engine as _;
 use figment::providers::Serialized;
 use figment::Figment;
 use mitan::app::{AppState, Application};
+use mitan::clock::ManualClock;
 use mitan::config::Settings;
 use mitan::store::Store;
 use rand::Rng as _;
@@ -89,9 +90,25 @@ pub fn test_figment(db: &TestDatabase) -> Figment {
             "security.master_key_file",
             db.dir.path().join("master.key"),
         ))
+        .merge(Serialized::default(
+            "channels.generic.secret",
+            GENERIC_SECRET,
+        ))
+}
+
+/// The `generic` channel's signing secret in tests.
+pub const GENERIC_SECRET: &str = "test-generic-secret";
+
+/// Noon in Bilaspur on the day the suite pretends it is: 2026-11-28 12:00 IST.
+pub fn test_start_time() -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone as _;
+    chrono::Utc
+        .with_ymd_and_hms(2026, 11, 28, 6, 30, 0)
+        .unwrap()
 }
 
 pub struct TestApp {
+    pub clock: ManualClock,
     pub address: String,
     pub client: reqwest::Client,
     pub state: Arc<AppState>,
@@ -113,12 +130,16 @@ pub async fn spawn_app_with(configure: impl FnOnce(Figment) -> Figment) -> TestA
     }
     let db = TestDatabase::fresh().await;
     let settings = Settings::from_figment(configure(test_figment(&db))).expect("test settings");
-    let app = Application::build(settings).await.expect("build app");
+    let clock = ManualClock::new(test_start_time());
+    let app = Application::build_with_clock(settings, Arc::new(clock.clone()))
+        .await
+        .expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state();
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(app.run_until(shutdown.clone()));
     TestApp {
+        clock,
         address,
         client: reqwest::Client::new(),
         state,
@@ -321,4 +342,163 @@ fn listening_port(line: &str) -> Option<u16> {
         .next()?
         .parse()
         .ok()
+}
+
+/// Everything the database holds: the SQLite files byte for byte (what `sqlite3 .dump` reads),
+/// or every PostgreSQL row of every table as text, binary columns included.
+pub async fn dump_database(db: &TestDatabase) -> Vec<u8> {
+    if !db.is_postgres() {
+        let mut bytes = Vec::new();
+        for entry in std::fs::read_dir(db.dir.path()).unwrap() {
+            let path = entry.unwrap().path();
+            if path.to_string_lossy().contains("mitan.db") {
+                bytes.extend(std::fs::read(&path).unwrap());
+            }
+        }
+        return bytes;
+    }
+    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    let mut dump = Vec::new();
+    for table in tables {
+        let rows: Vec<String> =
+            sqlx::query_scalar(&format!("SELECT row_to_json(t)::text FROM \"{table}\" t"))
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+        dump.extend(rows.join("\n").into_bytes());
+    }
+    dump
+}
+
+/// Whether `needle` occurs in `haystack`; for binary values (a blind index) also their hex, as
+/// PostgreSQL's JSON shows them.
+pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
+    let hex = hex::encode(needle);
+    haystack.windows(needle.len()).any(|w| w == needle)
+        || haystack.windows(hex.len()).any(|w| w == hex.as_bytes())
+}
+
+/// A feature phone on the Africa's Talking channel: one USSD session at a time.
+pub struct Handset<'a> {
+    app: &'a TestApp,
+    pub phone: String,
+    pub session: String,
+    channel: String,
+    path: Vec<String>,
+}
+
+/// What the handset shows after a hop.
+#[derive(Debug, Clone)]
+pub struct Screen {
+    pub end: bool,
+    pub text: String,
+}
+
+impl Screen {
+    /// Fails the test unless the screen contains `fragment`.
+    #[track_caller]
+    pub fn says(&self, fragment: &str) -> &Self {
+        assert!(
+            self.text.contains(fragment),
+            "expected {fragment:?} on the screen:\n{}",
+            self.text
+        );
+        self
+    }
+}
+
+impl TestApp {
+    pub fn handset(&self, phone: &str) -> Handset<'_> {
+        Handset {
+            app: self,
+            phone: phone.to_string(),
+            session: format!("ATUid_{:032x}", rand::thread_rng().gen::<u128>()),
+            channel: "africastalking".into(),
+            path: Vec::new(),
+        }
+    }
+}
+
+impl Handset<'_> {
+    /// Dials the campaign's code: a new session.
+    pub async fn dial(&mut self) -> Screen {
+        self.session = format!("ATUid_{:032x}", rand::thread_rng().gen::<u128>());
+        self.path.clear();
+        self.send().await
+    }
+
+    /// Types an input and presses send.
+    pub async fn press(&mut self, input: &str) -> Screen {
+        self.path.push(input.to_string());
+        self.send().await
+    }
+
+    /// Sends the last hop again, as an aggregator retrying would.
+    pub async fn resend(&self) -> Screen {
+        self.send().await
+    }
+
+    pub async fn send(&self) -> Screen {
+        let response = self
+            .app
+            .client
+            .post(self.app.url(&format!("/webhooks/{}/ussd", self.channel)))
+            .form(&[
+                ("sessionId", self.session.as_str()),
+                ("serviceCode", "*384*25#"),
+                ("phoneNumber", self.phone.as_str()),
+                ("networkCode", "40445"),
+                ("text", &self.path.join("*")),
+            ])
+            .send()
+            .await
+            .expect("USSD hop");
+        assert_eq!(response.status(), 200);
+        let content_type = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(content_type.starts_with("text/plain"), "{content_type}");
+        let body = response.text().await.unwrap();
+        if let Some(text) = body.strip_prefix("CON ") {
+            Screen {
+                end: false,
+                text: text.to_string(),
+            }
+        } else if let Some(text) = body.strip_prefix("END ") {
+            Screen {
+                end: true,
+                text: text.to_string(),
+            }
+        } else {
+            panic!("not a USSD reply: {body:?}")
+        }
+    }
+
+    /// The aggregator's end-of-session notice (the person hung up or the network closed it).
+    pub async fn hang_up(&self) {
+        let response = self
+            .app
+            .client
+            .post(
+                self.app
+                    .url(&format!("/webhooks/{}/ussd/end", self.channel)),
+            )
+            .form(&[
+                ("sessionId", self.session.as_str()),
+                ("phoneNumber", self.phone.as_str()),
+                ("status", "Incomplete"),
+                ("input", &self.path.join("*")),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
 }

@@ -8,3 +8,4 @@ mod health;
 mod lifecycle;
 mod privacy;
 mod store;
+mod ussd;

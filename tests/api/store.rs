@@ -10,7 +10,9 @@ use mitan::enrollment::{
 use mitan::privacy::{MasterKey, Msisdn, SealedPhone, Vault};
 use mitan::store::{JoinError, NewAuditEntry, NewEventCode, NewRecruiter, PersonStatus, Store};
 
-use crate::helpers::{number_forms, open_store, raw_sql, TestDatabase, TEST_NUMBERS};
+use crate::helpers::{
+    dump_database, number_forms, open_store, raw_sql, TestDatabase, TEST_NUMBERS,
+};
 
 async fn backends() -> Vec<TestDatabase> {
     let mut dbs = vec![TestDatabase::sqlite()];
@@ -441,38 +443,4 @@ async fn a_stored_number_leaves_no_run_of_its_digits_in_the_database() {
         }
     })
     .await;
-}
-
-/// Everything the database holds: the SQLite files byte for byte (what `sqlite3 .dump` reads),
-/// or every PostgreSQL row of every table as text, binary columns included.
-async fn dump_database(db: &TestDatabase) -> Vec<u8> {
-    if !db.is_postgres() {
-        let mut bytes = Vec::new();
-        for entry in std::fs::read_dir(db.dir.path()).unwrap() {
-            let path = entry.unwrap().path();
-            if path.to_string_lossy().contains("mitan.db") {
-                bytes.extend(std::fs::read(&path).unwrap());
-            }
-        }
-        return bytes;
-    }
-    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&db.url)
-        .await
-        .unwrap();
-    let tables: Vec<String> = sqlx::query_scalar(
-        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
-    )
-    .fetch_all(&mut conn)
-    .await
-    .unwrap();
-    let mut dump = Vec::new();
-    for table in tables {
-        let rows: Vec<String> =
-            sqlx::query_scalar(&format!("SELECT row_to_json(t)::text FROM \"{table}\" t"))
-                .fetch_all(&mut conn)
-                .await
-                .unwrap();
-        dump.extend(rows.join("\n").into_bytes());
-    }
-    dump
 }

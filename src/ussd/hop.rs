@@ -1,0 +1,327 @@
+//! The edge of the USSD menu: one hop in, one screen out, with the store in between.
+
+use anyhow::Context as _;
+use chrono::{DateTime, Duration, Utc};
+
+use super::machine::{self, Caller, Effect, MyData, Outcome, Place, Session, Step};
+use super::texts::{BAD_NUMBER, BUSY};
+use super::{classify, input_marker, Delivery};
+use crate::app::AppState;
+use crate::enrollment::{Consent, JoinOutcome, JoinRequest, OptInCode};
+use crate::privacy::{BlindIndex, Msisdn};
+use crate::providers::{UssdHop, UssdReply, UssdSessionEnd};
+use crate::store::{JoinError, PersonStatus, UssdSessionWrite};
+
+/// Answers one hop. Never fails: a store error becomes a well-formed "service busy" screen.
+#[tracing::instrument(skip_all, fields(channel))]
+pub async fn serve_hop(state: &AppState, channel: &str, hop: UssdHop) -> UssdReply {
+    match serve(state, channel, hop).await {
+        Ok(reply) => reply,
+        Err(err) => {
+            tracing::error!(error = format!("{err:#}"), "USSD hop failed; answered busy");
+            metrics::counter!("ussd_hops_failed_total").increment(1);
+            UssdReply {
+                end: true,
+                text: BUSY.to_string(),
+            }
+        }
+    }
+}
+
+/// The aggregator's end-of-session notice.
+pub async fn end_session(
+    state: &AppState,
+    channel: &str,
+    end: &UssdSessionEnd,
+) -> anyhow::Result<()> {
+    state
+        .store
+        .end_ussd_session(channel, &end.session_id)
+        .await
+        .context("ending a USSD session")
+}
+
+/// The periodic clean-up: deletes USSD sessions that are over and past their resume window,
+/// erases people who opted out longer ago than promised, and lets SQLite drop what was deleted.
+/// Returns how many sessions went.
+pub async fn purge_expired(state: &AppState) -> anyhow::Result<u64> {
+    let now = state.clock.now();
+    let purged = state
+        .store
+        .purge_ussd_sessions(now)
+        .await
+        .context("purging USSD sessions")?;
+    let days = i64::from(state.settings.campaign.erase_opted_out_after_days);
+    let erased = state
+        .store
+        .erase_opted_out_before(now - Duration::days(days), now)
+        .await
+        .context("erasing people who opted out")?;
+    if erased > 0 {
+        tracing::info!(erased, "erased people who opted out {days} days ago");
+    }
+    state
+        .store
+        .compact()
+        .await
+        .context("compacting the database")?;
+    if purged > 0 {
+        tracing::debug!(purged, "purged USSD sessions");
+    }
+    Ok(purged)
+}
+
+/// The caller, as far as this hop needs them.
+struct Dialler {
+    phone: Msisdn,
+    index: BlindIndex,
+}
+
+async fn serve(state: &AppState, channel: &str, hop: UssdHop) -> anyhow::Result<UssdReply> {
+    let now = state.clock.now();
+    let Ok(phone) = Msisdn::parse(&hop.phone, state.settings.phone.default_region.0) else {
+        metrics::counter!("ussd_hops_total", "outcome" => "bad_number").increment(1);
+        return Ok(end(BAD_NUMBER.to_string()));
+    };
+    let dialler = Dialler {
+        index: state.vault.blind_index(&phone),
+        phone,
+    };
+    let stored = state
+        .store
+        .ussd_session(channel, &hop.session_id, now)
+        .await
+        .context("loading the USSD session")?;
+    let delivery = classify(
+        &hop.input,
+        stored.as_ref().and_then(|s| s.last_input.as_deref()),
+    );
+    if let (Delivery::Replay, Some(stored)) = (&delivery, &stored) {
+        metrics::counter!("ussd_hops_total", "outcome" => "replay").increment(1);
+        return Ok(UssdReply {
+            end: false,
+            text: stored.last_reply.clone(),
+        });
+    }
+    let session = match &stored {
+        Some(stored) => {
+            serde_json::from_str(&stored.state).context("reading USSD session state")?
+        }
+        None => first_screen(state, channel, &hop.session_id, &dialler, now).await?,
+    };
+    let was_resume_offer = session.place == Place::Resume;
+    // The first screen follows from what the store already holds, so a dial that goes no
+    // further writes nothing (unless it offers to resume, which the next hop must remember).
+    let write_nothing = delivery == Delivery::First && stored.is_none() && !was_resume_offer;
+    let mut step = match delivery {
+        Delivery::Input(input) => {
+            let pages = state.texts.pages(&session).len();
+            machine::step(session, &input, pages)
+        }
+        Delivery::First | Delivery::Replay => Step::Show(session),
+    };
+    while let Step::Perform(session, effect) = step {
+        let outcome = perform(state, &dialler, &session, effect, now).await?;
+        step = machine::after(session, outcome);
+    }
+    let tag = state.vault.resume_tag(&dialler.phone);
+    if was_resume_offer {
+        state
+            .store
+            .forget_resumable_ussd_sessions(&tag, channel, &hop.session_id)
+            .await?;
+    }
+    metrics::counter!("ussd_hops_total", "outcome" => "served").increment(1);
+    match step {
+        Step::Show(session) => {
+            let text = state.texts.screen(&session);
+            if !write_nothing {
+                save(state, channel, &hop, &session, &text, &tag, now).await?;
+            }
+            Ok(UssdReply { end: false, text })
+        }
+        Step::End(ending, language, script) => {
+            state
+                .store
+                .delete_ussd_session(channel, &hop.session_id)
+                .await?;
+            if !matches!(ending, machine::Ending::TooManyTries) {
+                state
+                    .store
+                    .forget_resumable_ussd_sessions(&tag, channel, &hop.session_id)
+                    .await?;
+            }
+            Ok(end(state.texts.ending(&ending, language, script)))
+        }
+        Step::Perform(..) => unreachable!("effects are performed above"),
+    }
+}
+
+/// The session a dial starts with: members get their menu in their language; anyone who
+/// dropped out while joining is offered to continue.
+async fn first_screen(
+    state: &AppState,
+    channel: &str,
+    session_id: &str,
+    dialler: &Dialler,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Session> {
+    let person = state
+        .store
+        .person_by_index(&dialler.index)
+        .await
+        .context("looking up the caller")?;
+    let (caller, known) = match person {
+        Some(p) => {
+            let code = p.own_code.unwrap_or_default();
+            let caller = if p.status == PersonStatus::Active {
+                Caller::Member { code }
+            } else {
+                Caller::OptedOut { code }
+            };
+            (caller, Some((p.language, p.script)))
+        }
+        None => (Caller::New, None),
+    };
+    let resumable = if matches!(caller, Caller::Member { .. }) {
+        None
+    } else {
+        let tag = state.vault.resume_tag(&dialler.phone);
+        state
+            .store
+            .resumable_ussd_session(&tag, channel, session_id, now)
+            .await?
+            .and_then(|json| serde_json::from_str::<Session>(&json).ok())
+            .filter(|saved| saved.place.is_joining())
+    };
+    let local_day = now
+        .with_timezone(&state.settings.campaign.timezone.0)
+        .date_naive();
+    let tip = state.tips.index_for(local_day) as u16;
+    match machine::start(caller, known, tip, resumable) {
+        Step::Show(session) => Ok(session),
+        other => anyhow::bail!("the menu cannot start with {other:?}"),
+    }
+}
+
+async fn perform(
+    state: &AppState,
+    dialler: &Dialler,
+    session: &Session,
+    effect: Effect,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Outcome> {
+    let store = &state.store;
+    Ok(match effect {
+        Effect::CheckCode(code) => match store.check_code(&code, &dialler.index, now).await? {
+            Ok(()) => Outcome::CodeAccepted(code),
+            Err(refusal) => Outcome::CodeRefused(refusal),
+        },
+        Effect::Join => {
+            let request = JoinRequest {
+                phone: state.vault.seal(&dialler.phone),
+                consent: Consent {
+                    channel: "ussd".to_string(),
+                    language: session.language,
+                    script: session.script,
+                    version: state
+                        .texts
+                        .consent_version(session.language, session.script),
+                    at: now,
+                },
+                code: session
+                    .code
+                    .as_deref()
+                    .and_then(|c| OptInCode::parse(c).ok()),
+                quota: i64::from(state.settings.campaign.default_quota),
+                code_length: state.settings.campaign.code_length.0,
+            };
+            match store.join(&request).await {
+                Ok(JoinOutcome::Joined { own_code, .. }) => {
+                    metrics::counter!("joins_total", "channel" => "ussd").increment(1);
+                    Outcome::Joined {
+                        code: own_code.to_string(),
+                    }
+                }
+                Ok(JoinOutcome::Rejoined { own_code, .. }) => Outcome::Rejoined {
+                    code: own_code.to_string(),
+                },
+                Ok(JoinOutcome::AlreadyMember { own_code, .. }) => Outcome::AlreadyMember {
+                    code: own_code.to_string(),
+                },
+                Err(JoinError::Code(refusal)) => Outcome::CodeRefused(refusal),
+                Err(JoinError::Store(err)) => return Err(err).context("joining"),
+            }
+        }
+        Effect::OptOut => {
+            store.opt_out(&dialler.index, now).await?;
+            Outcome::OptedOut
+        }
+        Effect::Erase => match store.person_by_index(&dialler.index).await? {
+            Some(person) => {
+                store.erase_person(person.id, now).await?;
+                Outcome::Erased
+            }
+            None => Outcome::NotRegistered,
+        },
+        Effect::SaveLanguage => {
+            store
+                .set_language(&dialler.index, session.language, session.script)
+                .await?;
+            Outcome::LanguageSaved
+        }
+        Effect::LoadMyData => match store.person_by_index(&dialler.index).await? {
+            Some(person) => {
+                let area = match person.area_id {
+                    Some(id) => store.area_name(id).await?,
+                    None => None,
+                };
+                let tz = state.settings.campaign.timezone.0;
+                Outcome::MyData(MyData {
+                    masked: dialler.phone.masked(),
+                    language: person.language,
+                    area,
+                    joined: person
+                        .consented_at
+                        .with_timezone(&tz)
+                        .format("%d-%m-%Y")
+                        .to_string(),
+                })
+            }
+            None => Outcome::NotRegistered,
+        },
+    })
+}
+
+async fn save(
+    state: &AppState,
+    channel: &str,
+    hop: &UssdHop,
+    session: &Session,
+    reply: &str,
+    tag: &[u8; 32],
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let ussd = &state.settings.ussd;
+    let joining = session.place.is_joining() && !session.is_member();
+    let json = serde_json::to_string(session).context("writing USSD session state")?;
+    let marker = input_marker(&hop.input);
+    state
+        .store
+        .save_ussd_session(&UssdSessionWrite {
+            channel,
+            session_id: &hop.session_id,
+            state: &json,
+            last_input: marker.as_deref(),
+            last_reply: reply,
+            resume_tag: joining.then_some(tag.as_slice()),
+            expires_at: now + Duration::seconds(ussd.session_timeout_secs as i64),
+            resume_until: joining.then(|| now + Duration::seconds(ussd.resume_window_secs as i64)),
+        })
+        .await
+        .context("saving the USSD session")
+}
+
+fn end(text: String) -> UssdReply {
+    UssdReply { end: true, text }
+}
