@@ -112,6 +112,10 @@ pub struct SecuritySettings {
 pub struct CampaignSettings {
     pub default_quota: u32,
     pub code_length: CodeLength,
+    /// Joins through one code within an hour that flag the code as a burst.
+    pub burst_threshold_per_hour: u32,
+    /// The areas loaded into an empty database at start; unset: the Bilaspur example built in.
+    pub areas_file: Option<PathBuf>,
 }
 
 /// Digits in an opt-in code, check digit included.

@@ -4,6 +4,8 @@
 //! A guided tour, domain first:
 #![forbid(unsafe_code)]
 
+/// Who may use the admin API: bearer tokens (stored as hashes) and their roles.
+pub mod access;
 /// People and recruiters: consent, opt-in codes, the recruitment cascade, opt-out, erasure.
 pub mod enrollment;
 /// Phone numbers: parsed once, sealed at rest (blind index + AEAD + hint), shown only masked.
