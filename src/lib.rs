@@ -13,6 +13,8 @@ pub mod privacy;
 /// The only module with SQL: SQLite (embedded default) or PostgreSQL.
 pub mod store;
 
+/// The admin API under `/api/v1`: areas, recruiters, codes, people (masked), figures, audit.
+pub mod api;
 /// Wiring: build the service from settings, run it until shutdown.
 pub mod app;
 /// The command line.

@@ -17,7 +17,8 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 
-pub use error::ApiError;
+pub(crate) use error::Problem;
+pub use error::{ApiError, FieldError, PROBLEM_JSON};
 
 use crate::app::AppState;
 
@@ -32,6 +33,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
+        .merge(crate::api::router())
         .fallback(error::not_found)
         .layer(middleware::from_fn(record_metrics))
         .layer(
@@ -45,6 +47,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         ))
         .layer(DefaultBodyLimit::max(limit))
         .layer(RequestBodyLimitLayer::new(limit))
+        .layer(middleware::map_response(error::plain_errors_as_problems))
         .layer(CatchPanicLayer::custom(error::panicked))
         .with_state(state)
 }
