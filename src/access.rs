@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use rand::RngCore as _;
 use sha2::{Digest as _, Sha256};
 
-use crate::enrollment::{display_name, NameError};
+use crate::enrollment::{display_name, AreaKind, NameError, RecruiterKind};
 use crate::store::{NewAuditEntry, NewToken, Scope, Store, StoreError};
 
 /// What every token starts with (so a leaked one is easy to recognise and scan for).
@@ -64,8 +64,22 @@ impl Principal {
     }
 
     /// Whether a count describing the people of an area of this kind is shown only as "<5".
-    pub fn hides_small_counts_in(&self, kind: Option<crate::enrollment::AreaKind>) -> bool {
-        self.role == Role::Officer && kind == Some(crate::enrollment::AreaKind::Village)
+    pub fn hides_small_counts_in(&self, kind: Option<AreaKind>) -> bool {
+        self.role == Role::Officer && kind == Some(AreaKind::Village)
+    }
+
+    /// Whether this token sees a recruiter as an entry of its own. A mitan is a person, so
+    /// listing a village's mitans one by one would count its people exactly: officers see those
+    /// only inside the figures of the recruiters above them (their own entry excepted).
+    pub fn sees_individually(
+        &self,
+        recruiter_id: i64,
+        kind: RecruiterKind,
+        area: Option<AreaKind>,
+    ) -> bool {
+        self.role == Role::Admin
+            || self.recruiter_id == Some(recruiter_id)
+            || !(kind == RecruiterKind::Mitan && area == Some(AreaKind::Village))
     }
 }
 
@@ -188,8 +202,31 @@ mod tests {
     }
 
     #[test]
+    fn officers_see_a_villages_mitans_only_in_figures() {
+        let officer = Principal {
+            token_id: 1,
+            name: "SI Verma".into(),
+            role: Role::Officer,
+            recruiter_id: Some(4),
+        };
+        let village = Some(AreaKind::Village);
+        assert!(!officer.sees_individually(9, RecruiterKind::Mitan, village));
+        assert!(officer.sees_individually(9, RecruiterKind::Mitan, Some(AreaKind::Thana)));
+        assert!(officer.sees_individually(9, RecruiterKind::Ncc, village));
+        assert!(
+            officer.sees_individually(4, RecruiterKind::Mitan, village),
+            "their own entry"
+        );
+        let admin = Principal {
+            role: Role::Admin,
+            recruiter_id: None,
+            ..officer
+        };
+        assert!(admin.sees_individually(9, RecruiterKind::Mitan, village));
+    }
+
+    #[test]
     fn officers_hide_small_village_counts_and_admins_do_not() {
-        use crate::enrollment::AreaKind;
         let officer = Principal {
             token_id: 1,
             name: "SI Verma".into(),

@@ -10,7 +10,7 @@ use axum::response::IntoResponse;
 use super::audit;
 use super::dto::{Count, ReadProblems, StatusFigures};
 use super::recruiters::{area_kinds, summary};
-use super::stats::area_figures;
+use super::stats::{area_figures, scope_is_a_village};
 use crate::access::Principal;
 use crate::app::AppState;
 use crate::http::ApiError;
@@ -29,6 +29,7 @@ pub async fn areas(
     who: Principal,
 ) -> Result<impl IntoResponse, ApiError> {
     let (rows, _) = area_figures(&state, &who).await?;
+    let hide_all = scope_is_a_village(&state, &who).await?;
     let mut csv = csv::Writer::from_writer(Vec::new());
     write(
         &mut csv,
@@ -45,7 +46,7 @@ pub async fn areas(
         ],
     )?;
     for row in rows {
-        let row = row.shown(&who);
+        let row = row.shown(&who, hide_all);
         let mut record = vec![
             optional(row.id),
             row.kind
@@ -97,6 +98,7 @@ pub async fn recruiters(
                 kind: None,
                 area_id: None,
                 name_contains: None,
+                without_village_mitans: who.role == crate::access::Role::Officer,
                 after,
                 limit: BATCH,
             })

@@ -17,7 +17,7 @@ use super::dto::{
 };
 use super::extract::{Admin, Json, Query};
 use super::{audit, now, BASE};
-use crate::access::Principal;
+use crate::access::{Principal, Role};
 use crate::app::AppState;
 use crate::enrollment::figures::{
     build_tree, quota_percent, RecruiterFigures, StatusCounts, TreeNode,
@@ -201,10 +201,12 @@ fn hides(who: &Principal, kinds: &HashMap<i64, AreaKind>, area_id: Option<i64>) 
     who.hides_small_counts_in(area_id.and_then(|id| kinds.get(&id).copied()))
 }
 
-/// 404 for no such recruiter, 403 for one outside an officer's subtree.
-pub(super) async fn visible(
+/// 404 for no such recruiter, 403 for one outside an officer's subtree or one an officer sees
+/// only in figures (a village's mitan).
+async fn visible(
     state: &AppState,
     who: &Principal,
+    kinds: &HashMap<i64, AreaKind>,
     id: i64,
 ) -> Result<RecruiterRecord, ApiError> {
     let recruiter = state.store.recruiter(id).await?.ok_or(ApiError::NotFound)?;
@@ -213,10 +215,21 @@ pub(super) async fn visible(
             "this recruiter is outside your subtree",
         ));
     }
+    if !sees(who, kinds, &recruiter) {
+        return Err(ApiError::Forbidden(
+            "a village's mitans are shown to officers only in the figures above them",
+        ));
+    }
     Ok(recruiter)
 }
 
-/// Recruiters the token may see, a page at a time, with their direct recruits.
+fn sees(who: &Principal, kinds: &HashMap<i64, AreaKind>, recruiter: &RecruiterRecord) -> bool {
+    let area = recruiter.area_id.and_then(|id| kinds.get(&id).copied());
+    who.sees_individually(recruiter.id, recruiter.kind, area)
+}
+
+/// Recruiters the token may see, a page at a time, with their direct recruits. An officer sees
+/// their own subtree, and a village's mitans only inside the figures of those above them.
 #[utoipa::path(operation_id = "list_recruiters", get, path = "/recruiters", tag = "recruiters", security(("bearer" = [])),
     params(ListQuery),
     responses((status = 200, body = RecruiterPage), ReadProblems))]
@@ -233,6 +246,7 @@ pub async fn list(
             kind: query.kind.map(Into::into),
             area_id: query.area,
             name_contains: query.name.as_deref(),
+            without_village_mitans: who.role == Role::Officer,
             after: query.after.unwrap_or(0),
             limit,
         })
@@ -259,9 +273,10 @@ pub async fn show(
     who: Principal,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<Recruiter>, ApiError> {
-    let recruiter = visible(&state, &who, id).await?;
+    let kinds = area_kinds(&state).await?;
+    let recruiter = visible(&state, &who, &kinds, id).await?;
     let figures = state.store.recruiter_figures(id).await?;
-    let hide = hides(&who, &area_kinds(&state).await?, recruiter.area_id);
+    let hide = hides(&who, &kinds, recruiter.area_id);
     Ok(axum::Json(with_figures(recruiter, figures, hide)))
 }
 
@@ -277,7 +292,8 @@ fn with_figures(recruiter: RecruiterRecord, figures: RecruiterFigures, hide: boo
     }
 }
 
-/// The cascade below a recruiter, as a tree of recruiters with their direct recruits.
+/// The cascade below a recruiter, as a tree of recruiters with their direct recruits. An
+/// officer's tree leaves out a village's mitans (they count in the figures above them).
 #[utoipa::path(operation_id = "recruiter_tree", get, path = "/recruiters/{id}/tree", tag = "recruiters", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The recruiter at the root"), TreeQuery),
     responses((status = 200, body = CascadeNode), ActionProblems))]
@@ -291,11 +307,13 @@ pub async fn tree(
         depth @ 1..=10 => depth,
         _ => return Err(ApiError::invalid("depth", "must be from 1 to 10")),
     };
-    visible(&state, &who, id).await?;
     let kinds = area_kinds(&state).await?;
+    visible(&state, &who, &kinds, id).await?;
     let rows = state.store.recruiter_tree(id, depth).await?;
+    // A node left out takes the nodes below it along (they are no longer connected).
     let rows = rows
         .into_iter()
+        .filter(|row| sees(&who, &kinds, &row.recruiter))
         .map(|row| {
             let hide = hides(&who, &kinds, row.recruiter.area_id);
             let node = CascadeNode {

@@ -44,7 +44,7 @@ pub struct StatsScope {
 #[derive(Serialize, ToSchema)]
 pub struct KindCount {
     pub kind: RecruiterKind,
-    pub recruiters: i64,
+    pub recruiters: Count,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -63,7 +63,7 @@ pub struct AreaFigures {
 #[derive(Serialize, ToSchema)]
 pub struct DayCount {
     pub day: NaiveDate,
-    pub joins: i64,
+    pub joins: Count,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -72,7 +72,7 @@ pub struct Burst {
     pub recruiter_id: i64,
     pub flagged_at: DateTime<Utc>,
     /// Joins through the code within the hour before it was flagged.
-    pub joins: i64,
+    pub joins: Count,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -89,7 +89,7 @@ pub struct StatsQuery {
 const MAX_DAYS: u64 = 366;
 
 /// Figures for the token's scope. Officers see their own subtree only, and village counts under
-/// five as "<5".
+/// five as "<5" (all their counts, when their own recruiter is in a village).
 #[utoipa::path(operation_id = "show_stats", get, path = "/stats", tag = "stats", security(("bearer" = [])),
     params(StatsQuery),
     responses((status = 200, body = Stats), ReadProblems))]
@@ -102,13 +102,14 @@ pub async fn show(
     let scope = who.scope();
     let store = &state.store;
     let (areas, people) = area_figures(&state, &who).await?;
+    let hide = scope_is_a_village(&state, &who).await?;
     let recruiters = store
         .recruiters_by_kind(scope)
         .await?
         .into_iter()
         .map(|(kind, recruiters)| KindCount {
             kind: kind.into(),
-            recruiters,
+            recruiters: Count::of(recruiters, hide),
         })
         .collect();
     let midnight = |day: NaiveDate| day.and_time(chrono::NaiveTime::MIN).and_utc();
@@ -118,7 +119,7 @@ pub async fn show(
         .into_iter()
         .map(|day| DayCount {
             day: day.day,
-            joins: day.joins,
+            joins: Count::of(day.joins, hide),
         })
         .collect();
     let bursts = store
@@ -129,7 +130,7 @@ pub async fn show(
             code: burst.code,
             recruiter_id: burst.recruiter_id,
             flagged_at: burst.flagged_at,
-            joins: burst.joins,
+            joins: Count::of(burst.joins, hide),
         })
         .collect();
     Ok(axum::Json(Stats {
@@ -137,13 +138,32 @@ pub async fn show(
             role: who.role.into(),
             recruiter_id: who.recruiter_id,
         },
-        people: StatusFigures::of(people, false),
+        people: StatusFigures::of(people, hide),
         recruiters,
-        areas: areas.into_iter().map(|row| row.shown(&who)).collect(),
+        areas: areas.into_iter().map(|row| row.shown(&who, hide)).collect(),
         joins_per_day,
         bursts,
         burst_threshold_per_hour: state.settings.campaign.burst_threshold_per_hour,
     }))
+}
+
+/// Whether an officer's whole scope is counted as the people of a village: their own recruiter
+/// is in one, so the totals of their subtree describe that village.
+pub(super) async fn scope_is_a_village(
+    state: &AppState,
+    who: &Principal,
+) -> Result<bool, ApiError> {
+    let Some(root) = who
+        .recruiter_id
+        .filter(|_| who.role == crate::access::Role::Officer)
+    else {
+        return Ok(false);
+    };
+    let Some(area) = state.store.recruiter(root).await?.and_then(|r| r.area_id) else {
+        return Ok(false);
+    };
+    let kind = state.store.area(area).await?.map(|a| a.kind);
+    Ok(who.hides_small_counts_in(kind))
 }
 
 fn day_range(
@@ -172,12 +192,9 @@ pub(super) struct AreaRow {
 }
 
 impl AreaRow {
-    pub fn hides_small(&self, who: &Principal) -> bool {
-        who.hides_small_counts_in(self.area.as_ref().map(|a| a.kind))
-    }
-
-    pub fn shown(self, who: &Principal) -> AreaFigures {
-        let hide = self.hides_small(who);
+    /// The row as `who` sees it; `hide_all` hides small counts whatever the area's kind.
+    pub fn shown(self, who: &Principal, hide_all: bool) -> AreaFigures {
+        let hide = hide_all || who.hides_small_counts_in(self.area.as_ref().map(|a| a.kind));
         let (id, kind, name, parent_id) = match self.area {
             Some(area) => (
                 Some(area.id),

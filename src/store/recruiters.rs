@@ -66,6 +66,9 @@ pub struct RecruiterFilter<'a> {
     pub kind: Option<RecruiterKind>,
     pub area_id: Option<i64>,
     pub name_contains: Option<&'a str>,
+    /// Leave out mitans of a village (other than the scope's root); see
+    /// [`crate::access::Principal::sees_individually`].
+    pub without_village_mitans: bool,
     pub after: i64,
     pub limit: i64,
 }
@@ -167,7 +170,8 @@ impl Store {
             prefix: SUBTREE,
             filter: "($1 IS NULL OR r.id IN (SELECT id FROM sub)) AND ($2 IS NULL OR r.kind = $2) \
                  AND ($3 IS NULL OR r.area_id = $3) AND ($4 IS NULL OR LOWER(r.name) LIKE $4) \
-                 AND r.id > $5",
+                 AND r.id > $5 AND NOT ($7 AND r.kind = 'mitan' AND r.id <> COALESCE($1, 0) \
+                     AND EXISTS (SELECT 1 FROM areas a WHERE a.id = r.area_id AND a.kind = 'village'))",
             tail: "ORDER BY r.id LIMIT $6",
             ..ONE_RECRUITER
         }
@@ -183,6 +187,7 @@ impl Store {
                 .bind(pattern.as_deref())
                 .bind(filter.after)
                 .bind(filter.limit)
+                .bind(filter.without_village_mitans)
                 .fetch_all(pool)
                 .await?
         });
