@@ -120,9 +120,11 @@ pub fn router() -> Router<Arc<AppState>> {
     )
 }
 
-/// The time a request acts at.
+/// The time a request acts at, to the millisecond the database keeps, so that an answer made
+/// from it reads the same as one read back later.
 fn now() -> DateTime<Utc> {
-    Utc::now()
+    let now = Utc::now();
+    DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
 }
 
 /// Records an admin action: who (the token), what, to what. Never a phone number.
