@@ -4,6 +4,8 @@
 //! A guided tour, domain first:
 #![forbid(unsafe_code)]
 
+/// Who may use the admin API: bearer tokens (stored as hashes) and their roles.
+pub mod access;
 /// SMS keywords (JOIN, STOP, हाँ, …) parsed into a closed `Command`: pure, no state.
 pub mod commands;
 /// How a text travels: GSM-7 or UCS-2, SMS parts, USSD screen limits and pagination.
@@ -21,17 +23,19 @@ pub mod tips;
 /// The USSD menu: a pure state machine, its screens in three languages, and the hop edge.
 pub mod ussd;
 
+/// The admin API under `/api/v1`: areas, recruiters, codes, people (masked), figures, audit.
+pub mod api;
 /// Wiring: build the service from settings, run it until shutdown.
 pub mod app;
 /// The command line.
 pub mod cli;
-/// `mitan simulate`: a feature phone in the terminal.
-pub mod simulate;
 /// Time as a dependency, so tests can control it.
 pub mod clock;
 /// Layered configuration (defaults → `--config` → `MITAN__…` environment).
 pub mod config;
 /// Routes, middleware and the HTTP error type.
 pub mod http;
+/// `mitan simulate`: a feature phone in the terminal.
+pub mod simulate;
 /// Logs and metrics, with phone numbers kept out of both.
 pub mod telemetry;
