@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{on_pool, to_millis, BeginWrite as _, PersonStatus, Store, StoreError};
+use super::{on_pool, to_millis, BeginWrite as _, Store, StoreError};
 use crate::enrollment::{
     CodeRefusal, JoinOutcome, JoinRequest, Language, OptInCode, RecruiterKind, Script,
 };
@@ -38,24 +38,29 @@ pub struct NewRecruiter<'a> {
 }
 
 #[derive(sqlx::FromRow)]
-struct CodeRow {
-    recruiter_id: i64,
+pub(super) struct CodeRow {
+    pub(super) recruiter_id: i64,
     kind: String,
     expires_at: Option<i64>,
     max_uses: Option<i64>,
     uses: i64,
     owner_index: Option<Vec<u8>>,
-    area_id: Option<i64>,
+    pub(super) area_id: Option<i64>,
 }
 
-const CODE_LOOKUP: &str = "SELECT c.recruiter_id, c.kind, c.expires_at, c.max_uses, c.uses, \
+pub(super) const CODE_LOOKUP: &str =
+    "SELECT c.recruiter_id, c.kind, c.expires_at, c.max_uses, c.uses, \
      COALESCE(r.phone_index, p.phone_index) AS owner_index, r.area_id \
      FROM codes c JOIN recruiters r ON r.id = c.recruiter_id \
      LEFT JOIN people p ON p.id = r.person_id \
      WHERE c.code = $1";
 
 /// Whether a code may credit its owner for this number at this time.
-fn judge_code(row: Option<CodeRow>, joiner: &BlindIndex, at: i64) -> Result<CodeRow, CodeRefusal> {
+pub(super) fn judge_code(
+    row: Option<CodeRow>,
+    joiner: &BlindIndex,
+    at: i64,
+) -> Result<CodeRow, CodeRefusal> {
     let row = row.ok_or(CodeRefusal::Unknown)?;
     if row.owner_index.as_deref() == Some(joiner.as_bytes()) {
         return Err(CodeRefusal::OwnNumber);
@@ -70,6 +75,205 @@ fn judge_code(row: Option<CodeRow>, joiner: &BlindIndex, at: i64) -> Result<Code
     }
     Ok(row)
 }
+
+/// The join itself, inside the caller's write transaction `$tx` (so that an SMS join records its
+/// webhook receipt and its reply in the same transaction). Evaluates to
+/// `Result<JoinOutcome, JoinError>`; a refused code writes nothing.
+macro_rules! join_in {
+    ($tx:ident, $request:expr, $own_code:expr) => {
+        async {
+            let request: &$crate::enrollment::JoinRequest = $request;
+            let own_code: &$crate::enrollment::OptInCode = $own_code;
+            let phone = &request.phone;
+            let consent = &request.consent;
+            let at = $crate::store::to_millis(consent.at);
+            let existing: Option<(i64, String, Option<String>)> = sqlx::query_as(
+                "SELECT p.id, p.status, c.code FROM people p \
+                 LEFT JOIN recruiters r ON r.person_id = p.id \
+                 LEFT JOIN codes c ON c.recruiter_id = r.id AND c.kind = 'permanent' \
+                 WHERE p.phone_index = $1",
+            )
+            .bind(phone.index.as_bytes())
+            .fetch_optional(&mut *$tx)
+            .await?;
+
+            if let Some((person_id, status, code)) = existing {
+                let own_code =
+                    $crate::enrollment::OptInCode::parse(code.as_deref().unwrap_or_default())
+                        .map_err(|_| {
+                            $crate::store::StoreError::Other(anyhow::anyhow!(
+                                "person {person_id} has no code"
+                            ))
+                        })?;
+                if status == $crate::store::PersonStatus::Active.as_str() {
+                    return Ok($crate::enrollment::JoinOutcome::AlreadyMember {
+                        person_id,
+                        own_code,
+                    });
+                }
+                sqlx::query(
+                    "UPDATE people SET status = 'active', language = $2, script = $3, \
+                     consent_channel = $4, consent_version = $5, consented_at = $6, \
+                     withdrawn_at = NULL WHERE id = $1",
+                )
+                .bind(person_id)
+                .bind(consent.language.tag())
+                .bind(consent.script.tag())
+                .bind(&consent.channel)
+                .bind(&consent.version)
+                .bind(at)
+                .execute(&mut *$tx)
+                .await?;
+                sqlx::query("DELETE FROM suppressions WHERE phone_index = $1")
+                    .bind(phone.index.as_bytes())
+                    .execute(&mut *$tx)
+                    .await?;
+                return Ok($crate::enrollment::JoinOutcome::Rejoined {
+                    person_id,
+                    own_code,
+                });
+            }
+
+            let mut credited_to = None;
+            let mut area_id = None;
+            if let Some(code) = &request.code {
+                let row: Option<$crate::store::enrollment::CodeRow> =
+                    sqlx::query_as($crate::store::enrollment::CODE_LOOKUP)
+                        .bind(code.as_str())
+                        .fetch_optional(&mut *$tx)
+                        .await?;
+                let row = $crate::store::enrollment::judge_code(row, &phone.index, at)
+                    .map_err($crate::store::JoinError::Code)?;
+                sqlx::query("UPDATE codes SET uses = uses + 1 WHERE code = $1")
+                    .bind(code.as_str())
+                    .execute(&mut *$tx)
+                    .await?;
+                credited_to = Some(row.recruiter_id);
+                area_id = row.area_id;
+            }
+
+            let person_id: i64 = sqlx::query_scalar(
+                "INSERT INTO people (phone_index, phone_ciphertext, phone_key_id, phone_hint, \
+                 language, script, status, consent_channel, consent_version, consented_at, \
+                 created_at, recruited_by, via_code, area_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8, $9, $9, $10, $11, $12) \
+                 RETURNING id",
+            )
+            .bind(phone.index.as_bytes())
+            .bind(&phone.ciphertext)
+            .bind(&phone.key_id)
+            .bind(&phone.hint)
+            .bind(consent.language.tag())
+            .bind(consent.script.tag())
+            .bind(&consent.channel)
+            .bind(&consent.version)
+            .bind(at)
+            .bind(credited_to)
+            .bind(
+                request
+                    .code
+                    .as_ref()
+                    .map($crate::enrollment::OptInCode::as_str),
+            )
+            .bind(area_id)
+            .fetch_one(&mut *$tx)
+            .await?;
+            let name = format!("Mitan {person_id}");
+            let recruiter_id: i64 = sqlx::query_scalar(
+                "INSERT INTO recruiters (kind, name, area_id, quota, person_id, recruited_by, \
+                 created_at) VALUES ('mitan', $1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(&name)
+            .bind(area_id)
+            .bind(request.quota)
+            .bind(person_id)
+            .bind(credited_to)
+            .bind(at)
+            .fetch_one(&mut *$tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO codes (code, recruiter_id, kind, created_at) \
+                 VALUES ($1, $2, 'permanent', $3)",
+            )
+            .bind(own_code.as_str())
+            .bind(recruiter_id)
+            .bind(at)
+            .execute(&mut *$tx)
+            .await?;
+            sqlx::query("DELETE FROM suppressions WHERE phone_index = $1")
+                .bind(phone.index.as_bytes())
+                .execute(&mut *$tx)
+                .await?;
+            Ok::<_, $crate::store::JoinError>($crate::enrollment::JoinOutcome::Joined {
+                person_id,
+                own_code: own_code.clone(),
+                credited_to,
+            })
+        }
+        .await
+    };
+}
+pub(super) use join_in;
+
+/// Opting out inside the caller's write transaction: the person (if active) stops, the number
+/// joins the suppression list. Evaluates to `Result<bool, sqlx::Error>`: whether an active
+/// person opted out.
+macro_rules! opt_out_in {
+    ($tx:ident, $index:expr, $at:expr) => {
+        async {
+            let index: &$crate::privacy::BlindIndex = $index;
+            let at: i64 = $at;
+            let changed = sqlx::query(
+                "UPDATE people SET status = 'opted_out', withdrawn_at = $2 \
+                 WHERE phone_index = $1 AND status = 'active'",
+            )
+            .bind(index.as_bytes())
+            .bind(at)
+            .execute(&mut *$tx)
+            .await?
+            .rows_affected();
+            $crate::store::enrollment::suppress(&mut $tx, index, "opt_out", at).await?;
+            Ok::<_, sqlx::Error>(changed == 1)
+        }
+        .await
+    };
+}
+pub(super) use opt_out_in;
+
+/// Erasing a person inside the caller's write transaction. Evaluates to
+/// `Result<bool, sqlx::Error>`: whether a person with a number was erased.
+macro_rules! erase_in {
+    ($tx:ident, $id:expr, $at:expr) => {
+        async {
+            let id: i64 = $id;
+            let at: i64 = $at;
+            let index: Option<Option<Vec<u8>>> =
+                sqlx::query_scalar("SELECT phone_index FROM people WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *$tx)
+                    .await?;
+            let Some(index) = index
+                .flatten()
+                .and_then(|bytes| $crate::privacy::BlindIndex::from_bytes(&bytes))
+            else {
+                return Ok(false);
+            };
+            sqlx::query(
+                "UPDATE people SET phone_index = NULL, phone_ciphertext = NULL, \
+                 phone_key_id = NULL, phone_hint = NULL, status = 'erased', erased_at = $2, \
+                 withdrawn_at = COALESCE(withdrawn_at, $2) WHERE id = $1",
+            )
+            .bind(id)
+            .bind(at)
+            .execute(&mut *$tx)
+            .await?;
+            $crate::store::enrollment::suppress(&mut $tx, &index, "erased", at).await?;
+            Ok::<_, sqlx::Error>(true)
+        }
+        .await
+    };
+}
+pub(super) use erase_in;
 
 /// How many fresh codes to try before giving up (a clash is rare; many in a row means the code
 /// space of that length is crowded).
@@ -94,117 +298,11 @@ impl Store {
         request: &JoinRequest,
         own_code: &OptInCode,
     ) -> Result<JoinOutcome, JoinError> {
-        let phone = &request.phone;
-        let consent = &request.consent;
-        let at = to_millis(consent.at);
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let existing: Option<(i64, String, Option<String>)> = sqlx::query_as(
-                "SELECT p.id, p.status, c.code FROM people p \
-                 LEFT JOIN recruiters r ON r.person_id = p.id \
-                 LEFT JOIN codes c ON c.recruiter_id = r.id AND c.kind = 'permanent' \
-                 WHERE p.phone_index = $1",
-            )
-            .bind(phone.index.as_bytes())
-            .fetch_optional(&mut *tx)
-            .await?;
-
-            if let Some((person_id, status, code)) = existing {
-                let own_code = OptInCode::parse(code.as_deref().unwrap_or_default())
-                    .map_err(|_| StoreError::Other(anyhow::anyhow!("person {person_id} has no code")))?;
-                if status == PersonStatus::Active.as_str() {
-                    return Ok(JoinOutcome::AlreadyMember { person_id, own_code });
-                }
-                sqlx::query(
-                    "UPDATE people SET status = 'active', language = $2, script = $3, \
-                     consent_channel = $4, consent_version = $5, consented_at = $6, \
-                     withdrawn_at = NULL WHERE id = $1",
-                )
-                .bind(person_id)
-                .bind(consent.language.tag())
-                .bind(consent.script.tag())
-                .bind(&consent.channel)
-                .bind(&consent.version)
-                .bind(at)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query("DELETE FROM suppressions WHERE phone_index = $1")
-                    .bind(phone.index.as_bytes())
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                return Ok(JoinOutcome::Rejoined { person_id, own_code });
-            }
-
-            let mut credited_to = None;
-            let mut area_id = None;
-            if let Some(code) = &request.code {
-                let row: Option<CodeRow> = sqlx::query_as(CODE_LOOKUP)
-                    .bind(code.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let row = judge_code(row, &phone.index, at).map_err(JoinError::Code)?;
-                sqlx::query("UPDATE codes SET uses = uses + 1 WHERE code = $1")
-                    .bind(code.as_str())
-                    .execute(&mut *tx)
-                    .await?;
-                credited_to = Some(row.recruiter_id);
-                area_id = row.area_id;
-            }
-
-            let person_id: i64 = sqlx::query_scalar(
-                "INSERT INTO people (phone_index, phone_ciphertext, phone_key_id, phone_hint, \
-                 language, script, status, consent_channel, consent_version, consented_at, \
-                 created_at, recruited_by, via_code, area_id) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8, $9, $9, $10, $11, $12) \
-                 RETURNING id",
-            )
-            .bind(phone.index.as_bytes())
-            .bind(&phone.ciphertext)
-            .bind(&phone.key_id)
-            .bind(&phone.hint)
-            .bind(consent.language.tag())
-            .bind(consent.script.tag())
-            .bind(&consent.channel)
-            .bind(&consent.version)
-            .bind(at)
-            .bind(credited_to)
-            .bind(request.code.as_ref().map(OptInCode::as_str))
-            .bind(area_id)
-            .fetch_one(&mut *tx)
-            .await?;
-            let name = format!("Mitan {person_id}");
-            let recruiter_id: i64 = sqlx::query_scalar(
-                "INSERT INTO recruiters (kind, name, area_id, quota, person_id, recruited_by, \
-                 created_at) VALUES ('mitan', $1, $2, $3, $4, $5, $6) RETURNING id",
-            )
-            .bind(&name)
-            .bind(area_id)
-            .bind(request.quota)
-            .bind(person_id)
-            .bind(credited_to)
-            .bind(at)
-            .fetch_one(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO codes (code, recruiter_id, kind, created_at) \
-                 VALUES ($1, $2, 'permanent', $3)",
-            )
-            .bind(own_code.as_str())
-            .bind(recruiter_id)
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("DELETE FROM suppressions WHERE phone_index = $1")
-                .bind(phone.index.as_bytes())
-                .execute(&mut *tx)
-                .await?;
+            let outcome = join_in!(tx, request, own_code)?;
             tx.commit().await?;
-            Ok(JoinOutcome::Joined {
-                person_id,
-                own_code: own_code.clone(),
-                credited_to,
-            })
+            Ok(outcome)
         })
     }
 
@@ -259,18 +357,9 @@ impl Store {
         let at = to_millis(at);
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let changed = sqlx::query(
-                "UPDATE people SET status = 'opted_out', withdrawn_at = $2 \
-                 WHERE phone_index = $1 AND status = 'active'",
-            )
-            .bind(index.as_bytes())
-            .bind(at)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            suppress(&mut tx, index, "opt_out", at).await?;
+            let changed = opt_out_in!(tx, index, at)?;
             tx.commit().await?;
-            Ok(changed == 1)
+            Ok(changed)
         })
     }
 
@@ -281,27 +370,9 @@ impl Store {
         let at = to_millis(at);
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let index: Option<Option<Vec<u8>>> =
-                sqlx::query_scalar("SELECT phone_index FROM people WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let Some(index) = index.flatten().and_then(|bytes| BlindIndex::from_bytes(&bytes))
-            else {
-                return Ok(false);
-            };
-            sqlx::query(
-                "UPDATE people SET phone_index = NULL, phone_ciphertext = NULL, \
-                 phone_key_id = NULL, phone_hint = NULL, status = 'erased', erased_at = $2, \
-                 withdrawn_at = COALESCE(withdrawn_at, $2) WHERE id = $1",
-            )
-            .bind(id)
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
-            suppress(&mut tx, &index, "erased", at).await?;
+            let erased = erase_in!(tx, id, at)?;
             tx.commit().await?;
-            Ok(true)
+            Ok(erased)
         })
     }
 
@@ -425,7 +496,7 @@ impl Store {
     }
 }
 
-async fn suppress<'c, DB>(
+pub(super) async fn suppress<'c, DB>(
     tx: &mut sqlx::Transaction<'c, DB>,
     index: &BlindIndex,
     reason: &str,

@@ -8,7 +8,9 @@
 
 mod audit;
 mod enrollment;
+mod outbox;
 mod people;
+mod sms;
 mod ussd;
 
 use std::str::FromStr;
@@ -23,7 +25,14 @@ use sqlx::{PgPool, SqlitePool};
 
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use enrollment::{JoinError, NewEventCode, NewRecruiter};
+pub use outbox::{
+    ClaimedMessage, NewOutbound, OutboundKind, OutboxEntry, OutboxStatus, ReportApplied, SendRecord,
+};
 pub use people::{PersonRecord, PersonStatus};
+pub use sms::{
+    Applied, Changed, NumberKeys, PendingConsent, Receipt, ReceiptKind, RecruiterCard, Replies,
+    SmsChange,
+};
 pub use ussd::{StoredUssdSession, UssdSessionWrite};
 
 use crate::config::DatabaseSettings;
