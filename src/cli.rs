@@ -33,6 +33,18 @@ pub enum Command {
     Migrate,
     /// Print every USSD screen in every language, with its size, for review by translators.
     Screens,
+    /// A feature phone in the terminal: dial a running mitan and answer its screens.
+    Simulate {
+        /// The number the handset dials from.
+        #[arg(long)]
+        phone: String,
+        /// Where mitan listens (default: `server.bind` of the configuration).
+        #[arg(long)]
+        url: Option<String>,
+        /// The channel to dial through (Africa's Talking dialect: `africastalking` or `console`).
+        #[arg(long, default_value = "africastalking")]
+        channel: String,
+    },
 }
 
 impl Cli {
@@ -45,6 +57,21 @@ impl Cli {
             Command::Screens => {
                 screens(&settings);
                 Ok(())
+            }
+            Command::Simulate {
+                phone,
+                url,
+                channel,
+            } => {
+                let url = url.unwrap_or_else(|| format!("http://{}", settings.server.bind));
+                crate::simulate::Phone {
+                    url,
+                    channel,
+                    phone,
+                    service_code: settings.campaign.ussd_code.clone(),
+                }
+                .run()
+                .await
             }
         }
     }

@@ -29,6 +29,8 @@ pub mod ussd;
 pub mod app;
 /// The command line.
 pub mod cli;
+/// `mitan simulate`: a feature phone in the terminal.
+pub mod simulate;
 /// Time as a dependency, so tests can control it.
 pub mod clock;
 /// Layered configuration (defaults → `--config` → `MITAN__…` environment).

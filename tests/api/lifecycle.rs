@@ -206,3 +206,125 @@ fn a_port_in_use_is_reported() {
         &format!("server.bind: cannot listen on {addr}"),
     );
 }
+
+#[test]
+fn simulate_is_a_feature_phone_in_the_terminal() {
+    let mitan = Binary::serve(workdir(), &[]);
+    let mut simulate = std::process::Command::new(env!("CARGO_BIN_EXE_mitan"))
+        .args([
+            "simulate",
+            "--phone",
+            "+919876543210",
+            "--url",
+            &mitan.url(""),
+        ])
+        .current_dir(mitan.workdir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // English, Join, no code, Next, Next, I agree; then quit.
+    use std::io::Write as _;
+    simulate
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"3\n1\n0\n1\n1\n1\nq\n")
+        .unwrap();
+    let output = simulate.wait_with_output().unwrap();
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{shown}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(shown.contains("│ 3 English"), "{shown}");
+    assert!(shown.contains("│ 1 Join"), "{shown}");
+    assert!(shown.contains("Done! Your mitan code is"), "{shown}");
+    assert!(shown.contains("(session over)"), "{shown}");
+}
+
+#[test]
+fn simulate_says_clearly_when_mitan_is_not_running() {
+    let dir = workdir();
+    let run = run_binary(
+        dir.path(),
+        &[],
+        &["simulate", "--phone", "+919876543210", "--url", "http://127.0.0.1:9"],
+    );
+    assert!(!run.status.success());
+    assert!(run.output.contains("is `mitan serve` running?"), "{}", run.output);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_during_joins_loses_no_acknowledged_join() {
+    let key = random_master_key();
+    let mut mitan = Binary::serve(workdir(), &[("MITAN__SECURITY__MASTER_KEY", key.as_str())]);
+    let client = reqwest::Client::new();
+    let url = mitan.url("/webhooks/africastalking/ussd");
+    let hop = |session: String, phone: String, text: &'static str| {
+        let client = client.clone();
+        let url = url.clone();
+        async move {
+            client
+                .post(&url)
+                .form(&[
+                    ("sessionId", session.as_str()),
+                    ("phoneNumber", phone.as_str()),
+                    ("text", text),
+                ])
+                .send()
+                .await
+                .ok()?
+                .text()
+                .await
+                .ok()
+        }
+    };
+    let phones: Vec<String> = (0..24).map(|n| format!("+9170000{n:05}")).collect();
+    for (n, phone) in phones.iter().enumerate() {
+        for text in ["", "3", "3*1", "3*1*0", "3*1*0*1", "3*1*0*1*1"] {
+            hop(format!("S{n}"), phone.clone(), text).await.unwrap();
+        }
+    }
+    // Every villager presses "I agree" at once; SIGTERM arrives once the first is answered.
+    let (first_tx, first_rx) = tokio::sync::oneshot::channel::<()>();
+    let first_tx = std::sync::Mutex::new(Some(first_tx));
+    let first_tx = std::sync::Arc::new(first_tx);
+    let mut joins = Vec::new();
+    for (n, phone) in phones.iter().enumerate() {
+        let (fut, first_tx) = (hop(format!("S{n}"), phone.clone(), "3*1*0*1*1*1"), first_tx.clone());
+        joins.push(tokio::spawn(async move {
+            let reply = fut.await;
+            if let Some(tx) = first_tx.lock().unwrap().take() {
+                let _ = tx.send(());
+            }
+            reply
+        }));
+    }
+    first_rx.await.unwrap();
+    mitan.signal("TERM");
+    let mut acknowledged = Vec::new();
+    for (join, phone) in joins.into_iter().zip(&phones) {
+        if let Some(reply) = join.await.unwrap() {
+            if reply.starts_with("END Done!") {
+                acknowledged.push(phone.clone());
+            }
+        }
+    }
+    let status = tokio::task::spawn_blocking(move || {
+        let status = mitan.wait_exit(Duration::from_secs(5));
+        (status, mitan)
+    })
+    .await
+    .unwrap();
+    let (status, mitan) = status;
+    assert!(status.expect("exited within 5 s").success(), "{}", mitan.output());
+    assert!(!acknowledged.is_empty());
+
+    let db_url = format!("sqlite://{}", mitan.workdir.path().join("data/mitan.db").display());
+    let store = open_store(&db_url).await;
+    let vault = Vault::new(&MasterKey::from_base64(&key).unwrap());
+    for phone in &acknowledged {
+        let number = Msisdn::parse(phone, phonenumber::country::Id::IN).unwrap();
+        let person = store.person_by_index(&vault.blind_index(&number)).await.unwrap();
+        assert!(person.is_some(), "{phone} was told \"Done!\" but is not stored");
+    }
+}
