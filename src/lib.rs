@@ -29,13 +29,13 @@ pub mod ussd;
 pub mod app;
 /// The command line.
 pub mod cli;
-/// `mitan simulate`: a feature phone in the terminal.
-pub mod simulate;
 /// Time as a dependency, so tests can control it.
 pub mod clock;
 /// Layered configuration (defaults → `--config` → `MITAN__…` environment).
 pub mod config;
 /// Routes, middleware and the HTTP error type.
 pub mod http;
+/// `mitan simulate`: a feature phone in the terminal.
+pub mod simulate;
 /// Logs and metrics, with phone numbers kept out of both.
 pub mod telemetry;

@@ -44,6 +44,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(webhooks::missed_call).get(webhooks::missed_call),
         )
         .route(
+            "/webhooks/{channel}/console/sent",
+            get(webhooks::console_sent),
+        )
+        .route(
             "/webhooks/{channel}/delivery",
             post(webhooks::delivery).get(webhooks::delivery),
         )

@@ -212,3 +212,30 @@ pub(super) async fn delivery(
         Err(err) => super::ApiError::Internal(err).into_response(),
     }
 }
+
+/// `GET /webhooks/{channel}/console/sent?to=…`: what a console channel sent to one number, for
+/// `mitan simulate --sms`. Other kinds of channel have no such page.
+pub(super) async fn console_sent(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    uri: Uri,
+) -> Response {
+    let Some(settings) = state.settings.channels.get(&name) else {
+        return no_such_channel();
+    };
+    if settings.kind != ChannelKind::Console {
+        return no_such_channel();
+    }
+    let to: Option<String> =
+        serde_urlencoded::from_str::<Vec<(String, String)>>(uri.query().unwrap_or_default())
+            .ok()
+            .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "to").map(|(_, v)| v));
+    let region = state.settings.phone.default_region.0;
+    let Some(phone) = to.and_then(|to| crate::privacy::Msisdn::parse(&to, region).ok()) else {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            Some("`to` must be a mobile number"),
+        );
+    };
+    providers::console::render_sent(state.console.to(phone.e164()))
+}

@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::app::AppState;
 use crate::providers::{self, Channel, OutboundSms, SendResult};
-use crate::store::{ClaimedMessage, SendRecord};
+use crate::store::{ClaimedMessage, SendRecord, StoreError};
 
 /// What one step did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -232,12 +232,32 @@ impl Dispatcher {
         outcome: Outcome,
     ) -> anyhow::Result<Outcome> {
         let now = self.state.clock.now();
-        let recorded = self
-            .state
-            .store
+        let store = &self.state.store;
+        let recorded = match store
             .record_send(message.id, &self.owner, record, now)
             .await
-            .context("recording a send")?;
+        {
+            // The aggregator gave an id it already gave another message: keep both, apart.
+            Err(StoreError::Duplicate) => {
+                let SendRecord::Sent { provider_id } = record else {
+                    return Err(StoreError::Duplicate).context("recording a send");
+                };
+                tracing::warn!(
+                    channel = %message.channel,
+                    provider_id,
+                    "the aggregator reused a message id; recorded with this message's id appended"
+                );
+                let provider_id = format!("{provider_id}#{}", message.id);
+                let record = SendRecord::Sent {
+                    provider_id: &provider_id,
+                };
+                store
+                    .record_send(message.id, &self.owner, &record, now)
+                    .await
+            }
+            other => other,
+        }
+        .context("recording a send")?;
         if !recorded {
             tracing::warn!(
                 message = message.id,

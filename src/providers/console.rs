@@ -3,7 +3,22 @@
 
 use std::sync::{Arc, Mutex};
 
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+
 use super::{OutboundSms, SendResult};
+
+/// `GET /webhooks/{console channel}/console/sent?to=…`: what was sent to one number, oldest
+/// first, for `mitan simulate --sms`. Console channels only (development).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Sent {
+    pub messages: Vec<String>,
+}
+
+pub fn render_sent(messages: Vec<String>) -> Response {
+    Json(Sent { messages }).into_response()
+}
 
 /// One message the console channel "sent".
 #[derive(Debug, Clone, PartialEq, Eq)]
