@@ -4,15 +4,15 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
 use super::error::problem;
 use crate::app::AppState;
-use crate::config::ChannelSettings;
-use crate::providers::WebhookRequest;
-use crate::providers::{self, africastalking, generic, Channel, ChannelKind, WebhookError};
+use crate::providers::{
+    self, africastalking, generic, Channel, ChannelKind, WebhookError, WebhookRequest,
+};
 use crate::{sms, ussd};
 
 fn no_such_channel() -> Response {
@@ -92,125 +92,88 @@ pub(super) async fn ussd_end(
     }
 }
 
-/// One SMS-side webhook, read by the channel's provider.
-struct Incoming {
-    name: String,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+/// The SMS-side webhooks: what each is, for [`sms_side`].
+#[derive(Debug, Clone, Copy)]
+enum Hook {
+    Sms,
+    MissedCall,
+    Delivery,
 }
 
-impl Incoming {
-    fn request(&self) -> WebhookRequest<'_> {
-        WebhookRequest {
-            method: &self.method,
-            path_and_query: self.uri.path_and_query().map_or("/", |pq| pq.as_str()),
-            query: self.uri.query().unwrap_or_default(),
-            headers: &self.headers,
-            body: &self.body,
-        }
-    }
-
-    fn channel<'a>(&'a self, state: &'a AppState, settings: &'a ChannelSettings) -> Channel<'a> {
-        Channel {
-            name: &self.name,
-            settings,
-            public_url: &state.settings.server.public_url,
-        }
-    }
+/// Reads an SMS-side webhook with the channel's provider, hands it to [`sms`], and answers in the
+/// channel's format. Anything readable is acknowledged (also a retry, a message from a short
+/// code, or one over the abuse limit), so the aggregator does not retry; replies leave through
+/// the outbox.
+async fn sms_side(state: &AppState, name: &str, hook: Hook, request: Request) -> Response {
+    let Some(settings) = state.settings.channels.get(name) else {
+        return no_such_channel();
+    };
+    let (parts, body) = request.into_parts();
+    // The body limit layer has already bounded the body.
+    let Ok(body) = axum::body::to_bytes(body, usize::MAX).await else {
+        return problem(StatusCode::BAD_REQUEST, Some("unreadable body"));
+    };
+    let request = WebhookRequest {
+        method: &parts.method,
+        path_and_query: parts.uri.path_and_query().map_or("/", |pq| pq.as_str()),
+        query: parts.uri.query().unwrap_or_default(),
+        headers: &parts.headers,
+        body: &body,
+    };
+    let channel = Channel {
+        name,
+        settings,
+        public_url: &state.settings.server.public_url,
+    };
+    let kind = settings.kind;
+    let done = match hook {
+        Hook::Sms => match providers::read_sms(&channel, &request) {
+            Ok(message) => sms::receive_sms(state, name, &message)
+                .await
+                .map(|_| providers::acknowledge(kind)),
+            Err(err) => return refused(name, kind, err),
+        },
+        Hook::MissedCall => match providers::read_missed_call(&channel, &request) {
+            Ok(call) => sms::receive_call(state, name, &call)
+                .await
+                .map(|_| providers::answer_missed_call(kind)),
+            Err(err) => return refused(name, kind, err),
+        },
+        Hook::Delivery => match providers::read_delivery(&channel, &request) {
+            Ok(report) => sms::receive_report(state, name, &report)
+                .await
+                .map(|()| providers::acknowledge(kind)),
+            Err(err) => return refused(name, kind, err),
+        },
+    };
+    done.unwrap_or_else(|err| super::ApiError::Internal(err).into_response())
 }
 
-/// `POST|GET /webhooks/{channel}/sms`: an inbound SMS. Anything readable is acknowledged in the
-/// channel's format (also a retry, a message from a short code, or one over the abuse limit);
-/// the replies leave through the outbox.
+/// `POST|GET /webhooks/{channel}/sms`: an inbound SMS.
 pub(super) async fn sms(
     State(state): State<Arc<AppState>>,
     Path(name): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    request: Request,
 ) -> Response {
-    let incoming = Incoming {
-        name,
-        method,
-        uri,
-        headers,
-        body,
-    };
-    let Some(settings) = state.settings.channels.get(&incoming.name) else {
-        return no_such_channel();
-    };
-    let channel = incoming.channel(&state, settings);
-    let message = match providers::read_sms(&channel, &incoming.request()) {
-        Ok(message) => message,
-        Err(err) => return refused(channel.name, settings.kind, err),
-    };
-    match sms::receive_sms(&state, channel.name, &message).await {
-        Ok(_) => providers::acknowledge(settings.kind),
-        Err(err) => super::ApiError::Internal(err).into_response(),
-    }
+    sms_side(&state, &name, Hook::Sms, request).await
 }
 
-/// `POST|GET /webhooks/{channel}/missed-call`
+/// `POST|GET /webhooks/{channel}/missed-call`: a missed call, rejected unanswered.
 pub(super) async fn missed_call(
     State(state): State<Arc<AppState>>,
     Path(name): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    request: Request,
 ) -> Response {
-    let incoming = Incoming {
-        name,
-        method,
-        uri,
-        headers,
-        body,
-    };
-    let Some(settings) = state.settings.channels.get(&incoming.name) else {
-        return no_such_channel();
-    };
-    let channel = incoming.channel(&state, settings);
-    let call = match providers::read_missed_call(&channel, &incoming.request()) {
-        Ok(call) => call,
-        Err(err) => return refused(channel.name, settings.kind, err),
-    };
-    match sms::receive_call(&state, channel.name, &call).await {
-        Ok(_) => providers::answer_missed_call(settings.kind),
-        Err(err) => super::ApiError::Internal(err).into_response(),
-    }
+    sms_side(&state, &name, Hook::MissedCall, request).await
 }
 
 /// `POST|GET /webhooks/{channel}/delivery`: a delivery report or status callback.
 pub(super) async fn delivery(
     State(state): State<Arc<AppState>>,
     Path(name): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    request: Request,
 ) -> Response {
-    let incoming = Incoming {
-        name,
-        method,
-        uri,
-        headers,
-        body,
-    };
-    let Some(settings) = state.settings.channels.get(&incoming.name) else {
-        return no_such_channel();
-    };
-    let channel = incoming.channel(&state, settings);
-    let report = match providers::read_delivery(&channel, &incoming.request()) {
-        Ok(report) => report,
-        Err(err) => return refused(channel.name, settings.kind, err),
-    };
-    match sms::receive_report(&state, channel.name, &report).await {
-        Ok(()) => providers::acknowledge(settings.kind),
-        Err(err) => super::ApiError::Internal(err).into_response(),
-    }
+    sms_side(&state, &name, Hook::Delivery, request).await
 }
 
 /// `GET /webhooks/{channel}/console/sent?to=…`: what a console channel sent to one number, for

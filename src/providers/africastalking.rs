@@ -11,13 +11,13 @@ use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret as _;
 use serde::Deserialize;
 
-use super::form::Fields;
+use super::form::{Fields, Names};
 use super::{bounded, HopInput, UssdHop, UssdReply, UssdSessionEnd, WebhookError};
 use super::{
     Channel, DeliveryReport, DeliveryStatus, InboundSms, MissedCall, OutboundSms, SendResult,
     WebhookRequest,
 };
-use super::{MAX_INPUT, MAX_MESSAGE_ID, MAX_PHONE_FIELD, MAX_SESSION_ID, MAX_SMS_TEXT};
+use super::{MAX_INPUT, MAX_MESSAGE_ID, MAX_PHONE_FIELD, MAX_SESSION_ID};
 
 /// The public send API's origin.
 const API: &str = "https://api.africastalking.com";
@@ -70,24 +70,21 @@ pub fn render_ussd(reply: &UssdReply) -> Response {
 /// An inbound SMS: `from`, `text` and `id` (the retry key); `to`, `date`, `linkId` and
 /// `networkCode` are accepted.
 pub fn parse_sms(request: &WebhookRequest<'_>) -> Result<InboundSms, WebhookError> {
-    let fields = Fields::body(request.body)?;
-    Ok(InboundSms {
-        message_id: fields.optional(&["id"], MAX_MESSAGE_ID)?,
-        from: fields.required(&["from"], MAX_PHONE_FIELD)?,
-        to: fields.optional(&["to"], MAX_PHONE_FIELD)?,
-        text: fields
-            .optional(&["text"], MAX_SMS_TEXT)?
-            .unwrap_or_default(),
+    Fields::body(request.body)?.sms(&Names {
+        id: &["id"],
+        from: &["from"],
+        to: &["to"],
+        text: &["text"],
     })
 }
 
 /// A voice callback: the call to the campaign's number, to be rejected unanswered.
 pub fn parse_call(request: &WebhookRequest<'_>) -> Result<MissedCall, WebhookError> {
-    let fields = Fields::body(request.body)?;
-    Ok(MissedCall {
-        call_id: fields.optional(&["sessionId", "id"], MAX_MESSAGE_ID)?,
-        from: fields.required(&["callerNumber", "from"], MAX_PHONE_FIELD)?,
-        to: fields.optional(&["destinationNumber", "to"], MAX_PHONE_FIELD)?,
+    Fields::body(request.body)?.call(&Names {
+        id: &["sessionId", "id"],
+        from: &["callerNumber", "from"],
+        to: &["destinationNumber", "to"],
+        text: &[],
     })
 }
 
@@ -170,19 +167,15 @@ pub async fn send(
     if let Some(from) = &settings.from {
         form.push(("from", from.as_str()));
     }
-    let response = client
+    let request = client
         .post(format!("{base}/version1/messaging"))
         .header("apiKey", key.expose_secret())
         .header(reqwest::header::ACCEPT, "application/json")
-        .form(&form)
-        .send()
-        .await;
-    let response = match response {
-        Ok(response) => response,
-        Err(err) => return SendResult::from_error(&err),
+        .form(&form);
+    let (status, body) = match super::exchange(request).await {
+        Ok(answer) => answer,
+        Err(failed) => return failed,
     };
-    let status = response.status();
-    let body = response.text().await.unwrap_or_default();
     if status != reqwest::StatusCode::CREATED {
         return SendResult::from_status(status, &body);
     }

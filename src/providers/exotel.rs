@@ -6,10 +6,10 @@
 use secrecy::ExposeSecret as _;
 use serde::Deserialize;
 
-use super::form::Fields;
+use super::form::{Fields, Names};
 use super::{
     Channel, DeliveryReport, DeliveryStatus, InboundSms, MissedCall, OutboundSms, SendResult,
-    WebhookError, WebhookRequest, MAX_MESSAGE_ID, MAX_PHONE_FIELD, MAX_SMS_TEXT,
+    WebhookError, WebhookRequest, MAX_MESSAGE_ID,
 };
 use crate::encoding::Encoding;
 
@@ -17,24 +17,21 @@ use crate::encoding::Encoding;
 const API: &str = "https://api.exotel.com";
 
 pub fn parse_sms(request: &WebhookRequest<'_>) -> Result<InboundSms, WebhookError> {
-    let fields = Fields::all(request)?;
-    Ok(InboundSms {
-        message_id: fields.optional(&["SmsSid", "Sid"], MAX_MESSAGE_ID)?,
-        from: fields.required(&["From"], MAX_PHONE_FIELD)?,
-        to: fields.optional(&["To"], MAX_PHONE_FIELD)?,
-        text: fields
-            .optional(&["Body"], MAX_SMS_TEXT)?
-            .unwrap_or_default(),
+    Fields::all(request)?.sms(&Names {
+        id: &["SmsSid", "Sid"],
+        from: &["From"],
+        to: &["To"],
+        text: &["Body"],
     })
 }
 
 /// The Passthru applet: `CallSid`, `CallFrom`, `CallTo` (and more, ignored).
 pub fn parse_call(request: &WebhookRequest<'_>) -> Result<MissedCall, WebhookError> {
-    let fields = Fields::all(request)?;
-    Ok(MissedCall {
-        call_id: fields.optional(&["CallSid"], MAX_MESSAGE_ID)?,
-        from: fields.required(&["CallFrom", "From"], MAX_PHONE_FIELD)?,
-        to: fields.optional(&["CallTo", "To"], MAX_PHONE_FIELD)?,
+    Fields::all(request)?.call(&Names {
+        id: &["CallSid"],
+        from: &["CallFrom", "From"],
+        to: &["CallTo", "To"],
+        text: &[],
     })
 }
 
@@ -103,7 +100,7 @@ pub async fn send(
         Encoding::Ucs2 => "unicode",
     };
     let callback = channel.delivery_url();
-    let response = client
+    let request = client
         .post(format!("{base}/v1/Accounts/{sid}/Sms/send.json"))
         .basic_auth(key.expose_secret(), Some(token.expose_secret()))
         .header(reqwest::header::ACCEPT, "application/json")
@@ -115,15 +112,11 @@ pub async fn send(
             ("DltTemplateId", template),
             ("EncodingType", encoding),
             ("StatusCallback", callback.as_str()),
-        ])
-        .send()
-        .await;
-    let response = match response {
-        Ok(response) => response,
-        Err(err) => return SendResult::from_error(&err),
+        ]);
+    let (status, body) = match super::exchange(request).await {
+        Ok(answer) => answer,
+        Err(failed) => return failed,
     };
-    let status = response.status();
-    let body = response.text().await.unwrap_or_default();
     if !status.is_success() {
         return SendResult::from_status(status, &body);
     }

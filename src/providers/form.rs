@@ -1,6 +1,16 @@
 //! Form and query-string fields, the shape most aggregators' webhooks take.
 
-use super::{bounded, WebhookError, WebhookRequest};
+use super::{bounded, InboundSms, MissedCall, WebhookError, WebhookRequest};
+use super::{MAX_MESSAGE_ID, MAX_PHONE_FIELD, MAX_SMS_TEXT};
+
+/// A dialect's names for the fields of an inbound SMS or call, first choice first.
+pub(super) struct Names {
+    pub id: &'static [&'static str],
+    pub from: &'static [&'static str],
+    pub to: &'static [&'static str],
+    /// The message text (unused for calls).
+    pub text: &'static [&'static str],
+}
 
 /// The name/value pairs of a webhook: the query string's, then the form body's.
 #[derive(Debug, Default)]
@@ -59,5 +69,24 @@ impl Fields {
         self.get(names)
             .map(|value| bounded(value.to_string(), names[0], max))
             .transpose()
+    }
+
+    /// An inbound SMS under the dialect's field names.
+    pub(super) fn sms(&self, names: &Names) -> Result<InboundSms, WebhookError> {
+        Ok(InboundSms {
+            message_id: self.optional(names.id, MAX_MESSAGE_ID)?,
+            from: self.required(names.from, MAX_PHONE_FIELD)?,
+            to: self.optional(names.to, MAX_PHONE_FIELD)?,
+            text: self.optional(names.text, MAX_SMS_TEXT)?.unwrap_or_default(),
+        })
+    }
+
+    /// A missed call under the dialect's field names.
+    pub(super) fn call(&self, names: &Names) -> Result<MissedCall, WebhookError> {
+        Ok(MissedCall {
+            call_id: self.optional(names.id, MAX_MESSAGE_ID)?,
+            from: self.required(names.from, MAX_PHONE_FIELD)?,
+            to: self.optional(names.to, MAX_PHONE_FIELD)?,
+        })
     }
 }

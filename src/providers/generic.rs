@@ -270,19 +270,15 @@ pub async fn send(
         },
     };
     let body = serde_json::to_vec(&body).expect("a send body serialises");
-    let response = client
+    let request = client
         .post(format!("{base}/messages"))
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .header(SIGNATURE_HEADER, sign(secret.expose_secret(), &body))
-        .body(body)
-        .send()
-        .await;
-    let response = match response {
-        Ok(response) => response,
-        Err(err) => return SendResult::from_error(&err),
+        .body(body);
+    let (status, text) = match super::exchange(request).await {
+        Ok(answer) => answer,
+        Err(failed) => return failed,
     };
-    let status = response.status();
-    let text = response.text().await.unwrap_or_default();
     let answer = serde_json::from_str::<SendAnswer>(&text).ok();
     if status.is_success() {
         return match answer.and_then(|a| a.message_id) {

@@ -11,22 +11,19 @@
 
 use secrecy::ExposeSecret as _;
 
-use super::form::Fields;
+use super::form::{Fields, Names};
 use super::{
     Channel, DeliveryReport, DeliveryStatus, InboundSms, OutboundSms, SendResult, WebhookError,
-    WebhookRequest, MAX_MESSAGE_ID, MAX_PHONE_FIELD, MAX_SMS_TEXT,
+    WebhookRequest, MAX_MESSAGE_ID,
 };
 use crate::encoding::Encoding;
 
 pub fn parse_sms(request: &WebhookRequest<'_>) -> Result<InboundSms, WebhookError> {
-    let fields = Fields::all(request)?;
-    Ok(InboundSms {
-        message_id: fields.optional(&["id"], MAX_MESSAGE_ID)?,
-        from: fields.required(&["sender", "from"], MAX_PHONE_FIELD)?,
-        to: fields.optional(&["to", "receiver"], MAX_PHONE_FIELD)?,
-        text: fields
-            .optional(&["message", "text"], MAX_SMS_TEXT)?
-            .unwrap_or_default(),
+    Fields::all(request)?.sms(&Names {
+        id: &["id"],
+        from: &["sender", "from"],
+        to: &["to", "receiver"],
+        text: &["message", "text"],
     })
 }
 
@@ -89,28 +86,22 @@ pub async fn send(
         Encoding::Gsm7 => "0",
         Encoding::Ucs2 => "2",
     };
-    let response = client
-        .get(format!("{base}/cgi-bin/sendsms"))
-        .query(&[
-            ("username", username.as_str()),
-            ("password", password.expose_secret()),
-            ("from", from.as_str()),
-            ("to", message.to.e164()),
-            ("text", message.text),
-            ("charset", "UTF-8"),
-            ("coding", coding),
-            ("dlr-mask", DLR_MASK),
-            ("dlr-url", dlr_url.as_str()),
-            ("meta-data", meta.as_str()),
-        ])
-        .send()
-        .await;
-    let response = match response {
-        Ok(response) => response,
-        Err(err) => return SendResult::from_error(&err),
+    let request = client.get(format!("{base}/cgi-bin/sendsms")).query(&[
+        ("username", username.as_str()),
+        ("password", password.expose_secret()),
+        ("from", from.as_str()),
+        ("to", message.to.e164()),
+        ("text", message.text),
+        ("charset", "UTF-8"),
+        ("coding", coding),
+        ("dlr-mask", DLR_MASK),
+        ("dlr-url", dlr_url.as_str()),
+        ("meta-data", meta.as_str()),
+    ]);
+    let (status, body) = match super::exchange(request).await {
+        Ok(answer) => answer,
+        Err(failed) => return failed,
     };
-    let status = response.status();
-    let body = response.text().await.unwrap_or_default();
     let accepted = body.starts_with("0:") || body.starts_with("3:");
     if status.is_success() && accepted {
         SendResult::Accepted { provider_id: id }

@@ -244,6 +244,18 @@ impl SendResult {
     }
 }
 
+/// Sends a request and reads the answer (status and body); a request that got no answer is a
+/// transient failure.
+async fn exchange(request: reqwest::RequestBuilder) -> Result<(StatusCode, String), SendResult> {
+    match request.send().await {
+        Ok(response) => {
+            let status = response.status();
+            Ok((status, response.text().await.unwrap_or_default()))
+        }
+        Err(err) => Err(SendResult::from_error(&err)),
+    }
+}
+
 fn clip(text: &str, max: usize) -> &str {
     match text.char_indices().nth(max) {
         Some((at, _)) => &text[..at],

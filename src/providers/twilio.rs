@@ -16,10 +16,10 @@ use serde::Deserialize;
 use sha1::Sha1;
 use subtle::ConstantTimeEq as _;
 
-use super::form::Fields;
+use super::form::{Fields, Names};
 use super::{
     Channel, DeliveryReport, DeliveryStatus, InboundSms, MissedCall, OutboundSms, SendResult,
-    WebhookError, WebhookRequest, MAX_MESSAGE_ID, MAX_PHONE_FIELD, MAX_SMS_TEXT,
+    WebhookError, WebhookRequest, MAX_MESSAGE_ID,
 };
 
 pub const SIGNATURE_HEADER: &str = "x-twilio-signature";
@@ -100,35 +100,28 @@ fn header_value(headers: &HeaderMap) -> Option<&str> {
         .filter(|value| !value.is_empty())
 }
 
-fn fields(request: &WebhookRequest<'_>) -> Result<Fields, WebhookError> {
-    Fields::all(request)
-}
-
 pub fn parse_sms(request: &WebhookRequest<'_>) -> Result<InboundSms, WebhookError> {
-    let fields = fields(request)?;
-    Ok(InboundSms {
-        message_id: fields.optional(&["MessageSid", "SmsMessageSid", "SmsSid"], MAX_MESSAGE_ID)?,
-        from: fields.required(&["From"], MAX_PHONE_FIELD)?,
-        to: fields.optional(&["To"], MAX_PHONE_FIELD)?,
-        text: fields
-            .optional(&["Body"], MAX_SMS_TEXT)?
-            .unwrap_or_default(),
+    Fields::all(request)?.sms(&Names {
+        id: &["MessageSid", "SmsMessageSid", "SmsSid"],
+        from: &["From"],
+        to: &["To"],
+        text: &["Body"],
     })
 }
 
 /// A voice webhook for a call to the campaign's number.
 pub fn parse_call(request: &WebhookRequest<'_>) -> Result<MissedCall, WebhookError> {
-    let fields = fields(request)?;
-    Ok(MissedCall {
-        call_id: fields.optional(&["CallSid"], MAX_MESSAGE_ID)?,
-        from: fields.required(&["From", "Caller"], MAX_PHONE_FIELD)?,
-        to: fields.optional(&["To", "Called"], MAX_PHONE_FIELD)?,
+    Fields::all(request)?.call(&Names {
+        id: &["CallSid"],
+        from: &["From", "Caller"],
+        to: &["To", "Called"],
+        text: &[],
     })
 }
 
 /// A status callback. `ErrorCode` 21610 means the recipient unsubscribed.
 pub fn parse_delivery(request: &WebhookRequest<'_>) -> Result<DeliveryReport, WebhookError> {
-    let fields = fields(request)?;
+    let fields = Fields::all(request)?;
     let message_id = fields.required(&["MessageSid", "SmsSid"], MAX_MESSAGE_ID)?;
     let status = match fields
         .required(&["MessageStatus", "SmsStatus"], 32)?
@@ -196,7 +189,7 @@ pub async fn send(
     };
     let base = super::base_url(channel, Some(API)).unwrap_or_default();
     let callback = channel.delivery_url();
-    let response = client
+    let request = client
         .post(format!("{base}/2010-04-01/Accounts/{sid}/Messages.json"))
         .basic_auth(sid, Some(token.expose_secret()))
         .header(reqwest::header::ACCEPT, "application/json")
@@ -205,15 +198,11 @@ pub async fn send(
             ("From", from.as_str()),
             ("Body", message.text),
             ("StatusCallback", callback.as_str()),
-        ])
-        .send()
-        .await;
-    let response = match response {
-        Ok(response) => response,
-        Err(err) => return SendResult::from_error(&err),
+        ]);
+    let (status, body) = match super::exchange(request).await {
+        Ok(answer) => answer,
+        Err(failed) => return failed,
     };
-    let status = response.status();
-    let body = response.text().await.unwrap_or_default();
     if status.is_success() {
         return match serde_json::from_str::<Created>(&body)
             .ok()

@@ -18,8 +18,18 @@ const TWILIO_TOKEN: &str = "twilio-test-token";
 /// `server.public_url` in tests (the default): what Twilio would have signed.
 const PUBLIC_URL: &str = "http://127.0.0.1:8080";
 
-fn set(figment: Figment, key: &str, value: &str) -> Figment {
-    figment.merge(Serialized::default(key, value))
+/// The app with channel `name` sending to `fake`, with these `channels.<name>.…` settings.
+async fn configured(fake: &FakeAggregator, name: &str, settings: &[(&str, &str)]) -> TestApp {
+    let mut values = vec![(format!("channels.{name}.base_url"), fake.url.clone())];
+    for (key, value) in settings {
+        values.push((format!("channels.{name}.{key}"), value.to_string()));
+    }
+    spawn_app_with(move |f: Figment| {
+        values.into_iter().fold(f, |f, (key, value)| {
+            f.merge(Serialized::default(&key, value))
+        })
+    })
+    .await
 }
 
 async fn suppressed(app: &TestApp, number: &str) -> bool {
@@ -42,12 +52,11 @@ fn at_recipient(message_id: &str, status_code: u16) -> serde_json::Value {
 }
 
 async fn africastalking(fake: &FakeAggregator) -> TestApp {
-    let url = fake.url.clone();
-    spawn_app_with(move |f| {
-        let f = set(f, "channels.africastalking.base_url", &url);
-        let f = set(f, "channels.africastalking.username", "sandbox");
-        set(f, "channels.africastalking.api_key", "at-key")
-    })
+    configured(
+        fake,
+        "africastalking",
+        &[("username", "sandbox"), ("api_key", "at-key")],
+    )
     .await
 }
 
@@ -110,13 +119,15 @@ async fn africastalking_201_without_recipients_is_a_failure_and_a_blacklisted_nu
 }
 
 async fn twilio_app(fake: &FakeAggregator) -> TestApp {
-    let url = fake.url.clone();
-    spawn_app_with(move |f| {
-        let f = set(f, "channels.twilio.base_url", &url);
-        let f = set(f, "channels.twilio.account_sid", "AC123");
-        let f = set(f, "channels.twilio.auth_token", TWILIO_TOKEN);
-        set(f, "channels.twilio.from", "+15005550006")
-    })
+    configured(
+        fake,
+        "twilio",
+        &[
+            ("account_sid", "AC123"),
+            ("auth_token", TWILIO_TOKEN),
+            ("from", "+15005550006"),
+        ],
+    )
     .await
 }
 
@@ -262,17 +273,19 @@ async fn twilio_21610_fails_the_message_and_suppresses_the_number() {
 }
 
 async fn exotel_app(fake: &FakeAggregator) -> TestApp {
-    let url = fake.url.clone();
-    spawn_app_with(move |f| {
-        let f = set(f, "channels.exotel.base_url", &url);
-        let f = set(f, "channels.exotel.account_sid", "cybermitan1");
-        let f = set(f, "channels.exotel.api_key", "exo-key");
-        let f = set(f, "channels.exotel.api_token", "exo-token");
-        let f = set(f, "channels.exotel.entity_id", "1101000000000012345");
-        let f = set(f, "channels.exotel.header", "CYBMTN");
-        let f = set(f, "channels.exotel.template_id", "1107000000000054321");
-        set(f, "channels.exotel.optout_number", "08047192001")
-    })
+    configured(
+        fake,
+        "exotel",
+        &[
+            ("account_sid", "cybermitan1"),
+            ("api_key", "exo-key"),
+            ("api_token", "exo-token"),
+            ("entity_id", "1101000000000012345"),
+            ("header", "CYBMTN"),
+            ("template_id", "1107000000000054321"),
+            ("optout_number", "08047192001"),
+        ],
+    )
     .await
 }
 
@@ -373,15 +386,17 @@ async fn exotel_inbound_sms_and_the_optout_missed_call_number() {
 }
 
 async fn kannel_app(fake: &FakeAggregator) -> TestApp {
-    let url = fake.url.clone();
-    spawn_app_with(move |f| {
-        let f = set(f, "channels.kannel.base_url", &url);
-        let f = set(f, "channels.kannel.username", "mitan");
-        let f = set(f, "channels.kannel.password", "kannel-secret");
-        let f = set(f, "channels.kannel.entity_id", "1101000000000012345");
-        let f = set(f, "channels.kannel.template_id", "1107000000000054321");
-        set(f, "channels.kannel.header", "CYBMTN")
-    })
+    configured(
+        fake,
+        "kannel",
+        &[
+            ("username", "mitan"),
+            ("password", "kannel-secret"),
+            ("entity_id", "1101000000000012345"),
+            ("template_id", "1107000000000054321"),
+            ("header", "CYBMTN"),
+        ],
+    )
     .await
 }
 
@@ -444,12 +459,7 @@ async fn kannel_refusals_and_server_errors() {
 }
 
 async fn generic_app(fake: &FakeAggregator) -> TestApp {
-    let url = fake.url.clone();
-    spawn_app_with(move |f| {
-        let f = set(f, "channels.generic.base_url", &url);
-        set(f, "channels.generic.header", "CYBMTN")
-    })
-    .await
+    configured(fake, "generic", &[("header", "CYBMTN")]).await
 }
 
 async fn generic_post(app: &TestApp, path: &str, body: serde_json::Value) -> reqwest::Response {

@@ -621,3 +621,27 @@ pub async fn join_all<F: std::future::Future>(futures: impl Iterator<Item = F>) 
     })
     .await;
 }
+
+/// A police officer recruiter; with `phone`, their phone is registered (so their SMS commands
+/// are recognised as theirs).
+pub async fn officer(
+    app: &TestApp,
+    phone: Option<&mitan::privacy::Msisdn>,
+) -> (i64, mitan::enrollment::OptInCode) {
+    use mitan::clock::Clock as _;
+    let sealed = phone.map(|p| app.state.vault.seal(p));
+    app.state
+        .store
+        .create_recruiter(&mitan::store::NewRecruiter {
+            kind: mitan::enrollment::RecruiterKind::Police,
+            name: "SI Verma",
+            area_id: None,
+            phone: sealed.as_ref(),
+            quota: 25,
+            recruited_by: None,
+            code_length: 6,
+            at: app.clock.now(),
+        })
+        .await
+        .unwrap()
+}

@@ -3,10 +3,10 @@
 
 use chrono::Duration;
 use mitan::clock::Clock as _;
-use mitan::enrollment::{Language, OptInCode, RecruiterKind};
+use mitan::enrollment::{Language, OptInCode};
 use mitan::outbox::Outcome;
 use mitan::privacy::Msisdn;
-use mitan::store::{NewRecruiter, OutboundKind, OutboxStatus, PersonStatus};
+use mitan::store::{OutboundKind, OutboxStatus, PersonStatus};
 
 use crate::helpers::{
     contains_bytes, count, dump_database, join_all, message_id, spawn_app, spawn_app_with, TestApp,
@@ -21,23 +21,8 @@ fn phone(number: &str) -> Msisdn {
     Msisdn::parse(number, phonenumber::country::Id::IN).unwrap()
 }
 
-/// An officer; with `number`, their phone is registered (so their SMS commands are theirs).
 async fn officer(app: &TestApp, number: Option<&str>) -> (i64, OptInCode) {
-    let sealed = number.map(|n| app.state.vault.seal(&phone(n)));
-    app.state
-        .store
-        .create_recruiter(&NewRecruiter {
-            kind: RecruiterKind::Police,
-            name: "SI Verma",
-            area_id: None,
-            phone: sealed.as_ref(),
-            quota: 25,
-            recruited_by: None,
-            code_length: 6,
-            at: app.clock.now(),
-        })
-        .await
-        .unwrap()
+    crate::helpers::officer(app, number.map(phone).as_ref()).await
 }
 
 async fn person(app: &TestApp, number: &str) -> Option<mitan::store::PersonRecord> {
