@@ -105,6 +105,29 @@ impl Phone {
     }
 }
 
+/// Characters a feature phone shows on one line.
+const SMS_WIDTH: usize = 36;
+
+/// Breaks a text into lines of at most `width` characters, at spaces where possible.
+fn wrap(text: &str, width: usize) -> String {
+    let mut lines = Vec::new();
+    for paragraph in text.lines() {
+        let mut line = String::new();
+        for word in paragraph.split(' ') {
+            let len = line.chars().count();
+            if len > 0 && len + 1 + word.chars().count() > width {
+                lines.push(std::mem::take(&mut line));
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        lines.push(line);
+    }
+    lines.join("\n")
+}
+
 /// How long to wait for the replies to one SMS.
 const REPLY_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
@@ -137,7 +160,7 @@ impl Phone {
                     for text in &sent[seen..] {
                         show(&Screen {
                             end: true,
-                            text: text.clone(),
+                            text: wrap(text, SMS_WIDTH),
                         });
                     }
                     seen = sent.len();
@@ -221,4 +244,18 @@ fn show(screen: &Screen) {
         println!("│ {line}{} │", " ".repeat(pad));
     }
     println!("└{}┘", "─".repeat(width + 2));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn sms_text_wraps_at_spaces_like_a_handset() {
+        assert_eq!(
+            wrap("Welcome to Cyber Mitan! Your code is 543466.", 20),
+            "Welcome to Cyber\nMitan! Your code is\n543466."
+        );
+        assert_eq!(wrap("short", 20), "short");
+    }
 }
