@@ -278,6 +278,18 @@ impl Store {
         })
     }
 
+    /// Stops everything for a number at once, from any channel: opt-out and suppression, what is
+    /// queued for it, pending consents and half-finished USSD registrations, in one transaction.
+    pub async fn stop_everything(
+        &self,
+        keys: &NumberKeys,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.apply_sms(None, &SmsChange::OptOut(keys), &|_| Vec::new(), now)
+            .await
+            .map(|_| ())
+    }
+
     /// The live pending consent of a number, if any.
     pub async fn pending_consent(
         &self,

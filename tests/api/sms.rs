@@ -421,3 +421,19 @@ fn simulate_sends_an_sms_and_shows_the_replies() {
     assert!(shown.contains("Reply YES"), "{shown}");
     assert!(shown.contains("│ Welcome to Cyber"), "{shown}");
 }
+
+#[tokio::test]
+async fn stopping_in_the_ussd_menu_also_stops_what_sms_had_queued() {
+    let app = spawn_app().await;
+    text(&app, VILLAGER, "JOIN").await;
+    text(&app, VILLAGER, "YES").await;
+    let before = app.inbox(VILLAGER).len();
+    app.sms(VILLAGER, "TIP").await; // queued, not yet sent
+    let mut handset = app.handset(VILLAGER);
+    handset.dial().await.says("2 Stop tips");
+    assert!(handset.press("2").await.end);
+    assert!(app.deliver().await.is_empty());
+    assert_eq!(app.inbox(VILLAGER).len(), before);
+    let tip = app.outbox().await.pop().unwrap();
+    assert_eq!(tip.status, OutboxStatus::Suppressed);
+}
