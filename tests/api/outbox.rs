@@ -317,3 +317,43 @@ async fn a_reply_still_unsent_after_its_time_to_live_is_dropped() {
     assert_eq!(app.deliver().await, [Outcome::Expired]);
     assert_eq!(app.outbox().await[0].status, OutboxStatus::Expired);
 }
+
+#[tokio::test]
+async fn several_instances_sending_at_once_send_each_message_exactly_once() {
+    let app = spawn_app_with(|f| f.merge(Serialized::default("channels.console.tps", 1000))).await;
+    let numbers: Vec<String> = (0..24).map(|n| format!("+9198765{n:05}")).collect();
+    for number in &numbers {
+        let message = mitan::outbox::compose(
+            &app.state,
+            &phone(number),
+            "console",
+            OutboundKind::Bulk,
+            "Never share your OTP.",
+            None,
+            app.clock.now(),
+        );
+        app.state
+            .store
+            .enqueue(&message, app.clock.now())
+            .await
+            .unwrap();
+    }
+    let instances: Vec<_> = (0..4).map(|_| app.dispatcher()).collect();
+    crate::helpers::join_all(instances.iter().map(|d| d.run_until_idle())).await;
+
+    let sent = app.state.console.all();
+    assert_eq!(sent.len(), numbers.len());
+    let mut recipients: Vec<&str> = sent.iter().map(|m| m.to.as_str()).collect();
+    recipients.sort();
+    recipients.dedup();
+    assert_eq!(
+        recipients.len(),
+        numbers.len(),
+        "someone got a message twice"
+    );
+    assert!(app
+        .outbox()
+        .await
+        .iter()
+        .all(|m| m.status == OutboxStatus::Sent && m.attempts == 1));
+}
