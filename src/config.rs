@@ -122,6 +122,10 @@ pub struct CampaignSettings {
     pub default_quota: u32,
     pub erase_opted_out_after_days: u32,
     pub code_length: CodeLength,
+    /// Joins through one code within an hour that flag the code as a burst.
+    pub burst_threshold_per_hour: u32,
+    /// The areas loaded into an empty database at start; unset: the Bilaspur example built in.
+    pub areas_file: Option<PathBuf>,
 }
 
 /// An IANA time zone such as `Asia/Kolkata`.

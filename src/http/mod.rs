@@ -18,7 +18,8 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 
-pub use error::ApiError;
+pub(crate) use error::Problem;
+pub use error::{ApiError, FieldError, PROBLEM_JSON};
 
 use crate::app::AppState;
 
@@ -51,6 +52,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/webhooks/{channel}/delivery",
             post(webhooks::delivery).get(webhooks::delivery),
         )
+        .merge(crate::api::router())
         .fallback(error::not_found)
         .layer(middleware::from_fn(record_metrics))
         .layer(
@@ -64,6 +66,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         ))
         .layer(DefaultBodyLimit::max(limit))
         .layer(RequestBodyLimitLayer::new(limit))
+        .layer(middleware::map_response(error::plain_errors_as_problems))
         .layer(CatchPanicLayer::custom(error::panicked))
         .with_state(state)
 }

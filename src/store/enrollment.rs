@@ -77,13 +77,14 @@ pub(super) fn judge_code(
 }
 
 /// The join itself, inside the caller's write transaction `$tx` (so that an SMS join records its
-/// webhook receipt and its reply in the same transaction). Evaluates to
-/// `Result<JoinOutcome, JoinError>`; a refused code writes nothing.
+/// webhook receipt and its reply in the same transaction); `$burst` is the store's
+/// `burst_per_hour`. Evaluates to `Result<JoinOutcome, JoinError>`; a refused code writes nothing.
 macro_rules! join_in {
-    ($tx:ident, $request:expr, $own_code:expr) => {
+    ($tx:ident, $request:expr, $own_code:expr, $burst:expr) => {
         async {
             let request: &$crate::enrollment::JoinRequest = $request;
             let own_code: &$crate::enrollment::OptInCode = $own_code;
+            let burst_per_hour: Option<i64> = $burst;
             let phone = &request.phone;
             let consent = &request.consent;
             let at = $crate::store::to_millis(consent.at);
@@ -135,6 +136,7 @@ macro_rules! join_in {
             }
 
             let mut credited_to = None;
+            let mut via_code = None;
             let mut area_id = None;
             if let Some(code) = &request.code {
                 let row: Option<$crate::store::enrollment::CodeRow> =
@@ -144,11 +146,21 @@ macro_rules! join_in {
                         .await?;
                 let row = $crate::store::enrollment::judge_code(row, &phone.index, at)
                     .map_err($crate::store::JoinError::Code)?;
-                sqlx::query("UPDATE codes SET uses = uses + 1 WHERE code = $1")
-                    .bind(code.as_str())
-                    .execute(&mut *$tx)
-                    .await?;
-                credited_to = Some(row.recruiter_id);
+                // A number is credited once: joining, erasing and joining again counts nothing
+                // the second time.
+                let before: Option<String> =
+                    sqlx::query_scalar("SELECT reason FROM suppressions WHERE phone_index = $1")
+                        .bind(phone.index.as_bytes())
+                        .fetch_optional(&mut *$tx)
+                        .await?;
+                if before.as_deref() != Some("erased") {
+                    sqlx::query("UPDATE codes SET uses = uses + 1 WHERE code = $1")
+                        .bind(code.as_str())
+                        .execute(&mut *$tx)
+                        .await?;
+                    credited_to = Some(row.recruiter_id);
+                    via_code = Some(code.as_str());
+                }
                 area_id = row.area_id;
             }
 
@@ -169,12 +181,7 @@ macro_rules! join_in {
             .bind(&consent.version)
             .bind(at)
             .bind(credited_to)
-            .bind(
-                request
-                    .code
-                    .as_ref()
-                    .map($crate::enrollment::OptInCode::as_str),
-            )
+            .bind(via_code)
             .bind(area_id)
             .fetch_one(&mut *$tx)
             .await?;
@@ -204,6 +211,50 @@ macro_rules! join_in {
                 .bind(phone.index.as_bytes())
                 .execute(&mut *$tx)
                 .await?;
+            if let (Some(threshold), Some(code), Some(owner)) =
+                (burst_per_hour, via_code, credited_to)
+            {
+                // Flag a code once joins through it reach the threshold within an hour, and
+                // again only an hour after the last flag.
+                let hour_ago = at - $crate::store::enrollment::HOUR_MS;
+                let joins: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM people \
+                     WHERE via_code = $1 AND created_at > $2 AND created_at <= $3",
+                )
+                .bind(code)
+                .bind(hour_ago)
+                .bind(at)
+                .fetch_one(&mut *$tx)
+                .await?;
+                let flagged: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM code_bursts WHERE code = $1 AND flagged_at > $2 LIMIT 1",
+                )
+                .bind(code)
+                .bind(hour_ago)
+                .fetch_optional(&mut *$tx)
+                .await?;
+                if joins >= threshold && flagged.is_none() {
+                    sqlx::query(
+                        "INSERT INTO code_bursts (code, recruiter_id, flagged_at, joins) \
+                         VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(code)
+                    .bind(owner)
+                    .bind(at)
+                    .bind(joins)
+                    .execute(&mut *$tx)
+                    .await?;
+                    sqlx::query(
+                        "INSERT INTO audit_log (at, actor, action, target, detail) \
+                         VALUES ($1, 'system', 'code.burst', $2, $3)",
+                    )
+                    .bind(at)
+                    .bind(format!("recruiter:{owner}"))
+                    .bind(format!("code {code}: {joins} joins within an hour"))
+                    .execute(&mut *$tx)
+                    .await?;
+                }
+            }
             Ok::<_, $crate::store::JoinError>($crate::enrollment::JoinOutcome::Joined {
                 person_id,
                 own_code: own_code.clone(),
@@ -279,6 +330,8 @@ pub(super) use erase_in;
 /// space of that length is crowded).
 const CODE_ATTEMPTS: usize = 8;
 
+pub(super) const HOUR_MS: i64 = 3_600_000;
+
 impl Store {
     /// Records consent and makes the person a mitan with a code of their own, crediting the
     /// owner of `request.code`. An opted-out person re-joins; an active one is left as is.
@@ -300,7 +353,7 @@ impl Store {
     ) -> Result<JoinOutcome, JoinError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let outcome = join_in!(tx, request, own_code)?;
+            let outcome = join_in!(tx, request, own_code, self.burst_per_hour)?;
             tx.commit().await?;
             Ok(outcome)
         })
@@ -400,10 +453,17 @@ impl Store {
     }
 
     /// Adds a recruiter with a fresh permanent code; returns its id and code.
+    /// [`StoreError::Duplicate`] when another recruiter has the same phone.
     pub async fn create_recruiter(
         &self,
         new: &NewRecruiter<'_>,
     ) -> Result<(i64, OptInCode), StoreError> {
+        // A phone already in use is a duplicate at once, not a code clash worth retrying.
+        if let Some(phone) = new.phone {
+            if self.recruiter_phone_in_use(&phone.index).await? {
+                return Err(StoreError::Duplicate);
+            }
+        }
         for attempt in 0.. {
             let code = OptInCode::generate(new.code_length + attempt / 3);
             match self.try_create_recruiter(new, &code).await {

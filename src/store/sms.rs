@@ -203,7 +203,7 @@ impl Store {
                     Changed::PendingSaved
                 }
                 SmsChange::Join { request, consent_tag } => {
-                    match join_in!(tx, request, own_code) {
+                    match join_in!(tx, request, own_code, self.burst_per_hour) {
                         Ok(outcome) => {
                             sqlx::query("DELETE FROM sms_pending_consents WHERE tag = $1")
                                 .bind(consent_tag.as_slice())

@@ -5,6 +5,7 @@
 mod fake;
 mod helpers;
 
+mod admin;
 mod channels;
 mod health;
 mod lifecycle;
