@@ -319,6 +319,17 @@ macro_rules! erase_in {
             .execute(&mut *$tx)
             .await?;
             $crate::store::enrollment::suppress(&mut $tx, &index, "erased", at).await?;
+            // Nothing queued for them goes out any more (whoever erased them: SMS, menu, admin).
+            sqlx::query(
+                "UPDATE outbox SET status = 'suppressed', finished_at = $2, \
+                 phone_ciphertext = NULL, phone_key_id = NULL, recipient_tag = NULL, \
+                 last_error = 'the recipient was erased' \
+                 WHERE person_id = $1 AND status = 'queued' AND kind <> 'confirmation'",
+            )
+            .bind(id)
+            .bind(at)
+            .execute(&mut *$tx)
+            .await?;
             Ok::<_, sqlx::Error>(true)
         }
         .await

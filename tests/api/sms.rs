@@ -437,3 +437,25 @@ async fn stopping_in_the_ussd_menu_also_stops_what_sms_had_queued() {
     let tip = app.outbox().await.pop().unwrap();
     assert_eq!(tip.status, OutboxStatus::Suppressed);
 }
+
+#[tokio::test]
+async fn an_erasure_from_anywhere_stops_what_was_queued_for_the_person() {
+    let app = spawn_app().await;
+    text(&app, VILLAGER, "JOIN").await;
+    text(&app, VILLAGER, "YES").await;
+    let before = app.inbox(VILLAGER).len();
+    app.sms(VILLAGER, "TIP").await; // queued, not yet sent
+    let member = person(&app, VILLAGER).await.unwrap();
+    // An admin erases the person (as DELETE /api/v1/people/{id} does).
+    assert!(app
+        .state
+        .store
+        .erase_person(member.id, app.clock.now())
+        .await
+        .unwrap());
+    assert!(app.deliver().await.is_empty());
+    assert_eq!(app.inbox(VILLAGER).len(), before);
+    let tip = app.outbox().await.pop().unwrap();
+    assert_eq!(tip.status, OutboxStatus::Suppressed);
+    assert!(!tip.sealed);
+}
