@@ -832,3 +832,34 @@ impl ApiResponse {
             .unwrap_or_default()
     }
 }
+
+/// Runs `mitan simulate ARGS` against a running `mitan`, typing `input`, and returns everything
+/// it showed; fails the test unless it exits successfully.
+pub fn simulate(mitan: &Binary, args: &[&str], input: &str) -> String {
+    use std::io::Write as _;
+    let url = mitan.url("");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_mitan"));
+    command
+        .arg("simulate")
+        .args(args)
+        .args(["--url", &url])
+        .current_dir(mitan.workdir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("start mitan simulate");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let shown = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{shown}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    shown
+}

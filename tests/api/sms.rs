@@ -389,35 +389,8 @@ async fn a_missed_call_asks_for_yes_and_one_to_the_optout_number_stops() {
 #[test]
 fn simulate_sends_an_sms_and_shows_the_replies() {
     let mitan = crate::helpers::Binary::serve(tempfile::tempdir().unwrap(), &[]);
-    let mut simulate = std::process::Command::new(env!("CARGO_BIN_EXE_mitan"))
-        .args([
-            "simulate",
-            "--sms",
-            "--phone",
-            VILLAGER,
-            "--url",
-            &mitan.url(""),
-        ])
-        .current_dir(mitan.workdir.path())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write as _;
-    simulate
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"JOIN\nhaan\nq\n")
-        .unwrap();
-    let output = simulate.wait_with_output().unwrap();
-    let shown = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{shown}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let shown =
+        crate::helpers::simulate(&mitan, &["--sms", "--phone", VILLAGER], "JOIN\nhaan\nq\n");
     assert!(shown.contains("Reply YES"), "{shown}");
     assert!(shown.contains("│ Welcome to Cyber"), "{shown}");
 }
