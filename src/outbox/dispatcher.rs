@@ -83,17 +83,6 @@ impl Dispatcher {
         let state = &self.state;
         let outbound = &state.settings.outbound;
         let now = state.clock.now();
-        let stale = state
-            .store
-            .expire_leases(now)
-            .await
-            .context("expiring stale leases")?;
-        if stale > 0 {
-            tracing::warn!(
-                messages = stale,
-                "messages claimed by a sender that stopped are now unknown; delivery reports will settle them"
-            );
-        }
         let lease_until = now + chrono::Duration::seconds(outbound.lease_secs as i64);
         let Some(message) = state
             .store
@@ -102,6 +91,19 @@ impl Dispatcher {
             .context("claiming a message")?
             .pop()
         else {
+            // Nothing to send: a good moment to settle claims whose sender went silent (they are
+            // never claimed again either way; this only makes their state visible).
+            let stale = state
+                .store
+                .expire_leases(now)
+                .await
+                .context("expiring stale leases")?;
+            if stale > 0 {
+                tracing::warn!(
+                    messages = stale,
+                    "messages claimed by a sender that stopped are now unknown; delivery reports will settle them"
+                );
+            }
             return Ok(Outcome::Idle);
         };
         let outcome = self.dispatch(&message, now).await?;
