@@ -9,8 +9,10 @@
 mod areas;
 mod audit;
 mod enrollment;
+mod outbox;
 mod people;
 mod recruiters;
+mod sms;
 mod stats;
 mod tokens;
 mod ussd;
@@ -27,9 +29,16 @@ use sqlx::{PgPool, SqlitePool};
 
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use enrollment::{JoinError, NewEventCode, NewRecruiter};
+pub use outbox::{
+    ClaimedMessage, NewOutbound, OutboundKind, OutboxEntry, OutboxStatus, ReportApplied, SendRecord,
+};
 pub use people::{PeopleFilter, PersonRecord, PersonStatus, PersonSummary};
 pub use recruiters::{
     EventCodeRecord, RecruiterChanges, RecruiterFilter, RecruiterRecord, TreeRow,
+};
+pub use sms::{
+    Applied, Changed, NumberKeys, PendingConsent, Receipt, ReceiptKind, RecruiterCard, Replies,
+    SmsChange,
 };
 pub use stats::{Burst, DayJoins};
 pub use tokens::{NewToken, TokenRecord};
