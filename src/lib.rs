@@ -4,6 +4,8 @@
 //! A guided tour, domain first:
 #![forbid(unsafe_code)]
 
+/// Tips and broadcasts: what a text may say, the sending window, schedules, the frequency cap.
+pub mod broadcasts;
 /// SMS keywords (JOIN, STOP, हाँ, …) parsed into a closed `Command`: pure, no state.
 pub mod commands;
 /// How a text travels: GSM-7 or UCS-2, SMS parts, USSD screen limits and pagination.

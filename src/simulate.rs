@@ -59,7 +59,12 @@ impl Phone {
         }
     }
 
-    async fn hop(&self, client: &reqwest::Client, session: &str, text: &str) -> anyhow::Result<Screen> {
+    async fn hop(
+        &self,
+        client: &reqwest::Client,
+        session: &str,
+        text: &str,
+    ) -> anyhow::Result<Screen> {
         let url = format!(
             "{}/webhooks/{}/ussd",
             self.url.trim_end_matches('/'),

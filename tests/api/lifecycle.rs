@@ -234,7 +234,11 @@ fn simulate_is_a_feature_phone_in_the_terminal() {
         .unwrap();
     let output = simulate.wait_with_output().unwrap();
     let shown = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{shown}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{shown}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(shown.contains("│ 3 English"), "{shown}");
     assert!(shown.contains("│ 1 Join"), "{shown}");
     assert!(shown.contains("Done! Your mitan code is"), "{shown}");
@@ -247,10 +251,20 @@ fn simulate_says_clearly_when_mitan_is_not_running() {
     let run = run_binary(
         dir.path(),
         &[],
-        &["simulate", "--phone", "+919876543210", "--url", "http://127.0.0.1:9"],
+        &[
+            "simulate",
+            "--phone",
+            "+919876543210",
+            "--url",
+            "http://127.0.0.1:9",
+        ],
     );
     assert!(!run.status.success());
-    assert!(run.output.contains("is `mitan serve` running?"), "{}", run.output);
+    assert!(
+        run.output.contains("is `mitan serve` running?"),
+        "{}",
+        run.output
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -290,7 +304,10 @@ async fn sigterm_during_joins_loses_no_acknowledged_join() {
     let first_tx = std::sync::Arc::new(first_tx);
     let mut joins = Vec::new();
     for (n, phone) in phones.iter().enumerate() {
-        let (fut, first_tx) = (hop(format!("S{n}"), phone.clone(), "3*1*0*1*1*1"), first_tx.clone());
+        let (fut, first_tx) = (
+            hop(format!("S{n}"), phone.clone(), "3*1*0*1*1*1"),
+            first_tx.clone(),
+        );
         joins.push(tokio::spawn(async move {
             let reply = fut.await;
             if let Some(tx) = first_tx.lock().unwrap().take() {
@@ -316,15 +333,28 @@ async fn sigterm_during_joins_loses_no_acknowledged_join() {
     .await
     .unwrap();
     let (status, mitan) = status;
-    assert!(status.expect("exited within 5 s").success(), "{}", mitan.output());
+    assert!(
+        status.expect("exited within 5 s").success(),
+        "{}",
+        mitan.output()
+    );
     assert!(!acknowledged.is_empty());
 
-    let db_url = format!("sqlite://{}", mitan.workdir.path().join("data/mitan.db").display());
+    let db_url = format!(
+        "sqlite://{}",
+        mitan.workdir.path().join("data/mitan.db").display()
+    );
     let store = open_store(&db_url).await;
     let vault = Vault::new(&MasterKey::from_base64(&key).unwrap());
     for phone in &acknowledged {
         let number = Msisdn::parse(phone, phonenumber::country::Id::IN).unwrap();
-        let person = store.person_by_index(&vault.blind_index(&number)).await.unwrap();
-        assert!(person.is_some(), "{phone} was told \"Done!\" but is not stored");
+        let person = store
+            .person_by_index(&vault.blind_index(&number))
+            .await
+            .unwrap();
+        assert!(
+            person.is_some(),
+            "{phone} was told \"Done!\" but is not stored"
+        );
     }
 }
