@@ -18,7 +18,7 @@ pub mod privacy;
 pub mod providers;
 /// The only module with SQL: SQLite (embedded default) or PostgreSQL.
 pub mod store;
-/// The tip library as shipped (`config/tips.json`).
+/// The tip library: checked texts per language and script, the shipped `config/tips.json`, imports.
 pub mod tips;
 /// The USSD menu: a pure state machine, its screens in three languages, and the hop edge.
 pub mod ussd;
@@ -27,13 +27,13 @@ pub mod ussd;
 pub mod app;
 /// The command line.
 pub mod cli;
-/// `mitan simulate`: a feature phone in the terminal.
-pub mod simulate;
 /// Time as a dependency, so tests can control it.
 pub mod clock;
 /// Layered configuration (defaults → `--config` → `MITAN__…` environment).
 pub mod config;
 /// Routes, middleware and the HTTP error type.
 pub mod http;
+/// `mitan simulate`: a feature phone in the terminal.
+pub mod simulate;
 /// Logs and metrics, with phone numbers kept out of both.
 pub mod telemetry;

@@ -9,6 +9,7 @@
 mod audit;
 mod enrollment;
 mod people;
+mod tips;
 mod ussd;
 
 use std::str::FromStr;
@@ -24,6 +25,7 @@ use sqlx::{PgPool, SqlitePool};
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use enrollment::{JoinError, NewEventCode, NewRecruiter};
 pub use people::{PersonRecord, PersonStatus};
+pub use tips::StoredTip;
 pub use ussd::{StoredUssdSession, UssdSessionWrite};
 
 use crate::config::DatabaseSettings;

@@ -8,4 +8,5 @@ mod health;
 mod lifecycle;
 mod privacy;
 mod store;
+mod tips;
 mod ussd;
