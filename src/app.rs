@@ -10,7 +10,9 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::{Clock, SystemClock};
-use crate::config::Settings;
+use crate::config::{CampaignSettings, Settings};
+use crate::enrollment::areas::BUILT_IN_AREAS;
+use crate::enrollment::AreaPlan;
 use crate::privacy::{self, KeySource, Vault};
 use crate::store::Store;
 use crate::tips::TipLibrary;
@@ -56,8 +58,11 @@ impl Application {
                  MITAN__SECURITY__MASTER_KEY and security.require_master_key = true !!!"
             );
         }
-        let store = Store::connect(&settings.database).await?;
+        let store = Store::connect(&settings.database)
+            .await?
+            .flag_join_bursts(settings.campaign.burst_threshold_per_hour);
         store.migrate().await?;
+        load_areas(&store, &settings.campaign).await?;
         let bind = settings.server.bind;
         let listener = TcpListener::bind(bind)
             .await
@@ -135,6 +140,27 @@ async fn purge_sessions(state: Arc<AppState>, shutdown: CancellationToken) {
             () = tokio::time::sleep(PURGE_EVERY) => {}
         }
     }
+}
+
+/// Fills an empty areas table from `campaign.areas_file` (or the built-in Bilaspur example).
+async fn load_areas(store: &Store, campaign: &CampaignSettings) -> anyhow::Result<()> {
+    if !store.areas().await?.is_empty() {
+        return Ok(());
+    }
+    let (text, origin) = match &campaign.areas_file {
+        Some(path) => (
+            std::fs::read_to_string(path)
+                .with_context(|| format!("campaign.areas_file: cannot read {}", path.display()))?,
+            path.display().to_string(),
+        ),
+        None => (BUILT_IN_AREAS.to_string(), "the built-in areas".to_string()),
+    };
+    let plan = AreaPlan::parse(&text)
+        .map_err(|err| anyhow::anyhow!("campaign.areas_file: {origin}: {err}"))?;
+    if store.seed_areas(&plan).await? {
+        tracing::info!(from = %origin, districts = plan.districts.len(), "areas loaded");
+    }
+    Ok(())
 }
 
 /// Cancels the token on SIGTERM or ctrl-c.

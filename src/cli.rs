@@ -1,10 +1,12 @@
-//! The command line: `mitan [serve]`, `mitan migrate`, `mitan tips import FILE`, ….
+//! The command line: `mitan [serve]`, `mitan migrate`, `mitan token create|revoke|list`,
+//! `mitan tips import FILE`.
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use tokio_util::sync::CancellationToken;
 
+use crate::access::{self, Role, TokenRequest};
 use crate::app::{self, Application};
 use crate::config::Settings;
 use crate::store::Store;
@@ -45,6 +47,9 @@ pub enum Command {
         #[arg(long, default_value = "africastalking")]
         channel: String,
     },
+    /// Admin API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// The tip library.
     Tips {
         #[command(subcommand)]
@@ -62,6 +67,45 @@ pub enum TipsCommand {
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it (as the last line): it is shown only this once.
+    Create {
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// The recruiter whose subtree an officer token sees (required for officers).
+        #[arg(long, value_name = "ID")]
+        recruiter: Option<i64>,
+        /// Who holds the token, as the audit log will name it.
+        #[arg(long, value_name = "TEXT")]
+        name: String,
+    },
+    /// Revoke a token: it stops working at once.
+    Revoke {
+        #[arg(value_name = "ID")]
+        id: i64,
+    },
+    /// List tokens (never their text).
+    List,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    /// Everything.
+    Admin,
+    /// The figures of one recruiter's subtree.
+    Officer,
+}
+
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Officer => Role::Officer,
+        }
+    }
 }
 
 impl Cli {
@@ -93,6 +137,7 @@ impl Cli {
                 .run()
                 .await
             }
+            Command::Token(command) => token(settings, command).await,
         }
     }
 }
@@ -176,4 +221,83 @@ fn screens(settings: &Settings) {
             );
         }
     }
+}
+
+/// What the command line is called in the audit log.
+const CLI_ACTOR: &str = "cli";
+
+async fn token(settings: Settings, command: TokenCommand) -> anyhow::Result<()> {
+    let store = Store::connect(&settings.database).await?;
+    store.migrate().await?;
+    let result = run_token(&store, command).await;
+    store.close().await;
+    result
+}
+
+async fn run_token(store: &Store, command: TokenCommand) -> anyhow::Result<()> {
+    let now = chrono::Utc::now();
+    match command {
+        TokenCommand::Create {
+            role,
+            recruiter,
+            name,
+        } => {
+            let issued = access::issue_token(
+                store,
+                &TokenRequest {
+                    role: role.into(),
+                    recruiter_id: recruiter,
+                    name: &name,
+                    actor: CLI_ACTOR,
+                    at: now,
+                },
+            )
+            .await?;
+            println!(
+                "token {} created for {name:?}; keep it secret, it is shown only now:",
+                issued.id
+            );
+            println!("{}", issued.token);
+        }
+        TokenCommand::Revoke { id } => {
+            if store.token(id).await?.is_none() {
+                anyhow::bail!("token {id}: no such token");
+            }
+            if store.revoke_token(id, now).await? {
+                let target = format!("token:{id}");
+                store
+                    .append_audit(&crate::store::NewAuditEntry {
+                        at: now,
+                        actor: CLI_ACTOR,
+                        action: "token.revoke",
+                        target: Some(&target),
+                        detail: None,
+                    })
+                    .await?;
+                println!("token {id} revoked");
+            } else {
+                println!("token {id} was already revoked");
+            }
+        }
+        TokenCommand::List => {
+            for token in store.tokens().await? {
+                let recruiter = token
+                    .recruiter_id
+                    .map(|id| format!(" recruiter {id}"))
+                    .unwrap_or_default();
+                let state = if token.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{}\t{}{recruiter}\t{state}\t{}",
+                    token.id,
+                    token.role.tag(),
+                    token.name
+                );
+            }
+        }
+    }
+    Ok(())
 }

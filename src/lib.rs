@@ -4,6 +4,8 @@
 //! A guided tour, domain first:
 #![forbid(unsafe_code)]
 
+/// Who may use the admin API: bearer tokens (stored as hashes) and their roles.
+pub mod access;
 /// Tips and broadcasts: what a text may say, the sending window, schedules, the frequency cap.
 pub mod broadcasts;
 /// SMS keywords (JOIN, STOP, हाँ, …) parsed into a closed `Command`: pure, no state.
@@ -23,6 +25,8 @@ pub mod tips;
 /// The USSD menu: a pure state machine, its screens in three languages, and the hop edge.
 pub mod ussd;
 
+/// The admin API under `/api/v1`: areas, recruiters, codes, people (masked), figures, audit.
+pub mod api;
 /// Wiring: build the service from settings, run it until shutdown.
 pub mod app;
 /// The command line.

@@ -1,10 +1,13 @@
 //! People and the recruiters who bring them: consent, opt-in codes, the recruitment cascade,
 //! opt-out and erasure. The rules live here; the store runs each change in one transaction.
 
+pub mod areas;
 mod code;
+pub mod figures;
 
 use chrono::{DateTime, Utc};
 
+pub use areas::{Area, AreaKind, AreaPlan};
 pub use code::{CodeError, OptInCode};
 
 /// Shortest and longest codes accepted.
@@ -106,6 +109,41 @@ impl RecruiterKind {
     }
 }
 
+/// Longest name of a recruiter, an area or an event, in characters.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// Why a name (of a recruiter, an area, an event code) is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    #[error("must not be empty")]
+    Empty,
+    #[error("must be at most {MAX_NAME_CHARS} characters")]
+    TooLong,
+    #[error("must not contain control characters")]
+    Control,
+    #[error("must not contain a phone number")]
+    LooksLikeNumber,
+}
+
+/// A name as shown to admins and officers: trimmed, not empty, not too long, and holding no
+/// phone number (names are displayed everywhere, numbers never are).
+pub fn display_name(input: &str) -> Result<String, NameError> {
+    let name = input.trim();
+    if name.is_empty() {
+        return Err(NameError::Empty);
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(NameError::TooLong);
+    }
+    if name.chars().any(char::is_control) {
+        return Err(NameError::Control);
+    }
+    if name.chars().filter(char::is_ascii_digit).count() >= 7 {
+        return Err(NameError::LooksLikeNumber);
+    }
+    Ok(name.to_string())
+}
+
 /// Everything recorded when a person says "I agree".
 #[derive(Debug, Clone)]
 pub struct Consent {
@@ -198,6 +236,19 @@ mod tests {
         }
         assert_eq!(Language::from_tag("HNE"), Some(Language::Chhattisgarhi));
         assert_eq!(Language::from_tag("fr"), None);
+    }
+
+    #[test]
+    fn names_are_trimmed_and_never_carry_a_number() {
+        assert_eq!(display_name("  SI Verma ").unwrap(), "SI Verma");
+        assert_eq!(display_name("Ward 12").unwrap(), "Ward 12");
+        assert_eq!(display_name(" "), Err(NameError::Empty));
+        assert_eq!(display_name(&"x".repeat(101)), Err(NameError::TooLong));
+        assert_eq!(display_name("a\u{7}b"), Err(NameError::Control));
+        assert_eq!(
+            display_name("Verma 98765 43210"),
+            Err(NameError::LooksLikeNumber)
+        );
     }
 
     #[test]

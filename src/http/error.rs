@@ -3,39 +3,103 @@
 
 use std::any::Any;
 
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::store::StoreError;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
+    #[error("the request is malformed: {0}")]
+    BadRequest(String),
+    #[error("a valid bearer token is required")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(&'static str),
     #[error("not found")]
     NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the body is larger than allowed")]
+    PayloadTooLarge,
+    #[error("{0}")]
+    UnsupportedMediaType(&'static str),
+    #[error("some fields are invalid")]
+    Validation(Vec<FieldError>),
     #[error("the service is not ready")]
     Unavailable,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
 
-#[derive(Serialize)]
-struct Problem<'a> {
+/// What is wrong with one field of a request (an RFC 9457 extension member `errors`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    /// The field's name, as in the request (`phone`, `quota`).
+    pub field: String,
+    /// A JSON pointer to it (`#/phone`).
+    pub pointer: String,
+    pub detail: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, detail: impl std::fmt::Display) -> Self {
+        Self {
+            field: field.to_string(),
+            pointer: format!("#/{field}"),
+            detail: detail.to_string(),
+        }
+    }
+}
+
+impl ApiError {
+    /// One invalid field.
+    pub fn invalid(field: &str, detail: impl std::fmt::Display) -> Self {
+        ApiError::Validation(vec![FieldError::new(field, detail)])
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Duplicate => ApiError::Conflict("it already exists".into()),
+            StoreError::Other(err) => ApiError::Internal(err),
+        }
+    }
+}
+
+/// An RFC 9457 problem, as every error is answered.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Problem<'a> {
+    /// Always `about:blank`: the status says what kind of problem it is.
     r#type: &'a str,
     title: &'a str,
     status: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
     detail: Option<&'a str>,
+    /// For 422: each invalid field.
+    #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
+    errors: &'a [FieldError],
 }
 
 pub(crate) fn problem(status: StatusCode, detail: Option<&str>) -> Response {
+    problem_with(status, detail, &[])
+}
+
+fn problem_with(status: StatusCode, detail: Option<&str>, errors: &[FieldError]) -> Response {
     let body = Problem {
         r#type: "about:blank",
         title: status.canonical_reason().unwrap_or("Error"),
         status: status.as_u16(),
         detail,
+        errors,
     };
     (
         status,
-        [(header::CONTENT_TYPE, "application/problem+json")],
+        [(header::CONTENT_TYPE, PROBLEM_JSON)],
         serde_json::to_string(&body).unwrap_or_default(),
     )
         .into_response()
@@ -43,8 +107,27 @@ pub(crate) fn problem(status: StatusCode, detail: Option<&str>) -> Response {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let detail = self.to_string();
         match self {
+            ApiError::BadRequest(_) => problem(StatusCode::BAD_REQUEST, Some(&detail)),
+            ApiError::Unauthorized => {
+                let mut response = problem(StatusCode::UNAUTHORIZED, Some(&detail));
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"mitan\""),
+                );
+                response
+            }
+            ApiError::Forbidden(_) => problem(StatusCode::FORBIDDEN, Some(&detail)),
             ApiError::NotFound => problem(StatusCode::NOT_FOUND, None),
+            ApiError::Conflict(_) => problem(StatusCode::CONFLICT, Some(&detail)),
+            ApiError::PayloadTooLarge => problem(StatusCode::PAYLOAD_TOO_LARGE, Some(&detail)),
+            ApiError::UnsupportedMediaType(_) => {
+                problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, Some(&detail))
+            }
+            ApiError::Validation(errors) => {
+                problem_with(StatusCode::UNPROCESSABLE_ENTITY, Some(&detail), &errors)
+            }
             ApiError::Unavailable => problem(StatusCode::SERVICE_UNAVAILABLE, None),
             ApiError::Internal(err) => {
                 tracing::error!(error = format!("{err:#}"), "request failed");
@@ -62,4 +145,24 @@ pub(crate) async fn not_found() -> ApiError {
 pub(crate) fn panicked(_: Box<dyn Any + Send + 'static>) -> Response {
     tracing::error!("a request handler panicked");
     problem(StatusCode::INTERNAL_SERVER_ERROR, None)
+}
+
+/// Error answers made by middleware or by axum itself (413 from the body limit, 405, 408) are
+/// plain text or empty; they become problem+json too, keeping their other headers (`Allow`).
+pub(crate) async fn plain_errors_as_problems(response: Response) -> Response {
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value == PROBLEM_JSON);
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    let problem = problem(status, None);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts
+        .headers
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    Response::from_parts(parts, problem.into_body())
 }

@@ -18,7 +18,8 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 
-pub use error::ApiError;
+pub(crate) use error::Problem;
+pub use error::{ApiError, FieldError, PROBLEM_JSON};
 
 use crate::app::AppState;
 
@@ -35,6 +36,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/metrics", get(health::metrics))
         .route("/webhooks/{channel}/ussd", post(webhooks::ussd_hop))
         .route("/webhooks/{channel}/ussd/end", post(webhooks::ussd_end))
+        .merge(crate::api::router())
         .fallback(error::not_found)
         .layer(middleware::from_fn(record_metrics))
         .layer(
@@ -48,6 +50,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         ))
         .layer(DefaultBodyLimit::max(limit))
         .layer(RequestBodyLimitLayer::new(limit))
+        .layer(middleware::map_response(error::plain_errors_as_problems))
         .layer(CatchPanicLayer::custom(error::panicked))
         .with_state(state)
 }

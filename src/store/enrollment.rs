@@ -75,6 +75,8 @@ fn judge_code(row: Option<CodeRow>, joiner: &BlindIndex, at: i64) -> Result<Code
 /// space of that length is crowded).
 const CODE_ATTEMPTS: usize = 8;
 
+const HOUR_MS: i64 = 3_600_000;
+
 impl Store {
     /// Records consent and makes the person a mitan with a code of their own, crediting the
     /// owner of `request.code`. An opted-out person re-joins; an active one is left as is.
@@ -137,6 +139,7 @@ impl Store {
             }
 
             let mut credited_to = None;
+            let mut via_code = None;
             let mut area_id = None;
             if let Some(code) = &request.code {
                 let row: Option<CodeRow> = sqlx::query_as(CODE_LOOKUP)
@@ -144,11 +147,21 @@ impl Store {
                     .fetch_optional(&mut *tx)
                     .await?;
                 let row = judge_code(row, &phone.index, at).map_err(JoinError::Code)?;
-                sqlx::query("UPDATE codes SET uses = uses + 1 WHERE code = $1")
-                    .bind(code.as_str())
-                    .execute(&mut *tx)
-                    .await?;
-                credited_to = Some(row.recruiter_id);
+                // A number is credited once: joining, erasing and joining again counts nothing
+                // the second time.
+                let before: Option<String> =
+                    sqlx::query_scalar("SELECT reason FROM suppressions WHERE phone_index = $1")
+                        .bind(phone.index.as_bytes())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if before.as_deref() != Some("erased") {
+                    sqlx::query("UPDATE codes SET uses = uses + 1 WHERE code = $1")
+                        .bind(code.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                    credited_to = Some(row.recruiter_id);
+                    via_code = Some(code.as_str());
+                }
                 area_id = row.area_id;
             }
 
@@ -169,7 +182,7 @@ impl Store {
             .bind(&consent.version)
             .bind(at)
             .bind(credited_to)
-            .bind(request.code.as_ref().map(OptInCode::as_str))
+            .bind(via_code)
             .bind(area_id)
             .fetch_one(&mut *tx)
             .await?;
@@ -199,6 +212,50 @@ impl Store {
                 .bind(phone.index.as_bytes())
                 .execute(&mut *tx)
                 .await?;
+            if let (Some(threshold), Some(code), Some(owner)) =
+                (self.burst_per_hour, via_code, credited_to)
+            {
+                // Flag a code once joins through it reach the threshold within an hour, and
+                // again only an hour after the last flag.
+                let hour_ago = at - HOUR_MS;
+                let joins: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM people \
+                     WHERE via_code = $1 AND created_at > $2 AND created_at <= $3",
+                )
+                .bind(code)
+                .bind(hour_ago)
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await?;
+                let flagged: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM code_bursts WHERE code = $1 AND flagged_at > $2 LIMIT 1",
+                )
+                .bind(code)
+                .bind(hour_ago)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if joins >= threshold && flagged.is_none() {
+                    sqlx::query(
+                        "INSERT INTO code_bursts (code, recruiter_id, flagged_at, joins) \
+                         VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(code)
+                    .bind(owner)
+                    .bind(at)
+                    .bind(joins)
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query(
+                        "INSERT INTO audit_log (at, actor, action, target, detail) \
+                         VALUES ($1, 'system', 'code.burst', $2, $3)",
+                    )
+                    .bind(at)
+                    .bind(format!("recruiter:{owner}"))
+                    .bind(format!("code {code}: {joins} joins within an hour"))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
             tx.commit().await?;
             Ok(JoinOutcome::Joined {
                 person_id,
@@ -329,10 +386,17 @@ impl Store {
     }
 
     /// Adds a recruiter with a fresh permanent code; returns its id and code.
+    /// [`StoreError::Duplicate`] when another recruiter has the same phone.
     pub async fn create_recruiter(
         &self,
         new: &NewRecruiter<'_>,
     ) -> Result<(i64, OptInCode), StoreError> {
+        // A phone already in use is a duplicate at once, not a code clash worth retrying.
+        if let Some(phone) = new.phone {
+            if self.recruiter_phone_in_use(&phone.index).await? {
+                return Err(StoreError::Duplicate);
+            }
+        }
         for attempt in 0.. {
             let code = OptInCode::generate(new.code_length + attempt / 3);
             match self.try_create_recruiter(new, &code).await {

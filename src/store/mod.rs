@@ -6,10 +6,14 @@
 //! few statements whose dialects differ are spelled per backend. Times are stored as
 //! milliseconds since the epoch, so both backends hold the same values.
 
+mod areas;
 mod audit;
 mod enrollment;
 mod people;
+mod recruiters;
+mod stats;
 mod tips;
+mod tokens;
 mod ussd;
 
 use std::str::FromStr;
@@ -24,8 +28,13 @@ use sqlx::{PgPool, SqlitePool};
 
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use enrollment::{JoinError, NewEventCode, NewRecruiter};
-pub use people::{PersonRecord, PersonStatus};
+pub use people::{PeopleFilter, PersonRecord, PersonStatus, PersonSummary};
+pub use recruiters::{
+    EventCodeRecord, RecruiterChanges, RecruiterFilter, RecruiterRecord, TreeRow,
+};
+pub use stats::{Burst, DayJoins};
 pub use tips::StoredTip;
+pub use tokens::{NewToken, TokenRecord};
 pub use ussd::{StoredUssdSession, UssdSessionWrite};
 
 use crate::config::DatabaseSettings;
@@ -72,7 +81,39 @@ impl BeginWrite for PgPool {
 #[derive(Clone)]
 pub struct Store {
     backend: Backend,
+    /// Joins through one code within an hour that flag a burst; `None`: no flagging.
+    burst_per_hour: Option<i64>,
 }
+
+/// Whose recruiters and people a query covers: everyone, or one recruiter's subtree (that
+/// recruiter, everyone they recruited, everyone those recruited, and so on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Subtree(i64),
+}
+
+impl Scope {
+    /// The root recruiter, bound as `$1` of [`SUBTREE`]; `None` for everyone.
+    fn root(self) -> Option<i64> {
+        match self {
+            Scope::All => None,
+            Scope::Subtree(root) => Some(root),
+        }
+    }
+}
+
+/// The subtree of recruiter `$1` with each member's depth below it; empty when `$1` is NULL, so
+/// `($1 IS NULL OR x IN (SELECT id FROM sub))` reads "in scope" for both kinds of [`Scope`].
+const SUBTREE: &str = "WITH RECURSIVE sub(id, depth) AS (\
+     SELECT id, CAST(0 AS BIGINT) FROM recruiters WHERE id = $1 \
+     UNION ALL \
+     SELECT r.id, sub.depth + 1 FROM recruiters r JOIN sub ON r.recruited_by = sub.id) ";
+
+/// Counts people by status; use with `FROM people p`.
+const STATUS_COUNTS: &str = "COUNT(CASE WHEN p.status = 'active' THEN 1 END) AS active, \
+     COUNT(CASE WHEN p.status = 'opted_out' THEN 1 END) AS opted_out, \
+     COUNT(CASE WHEN p.status = 'erased' THEN 1 END) AS erased";
 
 #[derive(Clone)]
 pub(crate) enum Backend {
@@ -146,7 +187,17 @@ impl Store {
                 .with_context(|| format!("database: cannot open {url}"))?;
             Backend::Sqlite(pool)
         };
-        Ok(Self { backend })
+        Ok(Self {
+            backend,
+            burst_per_hour: None,
+        })
+    }
+
+    /// Flags a code once joins through it reach `per_hour` within an hour (in `code_bursts` and
+    /// the audit log). The joins still count.
+    pub fn flag_join_bursts(mut self, per_hour: u32) -> Self {
+        self.burst_per_hour = Some(i64::from(per_hour.max(1)));
+        self
     }
 
     pub fn backend_name(&self) -> &'static str {
@@ -217,4 +268,22 @@ pub(crate) fn from_millis(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms)
         .single()
         .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// The three columns of [`STATUS_COUNTS`].
+#[derive(sqlx::FromRow)]
+struct StatusRow {
+    active: i64,
+    opted_out: i64,
+    erased: i64,
+}
+
+impl From<StatusRow> for crate::enrollment::figures::StatusCounts {
+    fn from(row: StatusRow) -> Self {
+        Self {
+            active: row.active,
+            opted_out: row.opted_out,
+            erased: row.erased,
+        }
+    }
 }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{from_millis, on_pool, Store, StoreError};
+use super::{from_millis, on_pool, to_millis, Store, StoreError};
 use crate::enrollment::{Language, Script};
 use crate::privacy::{BlindIndex, SealedPhone};
 
@@ -14,7 +14,13 @@ pub enum PersonStatus {
 }
 
 impl PersonStatus {
-    pub(crate) fn as_str(self) -> &'static str {
+    pub const ALL: [PersonStatus; 3] = [Self::Active, Self::OptedOut, Self::Erased];
+
+    pub fn from_tag(tag: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == tag)
+    }
+
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Active => "active",
             Self::OptedOut => "opted_out",
@@ -22,7 +28,8 @@ impl PersonStatus {
         }
     }
 
-    fn parse(text: &str) -> Self {
+    /// Reads a stored status; anything unknown reads as erased (shows the least).
+    pub(crate) fn parse(text: &str) -> Self {
         match text {
             "active" => Self::Active,
             "opted_out" => Self::OptedOut,
@@ -103,6 +110,44 @@ impl From<PersonRow> for PersonRecord {
     }
 }
 
+/// A person as lists show them: two digits of the number at most, never the number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonSummary {
+    pub id: i64,
+    /// The last two digits; `None` once erased.
+    pub hint: Option<String>,
+    pub language: Language,
+    pub status: PersonStatus,
+    pub area_id: Option<i64>,
+    pub recruited_by: Option<i64>,
+    pub joined_at: DateTime<Utc>,
+}
+
+/// Which people a list shows, a page at a time (by id).
+#[derive(Debug, Clone)]
+pub struct PeopleFilter {
+    pub status: Option<PersonStatus>,
+    /// This area and every area below it.
+    pub area_id: Option<i64>,
+    pub language: Option<Language>,
+    pub recruited_by: Option<i64>,
+    pub joined_from: Option<DateTime<Utc>>,
+    pub joined_before: Option<DateTime<Utc>>,
+    pub after: i64,
+    pub limit: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    id: i64,
+    phone_hint: Option<String>,
+    language: String,
+    status: String,
+    area_id: Option<i64>,
+    recruited_by: Option<i64>,
+    created_at: i64,
+}
+
 const PERSON_SELECT: &str = "SELECT p.id, p.phone_index, p.phone_ciphertext, p.phone_key_id, \
      p.phone_hint, p.language, p.script, p.status, p.consent_channel, p.consent_version, \
      p.consented_at, p.recruited_by, p.area_id, c.code AS own_code \
@@ -131,6 +176,45 @@ impl Store {
             sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?
         });
         Ok(row.map(Into::into))
+    }
+
+    /// A page of people, by id.
+    pub async fn people(&self, filter: &PeopleFilter) -> Result<Vec<PersonSummary>, StoreError> {
+        let rows: Vec<SummaryRow> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT p.id, p.phone_hint, p.language, p.status, p.area_id, p.recruited_by, \
+                 p.created_at FROM people p \
+                 WHERE ($1 IS NULL OR p.status = $1) \
+                 AND ($2 IS NULL OR p.area_id IN (SELECT id FROM areas WHERE id = $2 \
+                     OR parent_id = $2 \
+                     OR parent_id IN (SELECT id FROM areas WHERE parent_id = $2))) \
+                 AND ($3 IS NULL OR p.language = $3) AND ($4 IS NULL OR p.recruited_by = $4) \
+                 AND ($5 IS NULL OR p.created_at >= $5) AND ($6 IS NULL OR p.created_at < $6) \
+                 AND p.id > $7 ORDER BY p.id LIMIT $8",
+            )
+            .bind(filter.status.map(PersonStatus::as_str))
+            .bind(filter.area_id)
+            .bind(filter.language.map(Language::tag))
+            .bind(filter.recruited_by)
+            .bind(filter.joined_from.map(to_millis))
+            .bind(filter.joined_before.map(to_millis))
+            .bind(filter.after)
+            .bind(filter.limit)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|row| PersonSummary {
+                id: row.id,
+                hint: row.phone_hint,
+                language: Language::from_tag(&row.language).unwrap_or(Language::Hindi),
+                status: PersonStatus::parse(&row.status),
+                area_id: row.area_id,
+                recruited_by: row.recruited_by,
+                joined_at: from_millis(row.created_at),
+            })
+            .collect())
     }
 
     pub async fn count_people(&self, status: PersonStatus) -> Result<i64, StoreError> {

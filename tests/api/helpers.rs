@@ -7,9 +7,12 @@ use std::sync::{Arc, Mutex};
 use base64::Engine as _;
 use figment::providers::Serialized;
 use figment::Figment;
+use mitan::access::{issue_token, Role, TokenRequest};
 use mitan::app::{AppState, Application};
 use mitan::clock::ManualClock;
 use mitan::config::Settings;
+use mitan::enrollment::{Consent, JoinOutcome, JoinRequest, Language, OptInCode, Script};
+use mitan::privacy::Msisdn;
 use mitan::store::Store;
 use rand::Rng as _;
 use sqlx::Connection as _;
@@ -18,6 +21,37 @@ use tokio_util::sync::CancellationToken;
 
 /// Numbers used across the suite, in every form a person might write them.
 pub const TEST_NUMBERS: [&str; 3] = ["+919876543210", "+917000012345", "+919425012399"];
+
+/// Phones of recruiters in the admin tests.
+pub const RECRUITER_NUMBERS: [&str; 2] = ["+919812345678", "+918871234567"];
+
+/// The `n`th villager of the admin tests (up to 99), a valid Indian mobile number.
+pub fn villager(n: u32) -> String {
+    assert!(n < 100, "villager numbers run to 99");
+    format!("+9198765000{n:02}")
+}
+
+/// Every number the suite hands the service, as E.164.
+pub fn every_test_number() -> Vec<String> {
+    TEST_NUMBERS
+        .iter()
+        .chain(RECRUITER_NUMBERS.iter())
+        .map(|n| n.to_string())
+        .chain((0..100).map(villager))
+        .collect()
+}
+
+/// Panics if `text` holds any test number in any form (E.164, national, bare, with 91).
+pub fn assert_no_number_in(text: &str, what: &str) {
+    for number in every_test_number() {
+        for form in number_forms(&number) {
+            assert!(
+                !text.contains(&form),
+                "{what} contains the number {form}:\n{text}"
+            );
+        }
+    }
+}
 
 /// Each number as E.164, national (`0…`), bare digits and with country code but no `+`.
 pub fn number_forms(e164: &str) -> Vec<String> {
@@ -158,6 +192,127 @@ impl TestApp {
         self.client.get(self.url(path)).send().await.expect("GET")
     }
 
+    /// A new admin token, made the way `mitan token create --role admin` makes one.
+    pub async fn admin_token(&self) -> String {
+        self.token(Role::Admin, None).await
+    }
+
+    /// A new officer token seeing `recruiter_id`'s subtree.
+    pub async fn officer_token(&self, recruiter_id: i64) -> String {
+        self.token(Role::Officer, Some(recruiter_id)).await
+    }
+
+    async fn token(&self, role: Role, recruiter_id: Option<i64>) -> String {
+        issue_token(
+            &self.state.store,
+            &TokenRequest {
+                role,
+                recruiter_id,
+                name: "test desk",
+                actor: "cli",
+                at: chrono::Utc::now(),
+            },
+        )
+        .await
+        .expect("issue token")
+        .token
+    }
+
+    /// An admin API call. Every answer is checked for test numbers in any form: the suite's
+    /// scan that no response holds a phone number.
+    pub async fn api(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> ApiResponse {
+        let mut request = self.client.request(method.clone(), self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("API request");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("API response body");
+        assert_no_number_in(&text, &format!("the answer to {method} {path}"));
+        ApiResponse {
+            status,
+            headers,
+            text,
+        }
+    }
+
+    pub async fn api_get(&self, path: &str, token: &str) -> ApiResponse {
+        self.api(reqwest::Method::GET, path, Some(token), None)
+            .await
+    }
+
+    pub async fn api_post(&self, path: &str, token: &str, body: serde_json::Value) -> ApiResponse {
+        self.api(reqwest::Method::POST, path, Some(token), Some(body))
+            .await
+    }
+
+    pub async fn api_patch(&self, path: &str, token: &str, body: serde_json::Value) -> ApiResponse {
+        self.api(reqwest::Method::PATCH, path, Some(token), Some(body))
+            .await
+    }
+
+    pub async fn api_delete(&self, path: &str, token: &str) -> ApiResponse {
+        self.api(reqwest::Method::DELETE, path, Some(token), None)
+            .await
+    }
+
+    /// Adds a recruiter through the API; returns its id and code.
+    pub async fn add_recruiter(&self, token: &str, body: serde_json::Value) -> (i64, String) {
+        let response = self.api_post("/api/v1/recruiters", token, body).await;
+        assert_eq!(response.status, 201, "{}", response.text);
+        let json = response.json();
+        (
+            json["id"].as_i64().unwrap(),
+            json["code"].as_str().unwrap().to_string(),
+        )
+    }
+
+    /// `number` joins with consent at `at`, through `code` if given, the way the USSD menu and
+    /// SMS `YES` do it.
+    pub async fn join(
+        &self,
+        number: &str,
+        code: Option<&str>,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> JoinOutcome {
+        self.try_join(number, code, at).await.expect("join")
+    }
+
+    pub async fn try_join(
+        &self,
+        number: &str,
+        code: Option<&str>,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<JoinOutcome, mitan::store::JoinError> {
+        let msisdn = Msisdn::parse(number, phonenumber::country::Id::IN).expect("valid number");
+        self.state
+            .store
+            .join(&JoinRequest {
+                phone: self.state.vault.seal(&msisdn),
+                consent: Consent {
+                    channel: "console".into(),
+                    language: Language::Hindi,
+                    script: Script::Native,
+                    version: "test".into(),
+                    at,
+                },
+                code: code.map(|c| OptInCode::parse(c).expect("a well-formed code")),
+                quota: 25,
+                code_length: 6,
+            })
+            .await
+    }
+
     /// Stops the server the way SIGTERM would, and waits for it.
     pub async fn stop(mut self) {
         self.shutdown.cancel();
@@ -181,6 +336,17 @@ pub async fn raw_sql(db: &TestDatabase, sql: &str) -> Result<u64, sqlx::Error> {
     } else {
         let mut conn = sqlx::SqliteConnection::connect(&db.url).await?;
         Ok(sqlx::query(sql).execute(&mut conn).await?.rows_affected())
+    }
+}
+
+/// The binary values one query returns, read behind the service's back.
+pub async fn raw_blobs(db: &TestDatabase, sql: &str) -> Result<Vec<Vec<u8>>, sqlx::Error> {
+    if db.is_postgres() {
+        let mut conn = sqlx::PgConnection::connect(&db.url).await?;
+        sqlx::query_scalar(sql).fetch_all(&mut conn).await
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(&db.url).await?;
+        sqlx::query_scalar(sql).fetch_all(&mut conn).await
     }
 }
 
@@ -500,5 +666,26 @@ impl Handset<'_> {
             .await
             .unwrap();
         assert_eq!(response.status(), 200);
+    }
+}
+
+/// An answer of the admin API, its body already read (and scanned).
+pub struct ApiResponse {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+}
+
+impl ApiResponse {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|err| panic!("not JSON ({err}): {}", self.text))
+    }
+
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
     }
 }

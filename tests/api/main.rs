@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod admin;
 mod health;
 mod lifecycle;
 mod privacy;

@@ -1,0 +1,249 @@
+//! Who may use the admin API: bearer tokens and their roles.
+//!
+//! A token is `mitan_` followed by 32 random bytes in base64url. Only its SHA-256 is stored, so a
+//! copy of the database holds no usable token; a request's token is hashed and looked up. An
+//! `admin` sees and changes everything; an `officer` token names a recruiter and sees only the
+//! figures of that recruiter's subtree, with small village counts hidden.
+
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use rand::RngCore as _;
+use sha2::{Digest as _, Sha256};
+
+use crate::enrollment::{display_name, AreaKind, NameError, RecruiterKind};
+use crate::store::{NewAuditEntry, NewToken, Scope, Store, StoreError};
+
+/// What every token starts with (so a leaked one is easy to recognise and scan for).
+pub const TOKEN_PREFIX: &str = "mitan_";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    Admin,
+    Officer,
+}
+
+impl Role {
+    pub fn tag(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Officer => "officer",
+        }
+    }
+
+    pub fn from_tag(tag: &str) -> Option<Self> {
+        [Role::Admin, Role::Officer]
+            .into_iter()
+            .find(|role| role.tag() == tag)
+    }
+}
+
+/// The holder of a valid token, as a request handler sees them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub token_id: i64,
+    pub name: String,
+    pub role: Role,
+    /// The recruiter an officer token is bound to.
+    pub recruiter_id: Option<i64>,
+}
+
+impl Principal {
+    /// How the audit log names this token's holder: `token:<id>:<name>`.
+    pub fn actor(&self) -> String {
+        format!("token:{}:{}", self.token_id, self.name)
+    }
+
+    /// The recruiters and people this token may see figures for.
+    pub fn scope(&self) -> Scope {
+        match (self.role, self.recruiter_id) {
+            (Role::Admin, _) => Scope::All,
+            (Role::Officer, Some(root)) => Scope::Subtree(root),
+            // The database refuses an officer token without a recruiter; see nothing if one slips.
+            (Role::Officer, None) => Scope::Subtree(-1),
+        }
+    }
+
+    /// Whether a count describing the people of an area of this kind is shown only as "<5".
+    pub fn hides_small_counts_in(&self, kind: Option<AreaKind>) -> bool {
+        self.role == Role::Officer && kind == Some(AreaKind::Village)
+    }
+
+    /// Whether this token sees a recruiter as an entry of its own. A mitan is a person, so
+    /// listing a village's mitans one by one would count its people exactly: officers see those
+    /// only inside the figures of the recruiters above them (their own entry excepted).
+    pub fn sees_individually(
+        &self,
+        recruiter_id: i64,
+        kind: RecruiterKind,
+        area: Option<AreaKind>,
+    ) -> bool {
+        self.role == Role::Admin
+            || self.recruiter_id == Some(recruiter_id)
+            || !(kind == RecruiterKind::Mitan && area == Some(AreaKind::Village))
+    }
+}
+
+/// The SHA-256 of a token: what is stored, and what a presented token is looked up by.
+pub fn token_hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// A fresh random token.
+pub fn generate_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    format!(
+        "{TOKEN_PREFIX}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
+}
+
+/// The token in an `Authorization` header value, if it is a well-formed `Bearer mitan_…`.
+pub fn bearer_token(header: &str) -> Option<&str> {
+    let (scheme, token) = header.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && token.starts_with(TOKEN_PREFIX)).then_some(token)
+}
+
+/// A token to issue (`mitan token create`).
+#[derive(Debug, Clone)]
+pub struct TokenRequest<'a> {
+    pub role: Role,
+    pub recruiter_id: Option<i64>,
+    pub name: &'a str,
+    /// Who asks, for the audit log (`cli` from the command line).
+    pub actor: &'a str,
+    pub at: DateTime<Utc>,
+}
+
+/// A token just created: the only moment its text exists outside the holder's hands.
+#[derive(Debug)]
+pub struct IssuedToken {
+    pub id: i64,
+    pub token: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IssueError {
+    #[error("--name: {0}")]
+    Name(NameError),
+    #[error("an officer token must name the recruiter whose subtree it sees (--recruiter ID)")]
+    OfficerWithoutRecruiter,
+    #[error("an admin token sees everything and names no recruiter (drop --recruiter)")]
+    AdminWithRecruiter,
+    #[error("--recruiter {0}: no such recruiter")]
+    NoSuchRecruiter(i64),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Creates a token, stores its hash, and records `token.create` in the audit log.
+pub async fn issue_token(
+    store: &Store,
+    request: &TokenRequest<'_>,
+) -> Result<IssuedToken, IssueError> {
+    let name = display_name(request.name).map_err(IssueError::Name)?;
+    match (request.role, request.recruiter_id) {
+        (Role::Officer, None) => return Err(IssueError::OfficerWithoutRecruiter),
+        (Role::Admin, Some(_)) => return Err(IssueError::AdminWithRecruiter),
+        (_, Some(id)) if store.recruiter(id).await?.is_none() => {
+            return Err(IssueError::NoSuchRecruiter(id))
+        }
+        _ => {}
+    }
+    let token = generate_token();
+    let id = store
+        .insert_token(&NewToken {
+            name: &name,
+            role: request.role,
+            recruiter_id: request.recruiter_id,
+            hash: &token_hash(&token),
+            at: request.at,
+        })
+        .await?;
+    let target = format!("token:{id}");
+    let detail = format!("role {}", request.role.tag());
+    store
+        .append_audit(&NewAuditEntry {
+            at: request.at,
+            actor: request.actor,
+            action: "token.create",
+            target: Some(&target),
+            detail: Some(&detail),
+        })
+        .await?;
+    Ok(IssuedToken { id, token })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_long_random_and_recognisable() {
+        let a = generate_token();
+        let b = generate_token();
+        assert_ne!(a, b);
+        assert!(a.starts_with("mitan_"));
+        assert_eq!(a.len(), "mitan_".len() + 43);
+        assert!(a[6..]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert_ne!(token_hash(&a), token_hash(&b));
+    }
+
+    #[test]
+    fn only_a_bearer_mitan_token_is_read_from_the_header() {
+        assert_eq!(bearer_token("Bearer mitan_abc"), Some("mitan_abc"));
+        assert_eq!(bearer_token("bearer  mitan_abc "), Some("mitan_abc"));
+        assert_eq!(bearer_token("Basic mitan_abc"), None);
+        assert_eq!(bearer_token("Bearer abc"), None);
+        assert_eq!(bearer_token("mitan_abc"), None);
+    }
+
+    #[test]
+    fn officers_see_a_villages_mitans_only_in_figures() {
+        let officer = Principal {
+            token_id: 1,
+            name: "SI Verma".into(),
+            role: Role::Officer,
+            recruiter_id: Some(4),
+        };
+        let village = Some(AreaKind::Village);
+        assert!(!officer.sees_individually(9, RecruiterKind::Mitan, village));
+        assert!(officer.sees_individually(9, RecruiterKind::Mitan, Some(AreaKind::Thana)));
+        assert!(officer.sees_individually(9, RecruiterKind::Ncc, village));
+        assert!(
+            officer.sees_individually(4, RecruiterKind::Mitan, village),
+            "their own entry"
+        );
+        let admin = Principal {
+            role: Role::Admin,
+            recruiter_id: None,
+            ..officer
+        };
+        assert!(admin.sees_individually(9, RecruiterKind::Mitan, village));
+    }
+
+    #[test]
+    fn officers_hide_small_village_counts_and_admins_do_not() {
+        let officer = Principal {
+            token_id: 1,
+            name: "SI Verma".into(),
+            role: Role::Officer,
+            recruiter_id: Some(4),
+        };
+        assert!(officer.hides_small_counts_in(Some(AreaKind::Village)));
+        assert!(!officer.hides_small_counts_in(Some(AreaKind::Thana)));
+        assert!(!officer.hides_small_counts_in(None));
+        assert_eq!(officer.scope(), Scope::Subtree(4));
+        assert_eq!(officer.actor(), "token:1:SI Verma");
+        let admin = Principal {
+            role: Role::Admin,
+            recruiter_id: None,
+            ..officer
+        };
+        assert!(!admin.hides_small_counts_in(Some(AreaKind::Village)));
+        assert_eq!(admin.scope(), Scope::All);
+    }
+}

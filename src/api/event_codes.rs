@@ -1,0 +1,132 @@
+//! `/event-codes`: codes for a training camp or a college drive, owned by a recruiter (who is
+//! credited), with an expiry and a use limit.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::dto::{Invalid, ReadProblems, WriteProblems};
+use super::extract::{Admin, Json, Query};
+use super::{audit, now};
+use crate::access::Principal;
+use crate::app::AppState;
+use crate::enrollment::display_name;
+use crate::http::ApiError;
+use crate::store::{EventCodeRecord, NewEventCode as StoreNewEventCode};
+
+#[derive(Serialize, ToSchema)]
+pub struct EventCode {
+    pub code: String,
+    /// The recruiter credited for joins through it.
+    pub recruiter_id: i64,
+    pub label: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub max_uses: Option<i64>,
+    pub uses: i64,
+    pub created: DateTime<Utc>,
+}
+
+impl From<EventCodeRecord> for EventCode {
+    fn from(code: EventCodeRecord) -> Self {
+        Self {
+            code: code.code,
+            recruiter_id: code.recruiter_id,
+            label: code.label,
+            expires_at: code.expires_at,
+            max_uses: code.max_uses,
+            uses: code.uses,
+            created: code.created_at,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewEventCode {
+    /// The recruiter who owns the code and is credited.
+    pub recruiter_id: i64,
+    /// What the code is for, e.g. "NSS camp, CMD College".
+    pub label: String,
+    /// When it stops working (RFC 3339); must be in the future.
+    pub expires_at: DateTime<Utc>,
+    /// How many joins it may credit.
+    #[serde(default)]
+    pub max_uses: Option<i64>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Codes of this recruiter only.
+    pub recruiter: Option<i64>,
+}
+
+/// Event codes of the recruiters the token may see, newest first.
+#[utoipa::path(operation_id = "list_event_codes", get, path = "/event-codes", tag = "event codes", security(("bearer" = [])),
+    params(ListQuery),
+    responses((status = 200, body = Vec<EventCode>), ReadProblems))]
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    who: Principal,
+    Query(query): Query<ListQuery>,
+) -> Result<axum::Json<Vec<EventCode>>, ApiError> {
+    let codes = state
+        .store
+        .event_codes(who.scope(), query.recruiter)
+        .await?;
+    Ok(axum::Json(codes.into_iter().map(EventCode::from).collect()))
+}
+
+/// Issues an event code for a recruiter.
+#[utoipa::path(operation_id = "create_event_code", post, path = "/event-codes", tag = "event codes", security(("bearer" = [])),
+    request_body = NewEventCode,
+    responses((status = 201, body = EventCode), WriteProblems))]
+pub async fn create(
+    State(state): State<Arc<AppState>>,
+    Admin(who): Admin,
+    Json(new): Json<NewEventCode>,
+) -> Result<(StatusCode, axum::Json<EventCode>), ApiError> {
+    let at = now();
+    let mut invalid = Invalid::default();
+    let label = invalid.check("label", display_name(&new.label));
+    if state.store.recruiter(new.recruiter_id).await?.is_none() {
+        invalid.add("recruiter_id", "no such recruiter");
+    }
+    if new.expires_at <= at {
+        invalid.add("expires_at", "must be in the future");
+    }
+    if new.max_uses.is_some_and(|uses| uses < 1) {
+        invalid.add("max_uses", "must be at least 1");
+    }
+    invalid.finish()?;
+    let label = label.unwrap_or_default();
+    let code = state
+        .store
+        .create_event_code(&StoreNewEventCode {
+            recruiter_id: new.recruiter_id,
+            label: &label,
+            expires_at: Some(new.expires_at),
+            max_uses: new.max_uses,
+            code_length: state.settings.campaign.code_length.0,
+            at,
+        })
+        .await?;
+    let target = format!("recruiter:{}", new.recruiter_id);
+    let detail = format!("code {code}: {label}");
+    audit(&state, &who, "event_code.create", &target, Some(&detail)).await?;
+    let created = EventCodeRecord {
+        code: code.to_string(),
+        recruiter_id: new.recruiter_id,
+        label: Some(label),
+        expires_at: Some(new.expires_at),
+        max_uses: new.max_uses,
+        uses: 0,
+        created_at: at,
+    };
+    Ok((StatusCode::CREATED, axum::Json(created.into())))
+}

@@ -1,0 +1,149 @@
+//! The admin API under `/api/v1`: JSON over HTTP, `Authorization: Bearer <token>`, one file per
+//! resource. The OpenAPI 3.1 document is generated from the handlers themselves (utoipa), so a
+//! route cannot be served without being documented; it is served at `/api/v1/openapi.json`.
+//!
+//! Every answer is made of DTOs defined here; no DTO has a field that could hold a full phone
+//! number (recruiters and people show the last two digits at most).
+
+mod areas;
+mod audit;
+mod dto;
+mod event_codes;
+mod exports;
+mod extract;
+mod me;
+mod people;
+mod recruiters;
+mod stats;
+mod tokens;
+
+use std::sync::Arc;
+
+use axum::http::header;
+use axum::routing::get;
+use axum::Router;
+use chrono::{DateTime, Utc};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::access::Principal;
+use crate::app::AppState;
+use crate::http::ApiError;
+use crate::store::NewAuditEntry;
+
+/// Where the admin API lives.
+pub const BASE: &str = "/api/v1";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "mitan admin API",
+        description = "Recruiters, codes and the recruitment cascade of the Cyber Mitan \
+            campaign. No response ever holds a full phone number: people and recruiters show \
+            the last two digits at most. Errors are application/problem+json (RFC 9457); \
+            invalid fields are listed in `errors`.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0")
+    ),
+    modifiers(&BearerAuth),
+    components(schemas(crate::http::Problem, crate::http::FieldError)),
+    tags(
+        (name = "session", description = "Who the token belongs to"),
+        (name = "areas", description = "District → thana → village"),
+        (name = "recruiters", description = "Recruiters, their codes and figures, the cascade"),
+        (name = "event codes", description = "Codes for a training camp: expiry and use limit"),
+        (name = "people", description = "People, masked; erasure"),
+        (name = "stats", description = "Aggregates and CSV exports"),
+        (name = "audit", description = "The append-only log of admin actions"),
+        (name = "tokens", description = "API tokens (created with `mitan token create`)"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+/// The API routes and their OpenAPI document, both made from the same handler list.
+fn documented() -> OpenApiRouter<Arc<AppState>> {
+    let v1 = OpenApiRouter::new()
+        .routes(routes!(me::show))
+        .routes(routes!(areas::list, areas::create))
+        .routes(routes!(areas::update))
+        .routes(routes!(recruiters::list, recruiters::create))
+        .routes(routes!(recruiters::show, recruiters::update))
+        .routes(routes!(recruiters::tree))
+        .routes(routes!(event_codes::list, event_codes::create))
+        .routes(routes!(people::list))
+        .routes(routes!(people::erase))
+        .routes(routes!(stats::show))
+        .routes(routes!(exports::areas))
+        .routes(routes!(exports::recruiters))
+        .routes(routes!(audit::list))
+        .routes(routes!(tokens::list))
+        .routes(routes!(tokens::revoke));
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest(BASE, v1)
+}
+
+/// The OpenAPI document of the admin API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    documented().into_openapi()
+}
+
+/// The admin API, with its document at `/api/v1/openapi.json`.
+pub fn router() -> Router<Arc<AppState>> {
+    let (router, doc) = documented().split_for_parts();
+    let json: Arc<str> = doc
+        .to_json()
+        .expect("the OpenAPI document serialises")
+        .into();
+    router.route(
+        &format!("{BASE}/openapi.json"),
+        get(move || {
+            let json = json.clone();
+            async move {
+                (
+                    [(header::CONTENT_TYPE, "application/json")],
+                    json.to_string(),
+                )
+            }
+        }),
+    )
+}
+
+/// The time a request acts at, to the millisecond the database keeps, so that an answer made
+/// from it reads the same as one read back later.
+fn now() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
+}
+
+/// Records an admin action: who (the token), what, to what. Never a phone number.
+async fn audit(
+    state: &AppState,
+    who: &Principal,
+    action: &str,
+    target: &str,
+    detail: Option<&str>,
+) -> Result<(), ApiError> {
+    state
+        .store
+        .append_audit(&NewAuditEntry {
+            at: now(),
+            actor: &who.actor(),
+            action,
+            target: Some(target),
+            detail,
+        })
+        .await?;
+    Ok(())
+}

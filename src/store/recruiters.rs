@@ -1,0 +1,349 @@
+//! Reading recruiters, their figures, the recruitment tree under one of them, and event codes.
+
+use chrono::{DateTime, Utc};
+
+use super::{from_millis, on_pool, Scope, StatusRow, Store, StoreError, STATUS_COUNTS, SUBTREE};
+use crate::enrollment::figures::{RecruiterFigures, StatusCounts};
+use crate::enrollment::RecruiterKind;
+use crate::privacy::BlindIndex;
+
+/// A stored recruiter. Their phone, if any, is shown only by its hint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecruiterRecord {
+    pub id: i64,
+    pub kind: RecruiterKind,
+    pub name: String,
+    pub area_id: Option<i64>,
+    pub phone_hint: Option<String>,
+    pub quota: i64,
+    pub recruited_by: Option<i64>,
+    /// The person behind a mitan's entry.
+    pub person_id: Option<i64>,
+    /// The permanent opt-in code.
+    pub code: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct RecruiterRow {
+    id: i64,
+    kind: String,
+    name: String,
+    area_id: Option<i64>,
+    phone_hint: Option<String>,
+    quota: i64,
+    recruited_by: Option<i64>,
+    person_id: Option<i64>,
+    created_at: i64,
+    code: Option<String>,
+    #[sqlx(flatten)]
+    direct: StatusRow,
+}
+
+impl RecruiterRow {
+    fn split(self) -> (RecruiterRecord, StatusCounts) {
+        let record = RecruiterRecord {
+            id: self.id,
+            // The database's CHECK allows only the known kinds.
+            kind: RecruiterKind::from_tag(&self.kind).unwrap_or(RecruiterKind::Mitan),
+            name: self.name,
+            area_id: self.area_id,
+            phone_hint: self.phone_hint,
+            quota: self.quota,
+            recruited_by: self.recruited_by,
+            person_id: self.person_id,
+            code: self.code,
+            created_at: from_millis(self.created_at),
+        };
+        (record, self.direct.into())
+    }
+}
+
+/// The recruiters a list shows, a page at a time (by id).
+#[derive(Debug, Clone)]
+pub struct RecruiterFilter<'a> {
+    pub scope: Scope,
+    pub kind: Option<RecruiterKind>,
+    pub area_id: Option<i64>,
+    pub name_contains: Option<&'a str>,
+    /// Leave out mitans of a village (other than the scope's root); see
+    /// [`crate::access::Principal::sees_individually`].
+    pub without_village_mitans: bool,
+    pub after: i64,
+    pub limit: i64,
+}
+
+/// What an admin may change about a recruiter. `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct RecruiterChanges<'a> {
+    pub name: Option<&'a str>,
+    /// `Some(None)` takes the recruiter out of any area.
+    pub area_id: Option<Option<i64>>,
+    pub quota: Option<i64>,
+}
+
+/// One recruiter of a tree, with its place in it and its direct recruits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeRow {
+    pub recruiter: RecruiterRecord,
+    pub depth: i64,
+    pub direct: StatusCounts,
+}
+
+/// An event code (a training camp).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventCodeRecord {
+    pub code: String,
+    pub recruiter_id: i64,
+    pub label: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub max_uses: Option<i64>,
+    pub uses: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct EventCodeRow {
+    code: String,
+    recruiter_id: i64,
+    label: Option<String>,
+    expires_at: Option<i64>,
+    max_uses: Option<i64>,
+    uses: i64,
+    created_at: i64,
+}
+
+const RECRUITER_COLUMNS: &str = "r.id, r.kind, r.name, r.area_id, r.phone_hint, r.quota, \
+     r.recruited_by, r.person_id, r.created_at, c.code";
+
+/// Recruiters (`r`) with their direct recruits counted: `prefix` (a CTE) first, `extra` columns
+/// beside the recruiter's, `filter` in WHERE, `tail` after GROUP BY.
+struct RecruitersSql<'a> {
+    prefix: &'a str,
+    from: &'a str,
+    extra: &'a str,
+    filter: &'a str,
+    tail: &'a str,
+}
+
+impl RecruitersSql<'_> {
+    fn text(&self) -> String {
+        let Self {
+            prefix,
+            from,
+            extra,
+            filter,
+            tail,
+        } = self;
+        format!(
+            "{prefix}SELECT {RECRUITER_COLUMNS}{extra}, {STATUS_COUNTS} FROM {from} \
+             LEFT JOIN codes c ON c.recruiter_id = r.id AND c.kind = 'permanent' \
+             LEFT JOIN people p ON p.recruited_by = r.id \
+             WHERE {filter} GROUP BY {RECRUITER_COLUMNS}{extra} {tail}"
+        )
+    }
+}
+
+const ONE_RECRUITER: RecruitersSql<'static> = RecruitersSql {
+    prefix: "",
+    from: "recruiters r",
+    extra: "",
+    filter: "r.id = $1",
+    tail: "",
+};
+
+impl Store {
+    pub async fn recruiter(&self, id: i64) -> Result<Option<RecruiterRecord>, StoreError> {
+        let sql = ONE_RECRUITER.text();
+        let row: Option<RecruiterRow> = on_pool!(self, pool => {
+            sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?
+        });
+        Ok(row.map(|row| row.split().0))
+    }
+
+    /// A page of recruiters in `filter.scope`, by id, each with its direct recruits counted.
+    pub async fn recruiters(
+        &self,
+        filter: &RecruiterFilter<'_>,
+    ) -> Result<Vec<(RecruiterRecord, StatusCounts)>, StoreError> {
+        let sql = RecruitersSql {
+            prefix: SUBTREE,
+            filter: "($1 IS NULL OR r.id IN (SELECT id FROM sub)) AND ($2 IS NULL OR r.kind = $2) \
+                 AND ($3 IS NULL OR r.area_id = $3) AND ($4 IS NULL OR LOWER(r.name) LIKE $4) \
+                 AND r.id > $5 AND NOT ($7 AND r.kind = 'mitan' AND r.id <> COALESCE($1, 0) \
+                     AND EXISTS (SELECT 1 FROM areas a WHERE a.id = r.area_id AND a.kind = 'village'))",
+            tail: "ORDER BY r.id LIMIT $6",
+            ..ONE_RECRUITER
+        }
+        .text();
+        let pattern = filter
+            .name_contains
+            .map(|text| format!("%{}%", text.to_lowercase()));
+        let rows: Vec<RecruiterRow> = on_pool!(self, pool => {
+            sqlx::query_as(&sql)
+                .bind(filter.scope.root())
+                .bind(filter.kind.map(RecruiterKind::tag))
+                .bind(filter.area_id)
+                .bind(pattern.as_deref())
+                .bind(filter.after)
+                .bind(filter.limit)
+                .bind(filter.without_village_mitans)
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows.into_iter().map(RecruiterRow::split).collect())
+    }
+
+    /// Whether `id` is within `scope` (and exists).
+    pub async fn in_scope(&self, scope: Scope, id: i64) -> Result<bool, StoreError> {
+        let sql = format!(
+            "{SUBTREE}SELECT 1 FROM recruiters r \
+             WHERE r.id = $2 AND ($1 IS NULL OR r.id IN (SELECT id FROM sub))"
+        );
+        let found: Option<i32> = on_pool!(self, pool => {
+            sqlx::query_scalar(&sql)
+                .bind(scope.root())
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(found.is_some())
+    }
+
+    /// A recruiter's direct recruits and the reach of the cascade below them.
+    pub async fn recruiter_figures(&self, id: i64) -> Result<RecruiterFigures, StoreError> {
+        #[derive(sqlx::FromRow)]
+        struct SubtreeRow {
+            #[sqlx(flatten)]
+            counts: StatusRow,
+            depth: i64,
+            recruiters: i64,
+        }
+        let direct_sql = format!("SELECT {STATUS_COUNTS} FROM people p WHERE p.recruited_by = $1");
+        let subtree_sql = format!(
+            "{SUBTREE}SELECT {STATUS_COUNTS}, \
+             COALESCE(MAX(sub.depth) + 1, 0) AS depth, \
+             (SELECT COUNT(*) - 1 FROM sub) AS recruiters \
+             FROM people p JOIN sub ON p.recruited_by = sub.id"
+        );
+        let (direct, subtree): (StatusRow, SubtreeRow) = on_pool!(self, pool => {
+            let direct = sqlx::query_as(&direct_sql).bind(id).fetch_one(pool).await?;
+            let subtree = sqlx::query_as(&subtree_sql).bind(id).fetch_one(pool).await?;
+            (direct, subtree)
+        });
+        Ok(RecruiterFigures {
+            direct: direct.into(),
+            subtree: subtree.counts.into(),
+            subtree_recruiters: subtree.recruiters.max(0),
+            depth: subtree.depth,
+        })
+    }
+
+    /// The recruiters under `root`, down to `max_depth` generations, parents before children.
+    pub async fn recruiter_tree(
+        &self,
+        root: i64,
+        max_depth: i64,
+    ) -> Result<Vec<TreeRow>, StoreError> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            recruiter: RecruiterRow,
+            depth: i64,
+        }
+        let prefix = "WITH RECURSIVE sub(id, depth) AS (\
+             SELECT id, CAST(0 AS BIGINT) FROM recruiters WHERE id = $1 \
+             UNION ALL \
+             SELECT r.id, sub.depth + 1 FROM recruiters r JOIN sub ON r.recruited_by = sub.id \
+             WHERE sub.depth < $2) ";
+        let sql = RecruitersSql {
+            prefix,
+            from: "sub JOIN recruiters r ON r.id = sub.id",
+            extra: ", sub.depth",
+            filter: "1 = 1",
+            tail: "ORDER BY sub.depth, r.id",
+        }
+        .text();
+        let rows: Vec<Row> = on_pool!(self, pool => {
+            sqlx::query_as(&sql).bind(root).bind(max_depth).fetch_all(pool).await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let (recruiter, direct) = row.recruiter.split();
+                TreeRow {
+                    recruiter,
+                    depth: row.depth,
+                    direct,
+                }
+            })
+            .collect())
+    }
+
+    /// Changes a recruiter; returns whether it exists.
+    pub async fn update_recruiter(
+        &self,
+        id: i64,
+        changes: &RecruiterChanges<'_>,
+    ) -> Result<bool, StoreError> {
+        let changed = on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE recruiters SET name = COALESCE($2, name), quota = COALESCE($3, quota), \
+                 area_id = CASE WHEN $4 THEN $5 ELSE area_id END WHERE id = $1",
+            )
+            .bind(id)
+            .bind(changes.name)
+            .bind(changes.quota)
+            .bind(changes.area_id.is_some())
+            .bind(changes.area_id.flatten())
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(changed == 1)
+    }
+
+    /// Whether a recruiter already has this phone.
+    pub async fn recruiter_phone_in_use(&self, index: &BlindIndex) -> Result<bool, StoreError> {
+        let found: Option<i32> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT 1 FROM recruiters WHERE phone_index = $1")
+                .bind(index.as_bytes())
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(found.is_some())
+    }
+
+    /// Event codes of recruiters in `scope` (of one owner when given), newest first.
+    pub async fn event_codes(
+        &self,
+        scope: Scope,
+        owner: Option<i64>,
+    ) -> Result<Vec<EventCodeRecord>, StoreError> {
+        let sql = format!(
+            "{SUBTREE}SELECT code, recruiter_id, label, expires_at, max_uses, uses, created_at \
+             FROM codes WHERE kind = 'event' \
+             AND ($1 IS NULL OR recruiter_id IN (SELECT id FROM sub)) \
+             AND ($2 IS NULL OR recruiter_id = $2) ORDER BY created_at DESC, code"
+        );
+        let rows: Vec<EventCodeRow> = on_pool!(self, pool => {
+            sqlx::query_as(&sql)
+                .bind(scope.root())
+                .bind(owner)
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|row| EventCodeRecord {
+                code: row.code,
+                recruiter_id: row.recruiter_id,
+                label: row.label,
+                expires_at: row.expires_at.map(from_millis),
+                max_uses: row.max_uses,
+                uses: row.uses,
+                created_at: from_millis(row.created_at),
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,125 @@
+//! Admin API tokens, stored only as SHA-256 hashes.
+
+use chrono::{DateTime, Utc};
+
+use super::{from_millis, on_pool, to_millis, Store, StoreError};
+use crate::access::{Principal, Role};
+
+#[derive(Debug, Clone)]
+pub struct NewToken<'a> {
+    pub name: &'a str,
+    pub role: Role,
+    pub recruiter_id: Option<i64>,
+    pub hash: &'a [u8; 32],
+    pub at: DateTime<Utc>,
+}
+
+/// A stored token, without anything that could be used as one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+    pub recruiter_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    id: i64,
+    name: String,
+    role: String,
+    recruiter_id: Option<i64>,
+    created_at: i64,
+    revoked_at: Option<i64>,
+}
+
+impl From<TokenRow> for TokenRecord {
+    fn from(row: TokenRow) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            // The database's CHECK allows only the two roles; an unknown one gets the lesser.
+            role: Role::from_tag(&row.role).unwrap_or(Role::Officer),
+            recruiter_id: row.recruiter_id,
+            created_at: from_millis(row.created_at),
+            revoked_at: row.revoked_at.map(from_millis),
+        }
+    }
+}
+
+const TOKEN_COLUMNS: &str = "id, name, role, recruiter_id, created_at, revoked_at";
+
+impl Store {
+    pub async fn insert_token(&self, new: &NewToken<'_>) -> Result<i64, StoreError> {
+        let id = on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "INSERT INTO api_tokens (name, role, recruiter_id, token_hash, created_at) \
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(new.name)
+            .bind(new.role.tag())
+            .bind(new.recruiter_id)
+            .bind(new.hash.as_slice())
+            .bind(to_millis(new.at))
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(id)
+    }
+
+    /// The holder of the token with this hash, unless it is unknown or revoked.
+    pub async fn principal_by_token_hash(
+        &self,
+        hash: &[u8; 32],
+    ) -> Result<Option<Principal>, StoreError> {
+        let sql = format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL"
+        );
+        let row: Option<TokenRow> = on_pool!(self, pool => {
+            sqlx::query_as(&sql).bind(hash.as_slice()).fetch_optional(pool).await?
+        });
+        Ok(row.map(|row| {
+            let token = TokenRecord::from(row);
+            Principal {
+                token_id: token.id,
+                name: token.name,
+                role: token.role,
+                recruiter_id: token.recruiter_id,
+            }
+        }))
+    }
+
+    /// Every token, newest first.
+    pub async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
+        let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_tokens ORDER BY id DESC");
+        let rows: Vec<TokenRow> = on_pool!(self, pool => {
+            sqlx::query_as(&sql).fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    pub async fn token(&self, id: i64) -> Result<Option<TokenRecord>, StoreError> {
+        let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = $1");
+        let row: Option<TokenRow> = on_pool!(self, pool => {
+            sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?
+        });
+        Ok(row.map(Into::into))
+    }
+
+    /// Makes a token useless from now on. Returns whether a live token was revoked.
+    pub async fn revoke_token(&self, id: i64, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let changed = on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+            )
+            .bind(id)
+            .bind(to_millis(at))
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(changed == 1)
+    }
+}

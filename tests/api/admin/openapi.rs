@@ -1,0 +1,143 @@
+//! The OpenAPI document: 3.1, generated from the handlers, listing every route the API serves.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::helpers::spawn_app;
+
+/// Every operation of the admin API; a route added without a line here fails this test.
+const ROUTES: [&str; 21] = [
+    "GET /api/v1/me",
+    "GET /api/v1/areas",
+    "POST /api/v1/areas",
+    "PATCH /api/v1/areas/{id}",
+    "GET /api/v1/recruiters",
+    "POST /api/v1/recruiters",
+    "GET /api/v1/recruiters/{id}",
+    "PATCH /api/v1/recruiters/{id}",
+    "GET /api/v1/recruiters/{id}/tree",
+    "GET /api/v1/event-codes",
+    "POST /api/v1/event-codes",
+    "GET /api/v1/people",
+    "DELETE /api/v1/people/{id}",
+    "GET /api/v1/stats",
+    "GET /api/v1/exports/areas.csv",
+    "GET /api/v1/exports/recruiters.csv",
+    "GET /api/v1/audit",
+    "GET /api/v1/tokens",
+    "DELETE /api/v1/tokens/{id}",
+    // Served without a token, and not part of the document itself:
+    "GET /api/v1/openapi.json",
+    "GET /healthz",
+];
+
+/// Every `$ref` in `value`.
+fn refs(value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                match (key.as_str(), inner) {
+                    ("$ref", Value::String(target)) => found.push(target.clone()),
+                    _ => refs(inner, found),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| refs(item, found)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn the_openapi_document_is_3_1_and_lists_every_route_of_the_api() {
+    let app = spawn_app().await;
+    let response = app.get("/api/v1/openapi.json").await;
+    assert_eq!(response.status(), 200);
+    let doc: Value = response.json().await.unwrap();
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
+    assert_eq!(doc["info"]["title"], "mitan admin API");
+
+    let mut documented = BTreeSet::new();
+    let mut operation_ids = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            documented.insert(format!("{} {path}", method.to_uppercase()));
+            let id = operation["operationId"].as_str().unwrap();
+            assert!(
+                operation_ids.insert(id.to_string()),
+                "operationId {id} twice"
+            );
+            assert_eq!(
+                operation["security"],
+                serde_json::json!([{"bearer": []}]),
+                "{method} {path} names its token"
+            );
+            let responses = operation["responses"].as_object().unwrap();
+            assert!(
+                responses.keys().any(|code| code.starts_with('2')),
+                "{method} {path}"
+            );
+            assert!(responses.contains_key("401"), "{method} {path}");
+            assert!(responses.contains_key("403"), "{method} {path}");
+        }
+    }
+    let expected: BTreeSet<String> = ROUTES
+        .iter()
+        .filter(|route| route.contains(" /api/v1/") && !route.ends_with("openapi.json"))
+        .map(|route| route.to_string())
+        .collect();
+    assert_eq!(documented, expected);
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+
+    // Every reference resolves to a schema of the document.
+    let mut found = Vec::new();
+    refs(&doc, &mut found);
+    assert!(!found.is_empty());
+    for target in found {
+        let name = target
+            .strip_prefix("#/components/schemas/")
+            .unwrap_or_else(|| panic!("unexpected $ref {target}"));
+        assert!(
+            doc["components"]["schemas"][name].is_object(),
+            "{target} is missing"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_route_the_router_serves_is_in_the_list_and_unknown_ones_are_404() {
+    let app = spawn_app().await;
+    // Each listed route is served (never the 404 of an unknown route) ...
+    for route in ROUTES {
+        let (method, path) = route.split_once(' ').unwrap();
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let response = app
+            .client
+            .request(method, app.url(&path.replace("{id}", "1")))
+            .send()
+            .await
+            .unwrap();
+        assert_ne!(response.status(), 404, "{route} is not served");
+        assert_ne!(
+            response.status(),
+            405,
+            "{route} is not served with this method"
+        );
+    }
+    // ... and nothing else under /api/v1 is.
+    for path in [
+        "/api/v1",
+        "/api/v1/",
+        "/api/v1/person",
+        "/api/v1/recruiters/1/codes",
+    ] {
+        assert_eq!(app.get(path).await.status(), 404, "{path}");
+    }
+}
