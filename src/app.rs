@@ -104,6 +104,10 @@ impl Application {
         );
         let app = http::router(state.clone());
         let purger = tokio::spawn(purge_sessions(state.clone(), shutdown.clone()));
+        let planner = tokio::spawn(crate::broadcasts::planner::run(
+            state.clone(),
+            shutdown.clone(),
+        ));
         let stopping = shutdown.clone();
         let server = axum::serve(self.listener, app)
             .with_graceful_shutdown(async move { stopping.cancelled().await })
@@ -123,6 +127,7 @@ impl Application {
             }
         }
         let _ = purger.await;
+        let _ = planner.await;
         state.store.close().await;
         tracing::info!("stopped");
         Ok(())

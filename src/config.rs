@@ -127,6 +127,7 @@ pub struct CampaignSettings {
     pub max_sms_parts: usize,
     pub allowed_domains: Vec<String>,
     pub allowed_numbers: Vec<String>,
+    pub price_per_sms_part: f64,
     /// Joins through one code within an hour that flag the code as a burst.
     pub burst_threshold_per_hour: u32,
     /// The areas loaded into an empty database at start; unset: the Bilaspur example built in.

@@ -8,6 +8,7 @@
 
 mod areas;
 mod audit;
+mod broadcasts;
 mod enrollment;
 mod people;
 mod recruiters;
@@ -27,6 +28,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub use audit::{AuditEntry, NewAuditEntry};
+pub use broadcasts::{
+    BroadcastRecord, BroadcastStatus, EstimateRows, NewBroadcast, PlanCounts, PlannedBatch,
+};
 pub use enrollment::{JoinError, NewEventCode, NewRecruiter};
 pub use people::{PeopleFilter, PersonRecord, PersonStatus, PersonSummary};
 pub use recruiters::{

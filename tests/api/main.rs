@@ -5,6 +5,7 @@
 mod helpers;
 
 mod admin;
+mod broadcasts;
 mod health;
 mod lifecycle;
 mod privacy;
