@@ -91,7 +91,7 @@ pub async fn create(
     Admin(who): Admin,
     Json(new): Json<NewEventCode>,
 ) -> Result<(StatusCode, axum::Json<EventCode>), ApiError> {
-    let at = now();
+    let at = now(&state);
     let mut invalid = Invalid::default();
     let label = invalid.check("label", display_name(&new.label));
     if state.store.recruiter(new.recruiter_id).await?.is_none() {

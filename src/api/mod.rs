@@ -134,8 +134,8 @@ pub fn router() -> Router<Arc<AppState>> {
 
 /// The time a request acts at, to the millisecond the database keeps, so that an answer made
 /// from it reads the same as one read back later.
-fn now() -> DateTime<Utc> {
-    let now = Utc::now();
+fn now(state: &AppState) -> DateTime<Utc> {
+    let now = state.clock.now();
     DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
 }
 
@@ -150,7 +150,7 @@ async fn audit(
     state
         .store
         .append_audit(&NewAuditEntry {
-            at: now(),
+            at: now(state),
             actor: &who.actor(),
             action,
             target: Some(target),

@@ -117,7 +117,7 @@ pub async fn erase(
     if state.store.person(id).await?.is_none() {
         return Err(ApiError::NotFound);
     }
-    if state.store.erase_person(id, now()).await? {
+    if state.store.erase_person(id, now(&state)).await? {
         audit(&state, &who, "person.erase", &format!("person:{id}"), None).await?;
     }
     Ok(StatusCode::NO_CONTENT)

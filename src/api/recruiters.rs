@@ -381,7 +381,7 @@ pub async fn create(
             quota,
             recruited_by: new.recruited_by,
             code_length: state.settings.campaign.code_length.0,
-            at: now(),
+            at: now(&state),
         })
         .await
         .map_err(|err| match err {

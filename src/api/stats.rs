@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{Offset as _, TimeZone as _};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -28,7 +29,7 @@ pub struct Stats {
     /// Every area with its villages' figures rolled up into thanas and districts; people who
     /// joined without a code have no area and are counted in a last row without an id.
     pub areas: Vec<AreaFigures>,
-    /// First joins per UTC day in the asked range; days without a join are left out.
+    /// Joins per day (campaign time zone) in the asked range; days without a join are left out.
     pub joins_per_day: Vec<DayCount>,
     /// Codes through which joins came faster than `burst_threshold_per_hour`, newest first.
     pub bursts: Vec<Burst>,
@@ -79,9 +80,9 @@ pub struct Burst {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct StatsQuery {
-    /// First day of `joins_per_day` (UTC; 29 days before `to` by default).
+    /// First day of `joins_per_day` (campaign time zone; 29 days before `to` by default).
     pub from: Option<NaiveDate>,
-    /// Last day of `joins_per_day` (UTC; today by default).
+    /// Last day of `joins_per_day` (campaign time zone; today by default).
     pub to: Option<NaiveDate>,
 }
 
@@ -98,7 +99,9 @@ pub async fn show(
     who: Principal,
     Query(query): Query<StatsQuery>,
 ) -> Result<axum::Json<Stats>, ApiError> {
-    let (from, to) = day_range(query.from, query.to, now().date_naive())?;
+    let tz = state.settings.campaign.timezone.0;
+    let today = now(&state).with_timezone(&tz).date_naive();
+    let (from, to) = day_range(query.from, query.to, today)?;
     let scope = who.scope();
     let store = &state.store;
     let (areas, people) = area_figures(&state, &who).await?;
@@ -112,9 +115,25 @@ pub async fn show(
             recruiters: Count::of(recruiters, hide),
         })
         .collect();
-    let midnight = |day: NaiveDate| day.and_time(chrono::NaiveTime::MIN).and_utc();
+    // Days are the campaign's days (Asia/Kolkata by default), not UTC days.
+    let midnight = |day: NaiveDate| {
+        let local = day.and_time(chrono::NaiveTime::MIN);
+        tz.from_local_datetime(&local)
+            .earliest()
+            .map_or_else(|| local.and_utc(), |t| t.with_timezone(&chrono::Utc))
+    };
+    let offset_ms = i64::from(
+        tz.offset_from_utc_datetime(&midnight(from).naive_utc())
+            .fix()
+            .local_minus_utc(),
+    ) * 1000;
     let joins_per_day = store
-        .joins_per_day(scope, midnight(from), midnight(to + Days::new(1)))
+        .joins_per_day(
+            scope,
+            midnight(from),
+            midnight(to + Days::new(1)),
+            offset_ms,
+        )
         .await?
         .into_iter()
         .map(|day| DayCount {

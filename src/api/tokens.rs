@@ -61,7 +61,7 @@ pub async fn revoke(
     if state.store.token(id).await?.is_none() {
         return Err(ApiError::NotFound);
     }
-    if state.store.revoke_token(id, now()).await? {
+    if state.store.revoke_token(id, now(&state)).await? {
         audit(&state, &who, "token.revoke", &format!("token:{id}"), None).await?;
     }
     Ok(StatusCode::NO_CONTENT)

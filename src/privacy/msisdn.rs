@@ -3,7 +3,10 @@
 //! The full number is reachable only through [`Msisdn::e164`], at the points of use (sealing,
 //! sending). `Debug` and [`Msisdn::masked`] show the country code and the last two digits.
 
+use std::sync::OnceLock;
+
 use phonenumber::country;
+use quick_cache::sync::Cache;
 
 /// Why a string is not a usable phone number.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -27,6 +30,17 @@ pub enum PhoneError {
 /// Longest input looked at; anything longer is not a phone number.
 const MAX_INPUT: usize = 32;
 
+/// Parsing with the full numbering-plan metadata costs tens of microseconds, and a USSD session
+/// sends the same number on every hop: results are remembered (in memory only) for this many
+/// recent inputs.
+const CACHED_INPUTS: usize = 100_000;
+
+fn cache() -> &'static Cache<(country::Id, String), Result<Msisdn, PhoneError>> {
+    static CACHE: OnceLock<Cache<(country::Id, String), Result<Msisdn, PhoneError>>> =
+        OnceLock::new();
+    CACHE.get_or_init(|| Cache::new(CACHED_INPUTS))
+}
+
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Msisdn {
     e164: String,
@@ -38,6 +52,19 @@ impl Msisdn {
     /// Parses `input` as written by a person or an aggregator; numbers without a country code are
     /// read in `default_region`.
     pub fn parse(input: &str, default_region: country::Id) -> Result<Self, PhoneError> {
+        if input.len() > MAX_INPUT {
+            return Err(PhoneError::TooLong);
+        }
+        let key = (default_region, input.to_string());
+        if let Some(known) = cache().get(&key) {
+            return known;
+        }
+        let result = Self::parse_uncached(input, default_region);
+        cache().insert(key, result.clone());
+        result
+    }
+
+    fn parse_uncached(input: &str, default_region: country::Id) -> Result<Self, PhoneError> {
         let input = input.trim();
         if input.is_empty() {
             return Err(PhoneError::Empty);
@@ -67,17 +94,27 @@ impl Msisdn {
                 _ => PhoneError::Impossible,
             }
         })?;
-        if !phonenumber::is_valid(&number) {
-            return Err(PhoneError::Impossible);
-        }
+        // The number's type decides validity too: a number that matches no pattern of its region
+        // is `Unknown`, one that matches another type (fixed line, toll free…) cannot get SMS.
         use phonenumber::Type;
         match number.number_type(&phonenumber::metadata::DATABASE) {
             Type::Mobile | Type::FixedLineOrMobile => {}
+            Type::Unknown => return Err(PhoneError::Impossible),
             _ => return Err(PhoneError::NotMobile),
         }
-        let e164 = number.format().mode(phonenumber::Mode::E164).to_string();
-        let code_len = number.code().value().to_string().len();
-        Ok(Self { e164, code_len })
+        // E.164 is "+", the country code, and the national significant number with any
+        // leading zeros it keeps (as libphonenumber formats it, without its formatter's cost).
+        let code = number.code().value().to_string();
+        let national = number.national();
+        let e164 = format!(
+            "+{code}{}{}",
+            "0".repeat(usize::from(national.zeros())),
+            national.value()
+        );
+        Ok(Self {
+            e164,
+            code_len: code.len(),
+        })
     }
 
     /// The full number in E.164 (`+919876543210`). Only for sealing and sending.
@@ -166,6 +203,21 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(parse(input), Err(expected.clone()), "{input:?}");
         }
+    }
+
+    #[test]
+    fn a_remembered_number_parses_the_same_as_the_first_time() {
+        for _ in 0..2 {
+            assert_eq!(parse("+91 98765 43210").as_deref(), Ok("+919876543210"));
+            assert_eq!(parse("+91 12345 67890"), Err(PhoneError::NotMobile));
+        }
+        let kenyan = Msisdn::parse("0711000111", country::Id::KE).unwrap();
+        let indian = Msisdn::parse("0711000111", country::Id::IN);
+        assert_ne!(
+            Ok(kenyan),
+            indian,
+            "the region is part of what is remembered"
+        );
     }
 
     #[test]

@@ -96,18 +96,21 @@ impl Store {
         scope: Scope,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
+        utc_offset_ms: i64,
     ) -> Result<Vec<DayJoins>, StoreError> {
+        // Days are counted in local time: shift by the zone's offset before dividing.
         let sql = format!(
-            "{SUBTREE}SELECT p.created_at / {DAY_MS} AS day, COUNT(*) AS joins FROM people p \
-             WHERE p.created_at >= $2 AND p.created_at < $3 \
+            "{SUBTREE}SELECT (p.created_at + $4) / {DAY_MS} AS day, COUNT(*) AS joins \
+             FROM people p WHERE p.created_at >= $2 AND p.created_at < $3 \
              AND ($1 IS NULL OR p.recruited_by IN (SELECT id FROM sub)) \
-             GROUP BY p.created_at / {DAY_MS} ORDER BY day"
+             GROUP BY (p.created_at + $4) / {DAY_MS} ORDER BY day"
         );
         let rows: Vec<(i64, i64)> = on_pool!(self, pool => {
             sqlx::query_as(&sql)
                 .bind(scope.root())
                 .bind(to_millis(from))
                 .bind(to_millis(to))
+                .bind(utc_offset_ms)
                 .fetch_all(pool)
                 .await?
         });

@@ -9,7 +9,7 @@ use super::{classify, input_marker, Delivery};
 use crate::app::AppState;
 use crate::enrollment::{Consent, JoinOutcome, JoinRequest, OptInCode};
 use crate::privacy::{BlindIndex, Msisdn};
-use crate::providers::{UssdHop, UssdReply, UssdSessionEnd};
+use crate::providers::{HopInput, UssdHop, UssdReply, UssdSessionEnd};
 use crate::store::{JoinError, PersonStatus, UssdSessionWrite};
 
 /// Answers one hop. Never fails: a store error becomes a well-formed "service busy" screen.
@@ -87,11 +87,16 @@ async fn serve(state: &AppState, channel: &str, hop: UssdHop) -> anyhow::Result<
         index: state.vault.blind_index(&phone),
         phone,
     };
-    let stored = state
-        .store
-        .ussd_session(channel, &hop.session_id, now)
-        .await
-        .context("loading the USSD session")?;
+    // A dial starts a session: there is nothing stored to load yet.
+    let stored = if is_dial(&hop.input) {
+        None
+    } else {
+        state
+            .store
+            .ussd_session(channel, &hop.session_id, now)
+            .await
+            .context("loading the USSD session")?
+    };
     let delivery = classify(
         &hop.input,
         stored.as_ref().and_then(|s| s.last_input.as_deref()),
@@ -320,6 +325,14 @@ async fn save(
         })
         .await
         .context("saving the USSD session")
+}
+
+/// The first hop of a session: no input yet.
+fn is_dial(input: &HopInput) -> bool {
+    match input {
+        HopInput::Path(path) => path.is_empty(),
+        HopInput::Latest { input, seq } => input.is_empty() && *seq == Some(1),
+    }
 }
 
 fn end(text: String) -> UssdReply {

@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod cascade;
 mod cli;
+mod days;
 mod errors;
 mod event_codes;
 mod exports;
