@@ -12,7 +12,6 @@ use std::time::Instant;
 
 use chrono::Utc;
 use figment::providers::Serialized;
-use mitan::broadcasts::planner::BATCH;
 use mitan::broadcasts::{Content, ContentPolicy, Segment};
 use mitan::config::Settings;
 use mitan::store::{NewBroadcast, Store};
@@ -78,13 +77,14 @@ async fn main() -> anyhow::Result<()> {
         })
         .await?;
     let campaign = &settings.campaign;
+    let batch = i64::from(settings.broadcasts.plan_batch);
     let started = Instant::now();
     store
         .open_run(id, now, campaign.send_rules().timing(now), None, now)
         .await?;
     let mut batches = 0;
     while let Some(batch) = store
-        .plan_batch(campaign.frequency_cap(), BATCH, Utc::now())
+        .plan_batch(campaign.frequency_cap(), batch, Utc::now())
         .await?
     {
         batches += 1;
@@ -95,7 +95,7 @@ async fn main() -> anyhow::Result<()> {
     let seconds = started.elapsed().as_secs_f64();
     let counts = store.plan_counts(id).await?;
     println!(
-        "planned {} people ({} queued, {} capped) in {batches} batches of {BATCH}: {seconds:.1} s, \
+        "planned {} people ({} queued, {} capped) in {batches} batches of {batch}: {seconds:.1} s, \
          {:.0} people/s ({})",
         counts.queued + counts.capped + counts.seen_all,
         counts.queued,

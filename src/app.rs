@@ -104,10 +104,12 @@ impl Application {
         );
         let app = http::router(state.clone());
         let purger = tokio::spawn(purge_sessions(state.clone(), shutdown.clone()));
-        let planner = tokio::spawn(crate::broadcasts::planner::run(
-            state.clone(),
-            shutdown.clone(),
-        ));
+        let planner = state.settings.broadcasts.planner.then(|| {
+            tokio::spawn(crate::broadcasts::planner::run(
+                state.clone(),
+                shutdown.clone(),
+            ))
+        });
         let stopping = shutdown.clone();
         let server = axum::serve(self.listener, app)
             .with_graceful_shutdown(async move { stopping.cancelled().await })
@@ -127,7 +129,9 @@ impl Application {
             }
         }
         let _ = purger.await;
-        let _ = planner.await;
+        if let Some(planner) = planner {
+            let _ = planner.await;
+        }
         state.store.close().await;
         tracing::info!("stopped");
         Ok(())

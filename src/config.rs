@@ -26,6 +26,7 @@ pub struct Settings {
     pub security: SecuritySettings,
     pub campaign: CampaignSettings,
     pub ussd: UssdSettings,
+    pub broadcasts: BroadcastSettings,
     pub channels: BTreeMap<String, ChannelSettings>,
     pub phone: PhoneSettings,
     pub log: LogSettings,
@@ -171,6 +172,15 @@ impl TryFrom<String> for TimeZone {
             format!("unknown time zone {name:?}: use an IANA name such as Asia/Kolkata")
         })
     }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BroadcastSettings {
+    /// Whether this instance runs the planner loop.
+    pub planner: bool,
+    /// People planned per transaction.
+    pub plan_batch: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]

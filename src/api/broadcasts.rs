@@ -123,7 +123,7 @@ struct Checked {
 }
 
 async fn check(state: &AppState, new: &NewBroadcast) -> Result<Checked, ApiError> {
-    let now = state.clock.now();
+    let now = super::now(state);
     let zone = state.settings.campaign.timezone.0;
     let mut invalid = Invalid::default();
     let content = match (new.tip_id, new.drip, &new.texts) {
@@ -211,7 +211,7 @@ pub async fn create(
             cron,
             first_due: checked.first_due,
             created_by: &who.actor(),
-            at: state.clock.now(),
+            at: super::now(&state),
         })
         .await?;
     audit(

@@ -179,7 +179,7 @@ pub async fn create(
         active: new.active,
         texts,
     };
-    let id = state.store.save_tip(&tip, now()).await?;
+    let id = state.store.save_tip(&tip, now(&state)).await?;
     audit(&state, &who, "tip.create", &format!("tip:{id}"), None).await?;
     let saved = state.store.tip(id).await?.ok_or(ApiError::NotFound)?;
     Ok((StatusCode::CREATED, axum::Json(saved.into())))

@@ -12,8 +12,6 @@ use super::schedule::{CronRule, Schedule};
 use crate::app::AppState;
 use crate::store::{BroadcastRecord, PlannedBatch};
 
-/// People planned per transaction.
-pub const BATCH: i64 = 5_000;
 /// How long the loop sleeps when nothing is due.
 const IDLE_POLL: Duration = Duration::from_secs(5);
 const ERROR_PAUSE: Duration = Duration::from_secs(10);
@@ -58,7 +56,11 @@ pub async fn try_plan_one(state: &AppState, now: DateTime<Utc>) -> anyhow::Resul
         return Ok(PlanStep::Opened(broadcast.id));
     }
     let planned = store
-        .plan_batch(campaign.frequency_cap(), BATCH, now)
+        .plan_batch(
+            campaign.frequency_cap(),
+            i64::from(state.settings.broadcasts.plan_batch.max(1)),
+            now,
+        )
         .await
         .context("planning a batch")?;
     Ok(match planned {
@@ -72,7 +74,7 @@ pub async fn try_plan_one(state: &AppState, now: DateTime<Utc>) -> anyhow::Resul
     })
 }
 
-/// The planner loop of one instance.
+/// The planner loop of one instance (`broadcasts.planner`).
 pub async fn run(state: Arc<AppState>, shutdown: CancellationToken) {
     loop {
         let pause = match try_plan_one(&state, state.clock.now()).await {

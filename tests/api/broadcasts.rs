@@ -6,7 +6,9 @@ use mitan::broadcasts::ContentPolicy;
 use mitan::tips::import::{plan, Format};
 use serde_json::json;
 
-use crate::helpers::{spawn_app, villager, TestApp};
+use figment::providers::Serialized;
+
+use crate::helpers::{spawn_app_with, villager, TestApp};
 
 /// A Bilaspur wall-clock time (IST, UTC+05:30).
 fn ist(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
@@ -14,6 +16,11 @@ fn ist(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
         .with_ymd_and_hms(y, m, d, h, min, 0)
         .unwrap()
         .with_timezone(&Utc)
+}
+
+/// The app without its background planner: the test runs the planner's steps itself.
+async fn spawn_app() -> TestApp {
+    spawn_app_with(|figment| figment.merge(Serialized::default("broadcasts.planner", false))).await
 }
 
 /// The shipped library in the store; returns the ids of its first tips in order.
@@ -376,4 +383,46 @@ async fn a_monthly_rule_comes_due_on_the_first_wednesday_in_bilaspur_time() {
         )
         .await;
     assert_eq!(bad.status, 422, "{}", bad.text);
+}
+
+#[tokio::test]
+async fn planning_cut_off_mid_way_resumes_without_gaps_or_repeats() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let tips = seed_tips(&app).await;
+    villagers(&app, 12).await;
+    let id = app
+        .broadcast(
+            &token,
+            json!({"tip_id": tips[0], "send_at": ist(2026, 12, 2, 11, 0).to_rfc3339()}),
+        )
+        .await;
+    app.clock.set(ist(2026, 12, 2, 11, 0));
+    let cap = app.state.settings.campaign.frequency_cap();
+    let now = app.clock_now();
+    assert_eq!(
+        try_plan_one(&app.state, now).await.unwrap(),
+        PlanStep::Opened(id)
+    );
+    // One batch of 5, then the process dies: a new connection takes over.
+    let first = app.state.store.plan_batch(cap, 5, now).await.unwrap().unwrap();
+    assert_eq!((first.rows, first.finished), (5, false));
+    let restarted = crate::helpers::open_store(&app.db.url).await;
+    // As if the cursor's move had been lost with the crash: the batch is planned again.
+    crate::helpers::raw_sql(&app.db, "UPDATE broadcast_runs SET cursor = 0")
+        .await
+        .unwrap();
+    let mut rows = 0;
+    while let Some(batch) = restarted.plan_batch(cap, 5, now).await.unwrap() {
+        rows += batch.rows;
+        if batch.finished {
+            break;
+        }
+    }
+    assert_eq!(rows, 7, "the five planned before are not planned again");
+    assert_eq!(app.planned(&token, id).await, 12);
+    assert_eq!(
+        app.state.store.planned_tips(id).await.unwrap(),
+        [(Some(tips[0]), 12)]
+    );
 }
