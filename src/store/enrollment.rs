@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{on_pool, to_millis, BeginWrite as _, PersonStatus, Store, StoreError};
+use super::{on_pool, on_reader, to_millis, BeginWrite as _, PersonStatus, Store, StoreError};
 use crate::enrollment::{
     CodeRefusal, JoinOutcome, JoinRequest, Language, OptInCode, RecruiterKind, Script,
 };
@@ -272,7 +272,7 @@ impl Store {
         joiner: &BlindIndex,
         at: DateTime<Utc>,
     ) -> Result<Result<(), CodeRefusal>, StoreError> {
-        let row: Option<CodeRow> = on_pool!(self, pool => {
+        let row: Option<CodeRow> = on_reader!(self, pool => {
             sqlx::query_as(CODE_LOOKUP)
                 .bind(code.as_str())
                 .fetch_optional(pool)

@@ -47,16 +47,30 @@ static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
 
 /// Runs `$body` with `$pool` bound to the configured backend's pool. The body is compiled once per
-/// backend, so the same query text serves both.
+/// backend, so the same query text serves both. On SQLite this is the single writer connection:
+/// writers queue in the pool, first come first served, instead of sleeping in SQLite's busy
+/// handler.
 macro_rules! on_pool {
     ($store:expr, $pool:ident => $body:expr) => {
         match &$store.backend {
-            $crate::store::Backend::Sqlite($pool) => $body,
+            $crate::store::Backend::Sqlite { writer: $pool, .. } => $body,
             $crate::store::Backend::Postgres($pool) => $body,
         }
     };
 }
 pub(crate) use on_pool;
+
+/// As [`on_pool!`], for statements that only read: on SQLite they run on the reader connections,
+/// side by side with each other and with the writer (WAL).
+macro_rules! on_reader {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.backend {
+            $crate::store::Backend::Sqlite { reader: $pool, .. } => $body,
+            $crate::store::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_reader;
 
 /// Opens a transaction that will write. SQLite takes the write lock up front (`BEGIN IMMEDIATE`),
 /// so two writers queue on the busy timeout instead of failing when a read upgrades to a write.
@@ -121,7 +135,11 @@ const STATUS_COUNTS: &str = "COUNT(CASE WHEN p.status = 'active' THEN 1 END) AS 
 
 #[derive(Clone)]
 pub(crate) enum Backend {
-    Sqlite(SqlitePool),
+    /// One writer connection and a pool of readers on the same file.
+    Sqlite {
+        reader: SqlitePool,
+        writer: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
@@ -183,13 +201,19 @@ impl Store {
                     format!("database: cannot create the data folder {}", dir.display())
                 })?;
             }
-            let pool = SqlitePoolOptions::new()
+            let writer = SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(acquire)
+                .connect_with(options.clone())
+                .await
+                .with_context(|| format!("database: cannot open {url}"))?;
+            let reader = SqlitePoolOptions::new()
                 .max_connections(settings.max_connections.max(1))
                 .acquire_timeout(acquire)
                 .connect_with(options)
                 .await
                 .with_context(|| format!("database: cannot open {url}"))?;
-            Backend::Sqlite(pool)
+            Backend::Sqlite { reader, writer }
         };
         Ok(Self {
             backend,
@@ -206,7 +230,7 @@ impl Store {
 
     pub fn backend_name(&self) -> &'static str {
         match self.backend {
-            Backend::Sqlite(_) => "sqlite",
+            Backend::Sqlite { .. } => "sqlite",
             Backend::Postgres(_) => "postgres",
         }
     }
@@ -214,7 +238,7 @@ impl Store {
     /// Applies every migration not yet applied. Safe to run from several instances at once.
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match &self.backend {
-            Backend::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
+            Backend::Sqlite { writer, .. } => SQLITE_MIGRATIONS.run(writer).await,
             Backend::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
         }
         .context("database: applying migrations")
@@ -223,7 +247,7 @@ impl Store {
     /// Whether the database answers and every migration this binary knows is applied.
     pub async fn readiness(&self) -> Readiness {
         let expected = match &self.backend {
-            Backend::Sqlite(_) => &SQLITE_MIGRATIONS,
+            Backend::Sqlite { .. } => &SQLITE_MIGRATIONS,
             Backend::Postgres(_) => &POSTGRES_MIGRATIONS,
         }
         .iter()
@@ -250,7 +274,7 @@ impl Store {
     /// overwritten (erased numbers, purged sessions) leaves the disk too. Nothing to do on
     /// PostgreSQL.
     pub async fn compact(&self) -> Result<(), StoreError> {
-        if let Backend::Sqlite(pool) = &self.backend {
+        if let Backend::Sqlite { writer: pool, .. } = &self.backend {
             sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
                 .execute(pool)
                 .await?;
@@ -260,7 +284,13 @@ impl Store {
 
     /// Closes every connection, waiting for statements in flight.
     pub async fn close(&self) {
-        on_pool!(self, pool => pool.close().await)
+        match &self.backend {
+            Backend::Sqlite { reader, writer } => {
+                reader.close().await;
+                writer.close().await;
+            }
+            Backend::Postgres(pool) => pool.close().await,
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{from_millis, on_pool, to_millis, Store, StoreError};
+use super::{from_millis, on_pool, on_reader, to_millis, Store, StoreError};
 use crate::enrollment::{Language, Script};
 use crate::privacy::{BlindIndex, SealedPhone};
 
@@ -161,7 +161,7 @@ impl Store {
         index: &BlindIndex,
     ) -> Result<Option<PersonRecord>, StoreError> {
         let sql = format!("{PERSON_SELECT} WHERE p.phone_index = $1");
-        let row: Option<PersonRow> = on_pool!(self, pool => {
+        let row: Option<PersonRow> = on_reader!(self, pool => {
             sqlx::query_as(&sql)
                 .bind(index.as_bytes())
                 .fetch_optional(pool)

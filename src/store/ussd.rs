@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{on_pool, to_millis, Store, StoreError};
+use super::{on_pool, on_reader, to_millis, Store, StoreError};
 
 /// A live session as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +34,7 @@ impl Store {
         session_id: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<StoredUssdSession>, StoreError> {
-        let row: Option<(String, Option<String>, String)> = on_pool!(self, pool => {
+        let row: Option<(String, Option<String>, String)> = on_reader!(self, pool => {
             sqlx::query_as(
                 "SELECT state, last_input, last_reply FROM ussd_sessions \
                  WHERE channel = $1 AND session_id = $2 AND expires_at > $3",
@@ -123,7 +123,7 @@ impl Store {
         current_session: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<String>, StoreError> {
-        let state = on_pool!(self, pool => {
+        let state = on_reader!(self, pool => {
             sqlx::query_scalar(
                 "SELECT state FROM ussd_sessions WHERE resume_tag = $1 AND resume_until > $2 \
                  AND NOT (channel = $3 AND session_id = $4) ORDER BY expires_at DESC LIMIT 1",

@@ -126,7 +126,7 @@ async fn serve(state: &AppState, channel: &str, hop: UssdHop) -> anyhow::Result<
         Delivery::First | Delivery::Replay => Step::Show(session),
     };
     while let Step::Perform(session, effect) = step {
-        let outcome = perform(state, &dialler, &session, effect, now).await?;
+        let outcome = perform(state, channel, &dialler, &session, effect, now).await?;
         step = machine::after(session, outcome);
     }
     let tag = state.vault.resume_tag(&dialler.phone);
@@ -211,6 +211,7 @@ async fn first_screen(
 
 async fn perform(
     state: &AppState,
+    channel: &str,
     dialler: &Dialler,
     session: &Session,
     effect: Effect,
@@ -226,7 +227,7 @@ async fn perform(
             let request = JoinRequest {
                 phone: state.vault.seal(&dialler.phone),
                 consent: Consent {
-                    channel: "ussd".to_string(),
+                    channel: format!("ussd:{channel}"),
                     language: session.language,
                     script: session.script,
                     version: state

@@ -133,7 +133,7 @@ async fn a_villager_joins_without_a_code_in_each_language() {
         assert_eq!(joined.status, PersonStatus::Active);
         assert_eq!(joined.language, words.language);
         assert_eq!(joined.recruited_by, None);
-        assert_eq!(joined.consent_channel, "ussd");
+        assert_eq!(joined.consent_channel, "ussd:africastalking");
         assert_eq!(
             joined.consent_version,
             app.state
