@@ -46,7 +46,10 @@ async fn main() -> anyhow::Result<()> {
     .execute(&mut conn)
     .await?;
     conn.close().await?;
-    println!("{people} people made in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "{people} people made in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
     let library = plan(
         include_str!("../config/tips.json"),

@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{from_millis, on_pool, to_millis, Backend, BeginWrite as _, Store, StoreError};
+use super::{
+    from_millis, on_pool, on_reader, to_millis, Backend, BeginWrite as _, Store, StoreError,
+};
 use crate::broadcasts::plan::{Content, Segment};
 use crate::broadcasts::{FrequencyCap, TextKey, Timing};
 use crate::enrollment::{Language, RecruiterKind, Script};
@@ -290,6 +292,17 @@ fn candidates(drip: bool, filter: &str) -> String {
     )
 }
 
+/// The areas `$1`..`$count` and every area inside them.
+fn areas_within_sql(count: usize) -> String {
+    let placeholders: Vec<String> = (1..=count).map(|n| format!("${n}")).collect();
+    format!(
+        "WITH RECURSIVE inside(id) AS (SELECT id FROM areas WHERE id IN ({}) \
+         UNION SELECT a.id FROM areas a JOIN inside ON a.parent_id = inside.id) \
+         SELECT id FROM inside ORDER BY id",
+        placeholders.join(", ")
+    )
+}
+
 #[derive(sqlx::FromRow)]
 struct RunToPlan {
     id: i64,
@@ -331,7 +344,7 @@ impl Store {
 
     pub async fn broadcast(&self, id: i64) -> Result<Option<BroadcastRecord>, StoreError> {
         let sql = format!("{BROADCAST_SELECT} WHERE id = $1");
-        let row: Option<BroadcastRow> = on_pool!(self, pool => {
+        let row: Option<BroadcastRow> = on_reader!(self, pool => {
             sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?
         });
         Ok(row.map(Into::into))
@@ -368,7 +381,7 @@ impl Store {
         let sql = format!(
             "{BROADCAST_SELECT} WHERE status = 'active' AND next_due_at <= $1 ORDER BY next_due_at"
         );
-        let rows: Vec<BroadcastRow> = on_pool!(self, pool => {
+        let rows: Vec<BroadcastRow> = on_reader!(self, pool => {
             sqlx::query_as(&sql).bind(to_millis(now)).fetch_all(pool).await?
         });
         Ok(rows.into_iter().map(Into::into).collect())
@@ -414,14 +427,8 @@ impl Store {
         if roots.is_empty() {
             return Ok(Vec::new());
         }
-        let placeholders: Vec<String> = (1..=roots.len()).map(|n| format!("${n}")).collect();
-        let sql = format!(
-            "WITH RECURSIVE inside(id) AS (SELECT id FROM areas WHERE id IN ({}) \
-             UNION SELECT a.id FROM areas a JOIN inside ON a.parent_id = inside.id) \
-             SELECT id FROM inside ORDER BY id",
-            placeholders.join(", ")
-        );
-        let ids = on_pool!(self, pool => {
+        let sql = areas_within_sql(roots.len());
+        let ids = on_reader!(self, pool => {
             let mut query = sqlx::query_scalar(&sql);
             for root in roots {
                 query = query.bind(*root);
@@ -442,7 +449,7 @@ impl Store {
              JOIN broadcasts b ON b.id = r.broadcast_id \
              WHERE r.planned_at IS NULL AND b.status = 'active' ORDER BY r.id LIMIT 1";
         let pick = match self.backend {
-            Backend::Sqlite(_) => pick.to_string(),
+            Backend::Sqlite { .. } => pick.to_string(),
             Backend::Postgres(_) => format!("{pick} FOR UPDATE OF r SKIP LOCKED"),
         };
         on_pool!(self, pool => {
@@ -457,7 +464,17 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?;
             let broadcast = BroadcastRecord::from(row);
-            let areas = self.areas_within(&broadcast.segment.areas).await?;
+            let roots = &broadcast.segment.areas;
+            let areas: Vec<i64> = if roots.is_empty() {
+                Vec::new()
+            } else {
+                let sql = areas_within_sql(roots.len());
+                let mut query = sqlx::query_scalar(&sql);
+                for root in roots {
+                    query = query.bind(*root);
+                }
+                query.fetch_all(&mut *tx).await?
+            };
             let (filter, binds) = segment_filter(&broadcast.segment, &areas, 3);
             let upper_sql = format!(
                 "SELECT MAX(id) FROM (SELECT p.id FROM people p WHERE {filter} AND p.id > $1 \
@@ -547,7 +564,7 @@ impl Store {
             Content::Tip(id) => Some(*id),
             _ => None,
         };
-        let rows: Vec<(Option<i64>, String, String, String, i64)> = on_pool!(self, pool => {
+        let rows: Vec<(Option<i64>, String, String, String, i64)> = on_reader!(self, pool => {
             let mut query = sqlx::query_as(&sql)
                 .bind(to_millis(FrequencyCap::period_start(due)))
                 .bind(to_millis(due))
@@ -579,7 +596,7 @@ impl Store {
 
     /// The plan of a broadcast so far, over all its runs.
     pub async fn plan_counts(&self, broadcast_id: i64) -> Result<PlanCounts, StoreError> {
-        let (runs, planning, rows): (i64, i64, Vec<CountRow>) = on_pool!(self, pool => {
+        let (runs, planning, rows): (i64, i64, Vec<CountRow>) = on_reader!(self, pool => {
             let (runs, planning): (i64, i64) = sqlx::query_as(
                 "SELECT COUNT(*), COUNT(CASE WHEN planned_at IS NULL THEN 1 END) \
                  FROM broadcast_runs WHERE broadcast_id = $1",
@@ -623,7 +640,7 @@ impl Store {
         &self,
         broadcast_id: i64,
     ) -> Result<Vec<(Option<i64>, i64)>, StoreError> {
-        let rows = on_pool!(self, pool => {
+        let rows = on_reader!(self, pool => {
             sqlx::query_as(
                 "SELECT x.tip_id, COUNT(*) FROM broadcast_recipients x \
                  JOIN broadcast_runs r ON r.id = x.run_id \

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use super::{on_pool, to_millis, BeginWrite as _, Store, StoreError};
+use super::{on_pool, on_reader, to_millis, BeginWrite as _, Store, StoreError};
 use crate::broadcasts::TextKey;
 use crate::encoding::{Encoding, TextCost};
 use crate::enrollment::{Language, Script};
@@ -134,7 +134,7 @@ impl Store {
     pub async fn tip(&self, id: i64) -> Result<Option<StoredTip>, StoreError> {
         let sql = format!("{TIP_SELECT} WHERE id = $1");
         let texts_sql = format!("{TEXT_SELECT} WHERE tip_id = $1");
-        let (row, texts): (Option<TipRow>, Vec<TextRow>) = on_pool!(self, pool => {
+        let (row, texts): (Option<TipRow>, Vec<TextRow>) = on_reader!(self, pool => {
             let row = sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?;
             let texts = sqlx::query_as(&texts_sql).bind(id).fetch_all(pool).await?;
             (row, texts)
@@ -145,7 +145,7 @@ impl Store {
     /// The library in drip order (active and inactive).
     pub async fn tips(&self) -> Result<Vec<StoredTip>, StoreError> {
         let sql = format!("{TIP_SELECT} ORDER BY position, id");
-        let (rows, texts): (Vec<TipRow>, Vec<TextRow>) = on_pool!(self, pool => {
+        let (rows, texts): (Vec<TipRow>, Vec<TextRow>) = on_reader!(self, pool => {
             let rows = sqlx::query_as(&sql).fetch_all(pool).await?;
             let texts = sqlx::query_as(TEXT_SELECT).fetch_all(pool).await?;
             (rows, texts)

@@ -405,7 +405,13 @@ async fn planning_cut_off_mid_way_resumes_without_gaps_or_repeats() {
         PlanStep::Opened(id)
     );
     // One batch of 5, then the process dies: a new connection takes over.
-    let first = app.state.store.plan_batch(cap, 5, now).await.unwrap().unwrap();
+    let first = app
+        .state
+        .store
+        .plan_batch(cap, 5, now)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((first.rows, first.finished), (5, false));
     let restarted = crate::helpers::open_store(&app.db.url).await;
     // As if the cursor's move had been lost with the crash: the batch is planned again.
