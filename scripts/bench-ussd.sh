@@ -27,16 +27,21 @@ cargo build --release --quiet --manifest-path "$root/Cargo.toml"
 (cd "$work/bench/journeys" && cargo build --release --quiet)
 (cd "$work/bench/peer-ussd-node" && npm install --silent --no-audit --no-fund >/dev/null)
 
+# Servers and load generators run at a high priority when allowed (root), so that other work on
+# a shared machine disturbs the comparison less.
+nice_cmd=(nice -n "${BENCH_NICE:--15}")
+"${nice_cmd[@]}" true 2>/dev/null || nice_cmd=()
+
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-"$work/bench/floor/target/release/floor" 127.0.0.1:9900 & pids+=($!)
-(cd "$work/bench/peer-ussd-node" && exec node server.js 127.0.0.1:9903) & pids+=($!)
+"${nice_cmd[@]}" "$work/bench/floor/target/release/floor" 127.0.0.1:9900 & pids+=($!)
+(cd "$work/bench/peer-ussd-node" && exec "${nice_cmd[@]}" node server.js 127.0.0.1:9903) & pids+=($!)
 mkdir -p "$work/mitan-data"
 (cd "$work/mitan-data" && MITAN__SERVER__BIND=127.0.0.1:9908 MITAN__LOG__FILTER=warn \
   MITAN__SECURITY__MASTER_KEY=$(head -c 32 /dev/urandom | base64) \
-  exec "$root/target/release/mitan" serve) & pids+=($!)
+  exec "${nice_cmd[@]}" "$root/target/release/mitan" serve) & pids+=($!)
 for port in 9900 9903 9908; do
   for _ in $(seq 1 100); do
     curl -s -o /dev/null "http://127.0.0.1:$port/" && break || sleep 0.1
@@ -44,7 +49,7 @@ for port in 9900 9903 9908; do
 done
 
 first_hops() {
-  wrk -t1 -c"$connections" -d"${seconds}s" -s "$work/bench/ussd-hops.lua" --latency \
+  "${nice_cmd[@]}" wrk -t1 -c"$connections" -d"${seconds}s" -s "$work/bench/ussd-hops.lua" --latency \
     "http://127.0.0.1:$1/webhooks/africastalking/ussd" |
     awk -v name="$2" '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2}
       END {printf "%-8s first hops/s %8.0f   p50 %-8s p99 %s\n", name, rps, p50, p99}'
@@ -56,7 +61,7 @@ first_hops 9903 peer
 first_hops 9908 mitan
 
 echo "== whole join journeys ($connections villagers, ${seconds}s)"
-printf 'peer     '; "$work/bench/journeys/target/release/journeys" \
+printf 'peer     '; "${nice_cmd[@]}" "$work/bench/journeys/target/release/journeys" \
   http://127.0.0.1:9903/webhooks/africastalking/ussd "$connections" "$seconds" 7000000000
-printf 'mitan    '; "$work/bench/journeys/target/release/journeys" \
+printf 'mitan    '; "${nice_cmd[@]}" "$work/bench/journeys/target/release/journeys" \
   http://127.0.0.1:9908/webhooks/africastalking/ussd "$connections" "$seconds" 7100000000

@@ -13,11 +13,14 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{CampaignSettings, Settings};
 use crate::enrollment::areas::BUILT_IN_AREAS;
 use crate::enrollment::AreaPlan;
+use crate::outbox::Dispatcher;
 use crate::privacy::{self, KeySource, Vault};
+use crate::providers::console::ConsoleLog;
+use crate::sms::Limits;
 use crate::store::Store;
 use crate::tips::TipLibrary;
 use crate::ussd::texts::Texts;
-use crate::{http, telemetry, ussd};
+use crate::{http, sms, telemetry, ussd};
 
 /// What every request handler can reach.
 pub struct AppState {
@@ -28,9 +31,15 @@ pub struct AppState {
     pub tips: &'static TipLibrary,
     pub clock: Arc<dyn Clock>,
     pub metrics: PrometheusHandle,
+    /// Abuse limits on inbound SMS, auto-replies and invitations (per instance).
+    pub limits: Limits,
+    /// What console channels "sent" (development and tests).
+    pub console: ConsoleLog,
+    /// Wakes an idle dispatcher when a message is queued.
+    pub outbox_wake: tokio::sync::Notify,
 }
 
-/// How often expired USSD sessions are purged.
+/// How often expired USSD sessions, pending consents and old receipts are purged.
 const PURGE_EVERY: Duration = Duration::from_secs(60);
 
 /// A built service: database migrated, keys loaded, listener bound.
@@ -74,6 +83,9 @@ impl Application {
             texts: Texts::new(&settings.campaign.ussd_code, tips),
             tips,
             clock,
+            limits: Limits::new(&settings.sms),
+            console: ConsoleLog::default(),
+            outbox_wake: tokio::sync::Notify::new(),
             store,
             settings,
         });
@@ -93,7 +105,8 @@ impl Application {
     }
 
     /// Serves until `shutdown` is cancelled, then stops accepting and lets requests in flight
-    /// finish for at most `server.shutdown_grace_secs`.
+    /// finish for at most `server.shutdown_grace_secs`. The dispatcher workers
+    /// (`outbound.workers`) run alongside and finish the send in flight before stopping.
     pub async fn run_until(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let state = self.state;
         let grace = Duration::from_secs(state.settings.server.shutdown_grace_secs);
@@ -110,6 +123,10 @@ impl Application {
                 shutdown.clone(),
             ))
         });
+        let dispatcher = Dispatcher::new(state.clone());
+        let workers: Vec<_> = (0..state.settings.outbound.workers)
+            .map(|_| tokio::spawn(dispatcher.clone().run_until(shutdown.clone())))
+            .collect();
         let stopping = shutdown.clone();
         let server = axum::serve(self.listener, app)
             .with_graceful_shutdown(async move { stopping.cancelled().await })
@@ -132,17 +149,24 @@ impl Application {
         if let Some(planner) = planner {
             let _ = planner.await;
         }
+        for worker in workers {
+            let _ = worker.await;
+        }
         state.store.close().await;
         tracing::info!("stopped");
         Ok(())
     }
 }
 
-/// The background purge of expired USSD sessions: a loop around one step.
+/// The background purge of expired USSD sessions and SMS pending consents: a loop around one
+/// step.
 async fn purge_sessions(state: Arc<AppState>, shutdown: CancellationToken) {
     loop {
         if let Err(err) = ussd::purge_expired(&state).await {
             tracing::warn!(error = format!("{err:#}"), "purging USSD sessions failed");
+        }
+        if let Err(err) = sms::purge_expired(&state).await {
+            tracing::warn!(error = format!("{err:#}"), "purging SMS state failed");
         }
         tokio::select! {
             () = shutdown.cancelled() => return,

@@ -46,6 +46,10 @@ pub enum Command {
         /// The channel to dial through (Africa's Talking dialect: `africastalking` or `console`).
         #[arg(long, default_value = "africastalking")]
         channel: String,
+        /// Send SMS instead of dialling: each line typed is an SMS to the `console` channel, and
+        /// the replies are shown as mitan sends them.
+        #[arg(long)]
+        sms: bool,
     },
     /// Admin API tokens.
     #[command(subcommand)]
@@ -126,16 +130,20 @@ impl Cli {
                 phone,
                 url,
                 channel,
+                sms,
             } => {
                 let url = url.unwrap_or_else(|| format!("http://{}", settings.server.bind));
-                crate::simulate::Phone {
+                let phone = crate::simulate::Phone {
                     url,
-                    channel,
+                    channel: if sms { "console".to_string() } else { channel },
                     phone,
                     service_code: settings.campaign.ussd_code.clone(),
+                };
+                if sms {
+                    phone.run_sms().await
+                } else {
+                    phone.run().await
                 }
-                .run()
-                .await
             }
             Command::Token(command) => token(settings, command).await,
         }

@@ -28,6 +28,8 @@ pub struct Settings {
     pub ussd: UssdSettings,
     pub broadcasts: BroadcastSettings,
     pub channels: BTreeMap<String, ChannelSettings>,
+    pub outbound: OutboundSettings,
+    pub sms: SmsSettings,
     pub phone: PhoneSettings,
     pub log: LogSettings,
 }
@@ -190,13 +192,98 @@ pub struct UssdSettings {
     pub resume_window_secs: u64,
 }
 
-/// One aggregator connection.
+/// One aggregator connection: `channels.<name>.…`, or `MITAN__CHANNELS__<NAME>__<KEY>`.
+/// Each kind reads the keys it needs and ignores the rest.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelSettings {
     pub kind: ChannelKind,
+    /// `false` removes the channel: its webhooks answer 404 and nothing is sent through it
+    /// (production turns the unauthenticated `console` channel off this way).
+    #[serde(default = "enabled_by_default")]
+    pub enabled: bool,
+    /// Origin of the send API (`https://api.africastalking.com`); tests and staging point it at
+    /// a fake aggregator. Unset: the kind's public API, where it has one.
+    pub base_url: Option<url::Url>,
+    /// Most messages a second this instance sends through the channel.
+    #[serde(default = "default_tps")]
+    pub tps: u32,
+    /// Africa's Talking and Kannel account name.
+    pub username: Option<String>,
+    /// Africa's Talking API key; Exotel API key.
+    pub api_key: Option<SecretString>,
+    /// Exotel API token.
+    pub api_token: Option<SecretString>,
+    /// Kannel `sendsms` password.
+    pub password: Option<SecretString>,
+    /// Twilio account SID; Exotel account SID.
+    pub account_sid: Option<String>,
+    /// Twilio auth token: signs its webhooks and authenticates sends.
+    pub auth_token: Option<SecretString>,
+    /// Sender: Twilio `From` number, Africa's Talking sender id or short code.
+    pub from: Option<String>,
     /// Signing secret of a `generic` channel.
     pub secret: Option<SecretString>,
+    /// TRAI DLT principal entity id (PE ID), sent with every message.
+    pub entity_id: Option<String>,
+    /// TRAI DLT header (sender id), sent with every message.
+    pub header: Option<String>,
+    /// TRAI DLT content template id for messages that do not carry their own.
+    pub template_id: Option<String>,
+    /// The number villagers give a missed call to join; calls to other numbers of the channel
+    /// also join unless they are the opt-out number.
+    pub optin_number: Option<String>,
+    /// The number villagers give a missed call to stop.
+    pub optout_number: Option<String>,
+}
+
+fn default_tps() -> u32 {
+    10
+}
+
+/// The outbox and its dispatcher.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboundSettings {
+    /// The channel for sends that answer no inbound message (invitations, broadcasts).
+    pub default_channel: String,
+    /// Dispatcher loops in this instance; 0 sends nothing (another instance sends).
+    pub workers: u32,
+    /// Tries before a message that keeps failing transiently is given up.
+    pub max_attempts: u32,
+    /// First retry delay; each retry doubles it (with jitter), up to `backoff_max_secs`.
+    pub backoff_base_secs: u64,
+    pub backoff_max_secs: u64,
+    /// How long a claimed message is this instance's to send; a claim older than this after a
+    /// crash is marked `unknown` and reconciled from delivery reports, never resent.
+    pub lease_secs: u64,
+    /// Longest wait for an aggregator to answer one send.
+    pub send_timeout_secs: u64,
+    /// A reply not sent within this many seconds is dropped (`expired`).
+    pub reply_ttl_secs: u64,
+    /// Sealed numbers of sent messages are cleared after this many days even without a final
+    /// delivery report.
+    pub forget_after_days: u32,
+}
+
+/// Inbound SMS and missed calls.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmsSettings {
+    /// How long a JOIN, missed call or invitation waits for YES before it is forgotten.
+    pub pending_consent_hours: u32,
+    /// Inbound messages one number may send a minute; more are acknowledged and dropped.
+    pub inbound_per_minute: u32,
+    /// Replies to messages that are not keywords, per number per day.
+    pub auto_replies_per_day: u32,
+    /// Invitations one recruiter may send an hour.
+    pub invites_per_hour: u32,
+    /// Webhook receipts (aggregator message ids) are kept this many days to recognise retries.
+    pub receipts_days: u32,
+}
+
+fn enabled_by_default() -> bool {
+    true
 }
 
 /// Digits in an opt-in code, check digit included.
@@ -286,7 +373,11 @@ impl Settings {
     }
 
     pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
-        figment.extract().map_err(|err| ConfigError(describe(err)))
+        let mut settings: Settings = figment
+            .extract()
+            .map_err(|err| ConfigError(describe(err)))?;
+        settings.channels.retain(|_, channel| channel.enabled);
+        Ok(settings)
     }
 }
 
@@ -403,11 +494,32 @@ mod tests {
     fn the_default_channels_are_there_and_a_channel_of_an_unknown_kind_is_refused() {
         let settings = Settings::from_figment(Figment::from(Toml::string(DEFAULT_TOML))).unwrap();
         let names: Vec<&str> = settings.channels.keys().map(String::as_str).collect();
-        assert_eq!(names, ["africastalking", "console", "generic"]);
+        assert_eq!(
+            names,
+            [
+                "africastalking",
+                "console",
+                "exotel",
+                "generic",
+                "kannel",
+                "twilio"
+            ]
+        );
         let err = with("channels.mine.kind", "carrier-pigeon")
             .unwrap_err()
             .to_string();
         assert!(err.contains("channels.mine.kind"), "{err}");
+    }
+
+    #[test]
+    fn a_disabled_channel_is_gone() {
+        let settings = Settings::from_figment(
+            Figment::from(Toml::string(DEFAULT_TOML))
+                .merge(Serialized::default("channels.console.enabled", false)),
+        )
+        .unwrap();
+        assert!(!settings.channels.contains_key("console"));
+        assert!(settings.channels.contains_key("africastalking"));
     }
 
     #[test]

@@ -14,10 +14,14 @@ pub mod commands;
 pub mod encoding;
 /// People and recruiters: consent, opt-in codes, the recruitment cascade, opt-out, erasure.
 pub mod enrollment;
+/// The outbox every SMS leaves through, and the dispatcher that sends it.
+pub mod outbox;
 /// Phone numbers: parsed once, sealed at rest (blind index + AEAD + hint), shown only masked.
 pub mod privacy;
 /// The only code that knows aggregators' wire formats.
 pub mod providers;
+/// SMS keywords and missed calls: joining, stopping, officers' commands, delivery reports.
+pub mod sms;
 /// The only module with SQL: SQLite (embedded default) or PostgreSQL.
 pub mod store;
 /// The tip library: checked texts per language and script, the shipped `config/tips.json`, imports.

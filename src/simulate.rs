@@ -1,6 +1,8 @@
 //! `mitan simulate`: a feature phone in the terminal. It dials a running mitan over HTTP exactly
 //! as an aggregator would (the Africa's Talking dialect), shows each screen as the handset does,
-//! and reads the next input from the keyboard.
+//! and reads the next input from the keyboard. With `--sms` it texts instead: each line is an
+//! SMS to the `console` channel, and the replies mitan's dispatcher sends through that channel
+//! are read back from `GET /webhooks/console/console/sent` and shown.
 
 use std::io::Write as _;
 
@@ -103,6 +105,131 @@ impl Phone {
     }
 }
 
+/// Characters a feature phone shows on one line.
+const SMS_WIDTH: usize = 36;
+
+/// Breaks a text into lines of at most `width` characters, at spaces where possible.
+fn wrap(text: &str, width: usize) -> String {
+    let mut lines = Vec::new();
+    for paragraph in text.lines() {
+        let mut line = String::new();
+        for word in paragraph.split(' ') {
+            let len = line.chars().count();
+            if len > 0 && len + 1 + word.chars().count() > width {
+                lines.push(std::mem::take(&mut line));
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        lines.push(line);
+    }
+    lines.join("\n")
+}
+
+/// How long to wait for the replies to one SMS.
+const REPLY_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl Phone {
+    /// Texts mitan until the user types `q` (or input ends), showing every reply.
+    pub async fn run_sms(&self) -> anyhow::Result<()> {
+        let client = reqwest::Client::new();
+        let mut lines = BufReader::new(tokio::io::stdin()).lines();
+        println!(
+            "Texting mitan at {} as {} on channel {:?}.\nType a message (JOIN, YES, HELP, STOP…) \
+             and Enter; `q` quits.",
+            self.url, self.phone, self.channel
+        );
+        let mut seen = self.sent(&client).await?.len();
+        loop {
+            print!("sms> ");
+            std::io::stdout().flush()?;
+            let Some(line) = lines.next_line().await? else {
+                return Ok(());
+            };
+            if line.trim() == "q" {
+                return Ok(());
+            }
+            self.text(&client, &line).await?;
+            // The reply leaves through the outbox; wait until it has been sent.
+            let started = std::time::Instant::now();
+            loop {
+                let sent = self.sent(&client).await?;
+                if sent.len() > seen {
+                    for text in &sent[seen..] {
+                        show(&Screen {
+                            end: true,
+                            text: wrap(text, SMS_WIDTH),
+                        });
+                    }
+                    seen = sent.len();
+                    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                    if self.sent(&client).await?.len() == seen {
+                        break;
+                    }
+                    continue;
+                }
+                if started.elapsed() > REPLY_WAIT {
+                    println!("(no reply)");
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+        }
+    }
+
+    fn webhook(&self, what: &str) -> String {
+        format!(
+            "{}/webhooks/{}/{what}",
+            self.url.trim_end_matches('/'),
+            self.channel
+        )
+    }
+
+    async fn text(&self, client: &reqwest::Client, text: &str) -> anyhow::Result<()> {
+        let url = self.webhook("sms");
+        let id = format!("SIM_{:016x}", rand::thread_rng().gen::<u64>());
+        let response = client
+            .post(&url)
+            .form(&[
+                ("from", self.phone.as_str()),
+                ("to", "CYBMTN"),
+                ("text", text),
+                ("id", id.as_str()),
+            ])
+            .send()
+            .await
+            .with_context(|| format!("cannot reach {url}: is `mitan serve` running?"))?;
+        if !response.status().is_success() {
+            let status = response.status();
+            anyhow::bail!("{url} answered {status}: {}", response.text().await?);
+        }
+        Ok(())
+    }
+
+    /// Every message mitan has sent this phone through the console channel.
+    async fn sent(&self, client: &reqwest::Client) -> anyhow::Result<Vec<String>> {
+        let url = self.webhook("console/sent");
+        let response = client
+            .get(&url)
+            .query(&[("to", self.phone.as_str())])
+            .send()
+            .await
+            .with_context(|| format!("cannot reach {url}: is `mitan serve` running?"))?;
+        if !response.status().is_success() {
+            let status = response.status();
+            anyhow::bail!(
+                "{url} answered {status}: is {:?} a console channel?",
+                self.channel
+            );
+        }
+        let sent: crate::providers::console::Sent =
+            response.json().await.context("reading the sent messages")?;
+        Ok(sent.messages)
+    }
+}
+
 fn show(screen: &Screen) {
     let width = screen
         .text
@@ -117,4 +244,18 @@ fn show(screen: &Screen) {
         println!("│ {line}{} │", " ".repeat(pad));
     }
     println!("└{}┘", "─".repeat(width + 2));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn sms_text_wraps_at_spaces_like_a_handset() {
+        assert_eq!(
+            wrap("Welcome to Cyber Mitan! Your code is 543466.", 20),
+            "Welcome to Cyber\nMitan! Your code is\n543466."
+        );
+        assert_eq!(wrap("short", 20), "short");
+    }
 }

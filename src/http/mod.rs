@@ -36,6 +36,22 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/metrics", get(health::metrics))
         .route("/webhooks/{channel}/ussd", post(webhooks::ussd_hop))
         .route("/webhooks/{channel}/ussd/end", post(webhooks::ussd_end))
+        .route(
+            "/webhooks/{channel}/sms",
+            post(webhooks::sms).get(webhooks::sms),
+        )
+        .route(
+            "/webhooks/{channel}/missed-call",
+            post(webhooks::missed_call).get(webhooks::missed_call),
+        )
+        .route(
+            "/webhooks/{channel}/console/sent",
+            get(webhooks::console_sent),
+        )
+        .route(
+            "/webhooks/{channel}/delivery",
+            post(webhooks::delivery).get(webhooks::delivery),
+        )
         .merge(crate::api::router())
         .fallback(error::not_found)
         .layer(middleware::from_fn(record_metrics))

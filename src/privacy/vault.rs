@@ -104,6 +104,7 @@ pub enum OpenError {
 pub struct Vault {
     index_key: Zeroizing<[u8; 32]>,
     resume_key: Zeroizing<[u8; 32]>,
+    consent_key: Zeroizing<[u8; 32]>,
     cipher: XChaCha20Poly1305,
     key_id: String,
 }
@@ -122,6 +123,7 @@ impl Vault {
         Self {
             index_key: derive(b"blind-index/v1"),
             resume_key: derive(b"ussd-resume/v1"),
+            consent_key: derive(b"sms-consent/v1"),
             cipher: XChaCha20Poly1305::new(enc_key.as_ref().into()),
             key_id,
         }
@@ -140,6 +142,13 @@ impl Vault {
     /// index, so it cannot be matched against stored people; kept only for the resume window.
     pub fn resume_tag(&self, number: &Msisdn) -> [u8; 32] {
         keyed_hash(&self.resume_key, number)
+    }
+
+    /// A tag for a number that has not consented yet (a pending SMS join or invitation) and for
+    /// finding the messages queued to a number. Keyed apart from the blind index and the resume
+    /// tag, so it cannot be matched against stored people.
+    pub fn consent_tag(&self, number: &Msisdn) -> [u8; 32] {
+        keyed_hash(&self.consent_key, number)
     }
 
     pub fn seal(&self, number: &Msisdn) -> SealedPhone {
@@ -242,6 +251,11 @@ mod tests {
         assert_ne!(a.ciphertext, b.ciphertext);
         assert_ne!(a.index, v.seal(&number("+919876543211")).index);
         assert_ne!(a.index.as_bytes(), v.resume_tag(&number("09876543210")));
+        assert_ne!(a.index.as_bytes(), v.consent_tag(&number("09876543210")));
+        assert_ne!(
+            v.resume_tag(&number("09876543210")),
+            v.consent_tag(&number("09876543210"))
+        );
     }
 
     #[test]

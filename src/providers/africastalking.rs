@@ -1,13 +1,26 @@
 //! Africa's Talking (PROTOCOLS.md §1): form-encoded USSD hops whose `text` holds every input so
-//! far joined by `*`; replies are `text/plain` starting `CON ` or `END `.
+//! far joined by `*`, replied to with `text/plain` starting `CON ` or `END `; inbound SMS
+//! (`from`, `to`, `text`, `id`), delivery reports (`id`, `status`, `failureReason`), voice
+//! callbacks for missed calls (rejected with `<Reject/>`), and the `version1/messaging` send API,
+//! whose every recipient carries its own `statusCode`.
 
 use std::collections::HashMap;
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use secrecy::ExposeSecret as _;
+use serde::Deserialize;
 
+use super::form::{Fields, Names};
 use super::{bounded, HopInput, UssdHop, UssdReply, UssdSessionEnd, WebhookError};
-use super::{MAX_INPUT, MAX_PHONE_FIELD, MAX_SESSION_ID};
+use super::{
+    Channel, DeliveryReport, DeliveryStatus, InboundSms, MissedCall, OutboundSms, SendResult,
+    WebhookRequest,
+};
+use super::{MAX_INPUT, MAX_MESSAGE_ID, MAX_PHONE_FIELD, MAX_SESSION_ID};
+
+/// The public send API's origin.
+const API: &str = "https://api.africastalking.com";
 
 fn form(body: &[u8]) -> Result<HashMap<String, String>, WebhookError> {
     serde_urlencoded::from_bytes(body).map_err(|err| WebhookError::Malformed(err.to_string()))
@@ -52,6 +65,141 @@ pub fn render_ussd(reply: &UssdReply) -> Response {
         format!("{prefix} {}", reply.text),
     )
         .into_response()
+}
+
+/// An inbound SMS: `from`, `text` and `id` (the retry key); `to`, `date`, `linkId` and
+/// `networkCode` are accepted.
+pub fn parse_sms(request: &WebhookRequest<'_>) -> Result<InboundSms, WebhookError> {
+    Fields::body(request.body)?.sms(&Names {
+        id: &["id"],
+        from: &["from"],
+        to: &["to"],
+        text: &["text"],
+    })
+}
+
+/// A voice callback: the call to the campaign's number, to be rejected unanswered.
+pub fn parse_call(request: &WebhookRequest<'_>) -> Result<MissedCall, WebhookError> {
+    Fields::body(request.body)?.call(&Names {
+        id: &["sessionId", "id"],
+        from: &["callerNumber", "from"],
+        to: &["destinationNumber", "to"],
+        text: &[],
+    })
+}
+
+/// `Success` is delivered; `Sent`, `Submitted` and `Buffered` are on their way; `Rejected`,
+/// `Failed` and `Expired` failed (blacklisted and inactive subscribers are opted out).
+pub fn parse_delivery(request: &WebhookRequest<'_>) -> Result<DeliveryReport, WebhookError> {
+    let fields = Fields::body(request.body)?;
+    let message_id = fields.required(&["id"], MAX_MESSAGE_ID)?;
+    let status = match fields.required(&["status"], 32)?.as_str() {
+        "Success" | "delivered" => DeliveryStatus::Delivered,
+        "Sent" | "Submitted" | "Buffered" | "sent" => DeliveryStatus::Sent,
+        "Rejected" | "Failed" | "Expired" | "failed" => DeliveryStatus::Failed,
+        "queued" => DeliveryStatus::Queued,
+        other => return Err(WebhookError::Malformed(format!("unknown status {other:?}"))),
+    };
+    let reason = fields.optional(&["failureReason"], 64)?;
+    let opted_out = matches!(
+        reason.as_deref(),
+        Some("UserInBlackList" | "UserInBlacklist" | "UserNotSubscribedToProduct")
+    );
+    Ok(DeliveryReport {
+        message_id,
+        status,
+        reason,
+        opted_out,
+    })
+}
+
+/// Rejects the call, so the caller is not charged.
+pub fn reject_call() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/xml")],
+        r#"<?xml version="1.0" encoding="UTF-8"?><Response><Reject/></Response>"#,
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct SendBody {
+    #[serde(rename = "SMSMessageData")]
+    data: SendData,
+}
+
+#[derive(Deserialize)]
+struct SendData {
+    #[serde(rename = "Message", default)]
+    message: String,
+    #[serde(rename = "Recipients", default)]
+    recipients: Vec<Recipient>,
+}
+
+#[derive(Deserialize)]
+struct Recipient {
+    #[serde(rename = "statusCode")]
+    status_code: u16,
+    #[serde(default)]
+    status: String,
+    #[serde(rename = "messageId", default)]
+    message_id: String,
+}
+
+/// `POST {base}/version1/messaging`. Success is 201 with a recipient whose `statusCode` is 100
+/// (processed), 101 (sent) or 102 (queued); 201 with no recipients is a failure (a bad sender
+/// id, say).
+pub async fn send(
+    client: &reqwest::Client,
+    channel: &Channel<'_>,
+    message: &OutboundSms<'_>,
+) -> SendResult {
+    let settings = channel.settings;
+    let (Some(username), Some(key)) = (&settings.username, &settings.api_key) else {
+        return SendResult::unconfigured("username and api_key");
+    };
+    let base = super::base_url(channel, Some(API)).unwrap_or_default();
+    let mut form = vec![
+        ("username", username.as_str()),
+        ("to", message.to.e164()),
+        ("message", message.text),
+    ];
+    if let Some(from) = &settings.from {
+        form.push(("from", from.as_str()));
+    }
+    let request = client
+        .post(format!("{base}/version1/messaging"))
+        .header("apiKey", key.expose_secret())
+        .header(reqwest::header::ACCEPT, "application/json")
+        .form(&form);
+    let (status, body) = match super::exchange(request).await {
+        Ok(answer) => answer,
+        Err(failed) => return failed,
+    };
+    if status != reqwest::StatusCode::CREATED {
+        return SendResult::from_status(status, &body);
+    }
+    let Ok(parsed) = serde_json::from_str::<SendBody>(&body) else {
+        return SendResult::permanent("201 without a readable body", false);
+    };
+    let Some(recipient) = parsed.data.recipients.first() else {
+        return SendResult::permanent(format!("no recipients: {}", parsed.data.message), false);
+    };
+    match recipient.status_code {
+        100..=102 if !recipient.message_id.is_empty() => SendResult::Accepted {
+            provider_id: recipient.message_id.clone(),
+        },
+        // Insufficient balance, and the gateway's own troubles, pass.
+        405 | 500..=599 => SendResult::transient(format!(
+            "statusCode {} {}",
+            recipient.status_code, recipient.status
+        )),
+        // Invalid number, unsupported number type, blacklisted, DND.
+        code @ (403 | 404 | 406 | 409) => {
+            SendResult::permanent(format!("statusCode {code} {}", recipient.status), true)
+        }
+        code => SendResult::permanent(format!("statusCode {code} {}", recipient.status), false),
+    }
 }
 
 #[cfg(test)]

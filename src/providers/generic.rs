@@ -5,6 +5,15 @@
 //! first hop; a retry repeats it>}` with the header
 //! `X-Mitan-Signature: sha256=<lowercase hex HMAC-SHA256 of the raw body under the channel secret>`.
 //! Reply: `{"action": "continue" | "end", "text": "…"}`.
+//!
+//! SMS, on the same signature: inbound `POST …/sms` `{"message_id", "from", "to", "text"}`;
+//! missed calls `POST …/missed-call` `{"call_id", "from", "to"}`; delivery reports
+//! `POST …/delivery` `{"message_id", "status": "queued" | "sent" | "delivered" | "failed",
+//! "reason"?, "opted_out"?}`; each answered `{"status": "accepted"}`. Sending: mitan calls
+//! `POST {base_url}/messages` with `{"id", "to", "text", "encoding": "gsm7" | "ucs2", "parts",
+//! "dlt": {"entity_id", "template_id", "header"}}`, signed the same way, and expects 2xx with
+//! `{"message_id": "…"}`; 429 and 5xx are retried; a 4xx with `{"error": "invalid_number"}` or
+//! `{"error": "opted_out"}` suppresses the number.
 
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
@@ -15,7 +24,11 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use super::{bounded, HopInput, UssdHop, UssdReply, UssdSessionEnd, WebhookError};
-use super::{MAX_INPUT, MAX_PHONE_FIELD, MAX_SESSION_ID};
+use super::{
+    Channel, DeliveryReport, DeliveryStatus, InboundSms, MissedCall, OutboundSms, SendResult,
+};
+use super::{MAX_INPUT, MAX_MESSAGE_ID, MAX_PHONE_FIELD, MAX_SESSION_ID, MAX_SMS_TEXT};
+use crate::encoding::Encoding;
 
 pub const SIGNATURE_HEADER: &str = "x-mitan-signature";
 
@@ -115,6 +128,170 @@ pub fn render_ussd(reply: &UssdReply) -> Response {
         text: &reply.text,
     })
     .into_response()
+}
+
+fn json<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, WebhookError> {
+    serde_json::from_slice(body).map_err(|err| WebhookError::Malformed(err.to_string()))
+}
+
+fn required(
+    value: Option<String>,
+    field: &'static str,
+    max: usize,
+) -> Result<String, WebhookError> {
+    let value = value
+        .filter(|v| !v.trim().is_empty())
+        .ok_or(WebhookError::MissingField(field))?;
+    bounded(value, field, max)
+}
+
+fn optional(
+    value: Option<String>,
+    field: &'static str,
+    max: usize,
+) -> Result<Option<String>, WebhookError> {
+    value.map(|v| bounded(v, field, max)).transpose()
+}
+
+#[derive(Deserialize)]
+struct SmsBody {
+    message_id: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    text: Option<String>,
+}
+
+pub fn parse_sms(body: &[u8]) -> Result<InboundSms, WebhookError> {
+    let sms: SmsBody = json(body)?;
+    Ok(InboundSms {
+        message_id: optional(sms.message_id, "message_id", MAX_MESSAGE_ID)?,
+        from: required(sms.from, "from", MAX_PHONE_FIELD)?,
+        to: optional(sms.to, "to", MAX_PHONE_FIELD)?,
+        text: optional(sms.text, "text", MAX_SMS_TEXT)?.unwrap_or_default(),
+    })
+}
+
+#[derive(Deserialize)]
+struct CallBody {
+    call_id: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+pub fn parse_call(body: &[u8]) -> Result<MissedCall, WebhookError> {
+    let call: CallBody = json(body)?;
+    Ok(MissedCall {
+        call_id: optional(call.call_id, "call_id", MAX_MESSAGE_ID)?,
+        from: required(call.from, "from", MAX_PHONE_FIELD)?,
+        to: optional(call.to, "to", MAX_PHONE_FIELD)?,
+    })
+}
+
+#[derive(Deserialize)]
+struct DeliveryBody {
+    message_id: Option<String>,
+    status: Option<String>,
+    reason: Option<String>,
+    #[serde(default)]
+    opted_out: bool,
+}
+
+pub fn parse_delivery(body: &[u8]) -> Result<DeliveryReport, WebhookError> {
+    let report: DeliveryBody = json(body)?;
+    let status = match required(report.status, "status", 32)?.as_str() {
+        "queued" => DeliveryStatus::Queued,
+        "sent" => DeliveryStatus::Sent,
+        "delivered" => DeliveryStatus::Delivered,
+        "failed" => DeliveryStatus::Failed,
+        other => return Err(WebhookError::Malformed(format!("unknown status {other:?}"))),
+    };
+    Ok(DeliveryReport {
+        message_id: required(report.message_id, "message_id", MAX_MESSAGE_ID)?,
+        status,
+        reason: optional(report.reason, "reason", 128)?,
+        opted_out: report.opted_out,
+    })
+}
+
+/// `{"status": "accepted"}`: taken (or recognised as a retry, or dropped on purpose).
+pub fn accepted() -> Response {
+    Json(serde_json::json!({ "status": "accepted" })).into_response()
+}
+
+#[derive(Serialize)]
+struct SendBody<'a> {
+    id: String,
+    to: &'a str,
+    text: &'a str,
+    encoding: &'static str,
+    parts: usize,
+    dlt: Dlt<'a>,
+}
+
+#[derive(Serialize)]
+struct Dlt<'a> {
+    entity_id: Option<&'a str>,
+    template_id: Option<&'a str>,
+    header: Option<&'a str>,
+}
+
+#[derive(Deserialize)]
+struct SendAnswer {
+    message_id: Option<String>,
+    error: Option<String>,
+}
+
+/// `POST {base_url}/messages`, signed like the webhooks.
+pub async fn send(
+    client: &reqwest::Client,
+    channel: &Channel<'_>,
+    message: &OutboundSms<'_>,
+) -> SendResult {
+    let settings = channel.settings;
+    let Some(base) = super::base_url(channel, None) else {
+        return SendResult::unconfigured("base_url");
+    };
+    let Some(secret) = &settings.secret else {
+        return SendResult::unconfigured("secret");
+    };
+    let body = SendBody {
+        id: message.id.to_string(),
+        to: message.to.e164(),
+        text: message.text,
+        encoding: match message.encoding {
+            Encoding::Gsm7 => "gsm7",
+            Encoding::Ucs2 => "ucs2",
+        },
+        parts: message.parts,
+        dlt: Dlt {
+            entity_id: settings.entity_id.as_deref(),
+            template_id: message.dlt_template_id.or(settings.template_id.as_deref()),
+            header: settings.header.as_deref(),
+        },
+    };
+    let body = serde_json::to_vec(&body).expect("a send body serialises");
+    let request = client
+        .post(format!("{base}/messages"))
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header(SIGNATURE_HEADER, sign(secret.expose_secret(), &body))
+        .body(body);
+    let (status, text) = match super::exchange(request).await {
+        Ok(answer) => answer,
+        Err(failed) => return failed,
+    };
+    let answer = serde_json::from_str::<SendAnswer>(&text).ok();
+    if status.is_success() {
+        return match answer.and_then(|a| a.message_id) {
+            Some(id) => SendResult::Accepted { provider_id: id },
+            None => SendResult::permanent("accepted without a message_id", false),
+        };
+    }
+    match answer.and_then(|a| a.error).as_deref() {
+        Some(error @ ("invalid_number" | "opted_out")) if status.is_client_error() => {
+            SendResult::permanent(format!("HTTP {}: {error}", status.as_u16()), true)
+        }
+        _ => SendResult::from_status(status, &text),
+    }
 }
 
 #[cfg(test)]

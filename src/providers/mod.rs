@@ -1,11 +1,25 @@
 //! The only code that knows an aggregator's wire format: one file per kind of channel, each
-//! parsing its webhooks (and checking their signatures) into mitan's own types and rendering
-//! replies back.
+//! parsing its webhooks (and checking their signatures) into mitan's own types, rendering
+//! replies back, sending SMS through its API and reading its delivery reports.
 
 pub mod africastalking;
+pub mod console;
+pub mod exotel;
 pub mod generic;
+pub mod kannel;
+pub mod twilio;
 
+mod form;
+
+use std::time::Duration;
+
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+
+use crate::config::ChannelSettings;
+use crate::encoding::Encoding;
+use crate::privacy::Msisdn;
 
 /// The kinds of channel mitan can speak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -13,6 +27,12 @@ use serde::Deserialize;
 pub enum ChannelKind {
     /// Africa's Talking: form-encoded webhooks, `CON`/`END` USSD replies.
     Africastalking,
+    /// Twilio: form-encoded webhooks signed with `X-Twilio-Signature`, TwiML replies.
+    Twilio,
+    /// Exotel (India): SMS status callbacks and the missed-call "Passthru" applet.
+    Exotel,
+    /// The Kannel SMSC HTTP dialect many Indian aggregators expose.
+    Kannel,
     /// mitan's own JSON contract, signed with `X-Mitan-Signature` (HMAC-SHA256).
     Generic,
     /// Development: the Africa's Talking dialect, unauthenticated, for `mitan simulate`.
@@ -32,6 +52,8 @@ pub enum WebhookError {
     BadSignature,
     #[error("the channel's secret is not configured")]
     NoSecret,
+    #[error("this channel does not take this kind of webhook")]
+    Unsupported,
 }
 
 /// Longest session id accepted (Africa's Talking ids are about 40 characters).
@@ -40,6 +62,10 @@ pub const MAX_SESSION_ID: usize = 128;
 pub const MAX_PHONE_FIELD: usize = 128;
 /// Longest USSD input kept (a handset sends at most 182 characters a hop).
 pub const MAX_INPUT: usize = 1024;
+/// Longest inbound SMS text kept (a concatenated SMS of 10 parts).
+pub const MAX_SMS_TEXT: usize = 1600;
+/// Longest aggregator message or call id accepted.
+pub const MAX_MESSAGE_ID: usize = 128;
 
 /// What the user typed, as the aggregator reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,6 +96,295 @@ pub struct UssdReply {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UssdSessionEnd {
     pub session_id: String,
+}
+
+/// One webhook request as it arrived: what every provider needs to read and verify it.
+#[derive(Debug, Clone, Copy)]
+pub struct WebhookRequest<'a> {
+    pub method: &'a Method,
+    /// The path and query string as requested (signatures cover them).
+    pub path_and_query: &'a str,
+    pub query: &'a str,
+    pub headers: &'a HeaderMap,
+    pub body: &'a [u8],
+}
+
+/// A channel as the providers see it: its name, kind and settings, and the service's public
+/// origin (for signature checks and callback URLs).
+#[derive(Debug, Clone, Copy)]
+pub struct Channel<'a> {
+    pub name: &'a str,
+    pub settings: &'a ChannelSettings,
+    pub public_url: &'a str,
+}
+
+impl Channel<'_> {
+    pub fn kind(&self) -> ChannelKind {
+        self.settings.kind
+    }
+
+    /// Where this channel's aggregator reports delivery.
+    pub fn delivery_url(&self) -> String {
+        format!(
+            "{}/webhooks/{}/delivery",
+            self.public_url.trim_end_matches('/'),
+            self.name
+        )
+    }
+}
+
+/// An inbound SMS in mitan's terms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboundSms {
+    /// The aggregator's id for the message: its retries repeat it.
+    pub message_id: Option<String>,
+    /// The sender as the aggregator wrote it (a number, a short code or a name).
+    pub from: String,
+    /// The number or short code it was sent to.
+    pub to: Option<String>,
+    pub text: String,
+}
+
+/// A call to one of the campaign's numbers, rejected unanswered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissedCall {
+    pub call_id: Option<String>,
+    pub from: String,
+    /// The number that was called.
+    pub to: Option<String>,
+}
+
+/// Where a sent message is, as far as delivery reports tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryStatus {
+    Queued,
+    Sent,
+    Delivered,
+    Failed,
+}
+
+/// One delivery report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryReport {
+    /// The id the aggregator gave the message when it was sent.
+    pub message_id: String,
+    pub status: DeliveryStatus,
+    /// The aggregator's reason for a failure, if it gave one.
+    pub reason: Option<String>,
+    /// The failure says the number does not want messages (DND, blacklist, unsubscribed).
+    pub opted_out: bool,
+}
+
+/// One message to send.
+#[derive(Debug, Clone)]
+pub struct OutboundSms<'a> {
+    /// The outbox row's id (some aggregators take it back in their delivery reports).
+    pub id: i64,
+    pub to: &'a Msisdn,
+    pub text: &'a str,
+    pub encoding: Encoding,
+    pub parts: usize,
+    pub dlt_template_id: Option<&'a str>,
+}
+
+/// What an aggregator said to a send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendResult {
+    /// Taken, under the aggregator's id.
+    Accepted { provider_id: String },
+    /// Try again later (timeouts, 5xx, 429, throttling).
+    Transient { reason: String },
+    /// Never try again; `suppress` when the number itself is refused (invalid, unsubscribed,
+    /// DND), so it is never messaged again.
+    Permanent { reason: String, suppress: bool },
+}
+
+impl SendResult {
+    fn transient(reason: impl Into<String>) -> Self {
+        SendResult::Transient {
+            reason: reason.into(),
+        }
+    }
+
+    fn permanent(reason: impl Into<String>, suppress: bool) -> Self {
+        SendResult::Permanent {
+            reason: reason.into(),
+            suppress,
+        }
+    }
+
+    /// A setting the channel needs is missing: nothing can be sent through it.
+    fn unconfigured(what: &str) -> Self {
+        Self::permanent(format!("not configured: {what}"), false)
+    }
+
+    /// The usual reading of an HTTP status when the body says nothing more precise.
+    fn from_status(status: StatusCode, body: &str) -> Self {
+        let reason = format!("HTTP {}: {}", status.as_u16(), clip(body, 200));
+        if status == StatusCode::TOO_MANY_REQUESTS
+            || status == StatusCode::REQUEST_TIMEOUT
+            || status.is_server_error()
+        {
+            Self::transient(reason)
+        } else {
+            Self::permanent(reason, false)
+        }
+    }
+
+    /// A request that got no answer (timeout, refused connection) may be tried again.
+    fn from_error(err: &reqwest::Error) -> Self {
+        let what = if err.is_timeout() {
+            "timed out"
+        } else if err.is_connect() {
+            "could not connect"
+        } else {
+            "request failed"
+        };
+        Self::transient(what)
+    }
+}
+
+/// Sends a request and reads the answer (status and body); a request that got no answer is a
+/// transient failure.
+async fn exchange(request: reqwest::RequestBuilder) -> Result<(StatusCode, String), SendResult> {
+    match request.send().await {
+        Ok(response) => {
+            let status = response.status();
+            Ok((status, response.text().await.unwrap_or_default()))
+        }
+        Err(err) => Err(SendResult::from_error(&err)),
+    }
+}
+
+fn clip(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => &text[..at],
+        None => text,
+    }
+}
+
+/// The HTTP client every send uses: pooled connections, a timeout per request.
+pub fn http_client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(5)))
+        .pool_idle_timeout(Duration::from_secs(90))
+        .user_agent(concat!("mitan/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .expect("a TLS backend is compiled in")
+}
+
+/// The origin sends go to: the configured `base_url`, else the kind's public API.
+fn base_url(channel: &Channel<'_>, public: Option<&str>) -> Option<String> {
+    channel
+        .settings
+        .base_url
+        .as_ref()
+        .map(|url| url.as_str().trim_end_matches('/').to_string())
+        .or_else(|| public.map(str::to_string))
+}
+
+/// Reads an inbound SMS webhook in the channel's dialect, checking its signature.
+pub fn read_sms(
+    channel: &Channel<'_>,
+    request: &WebhookRequest<'_>,
+) -> Result<InboundSms, WebhookError> {
+    match channel.kind() {
+        ChannelKind::Africastalking | ChannelKind::Console => africastalking::parse_sms(request),
+        ChannelKind::Twilio => {
+            twilio::verify(channel, request).and_then(|()| twilio::parse_sms(request))
+        }
+        ChannelKind::Exotel => exotel::parse_sms(request),
+        ChannelKind::Kannel => kannel::parse_sms(request),
+        ChannelKind::Generic => generic::verify(
+            channel.settings.secret.as_ref(),
+            request.headers,
+            request.body,
+        )
+        .and_then(|()| generic::parse_sms(request.body)),
+    }
+}
+
+/// Reads a missed-call webhook in the channel's dialect.
+pub fn read_missed_call(
+    channel: &Channel<'_>,
+    request: &WebhookRequest<'_>,
+) -> Result<MissedCall, WebhookError> {
+    match channel.kind() {
+        ChannelKind::Africastalking | ChannelKind::Console => africastalking::parse_call(request),
+        ChannelKind::Twilio => {
+            twilio::verify(channel, request).and_then(|()| twilio::parse_call(request))
+        }
+        ChannelKind::Exotel => exotel::parse_call(request),
+        ChannelKind::Kannel => Err(WebhookError::Unsupported),
+        ChannelKind::Generic => generic::verify(
+            channel.settings.secret.as_ref(),
+            request.headers,
+            request.body,
+        )
+        .and_then(|()| generic::parse_call(request.body)),
+    }
+}
+
+/// Reads a delivery report in the channel's dialect.
+pub fn read_delivery(
+    channel: &Channel<'_>,
+    request: &WebhookRequest<'_>,
+) -> Result<DeliveryReport, WebhookError> {
+    match channel.kind() {
+        ChannelKind::Africastalking | ChannelKind::Console => {
+            africastalking::parse_delivery(request)
+        }
+        ChannelKind::Twilio => {
+            twilio::verify(channel, request).and_then(|()| twilio::parse_delivery(request))
+        }
+        ChannelKind::Exotel => exotel::parse_delivery(request),
+        ChannelKind::Kannel => kannel::parse_delivery(request),
+        ChannelKind::Generic => generic::verify(
+            channel.settings.secret.as_ref(),
+            request.headers,
+            request.body,
+        )
+        .and_then(|()| generic::parse_delivery(request.body)),
+    }
+}
+
+/// The answer to an inbound SMS or delivery report once it is taken (processed, a retry, or
+/// dropped on purpose): 2xx in the dialect's shape, so the aggregator does not retry. Replies
+/// never ride on it; they leave through the outbox.
+pub fn acknowledge(kind: ChannelKind) -> Response {
+    match kind {
+        ChannelKind::Twilio => twilio::empty_twiml(),
+        ChannelKind::Generic => generic::accepted(),
+        _ => StatusCode::OK.into_response(),
+    }
+}
+
+/// The answer to a missed call: reject it, so the caller pays nothing.
+pub fn answer_missed_call(kind: ChannelKind) -> Response {
+    match kind {
+        ChannelKind::Twilio => twilio::reject_call(),
+        ChannelKind::Africastalking => africastalking::reject_call(),
+        ChannelKind::Generic => generic::accepted(),
+        _ => StatusCode::OK.into_response(),
+    }
+}
+
+/// Sends one SMS through the channel's API. Never holds a database transaction.
+pub async fn send(
+    client: &reqwest::Client,
+    channel: &Channel<'_>,
+    console: &console::ConsoleLog,
+    message: &OutboundSms<'_>,
+) -> SendResult {
+    match channel.kind() {
+        ChannelKind::Africastalking => africastalking::send(client, channel, message).await,
+        ChannelKind::Twilio => twilio::send(client, channel, message).await,
+        ChannelKind::Exotel => exotel::send(client, channel, message).await,
+        ChannelKind::Kannel => kannel::send(client, channel, message).await,
+        ChannelKind::Generic => generic::send(client, channel, message).await,
+        ChannelKind::Console => console.send(channel.name, message),
+    }
 }
 
 fn bounded(value: String, field: &'static str, max: usize) -> Result<String, WebhookError> {

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{on_pool, on_reader, to_millis, BeginWrite as _, PersonStatus, Store, StoreError};
+use super::{on_pool, on_reader, to_millis, BeginWrite as _, Store, StoreError};
 use crate::enrollment::{
     CodeRefusal, JoinOutcome, JoinRequest, Language, OptInCode, RecruiterKind, Script,
 };
@@ -38,24 +38,29 @@ pub struct NewRecruiter<'a> {
 }
 
 #[derive(sqlx::FromRow)]
-struct CodeRow {
-    recruiter_id: i64,
+pub(super) struct CodeRow {
+    pub(super) recruiter_id: i64,
     kind: String,
     expires_at: Option<i64>,
     max_uses: Option<i64>,
     uses: i64,
     owner_index: Option<Vec<u8>>,
-    area_id: Option<i64>,
+    pub(super) area_id: Option<i64>,
 }
 
-const CODE_LOOKUP: &str = "SELECT c.recruiter_id, c.kind, c.expires_at, c.max_uses, c.uses, \
+pub(super) const CODE_LOOKUP: &str =
+    "SELECT c.recruiter_id, c.kind, c.expires_at, c.max_uses, c.uses, \
      COALESCE(r.phone_index, p.phone_index) AS owner_index, r.area_id \
      FROM codes c JOIN recruiters r ON r.id = c.recruiter_id \
      LEFT JOIN people p ON p.id = r.person_id \
      WHERE c.code = $1";
 
 /// Whether a code may credit its owner for this number at this time.
-fn judge_code(row: Option<CodeRow>, joiner: &BlindIndex, at: i64) -> Result<CodeRow, CodeRefusal> {
+pub(super) fn judge_code(
+    row: Option<CodeRow>,
+    joiner: &BlindIndex,
+    at: i64,
+) -> Result<CodeRow, CodeRefusal> {
     let row = row.ok_or(CodeRefusal::Unknown)?;
     if row.owner_index.as_deref() == Some(joiner.as_bytes()) {
         return Err(CodeRefusal::OwnNumber);
@@ -71,36 +76,18 @@ fn judge_code(row: Option<CodeRow>, joiner: &BlindIndex, at: i64) -> Result<Code
     Ok(row)
 }
 
-/// How many fresh codes to try before giving up (a clash is rare; many in a row means the code
-/// space of that length is crowded).
-const CODE_ATTEMPTS: usize = 8;
-
-const HOUR_MS: i64 = 3_600_000;
-
-impl Store {
-    /// Records consent and makes the person a mitan with a code of their own, crediting the
-    /// owner of `request.code`. An opted-out person re-joins; an active one is left as is.
-    pub async fn join(&self, request: &JoinRequest) -> Result<JoinOutcome, JoinError> {
-        for attempt in 0.. {
-            let own_code = OptInCode::generate(request.code_length + attempt / 3);
-            match self.try_join(request, &own_code).await {
-                Err(JoinError::Store(StoreError::Duplicate)) if attempt < CODE_ATTEMPTS => continue,
-                other => return other,
-            }
-        }
-        unreachable!("the loop returns")
-    }
-
-    async fn try_join(
-        &self,
-        request: &JoinRequest,
-        own_code: &OptInCode,
-    ) -> Result<JoinOutcome, JoinError> {
-        let phone = &request.phone;
-        let consent = &request.consent;
-        let at = to_millis(consent.at);
-        on_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
+/// The join itself, inside the caller's write transaction `$tx` (so that an SMS join records its
+/// webhook receipt and its reply in the same transaction); `$burst` is the store's
+/// `burst_per_hour`. Evaluates to `Result<JoinOutcome, JoinError>`; a refused code writes nothing.
+macro_rules! join_in {
+    ($tx:ident, $request:expr, $own_code:expr, $burst:expr) => {
+        async {
+            let request: &$crate::enrollment::JoinRequest = $request;
+            let own_code: &$crate::enrollment::OptInCode = $own_code;
+            let burst_per_hour: Option<i64> = $burst;
+            let phone = &request.phone;
+            let consent = &request.consent;
+            let at = $crate::store::to_millis(consent.at);
             let existing: Option<(i64, String, Option<String>)> = sqlx::query_as(
                 "SELECT p.id, p.status, c.code FROM people p \
                  LEFT JOIN recruiters r ON r.person_id = p.id \
@@ -108,14 +95,22 @@ impl Store {
                  WHERE p.phone_index = $1",
             )
             .bind(phone.index.as_bytes())
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut *$tx)
             .await?;
 
             if let Some((person_id, status, code)) = existing {
-                let own_code = OptInCode::parse(code.as_deref().unwrap_or_default())
-                    .map_err(|_| StoreError::Other(anyhow::anyhow!("person {person_id} has no code")))?;
-                if status == PersonStatus::Active.as_str() {
-                    return Ok(JoinOutcome::AlreadyMember { person_id, own_code });
+                let own_code =
+                    $crate::enrollment::OptInCode::parse(code.as_deref().unwrap_or_default())
+                        .map_err(|_| {
+                            $crate::store::StoreError::Other(anyhow::anyhow!(
+                                "person {person_id} has no code"
+                            ))
+                        })?;
+                if status == $crate::store::PersonStatus::Active.as_str() {
+                    return Ok($crate::enrollment::JoinOutcome::AlreadyMember {
+                        person_id,
+                        own_code,
+                    });
                 }
                 sqlx::query(
                     "UPDATE people SET status = 'active', language = $2, script = $3, \
@@ -128,36 +123,40 @@ impl Store {
                 .bind(&consent.channel)
                 .bind(&consent.version)
                 .bind(at)
-                .execute(&mut *tx)
+                .execute(&mut *$tx)
                 .await?;
                 sqlx::query("DELETE FROM suppressions WHERE phone_index = $1")
                     .bind(phone.index.as_bytes())
-                    .execute(&mut *tx)
+                    .execute(&mut *$tx)
                     .await?;
-                tx.commit().await?;
-                return Ok(JoinOutcome::Rejoined { person_id, own_code });
+                return Ok($crate::enrollment::JoinOutcome::Rejoined {
+                    person_id,
+                    own_code,
+                });
             }
 
             let mut credited_to = None;
             let mut via_code = None;
             let mut area_id = None;
             if let Some(code) = &request.code {
-                let row: Option<CodeRow> = sqlx::query_as(CODE_LOOKUP)
-                    .bind(code.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let row = judge_code(row, &phone.index, at).map_err(JoinError::Code)?;
+                let row: Option<$crate::store::enrollment::CodeRow> =
+                    sqlx::query_as($crate::store::enrollment::CODE_LOOKUP)
+                        .bind(code.as_str())
+                        .fetch_optional(&mut *$tx)
+                        .await?;
+                let row = $crate::store::enrollment::judge_code(row, &phone.index, at)
+                    .map_err($crate::store::JoinError::Code)?;
                 // A number is credited once: joining, erasing and joining again counts nothing
                 // the second time.
                 let before: Option<String> =
                     sqlx::query_scalar("SELECT reason FROM suppressions WHERE phone_index = $1")
                         .bind(phone.index.as_bytes())
-                        .fetch_optional(&mut *tx)
+                        .fetch_optional(&mut *$tx)
                         .await?;
                 if before.as_deref() != Some("erased") {
                     sqlx::query("UPDATE codes SET uses = uses + 1 WHERE code = $1")
                         .bind(code.as_str())
-                        .execute(&mut *tx)
+                        .execute(&mut *$tx)
                         .await?;
                     credited_to = Some(row.recruiter_id);
                     via_code = Some(code.as_str());
@@ -184,7 +183,7 @@ impl Store {
             .bind(credited_to)
             .bind(via_code)
             .bind(area_id)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut *$tx)
             .await?;
             let name = format!("Mitan {person_id}");
             let recruiter_id: i64 = sqlx::query_scalar(
@@ -197,7 +196,7 @@ impl Store {
             .bind(person_id)
             .bind(credited_to)
             .bind(at)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut *$tx)
             .await?;
             sqlx::query(
                 "INSERT INTO codes (code, recruiter_id, kind, created_at) \
@@ -206,18 +205,18 @@ impl Store {
             .bind(own_code.as_str())
             .bind(recruiter_id)
             .bind(at)
-            .execute(&mut *tx)
+            .execute(&mut *$tx)
             .await?;
             sqlx::query("DELETE FROM suppressions WHERE phone_index = $1")
                 .bind(phone.index.as_bytes())
-                .execute(&mut *tx)
+                .execute(&mut *$tx)
                 .await?;
             if let (Some(threshold), Some(code), Some(owner)) =
-                (self.burst_per_hour, via_code, credited_to)
+                (burst_per_hour, via_code, credited_to)
             {
                 // Flag a code once joins through it reach the threshold within an hour, and
                 // again only an hour after the last flag.
-                let hour_ago = at - HOUR_MS;
+                let hour_ago = at - $crate::store::enrollment::HOUR_MS;
                 let joins: i64 = sqlx::query_scalar(
                     "SELECT COUNT(*) FROM people \
                      WHERE via_code = $1 AND created_at > $2 AND created_at <= $3",
@@ -225,14 +224,14 @@ impl Store {
                 .bind(code)
                 .bind(hour_ago)
                 .bind(at)
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut *$tx)
                 .await?;
                 let flagged: Option<i64> = sqlx::query_scalar(
                     "SELECT id FROM code_bursts WHERE code = $1 AND flagged_at > $2 LIMIT 1",
                 )
                 .bind(code)
                 .bind(hour_ago)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut *$tx)
                 .await?;
                 if joins >= threshold && flagged.is_none() {
                     sqlx::query(
@@ -243,7 +242,7 @@ impl Store {
                     .bind(owner)
                     .bind(at)
                     .bind(joins)
-                    .execute(&mut *tx)
+                    .execute(&mut *$tx)
                     .await?;
                     sqlx::query(
                         "INSERT INTO audit_log (at, actor, action, target, detail) \
@@ -252,16 +251,122 @@ impl Store {
                     .bind(at)
                     .bind(format!("recruiter:{owner}"))
                     .bind(format!("code {code}: {joins} joins within an hour"))
-                    .execute(&mut *tx)
+                    .execute(&mut *$tx)
                     .await?;
                 }
             }
-            tx.commit().await?;
-            Ok(JoinOutcome::Joined {
+            Ok::<_, $crate::store::JoinError>($crate::enrollment::JoinOutcome::Joined {
                 person_id,
                 own_code: own_code.clone(),
                 credited_to,
             })
+        }
+        .await
+    };
+}
+pub(super) use join_in;
+
+/// Opting out inside the caller's write transaction: the person (if active) stops, the number
+/// joins the suppression list. Evaluates to `Result<bool, sqlx::Error>`: whether an active
+/// person opted out.
+macro_rules! opt_out_in {
+    ($tx:ident, $index:expr, $at:expr) => {
+        async {
+            let index: &$crate::privacy::BlindIndex = $index;
+            let at: i64 = $at;
+            let changed = sqlx::query(
+                "UPDATE people SET status = 'opted_out', withdrawn_at = $2 \
+                 WHERE phone_index = $1 AND status = 'active'",
+            )
+            .bind(index.as_bytes())
+            .bind(at)
+            .execute(&mut *$tx)
+            .await?
+            .rows_affected();
+            $crate::store::enrollment::suppress(&mut $tx, index, "opt_out", at).await?;
+            Ok::<_, sqlx::Error>(changed == 1)
+        }
+        .await
+    };
+}
+pub(super) use opt_out_in;
+
+/// Erasing a person inside the caller's write transaction. Evaluates to
+/// `Result<bool, sqlx::Error>`: whether a person with a number was erased.
+macro_rules! erase_in {
+    ($tx:ident, $id:expr, $at:expr) => {
+        async {
+            let id: i64 = $id;
+            let at: i64 = $at;
+            let index: Option<Option<Vec<u8>>> =
+                sqlx::query_scalar("SELECT phone_index FROM people WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *$tx)
+                    .await?;
+            let Some(index) = index
+                .flatten()
+                .and_then(|bytes| $crate::privacy::BlindIndex::from_bytes(&bytes))
+            else {
+                return Ok(false);
+            };
+            sqlx::query(
+                "UPDATE people SET phone_index = NULL, phone_ciphertext = NULL, \
+                 phone_key_id = NULL, phone_hint = NULL, status = 'erased', erased_at = $2, \
+                 withdrawn_at = COALESCE(withdrawn_at, $2) WHERE id = $1",
+            )
+            .bind(id)
+            .bind(at)
+            .execute(&mut *$tx)
+            .await?;
+            $crate::store::enrollment::suppress(&mut $tx, &index, "erased", at).await?;
+            // Nothing queued for them goes out any more (whoever erased them: SMS, menu, admin).
+            sqlx::query(
+                "UPDATE outbox SET status = 'suppressed', finished_at = $2, \
+                 phone_ciphertext = NULL, phone_key_id = NULL, recipient_tag = NULL, \
+                 last_error = 'the recipient was erased' \
+                 WHERE person_id = $1 AND status = 'queued' AND kind <> 'confirmation'",
+            )
+            .bind(id)
+            .bind(at)
+            .execute(&mut *$tx)
+            .await?;
+            Ok::<_, sqlx::Error>(true)
+        }
+        .await
+    };
+}
+pub(super) use erase_in;
+
+/// How many fresh codes to try before giving up (a clash is rare; many in a row means the code
+/// space of that length is crowded).
+const CODE_ATTEMPTS: usize = 8;
+
+pub(super) const HOUR_MS: i64 = 3_600_000;
+
+impl Store {
+    /// Records consent and makes the person a mitan with a code of their own, crediting the
+    /// owner of `request.code`. An opted-out person re-joins; an active one is left as is.
+    pub async fn join(&self, request: &JoinRequest) -> Result<JoinOutcome, JoinError> {
+        for attempt in 0.. {
+            let own_code = OptInCode::generate(request.code_length + attempt / 3);
+            match self.try_join(request, &own_code).await {
+                Err(JoinError::Store(StoreError::Duplicate)) if attempt < CODE_ATTEMPTS => continue,
+                other => return other,
+            }
+        }
+        unreachable!("the loop returns")
+    }
+
+    async fn try_join(
+        &self,
+        request: &JoinRequest,
+        own_code: &OptInCode,
+    ) -> Result<JoinOutcome, JoinError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let outcome = join_in!(tx, request, own_code, self.burst_per_hour)?;
+            tx.commit().await?;
+            Ok(outcome)
         })
     }
 
@@ -316,18 +421,9 @@ impl Store {
         let at = to_millis(at);
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let changed = sqlx::query(
-                "UPDATE people SET status = 'opted_out', withdrawn_at = $2 \
-                 WHERE phone_index = $1 AND status = 'active'",
-            )
-            .bind(index.as_bytes())
-            .bind(at)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            suppress(&mut tx, index, "opt_out", at).await?;
+            let changed = opt_out_in!(tx, index, at)?;
             tx.commit().await?;
-            Ok(changed == 1)
+            Ok(changed)
         })
     }
 
@@ -338,27 +434,9 @@ impl Store {
         let at = to_millis(at);
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let index: Option<Option<Vec<u8>>> =
-                sqlx::query_scalar("SELECT phone_index FROM people WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let Some(index) = index.flatten().and_then(|bytes| BlindIndex::from_bytes(&bytes))
-            else {
-                return Ok(false);
-            };
-            sqlx::query(
-                "UPDATE people SET phone_index = NULL, phone_ciphertext = NULL, \
-                 phone_key_id = NULL, phone_hint = NULL, status = 'erased', erased_at = $2, \
-                 withdrawn_at = COALESCE(withdrawn_at, $2) WHERE id = $1",
-            )
-            .bind(id)
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
-            suppress(&mut tx, &index, "erased", at).await?;
+            let erased = erase_in!(tx, id, at)?;
             tx.commit().await?;
-            Ok(true)
+            Ok(erased)
         })
     }
 
@@ -489,7 +567,7 @@ impl Store {
     }
 }
 
-async fn suppress<'c, DB>(
+pub(super) async fn suppress<'c, DB>(
     tx: &mut sqlx::Transaction<'c, DB>,
     index: &BlindIndex,
     reason: &str,

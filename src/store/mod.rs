@@ -10,8 +10,10 @@ mod areas;
 mod audit;
 mod broadcasts;
 mod enrollment;
+mod outbox;
 mod people;
 mod recruiters;
+mod sms;
 mod stats;
 mod tips;
 mod tokens;
@@ -32,9 +34,16 @@ pub use broadcasts::{
     BroadcastRecord, BroadcastStatus, EstimateRows, NewBroadcast, PlanCounts, PlannedBatch,
 };
 pub use enrollment::{JoinError, NewEventCode, NewRecruiter};
+pub use outbox::{
+    ClaimedMessage, NewOutbound, OutboundKind, OutboxEntry, OutboxStatus, ReportApplied, SendRecord,
+};
 pub use people::{PeopleFilter, PersonRecord, PersonStatus, PersonSummary};
 pub use recruiters::{
     EventCodeRecord, RecruiterChanges, RecruiterFilter, RecruiterRecord, TreeRow,
+};
+pub use sms::{
+    Applied, Changed, NumberKeys, PendingConsent, Receipt, ReceiptKind, RecruiterCard, Replies,
+    SmsChange,
 };
 pub use stats::{Burst, DayJoins};
 pub use tips::StoredTip;

@@ -10,7 +10,7 @@ use crate::app::AppState;
 use crate::enrollment::{Consent, JoinOutcome, JoinRequest, OptInCode};
 use crate::privacy::{BlindIndex, Msisdn};
 use crate::providers::{HopInput, UssdHop, UssdReply, UssdSessionEnd};
-use crate::store::{JoinError, PersonStatus, UssdSessionWrite};
+use crate::store::{JoinError, NumberKeys, PersonStatus, UssdSessionWrite};
 
 /// Answers one hop. Never fails: a store error becomes a well-formed "service busy" screen.
 #[tracing::instrument(skip_all, fields(channel))]
@@ -260,7 +260,14 @@ async fn perform(
             }
         }
         Effect::OptOut => {
-            store.opt_out(&dialler.index, now).await?;
+            // As an SMS STOP: whatever is queued for the number, and any pending SMS consent, go
+            // in the same transaction.
+            let keys = NumberKeys {
+                index: dialler.index.clone(),
+                consent_tag: state.vault.consent_tag(&dialler.phone),
+                resume_tag: state.vault.resume_tag(&dialler.phone),
+            };
+            store.stop_everything(&keys, now).await?;
             Outcome::OptedOut
         }
         Effect::Erase => match store.person_by_index(&dialler.index).await? {

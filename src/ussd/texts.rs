@@ -99,7 +99,7 @@ impl Texts {
         }
     }
 
-    fn message(
+    pub(crate) fn message(
         &self,
         id: &str,
         locale: &LanguageIdentifier,

@@ -89,3 +89,30 @@ async fn bodies_over_the_limit_get_413() {
         .unwrap();
     assert_eq!(small.status(), 405);
 }
+
+#[tokio::test]
+async fn the_production_example_removes_the_unauthenticated_console_channel() {
+    use figment::providers::{Format as _, Toml};
+    let production =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/production.example.toml");
+    let app = spawn_app_with(|test| {
+        let db: String = test.extract_inner("database.url").unwrap();
+        test.merge(Toml::file(production))
+            .merge(Serialized::default("database.url", db))
+            .merge(Serialized::default("server.bind", "127.0.0.1:0"))
+    })
+    .await;
+    assert!(!app.state.settings.channels.contains_key("console"));
+    let response = app
+        .client
+        .post(app.url("/webhooks/console/ussd"))
+        .form(&[
+            ("sessionId", "x"),
+            ("phoneNumber", "+919876543210"),
+            ("text", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+}

@@ -128,6 +128,8 @@ pub fn test_figment(db: &TestDatabase) -> Figment {
             "channels.generic.secret",
             GENERIC_SECRET,
         ))
+        // Tests drive the dispatcher themselves, one step at a time.
+        .merge(Serialized::default("outbound.workers", 0))
 }
 
 /// The `generic` channel's signing secret in tests.
@@ -669,6 +671,147 @@ impl Handset<'_> {
     }
 }
 
+/// A fresh aggregator message id.
+pub fn message_id() -> String {
+    format!("ATXid_{:032x}", rand::thread_rng().gen::<u128>())
+}
+
+impl TestApp {
+    /// Texts mitan on the console channel (the Africa's Talking dialect) from `from`.
+    pub async fn sms(&self, from: &str, text: &str) -> reqwest::Response {
+        self.sms_on("console", from, text, &message_id()).await
+    }
+
+    /// Texts mitan on an Africa's Talking-dialect channel with a given message id (a retry
+    /// repeats it).
+    pub async fn sms_on(
+        &self,
+        channel: &str,
+        from: &str,
+        text: &str,
+        id: &str,
+    ) -> reqwest::Response {
+        let response = self
+            .client
+            .post(self.url(&format!("/webhooks/{channel}/sms")))
+            .form(&[
+                ("from", from),
+                ("to", "56767"),
+                ("text", text),
+                ("id", id),
+                ("date", "2026-11-28 12:00:00"),
+                ("networkCode", "40445"),
+            ])
+            .send()
+            .await
+            .expect("SMS webhook");
+        assert!(response.status().is_success(), "{}", response.status());
+        response
+    }
+
+    /// A missed call on the console channel from `from` to `to`.
+    pub async fn missed_call(&self, from: &str, to: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/webhooks/console/missed-call"))
+            .form(&[
+                ("sessionId", message_id().as_str()),
+                ("callerNumber", from),
+                ("destinationNumber", to),
+                ("isActive", "1"),
+            ])
+            .send()
+            .await
+            .expect("missed-call webhook")
+    }
+
+    pub fn dispatcher(&self) -> mitan::outbox::Dispatcher {
+        mitan::outbox::Dispatcher::new(self.state.clone())
+    }
+
+    /// Runs the dispatcher until nothing is due; what each step did.
+    pub async fn deliver(&self) -> Vec<mitan::outbox::Outcome> {
+        self.dispatcher()
+            .run_until_idle()
+            .await
+            .expect("dispatching")
+    }
+
+    /// Every SMS the console channel has sent to `number`, oldest first.
+    pub fn inbox(&self, number: &str) -> Vec<String> {
+        let phone = mitan::privacy::Msisdn::parse(number, phonenumber::country::Id::IN).unwrap();
+        self.state.console.to(phone.e164())
+    }
+
+    /// Delivers what is due, then the last SMS `number` received; fails if there is none.
+    #[track_caller]
+    pub fn last_sms(&self, number: &str) -> String {
+        self.inbox(number)
+            .last()
+            .cloned()
+            .unwrap_or_else(|| panic!("{number} received no SMS"))
+    }
+
+    pub async fn outbox(&self) -> Vec<mitan::store::OutboxEntry> {
+        self.state.store.outbox_entries().await.unwrap()
+    }
+}
+
+/// One number from the database, behind the service's back.
+pub async fn count(app: &TestApp, sql: &str) -> i64 {
+    if app.db.is_postgres() {
+        let mut conn = sqlx::PgConnection::connect(&app.db.url).await.unwrap();
+        sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap()
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(&app.db.url).await.unwrap();
+        sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap()
+    }
+}
+
+/// Runs every future at once on this task (concurrent requests, as an aggregator's retries
+/// arrive), until all are done.
+pub async fn join_all<F: std::future::Future>(futures: impl Iterator<Item = F>) {
+    let mut pending: Vec<_> = futures.map(Box::pin).map(Some).collect();
+    std::future::poll_fn(|cx| {
+        for slot in pending.iter_mut() {
+            if let Some(future) = slot {
+                if future.as_mut().poll(cx).is_ready() {
+                    *slot = None;
+                }
+            }
+        }
+        if pending.iter().all(Option::is_none) {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+}
+
+/// A police officer recruiter; with `phone`, their phone is registered (so their SMS commands
+/// are recognised as theirs).
+pub async fn officer(
+    app: &TestApp,
+    phone: Option<&mitan::privacy::Msisdn>,
+) -> (i64, mitan::enrollment::OptInCode) {
+    use mitan::clock::Clock as _;
+    let sealed = phone.map(|p| app.state.vault.seal(p));
+    app.state
+        .store
+        .create_recruiter(&mitan::store::NewRecruiter {
+            kind: mitan::enrollment::RecruiterKind::Police,
+            name: "SI Verma",
+            area_id: None,
+            phone: sealed.as_ref(),
+            quota: 25,
+            recruited_by: None,
+            code_length: 6,
+            at: app.clock.now(),
+        })
+        .await
+        .unwrap()
+}
+
 /// An answer of the admin API, its body already read (and scanned).
 pub struct ApiResponse {
     pub status: u16,
@@ -688,4 +831,35 @@ impl ApiResponse {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
     }
+}
+
+/// Runs `mitan simulate ARGS` against a running `mitan`, typing `input`, and returns everything
+/// it showed; fails the test unless it exits successfully.
+pub fn simulate(mitan: &Binary, args: &[&str], input: &str) -> String {
+    use std::io::Write as _;
+    let url = mitan.url("");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_mitan"));
+    command
+        .arg("simulate")
+        .args(args)
+        .args(["--url", &url])
+        .current_dir(mitan.workdir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("start mitan simulate");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let shown = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{shown}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    shown
 }

@@ -210,34 +210,11 @@ fn a_port_in_use_is_reported() {
 #[test]
 fn simulate_is_a_feature_phone_in_the_terminal() {
     let mitan = Binary::serve(workdir(), &[]);
-    let mut simulate = std::process::Command::new(env!("CARGO_BIN_EXE_mitan"))
-        .args([
-            "simulate",
-            "--phone",
-            "+919876543210",
-            "--url",
-            &mitan.url(""),
-        ])
-        .current_dir(mitan.workdir.path())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
     // English, Join, no code, Next, Next, I agree; then quit.
-    use std::io::Write as _;
-    simulate
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"3\n1\n0\n1\n1\n1\nq\n")
-        .unwrap();
-    let output = simulate.wait_with_output().unwrap();
-    let shown = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{shown}\n{}",
-        String::from_utf8_lossy(&output.stderr)
+    let shown = crate::helpers::simulate(
+        &mitan,
+        &["--phone", "+919876543210"],
+        "3\n1\n0\n1\n1\n1\nq\n",
     );
     assert!(shown.contains("│ 3 English"), "{shown}");
     assert!(shown.contains("│ 1 Join"), "{shown}");

@@ -2,13 +2,17 @@
 //! (SQLite by default; PostgreSQL when `TEST_DATABASE_URL` is set), and the real `mitan` binary
 //! where a process boundary matters (signals, exit codes, captured logs).
 
+mod fake;
 mod helpers;
 
 mod admin;
 mod broadcasts;
+mod channels;
 mod health;
 mod lifecycle;
+mod outbox;
 mod privacy;
+mod sms;
 mod store;
 mod tips;
 mod ussd;

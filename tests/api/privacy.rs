@@ -57,6 +57,60 @@ async fn requests_carrying_numbers_leave_no_number_in_the_logs() {
             .await
             .unwrap();
     }
+    // SMS and missed calls: each number joins by SMS, is invited, calls, stops; its reports
+    // carry the number too.
+    for (n, number) in TEST_NUMBERS.iter().enumerate() {
+        let other = TEST_NUMBERS[(n + 1) % TEST_NUMBERS.len()];
+        for text in [
+            "JOIN".to_string(),
+            "YES".to_string(),
+            format!("INVITE {other}"),
+            format!("my number is {number}"),
+            "STATUS".to_string(),
+            "STOP".to_string(),
+        ] {
+            let reply = client
+                .post(mitan.url("/webhooks/console/sms"))
+                .form(&[
+                    ("from", *number),
+                    ("to", other),
+                    ("text", text.as_str()),
+                    ("id", &format!("log-{n}-{text}")),
+                ])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(reply.status(), 200);
+        }
+        let _ = client
+            .get(mitan.url(&format!(
+                "/webhooks/exotel/missed-call?CallSid=log-{n}&CallFrom={}&CallTo={}",
+                number.replace('+', "%2B"),
+                other.replace('+', "%2B")
+            )))
+            .send()
+            .await
+            .unwrap();
+        let _ = client
+            .post(mitan.url("/webhooks/console/delivery"))
+            .form(&[
+                ("id", "ATXid_unknown"),
+                ("status", "Failed"),
+                ("phoneNumber", number),
+                ("failureReason", "UserInBlackList"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let _ = client
+            .get(mitan.url(&format!(
+                "/webhooks/console/console/sent?to={}",
+                number.replace('+', "%2B")
+            )))
+            .send()
+            .await
+            .unwrap();
+    }
     for number in TEST_NUMBERS {
         for form in number_forms(number) {
             let encoded = form.replace('+', "%2B");
@@ -95,6 +149,9 @@ async fn requests_carrying_numbers_leave_no_number_in_the_logs() {
     );
     assert!(logs.contains("\"route\":\"unmatched\""), "{logs}");
     assert!(logs.contains("/webhooks/{channel}/ussd"), "{logs}");
+    assert!(logs.contains("/webhooks/{channel}/sms"), "{logs}");
+    // The dispatcher ran in the real process and "sent" through the console channel.
+    assert!(logs.contains("console SMS"), "{logs}");
     for number in TEST_NUMBERS {
         for form in number_forms(number) {
             assert!(!logs.contains(&form), "{form} appears in the logs");

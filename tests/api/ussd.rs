@@ -2,9 +2,9 @@
 
 use chrono::Duration;
 use mitan::clock::Clock as _;
-use mitan::enrollment::{Language, OptInCode, RecruiterKind, Script};
+use mitan::enrollment::{Language, OptInCode, Script};
 use mitan::privacy::Msisdn;
-use mitan::store::{NewEventCode, NewRecruiter, PersonStatus};
+use mitan::store::{NewEventCode, PersonStatus};
 use serde_json::json;
 
 use crate::helpers::{
@@ -87,20 +87,7 @@ fn msisdn(phone: &str) -> Msisdn {
 }
 
 async fn officer(app: &TestApp) -> (i64, OptInCode) {
-    app.state
-        .store
-        .create_recruiter(&NewRecruiter {
-            kind: RecruiterKind::Police,
-            name: "SI Verma",
-            area_id: None,
-            phone: None,
-            quota: 25,
-            recruited_by: None,
-            code_length: 6,
-            at: app.clock.now(),
-        })
-        .await
-        .unwrap()
+    crate::helpers::officer(app, None).await
 }
 
 /// Walks from the dial to the consent screen, checking every screen.

@@ -1,0 +1,19 @@
+# SMS replies, Hindi in Roman letters (GSM-7: cheap, and readable on every handset).
+
+sms-notice = Cyber Mitan: thagi se bachav ke muft SMS. Hum sirf aapka number, bhasha aur sahmati ka samay rakhenge; pulis aapka number nahin dekhegi. Kabhi bhi band: STOP bhejein. 18+ hain aur sahmat hain to YES ya HAAN bhejein.
+sms-invite = Ek Cyber Mitan ne aapko jodne ko kaha hai.
+sms-joined = Cyber Mitan mein swagat! Aapka code { $code }, doosron ko dein. Hafte mein 2 tak sujhav. Band: STOP bhejein. Thagi? 1930 par call karein.
+sms-rejoined = Phir swagat! Sujhav phir shuru. Aapka code { $code }. Band: STOP bhejein. Thagi? 1930.
+sms-already-member = Aap pehle se Cyber Mitan hain. Aapka code { $code }. Thagi? 1930.
+sms-code-refused = Yeh code ab nahin chalega. Bina code judne ke liye YES bhejein.
+sms-bad-code = Code mein galti hai. JOIN aur code phir bhejein, ya sirf JOIN.
+sms-stopped = Cyber Mitan: ab SMS nahin aayenge. Number 30 din mein mitega. Phir judne ke liye START bhejein.
+sms-erased = Cyber Mitan: aapka number mita diya gaya, ab koi SMS nahin aayega.
+sms-help = Cyber Mitan: judne ke liye JOIN, sujhav TIP, bhasha LANG HI/EN/CG, band STOP, mitane ke liye DELETE. Thagi hui? Turant 1930 par call karein.
+sms-short-help = Cyber Mitan: shabdon ke liye HELP bhejein. Thagi? 1930.
+sms-language-set = Theek hai, ab SMS Hindi (Roman) mein aayenge.
+sms-status = Cyber Mitan: { $quota } mein se { $count } jude. Aapka code { $code }.
+sms-code = Aapka Cyber Mitan code { $code } hai. Log JOIN { $code } bhejkar ya { $ussd } dial karke judein.
+sms-invited = Nyota bhej diya.
+sms-invite-bad-number = INVITE aur 10 ank ka mobile number bhejein.
+sms-tip = Sujhav: { $tip }

@@ -1,0 +1,113 @@
+//! Kannel's SMSC HTTP dialect (PROTOCOLS.md §3.6), which many Indian aggregators expose.
+//!
+//! Inbound (Kannel's `get-url`/`post-url`): `sender`, `message`, `id`, `to` in the query or form
+//! (configure `max-messages = 0` so Kannel sends nothing back itself). Sending: `GET
+//! {base}/cgi-bin/sendsms` with `username`, `password`, `from` (the DLT header), `to`, `text`
+//! (UTF-8, `coding=2` for UCS-2), the DLT entity and template ids as SMPP TLVs in `meta-data`
+//! (`PE_ID`, `TEMPLATE_ID`: name them so in the SMSC's `smpp-tlv` groups), and a `dlr-url` that
+//! carries mitan's own message id, since Kannel's answer (`0: Accepted for delivery`) has none.
+//! Delivery reports: `id` and `status` bits (1 delivered, 2 undelivered, 4 queued on the SMSC,
+//! 8 delivered to the SMSC, 16 rejected).
+
+use secrecy::ExposeSecret as _;
+
+use super::form::{Fields, Names};
+use super::{
+    Channel, DeliveryReport, DeliveryStatus, InboundSms, OutboundSms, SendResult, WebhookError,
+    WebhookRequest, MAX_MESSAGE_ID,
+};
+use crate::encoding::Encoding;
+
+pub fn parse_sms(request: &WebhookRequest<'_>) -> Result<InboundSms, WebhookError> {
+    Fields::all(request)?.sms(&Names {
+        id: &["id"],
+        from: &["sender", "from"],
+        to: &["to", "receiver"],
+        text: &["message", "text"],
+    })
+}
+
+pub fn parse_delivery(request: &WebhookRequest<'_>) -> Result<DeliveryReport, WebhookError> {
+    let fields = Fields::all(request)?;
+    let message_id = fields.required(&["id"], MAX_MESSAGE_ID)?;
+    let bits: u32 = fields
+        .required(&["status"], 8)?
+        .parse()
+        .map_err(|_| WebhookError::Malformed("status is not a number".into()))?;
+    let status = if bits & 1 != 0 {
+        DeliveryStatus::Delivered
+    } else if bits & (2 | 16) != 0 {
+        DeliveryStatus::Failed
+    } else if bits & (4 | 8) != 0 {
+        DeliveryStatus::Sent
+    } else {
+        return Err(WebhookError::Malformed(format!("unknown status {bits}")));
+    };
+    Ok(DeliveryReport {
+        message_id,
+        status,
+        reason: fields.optional(&["reason", "answer"], 128)?,
+        opted_out: false,
+    })
+}
+
+/// Every delivery report type: delivered, undelivered, queued, to SMSC, rejected.
+const DLR_MASK: &str = "31";
+
+pub async fn send(
+    client: &reqwest::Client,
+    channel: &Channel<'_>,
+    message: &OutboundSms<'_>,
+) -> SendResult {
+    let settings = channel.settings;
+    let Some(base) = super::base_url(channel, None) else {
+        return SendResult::unconfigured("base_url");
+    };
+    let (Some(username), Some(password)) = (&settings.username, &settings.password) else {
+        return SendResult::unconfigured("username and password");
+    };
+    let Some(from) = settings.header.as_ref().or(settings.from.as_ref()) else {
+        return SendResult::unconfigured("header (TRAI DLT) or from");
+    };
+    let id = message.id.to_string();
+    let dlr_url = format!("{}?id={id}&status=%d", channel.delivery_url());
+    let mut meta = Vec::new();
+    if let Some(entity) = &settings.entity_id {
+        meta.push(("PE_ID", entity.as_str()));
+    }
+    if let Some(template) = message.dlt_template_id.or(settings.template_id.as_deref()) {
+        meta.push(("TEMPLATE_ID", template));
+    }
+    let meta = format!(
+        "?smpp?{}",
+        serde_urlencoded::to_string(&meta).unwrap_or_default()
+    );
+    let coding = match message.encoding {
+        Encoding::Gsm7 => "0",
+        Encoding::Ucs2 => "2",
+    };
+    let request = client.get(format!("{base}/cgi-bin/sendsms")).query(&[
+        ("username", username.as_str()),
+        ("password", password.expose_secret()),
+        ("from", from.as_str()),
+        ("to", message.to.e164()),
+        ("text", message.text),
+        ("charset", "UTF-8"),
+        ("coding", coding),
+        ("dlr-mask", DLR_MASK),
+        ("dlr-url", dlr_url.as_str()),
+        ("meta-data", meta.as_str()),
+    ]);
+    let (status, body) = match super::exchange(request).await {
+        Ok(answer) => answer,
+        Err(failed) => return failed,
+    };
+    let accepted = body.starts_with("0:") || body.starts_with("3:");
+    if status.is_success() && accepted {
+        SendResult::Accepted { provider_id: id }
+    } else if status.is_success() {
+        SendResult::permanent(format!("refused: {}", body.trim()), false)
+    } else {
+        SendResult::from_status(status, &body)
+    }
+}

@@ -1,0 +1,380 @@
+//! Twilio (PROTOCOLS.md §2): form-encoded webhooks signed with `X-Twilio-Signature`, TwiML
+//! answers, status callbacks, and the `Messages.json` send API.
+//!
+//! The signature (§2.4) is `base64(HMAC-SHA1(auth_token, url + name1 + value1 + …))` over the
+//! URL Twilio requested (`server.public_url` followed by the path and query) and the POST
+//! parameters sorted by name, a repeated name's values sorted too. The URL is tried with and
+//! without the scheme's default port, as Twilio's own validators do. Failure is 403.
+
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use secrecy::ExposeSecret as _;
+use serde::Deserialize;
+use sha1::Sha1;
+use subtle::ConstantTimeEq as _;
+
+use super::form::{Fields, Names};
+use super::{
+    Channel, DeliveryReport, DeliveryStatus, InboundSms, MissedCall, OutboundSms, SendResult,
+    WebhookError, WebhookRequest, MAX_MESSAGE_ID,
+};
+
+pub const SIGNATURE_HEADER: &str = "x-twilio-signature";
+/// The public API's origin.
+const API: &str = "https://api.twilio.com";
+/// Twilio's error codes: too many requests; unsubscribed recipient; invalid and non-mobile `To`.
+const TOO_MANY_REQUESTS: i64 = 20429;
+const UNSUBSCRIBED: i64 = 21610;
+const BAD_NUMBER: [i64; 3] = [21211, 21612, 21614];
+
+/// `base64(HMAC-SHA1(token, url + sorted name/value pairs))`.
+pub fn signature(token: &str, url: &str, params: &[(String, String)]) -> String {
+    let mut sorted: Vec<&(String, String)> = params.iter().collect();
+    sorted.sort();
+    let mut mac = <Hmac<Sha1> as Mac>::new_from_slice(token.as_bytes())
+        .expect("HMAC takes a key of any length");
+    mac.update(url.as_bytes());
+    for (name, value) in sorted {
+        mac.update(name.as_bytes());
+        mac.update(value.as_bytes());
+    }
+    BASE64.encode(mac.finalize().into_bytes())
+}
+
+/// The URL as Twilio may have signed it: as configured, without and with the default port.
+fn signed_urls(public_url: &str, path_and_query: &str) -> Vec<String> {
+    let origin = public_url.trim_end_matches('/');
+    let mut urls = vec![format!("{origin}{path_and_query}")];
+    if let Ok(parsed) = url::Url::parse(origin) {
+        let host = parsed.host_str().unwrap_or_default();
+        let scheme = parsed.scheme();
+        let default = parsed.port_or_known_default();
+        let bare = match parsed.port() {
+            Some(port) => format!("{scheme}://{host}:{port}"),
+            None => format!("{scheme}://{host}"),
+        };
+        urls.push(format!("{bare}{path_and_query}"));
+        if let Some(port) = default {
+            urls.push(format!("{scheme}://{host}:{port}{path_and_query}"));
+            urls.push(format!("{scheme}://{host}{path_and_query}"));
+        }
+    }
+    urls.dedup();
+    urls
+}
+
+/// Checks `X-Twilio-Signature` against the channel's auth token, in constant time.
+pub fn verify(channel: &Channel<'_>, request: &WebhookRequest<'_>) -> Result<(), WebhookError> {
+    let token = channel
+        .settings
+        .auth_token
+        .as_ref()
+        .ok_or(WebhookError::NoSecret)?;
+    let given = header_value(request.headers).ok_or(WebhookError::BadSignature)?;
+    let params = if *request.method == Method::POST {
+        Fields::body(request.body)?.pairs().to_vec()
+    } else {
+        Vec::new()
+    };
+    let matches = signed_urls(channel.public_url, request.path_and_query)
+        .iter()
+        .any(|url| {
+            let expected = signature(token.expose_secret(), url, &params);
+            bool::from(expected.as_bytes().ct_eq(given.as_bytes()))
+        });
+    if matches {
+        Ok(())
+    } else {
+        Err(WebhookError::BadSignature)
+    }
+}
+
+fn header_value(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(SIGNATURE_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .map(str::trim)
+        .filter(|value| !value.is_empty())
+}
+
+pub fn parse_sms(request: &WebhookRequest<'_>) -> Result<InboundSms, WebhookError> {
+    Fields::all(request)?.sms(&Names {
+        id: &["MessageSid", "SmsMessageSid", "SmsSid"],
+        from: &["From"],
+        to: &["To"],
+        text: &["Body"],
+    })
+}
+
+/// A voice webhook for a call to the campaign's number.
+pub fn parse_call(request: &WebhookRequest<'_>) -> Result<MissedCall, WebhookError> {
+    Fields::all(request)?.call(&Names {
+        id: &["CallSid"],
+        from: &["From", "Caller"],
+        to: &["To", "Called"],
+        text: &[],
+    })
+}
+
+/// A status callback. `ErrorCode` 21610 means the recipient unsubscribed.
+pub fn parse_delivery(request: &WebhookRequest<'_>) -> Result<DeliveryReport, WebhookError> {
+    let fields = Fields::all(request)?;
+    let message_id = fields.required(&["MessageSid", "SmsSid"], MAX_MESSAGE_ID)?;
+    let status = match fields
+        .required(&["MessageStatus", "SmsStatus"], 32)?
+        .as_str()
+    {
+        "queued" | "accepted" | "scheduled" => DeliveryStatus::Queued,
+        "sending" | "sent" | "partially_delivered" => DeliveryStatus::Sent,
+        "delivered" | "read" => DeliveryStatus::Delivered,
+        "failed" | "undelivered" | "canceled" => DeliveryStatus::Failed,
+        other => return Err(WebhookError::Malformed(format!("unknown status {other:?}"))),
+    };
+    let code = fields.optional(&["ErrorCode"], 16)?;
+    let opted_out = code.as_deref() == Some(&UNSUBSCRIBED.to_string());
+    Ok(DeliveryReport {
+        message_id,
+        status,
+        reason: code.map(|code| format!("ErrorCode {code}")),
+        opted_out,
+    })
+}
+
+const TWIML: &str = "text/xml; charset=utf-8";
+
+/// TwiML that sends nothing: replies leave through the outbox.
+pub fn empty_twiml() -> Response {
+    (
+        [(header::CONTENT_TYPE, TWIML)],
+        r#"<?xml version="1.0" encoding="UTF-8"?><Response/>"#,
+    )
+        .into_response()
+}
+
+/// TwiML that rejects a call unanswered (a missed call costs the caller nothing).
+pub fn reject_call() -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, TWIML)],
+        r#"<?xml version="1.0" encoding="UTF-8"?><Response><Reject/></Response>"#,
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct Created {
+    sid: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Problem {
+    code: Option<i64>,
+    message: Option<String>,
+}
+
+/// `POST {base}/2010-04-01/Accounts/{AccountSid}/Messages.json`, HTTP Basic auth.
+pub async fn send(
+    client: &reqwest::Client,
+    channel: &Channel<'_>,
+    message: &OutboundSms<'_>,
+) -> SendResult {
+    let settings = channel.settings;
+    let (Some(sid), Some(token), Some(from)) =
+        (&settings.account_sid, &settings.auth_token, &settings.from)
+    else {
+        return SendResult::unconfigured("account_sid, auth_token and from");
+    };
+    let base = super::base_url(channel, Some(API)).unwrap_or_default();
+    let callback = channel.delivery_url();
+    let request = client
+        .post(format!("{base}/2010-04-01/Accounts/{sid}/Messages.json"))
+        .basic_auth(sid, Some(token.expose_secret()))
+        .header(reqwest::header::ACCEPT, "application/json")
+        .form(&[
+            ("To", message.to.e164()),
+            ("From", from.as_str()),
+            ("Body", message.text),
+            ("StatusCallback", callback.as_str()),
+        ]);
+    let (status, body) = match super::exchange(request).await {
+        Ok(answer) => answer,
+        Err(failed) => return failed,
+    };
+    if status.is_success() {
+        return match serde_json::from_str::<Created>(&body)
+            .ok()
+            .and_then(|c| c.sid)
+        {
+            Some(sid) => SendResult::Accepted { provider_id: sid },
+            None => SendResult::permanent("accepted without a sid", false),
+        };
+    }
+    let problem = serde_json::from_str::<Problem>(&body).ok();
+    let code = problem.as_ref().and_then(|p| p.code);
+    let reason = format!(
+        "HTTP {} code {} {}",
+        status.as_u16(),
+        code.unwrap_or_default(),
+        problem.and_then(|p| p.message).unwrap_or_default()
+    );
+    match code {
+        Some(TOO_MANY_REQUESTS) => SendResult::transient(reason),
+        Some(UNSUBSCRIBED) => SendResult::permanent(reason, true),
+        Some(code) if BAD_NUMBER.contains(&code) => SendResult::permanent(reason, true),
+        _ => SendResult::from_status(status, &reason),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ChannelSettings, Settings};
+
+    /// PROTOCOLS.md §2.4, from twilio-python's tests.
+    const TOKEN: &str = "12345";
+    const VECTOR: &str = "RSOYDt4T1cUTdK1PDd93/VVr8B8=";
+
+    fn vector_params() -> Vec<(String, String)> {
+        [
+            ("CallSid", "CA1234567890ABCDE"),
+            ("Caller", "+14158675309"),
+            ("Digits", "1234"),
+            ("From", "+14158675309"),
+            ("To", "+18005551212"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+    }
+
+    fn body(params: &[(String, String)]) -> String {
+        serde_urlencoded::to_string(params).unwrap()
+    }
+
+    fn settings() -> ChannelSettings {
+        let figment =
+            Settings::figment(None)
+                .unwrap()
+                .merge(figment::providers::Serialized::default(
+                    "channels.twilio.auth_token",
+                    TOKEN,
+                ));
+        Settings::from_figment(figment).unwrap().channels["twilio"].clone()
+    }
+
+    fn check(public_url: &str, path: &str, body: &str, signature: Option<&str>) -> bool {
+        let settings = settings();
+        let channel = Channel {
+            name: "twilio",
+            settings: &settings,
+            public_url,
+        };
+        let mut headers = HeaderMap::new();
+        if let Some(signature) = signature {
+            headers.insert(SIGNATURE_HEADER, signature.parse().unwrap());
+        }
+        let request = WebhookRequest {
+            method: &Method::POST,
+            path_and_query: path,
+            query: path.split_once('?').map_or("", |(_, q)| q),
+            headers: &headers,
+            body: body.as_bytes(),
+        };
+        verify(&channel, &request).is_ok()
+    }
+
+    #[test]
+    fn the_official_vector_signs_as_twilio_says() {
+        let url = "https://mycompany.com/myapp.php?foo=1&bar=2";
+        assert_eq!(signature(TOKEN, url, &vector_params()), VECTOR);
+        let mut reordered = vector_params();
+        reordered.reverse();
+        assert_eq!(signature(TOKEN, url, &reordered), VECTOR);
+    }
+
+    #[test]
+    fn the_official_vector_verifies_with_and_without_the_default_port() {
+        let body = body(&vector_params());
+        let path = "/myapp.php?foo=1&bar=2";
+        for origin in [
+            "https://mycompany.com",
+            "https://mycompany.com/",
+            "https://mycompany.com:443",
+        ] {
+            assert!(check(origin, path, &body, Some(VECTOR)), "{origin}");
+        }
+        let mut reversed = vector_params();
+        reversed.reverse();
+        assert!(check(
+            "https://mycompany.com",
+            path,
+            &super::tests::body(&reversed),
+            Some(VECTOR)
+        ));
+    }
+
+    #[test]
+    fn forged_truncated_and_misplaced_signatures_are_refused() {
+        let good = body(&vector_params());
+        let path = "/myapp.php?foo=1&bar=2";
+        let origin = "https://mycompany.com";
+        let forged = good.replace("Digits=1234", "Digits=1235");
+        let added = format!("{good}&Extra=1");
+        let truncated = &VECTOR[..VECTOR.len() - 4];
+        let cases: [(&str, &str, &str, Option<&str>); 8] = [
+            (origin, path, &forged, Some(VECTOR)),
+            (origin, path, &added, Some(VECTOR)),
+            (origin, path, &good, Some(truncated)),
+            (origin, path, &good, Some("")),
+            (origin, path, &good, None),
+            (origin, "/myapp.php?foo=1&bar=3", &good, Some(VECTOR)),
+            (origin, "/myapp.php?bar=2&foo=1", &good, Some(VECTOR)),
+            ("http://mycompany.com", path, &good, Some(VECTOR)),
+        ];
+        for (origin, path, body, signature) in cases {
+            assert!(
+                !check(origin, path, body, signature),
+                "{origin}{path} {body} {signature:?}"
+            );
+        }
+        let lower = VECTOR.to_ascii_lowercase();
+        assert!(!check(origin, path, &good, Some(&lower)));
+    }
+
+    #[test]
+    fn repeated_names_are_signed_with_their_values_sorted() {
+        let url = "https://example.com/hook";
+        let one: Vec<(String, String)> = [("A", "2"), ("A", "1"), ("B", "")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let mut other = one.clone();
+        other.swap(0, 1);
+        assert_eq!(signature("t", url, &one), signature("t", url, &other));
+        // An empty value still contributes its name.
+        let without_b: Vec<_> = one.iter().take(2).cloned().collect();
+        assert_ne!(signature("t", url, &one), signature("t", url, &without_b));
+    }
+
+    #[test]
+    fn a_channel_without_an_auth_token_refuses_everything() {
+        let mut settings = settings();
+        settings.auth_token = None;
+        let channel = Channel {
+            name: "twilio",
+            settings: &settings,
+            public_url: "https://mycompany.com",
+        };
+        let request = WebhookRequest {
+            method: &Method::POST,
+            path_and_query: "/",
+            query: "",
+            headers: &HeaderMap::new(),
+            body: b"",
+        };
+        assert_eq!(verify(&channel, &request), Err(WebhookError::NoSecret));
+    }
+}

@@ -1,0 +1,602 @@
+//! SMS and missed calls: a villager joins, stops or asks for help by SMS keyword or missed call,
+//! and officers ask for their figures and invite villagers. [`decide`] is pure (what a message
+//! means for this sender); this module is the edge that reads the store, performs the action in
+//! one transaction with its replies, and leaves the sending to the outbox.
+
+pub mod decide;
+pub mod limits;
+pub mod texts;
+
+use anyhow::Context as _;
+use chrono::{DateTime, Duration, Utc};
+
+use crate::app::AppState;
+use crate::commands;
+use crate::enrollment::{Consent, JoinOutcome, JoinRequest, Language, OptInCode, Script};
+use crate::privacy::{BlindIndex, Msisdn};
+use crate::providers::{DeliveryReport, DeliveryStatus, InboundSms, MissedCall};
+use crate::store::{
+    Applied, Changed, NewOutbound, NumberKeys, OutboundKind, OutboxStatus, PendingConsent,
+    PersonRecord, PersonStatus, Receipt, ReceiptKind, RecruiterCard, ReportApplied, SmsChange,
+};
+use decide::{decide, guess_language, Action, Sender};
+use texts::{notice_version, render, Say};
+
+pub use limits::Limits;
+
+/// What became of an inbound message or call. Every case is acknowledged to the aggregator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handled {
+    Done,
+    /// A retry of a webhook already acted on: nothing happened twice.
+    Duplicate,
+    /// Not from a mobile number (a short code, an alphanumeric sender): no answer, so two
+    /// robots cannot talk forever.
+    Ignored,
+    /// Over an abuse limit: acknowledged, not processed.
+    Limited,
+}
+
+impl Handled {
+    fn label(self) -> &'static str {
+        match self {
+            Handled::Done => "done",
+            Handled::Duplicate => "duplicate",
+            Handled::Ignored => "ignored",
+            Handled::Limited => "limited",
+        }
+    }
+}
+
+/// Everything known about one sender while their message is handled.
+struct Context<'a> {
+    state: &'a AppState,
+    channel: &'a str,
+    receipt: Option<Receipt<'a>>,
+    phone: Msisdn,
+    index: BlindIndex,
+    tag: [u8; 32],
+    person: Option<PersonRecord>,
+    pending: Option<PendingConsent>,
+    recruiter: Option<RecruiterCard>,
+    /// The language and script replies are written in.
+    language: Language,
+    script: Script,
+    now: DateTime<Utc>,
+}
+
+/// An inbound SMS.
+#[tracing::instrument(skip_all, fields(channel))]
+pub async fn receive_sms(
+    state: &AppState,
+    channel: &str,
+    sms: &InboundSms,
+) -> anyhow::Result<Handled> {
+    let receipt = sms.message_id.as_deref().map(|id| Receipt {
+        channel,
+        kind: ReceiptKind::Sms,
+        message_id: id,
+    });
+    let handled = match context(state, channel, &sms.from, receipt, &sms.text).await? {
+        Err(handled) => handled,
+        Ok(ctx) => {
+            let action = decide(commands::parse(&sms.text), &ctx.sender());
+            perform(&ctx, action).await?
+        }
+    };
+    metrics::counter!("sms_inbound_total", "channel" => channel.to_string(), "outcome" => handled.label())
+        .increment(1);
+    Ok(handled)
+}
+
+/// A missed call: to the opt-out number it stops; to any other number of the channel it sends
+/// the notice and waits for YES (a missed call alone is not consent).
+#[tracing::instrument(skip_all, fields(channel))]
+pub async fn receive_call(
+    state: &AppState,
+    channel: &str,
+    call: &MissedCall,
+) -> anyhow::Result<Handled> {
+    let receipt = call.call_id.as_deref().map(|id| Receipt {
+        channel,
+        kind: ReceiptKind::Call,
+        message_id: id,
+    });
+    let opt_out_number = state
+        .settings
+        .channels
+        .get(channel)
+        .and_then(|c| c.optout_number.as_deref());
+    let stop = match (opt_out_number, call.to.as_deref()) {
+        (Some(number), Some(to)) => same_number(number, to),
+        _ => false,
+    };
+    let handled = match context(state, channel, &call.from, receipt, "").await? {
+        Err(handled) => handled,
+        Ok(ctx) => {
+            let action = match (stop, &ctx.person) {
+                (true, _) => Action::Stop,
+                (false, Some(person)) if person.status == PersonStatus::Active => {
+                    Action::Reply(Say::AlreadyMember {
+                        code: person.own_code.clone().unwrap_or_default(),
+                    })
+                }
+                (false, _) => Action::AskConsent(None),
+            };
+            perform(&ctx, action).await?
+        }
+    };
+    metrics::counter!("missed_calls_total", "channel" => channel.to_string(), "outcome" => handled.label())
+        .increment(1);
+    Ok(handled)
+}
+
+/// Whether two ways of writing a number end in the same ten digits.
+fn same_number(a: &str, b: &str) -> bool {
+    let tail = |s: &str| {
+        let digits: Vec<char> = s.chars().filter(char::is_ascii_digit).collect();
+        digits[digits.len().saturating_sub(10)..].to_vec()
+    };
+    let (a, b) = (tail(a), tail(b));
+    !a.is_empty() && a == b
+}
+
+/// Reads what the store knows about the sender, unless the message is to be dropped.
+async fn context<'a>(
+    state: &'a AppState,
+    channel: &'a str,
+    from: &str,
+    receipt: Option<Receipt<'a>>,
+    text: &str,
+) -> anyhow::Result<Result<Context<'a>, Handled>> {
+    let Ok(phone) = Msisdn::parse(from, state.settings.phone.default_region.0) else {
+        return Ok(Err(Handled::Ignored));
+    };
+    let tag = state.vault.consent_tag(&phone);
+    if !state.limits.inbound(&tag) {
+        return Ok(Err(Handled::Limited));
+    }
+    let now = state.clock.now();
+    let index = state.vault.blind_index(&phone);
+    let store = &state.store;
+    let person = store
+        .person_by_index(&index)
+        .await
+        .context("looking up the sender")?;
+    let pending = store
+        .pending_consent(&tag, now)
+        .await
+        .context("looking up a pending consent")?;
+    let recruiter = store
+        .recruiter_by_phone(&index)
+        .await
+        .context("looking up a recruiter")?;
+    let (language, script) = match (&person, &pending) {
+        (Some(person), _) => (person.language, person.script),
+        (None, Some(pending)) => (pending.language, pending.script),
+        (None, None) => guess_language(text),
+    };
+    Ok(Ok(Context {
+        state,
+        channel,
+        receipt,
+        phone,
+        index,
+        tag,
+        person,
+        pending,
+        recruiter,
+        language,
+        script,
+        now,
+    }))
+}
+
+impl Context<'_> {
+    fn sender(&self) -> Sender {
+        let member = self
+            .person
+            .as_ref()
+            .filter(|p| p.status == PersonStatus::Active)
+            .map(|p| p.own_code.clone().unwrap_or_default());
+        Sender {
+            member,
+            pending: self.pending.is_some(),
+            recruiter: self.recruiter.is_some(),
+        }
+    }
+
+    fn words(&self, say: &Say) -> String {
+        render(&self.state.texts, say, self.language, self.script)
+    }
+
+    /// A message to the sender through the channel their message came in on.
+    fn reply(&self, kind: OutboundKind, text: &str, person_id: Option<i64>) -> NewOutbound {
+        crate::outbox::compose(
+            self.state,
+            &self.phone,
+            self.channel,
+            kind,
+            text,
+            person_id,
+            self.now,
+        )
+    }
+
+    fn person_id(&self) -> Option<i64> {
+        self.person.as_ref().map(|p| p.id)
+    }
+
+    fn keys(&self) -> NumberKeys {
+        NumberKeys {
+            index: self.index.clone(),
+            consent_tag: self.tag,
+            resume_tag: self.state.vault.resume_tag(&self.phone),
+        }
+    }
+
+    fn pending_until(&self) -> DateTime<Utc> {
+        self.now + Duration::hours(i64::from(self.state.settings.sms.pending_consent_hours))
+    }
+
+    /// Runs the change with its replies in one transaction.
+    async fn apply(
+        &self,
+        change: &SmsChange<'_>,
+        replies: &(dyn Fn(&Changed) -> Vec<NewOutbound> + Sync),
+    ) -> anyhow::Result<Handled> {
+        let applied = self
+            .state
+            .store
+            .apply_sms(self.receipt, change, replies, self.now)
+            .await
+            .context("acting on an SMS")?;
+        self.state.outbox_wake.notify_one();
+        Ok(match applied {
+            Applied::Duplicate => Handled::Duplicate,
+            Applied::Done(_) => Handled::Done,
+        })
+    }
+
+    /// Only answers.
+    async fn answer(&self, messages: Vec<NewOutbound>) -> anyhow::Result<Handled> {
+        self.apply(&SmsChange::Nothing, &|_| messages.clone()).await
+    }
+}
+
+async fn perform(ctx: &Context<'_>, action: Action) -> anyhow::Result<Handled> {
+    let reply = |say: &Say| ctx.reply(OutboundKind::Reply, &ctx.words(say), ctx.person_id());
+    match action {
+        Action::Reply(Say::Tip(_)) => {
+            let tips = ctx.state.tips;
+            let day = ctx
+                .now
+                .with_timezone(&ctx.state.settings.campaign.timezone.0)
+                .date_naive();
+            let tip = tips.text(tips.index_for(day), ctx.language, ctx.script);
+            ctx.answer(vec![reply(&Say::Tip(tip.to_string()))]).await
+        }
+        Action::Reply(say) => ctx.answer(vec![reply(&say)]).await,
+        Action::Unknown => {
+            let messages = if ctx.state.limits.auto_reply(&ctx.tag) {
+                vec![reply(&Say::ShortHelp)]
+            } else {
+                metrics::counter!("sms_auto_replies_withheld_total").increment(1);
+                Vec::new()
+            };
+            ctx.answer(messages).await
+        }
+        Action::AskConsent(code) => ask_consent(ctx, code).await,
+        Action::Consent => consent(ctx).await,
+        Action::Stop => {
+            let keys = ctx.keys();
+            let confirm = reply_to(ctx, OutboundKind::Confirmation, &Say::Stopped);
+            ctx.apply(&SmsChange::OptOut(&keys), &|changed| match changed {
+                Changed::OptedOut {
+                    was_suppressed: false,
+                } => vec![confirm.clone()],
+                _ => Vec::new(),
+            })
+            .await
+        }
+        Action::Delete => {
+            let keys = ctx.keys();
+            let confirm = reply_to(ctx, OutboundKind::Confirmation, &Say::Erased);
+            ctx.apply(&SmsChange::Erase(&keys), &|changed| match changed {
+                Changed::Erased {
+                    had_number,
+                    was_suppressed,
+                } if *had_number || !was_suppressed => vec![confirm.clone()],
+                _ => Vec::new(),
+            })
+            .await
+        }
+        Action::Language(language, script) => {
+            let words = |say: &Say| render(&ctx.state.texts, say, language, script);
+            if ctx.sender().member.is_some() {
+                let done = ctx.reply(
+                    OutboundKind::Reply,
+                    &words(&Say::LanguageSet),
+                    ctx.person_id(),
+                );
+                let change = SmsChange::Language {
+                    index: &ctx.index,
+                    language,
+                    script,
+                };
+                return ctx.apply(&change, &|_| vec![done.clone()]).await;
+            }
+            // Someone waiting to say YES: the notice again, in the language they asked for.
+            let pending = PendingConsent {
+                language,
+                script,
+                notice_version: notice_version(&ctx.state.texts, language, script),
+                ..ctx.pending.clone().context("a pending consent")?
+            };
+            let notice = ctx.reply(OutboundKind::Reply, &words(&Say::Notice), None);
+            ctx.apply(&SmsChange::Pending(&pending), &|_| vec![notice.clone()])
+                .await
+        }
+        Action::Status => {
+            let card = ctx.recruiter.as_ref().context("a recruiter")?;
+            ctx.answer(vec![reply(&Say::Status {
+                count: card.recruits,
+                quota: card.quota,
+                code: card.code.clone().unwrap_or_default(),
+            })])
+            .await
+        }
+        Action::Code => {
+            let card = ctx.recruiter.as_ref().context("a recruiter")?;
+            ctx.answer(vec![reply(&Say::Code {
+                code: card.code.clone().unwrap_or_default(),
+            })])
+            .await
+        }
+        Action::Invite(number) => invite(ctx, &number).await,
+    }
+}
+
+fn reply_to(ctx: &Context<'_>, kind: OutboundKind, say: &Say) -> NewOutbound {
+    ctx.reply(kind, &ctx.words(say), ctx.person_id())
+}
+
+/// JOIN, START or a missed call: remember the wish for a while and send the notice.
+async fn ask_consent(ctx: &Context<'_>, code: Option<OptInCode>) -> anyhow::Result<Handled> {
+    let mut messages = Vec::new();
+    let code = match code {
+        Some(code) => match ctx
+            .state
+            .store
+            .check_code(&code, &ctx.index, ctx.now)
+            .await?
+        {
+            Ok(()) => Some(code),
+            Err(_) => {
+                messages.push(reply_to(ctx, OutboundKind::Reply, &Say::CodeRefused));
+                None
+            }
+        },
+        None => None,
+    };
+    let pending = PendingConsent {
+        tag: ctx.tag,
+        language: ctx.language,
+        script: ctx.script,
+        code,
+        invited_by: None,
+        notice_version: notice_version(&ctx.state.texts, ctx.language, ctx.script),
+        expires_at: ctx.pending_until(),
+    };
+    messages.push(reply_to(ctx, OutboundKind::Reply, &Say::Notice));
+    ctx.apply(&SmsChange::Pending(&pending), &|_| messages.clone())
+        .await
+}
+
+/// YES to a live notice: the person joins, credited to the code they came with.
+async fn consent(ctx: &Context<'_>) -> anyhow::Result<Handled> {
+    let state = ctx.state;
+    let pending = ctx.pending.as_ref().context("a pending consent")?;
+    let request = JoinRequest {
+        phone: state.vault.seal(&ctx.phone),
+        consent: Consent {
+            channel: "sms".to_string(),
+            language: pending.language,
+            script: pending.script,
+            version: pending.notice_version.clone(),
+            at: ctx.now,
+        },
+        code: pending.code.clone(),
+        quota: i64::from(state.settings.campaign.default_quota),
+        code_length: state.settings.campaign.code_length.0,
+    };
+    let change = SmsChange::Join {
+        request: &request,
+        consent_tag: &ctx.tag,
+    };
+    let handled = ctx
+        .apply(&change, &|changed| {
+            let (say, person) = match changed {
+                Changed::Joined(JoinOutcome::Joined {
+                    own_code,
+                    person_id,
+                    ..
+                }) => (
+                    Say::Joined {
+                        code: own_code.to_string(),
+                    },
+                    Some(*person_id),
+                ),
+                Changed::Joined(JoinOutcome::Rejoined {
+                    own_code,
+                    person_id,
+                }) => (
+                    Say::Rejoined {
+                        code: own_code.to_string(),
+                    },
+                    Some(*person_id),
+                ),
+                Changed::Joined(JoinOutcome::AlreadyMember {
+                    own_code,
+                    person_id,
+                }) => (
+                    Say::AlreadyMember {
+                        code: own_code.to_string(),
+                    },
+                    Some(*person_id),
+                ),
+                _ => (Say::CodeRefused, None),
+            };
+            let text = render(&state.texts, &say, pending.language, pending.script);
+            vec![ctx.reply(OutboundKind::Reply, &text, person)]
+        })
+        .await?;
+    if handled == Handled::Done {
+        metrics::counter!("joins_total", "channel" => "sms").increment(1);
+    }
+    Ok(handled)
+}
+
+/// INVITE: the officer hears only "invited", whatever happens; the villager is asked for consent
+/// unless they are a member, opted out, already invited or waiting to answer.
+async fn invite(ctx: &Context<'_>, number: &str) -> anyhow::Result<Handled> {
+    let state = ctx.state;
+    let card = ctx.recruiter.as_ref().context("a recruiter")?;
+    if !state.limits.invite(card.id) {
+        metrics::counter!("sms_invites_limited_total").increment(1);
+        return Ok(Handled::Limited);
+    }
+    let Ok(invitee) = Msisdn::parse(number, state.settings.phone.default_region.0) else {
+        let bad = reply_to(ctx, OutboundKind::Reply, &Say::InviteBadNumber);
+        return ctx.answer(vec![bad]).await;
+    };
+    let invited = reply_to(ctx, OutboundKind::Reply, &Say::Invited);
+    let index = state.vault.blind_index(&invitee);
+    let tag = state.vault.consent_tag(&invitee);
+    let invitable = index != ctx.index
+        && !state.store.is_suppressed(&index).await?
+        && state.store.person_by_index(&index).await?.is_none()
+        && state.store.pending_consent(&tag, ctx.now).await?.is_none();
+    if !invitable {
+        return ctx.answer(vec![invited]).await;
+    }
+    let (language, script) = (ctx.language, ctx.script);
+    let pending = PendingConsent {
+        tag,
+        language,
+        script,
+        code: card.code.as_deref().and_then(|c| OptInCode::parse(c).ok()),
+        invited_by: Some(card.id),
+        notice_version: notice_version(&state.texts, language, script),
+        expires_at: ctx.pending_until(),
+    };
+    let text = render(&state.texts, &Say::Invitation, language, script);
+    let invitation = crate::outbox::compose(
+        state,
+        &invitee,
+        &state.settings.outbound.default_channel,
+        OutboundKind::Invite,
+        &text,
+        None,
+        ctx.now,
+    );
+    metrics::counter!("sms_invitations_total").increment(1);
+    ctx.apply(&SmsChange::Pending(&pending), &|_| {
+        vec![invited.clone(), invitation.clone()]
+    })
+    .await
+}
+
+/// A delivery report. Unknown message ids are logged and acknowledged.
+#[tracing::instrument(skip_all, fields(channel))]
+pub async fn receive_report(
+    state: &AppState,
+    channel: &str,
+    report: &DeliveryReport,
+) -> anyhow::Result<()> {
+    let status = match report.status {
+        DeliveryStatus::Queued => OutboxStatus::Queued,
+        DeliveryStatus::Sent => OutboxStatus::Sent,
+        DeliveryStatus::Delivered => OutboxStatus::Delivered,
+        DeliveryStatus::Failed => OutboxStatus::Failed,
+    };
+    let now = state.clock.now();
+    let applied = state
+        .store
+        .apply_report(
+            channel,
+            &report.message_id,
+            status,
+            report.reason.as_deref(),
+            now,
+        )
+        .await
+        .context("applying a delivery report")?;
+    let outcome = match &applied {
+        ReportApplied::UnknownMessage => {
+            tracing::info!(
+                message_id = %report.message_id,
+                "delivery report for a message this service does not know; acknowledged"
+            );
+            "unknown_message"
+        }
+        ReportApplied::Unchanged(current) => {
+            tracing::debug!(?current, reported = ?status, "late delivery report ignored");
+            "unchanged"
+        }
+        ReportApplied::Moved { to, sealed, .. } => {
+            if let (OutboxStatus::Failed, true, Some((ciphertext, key_id))) =
+                (to, report.opted_out, sealed)
+            {
+                let phone = state
+                    .vault
+                    .open(ciphertext, key_id)
+                    .context("opening a refused recipient")?;
+                let index = state.vault.blind_index(&phone);
+                state
+                    .store
+                    .suppress(&index, "refused_by_network", now)
+                    .await?;
+                tracing::info!(to = %index.log_tag(), "the network says the number refuses messages; suppressed");
+            }
+            "moved"
+        }
+    };
+    metrics::counter!("delivery_reports_total", "channel" => channel.to_string(), "outcome" => outcome)
+        .increment(1);
+    Ok(())
+}
+
+/// The periodic clean-up: pending consents past their expiry and old webhook receipts go,
+/// unsent replies past their expiry are dropped, sent messages forget their recipient after
+/// `outbound.forget_after_days`, and the abuse limiters forget quiet numbers.
+pub async fn purge_expired(state: &AppState) -> anyhow::Result<u64> {
+    let now = state.clock.now();
+    let receipts = now - Duration::days(i64::from(state.settings.sms.receipts_days));
+    let purged = state
+        .store
+        .purge_sms(now, receipts)
+        .await
+        .context("purging pending consents")?;
+    let forget = now - Duration::days(i64::from(state.settings.outbound.forget_after_days));
+    state
+        .store
+        .tidy_outbox(now, forget)
+        .await
+        .context("tidying the outbox")?;
+    state.limits.retain_recent();
+    Ok(purged)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_number;
+
+    #[test]
+    fn called_numbers_match_however_they_are_written() {
+        assert!(same_number("+91 80 4719 2000", "08047192000"));
+        assert!(same_number("918047192000", "8047192000"));
+        assert!(!same_number("08047192000", "08047192001"));
+        assert!(!same_number("", ""));
+    }
+}

@@ -1,0 +1,633 @@
+//! The outbox: every outbound SMS, from the moment the state change that caused it commits until
+//! its final delivery report. Claimed with a lease in one short write, sent outside any
+//! transaction, recorded in another short write.
+
+use chrono::{DateTime, Utc};
+
+use super::enrollment::suppress;
+use super::{from_millis, on_pool, to_millis, BeginWrite as _, Store, StoreError};
+use crate::encoding::Encoding;
+use crate::privacy::{BlindIndex, SealedPhone};
+
+/// Why a message is sent; decides its priority and whether a STOP stops it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboundKind {
+    /// Answers the number's own message (sent even to a suppressed number: they just wrote).
+    Reply,
+    /// Confirms a STOP or DELETE: sent although the number is now suppressed, never cancelled.
+    Confirmation,
+    /// Asks an invited villager for consent.
+    Invite,
+    /// A broadcast; goes after everything else.
+    Bulk,
+}
+
+impl OutboundKind {
+    fn tag(self) -> &'static str {
+        match self {
+            Self::Reply => "reply",
+            Self::Confirmation => "confirmation",
+            Self::Invite => "invite",
+            Self::Bulk => "bulk",
+        }
+    }
+
+    fn parse(tag: &str) -> Self {
+        match tag {
+            "reply" => Self::Reply,
+            "confirmation" => Self::Confirmation,
+            "invite" => Self::Invite,
+            _ => Self::Bulk,
+        }
+    }
+
+    /// Lower goes first: replies ahead of bulk sends.
+    pub fn priority(self) -> i64 {
+        match self {
+            Self::Bulk => 1,
+            _ => 0,
+        }
+    }
+
+    /// Whether the number's suppression (opt-out, erasure) stops this message at send time.
+    pub fn checks_suppression(self) -> bool {
+        matches!(self, Self::Invite | Self::Bulk)
+    }
+}
+
+/// Where a message is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxStatus {
+    Queued,
+    Sending,
+    Sent,
+    Delivered,
+    Failed,
+    /// Claimed, then its sender vanished (a crash) before recording: settled by delivery
+    /// reports, never resent.
+    Unknown,
+    /// Stopped before sending: the number opted out or was erased.
+    Suppressed,
+    /// Not sent in time.
+    Expired,
+}
+
+impl OutboxStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Sending => "sending",
+            Self::Sent => "sent",
+            Self::Delivered => "delivered",
+            Self::Failed => "failed",
+            Self::Unknown => "unknown",
+            Self::Suppressed => "suppressed",
+            Self::Expired => "expired",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            Self::Queued,
+            Self::Sending,
+            Self::Sent,
+            Self::Delivered,
+            Self::Failed,
+            Self::Unknown,
+            Self::Suppressed,
+            Self::Expired,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Self::Delivered | Self::Failed | Self::Suppressed | Self::Expired
+        )
+    }
+
+    fn rank(self) -> u8 {
+        match self {
+            Self::Queued => 0,
+            Self::Sending | Self::Unknown => 1,
+            Self::Sent => 2,
+            _ => 3,
+        }
+    }
+
+    /// The status after a delivery report, if it moves the message forward. A final state never
+    /// moves; a late or out-of-order report never moves a message back. A message whose fate
+    /// was unknown is at least sent once the aggregator reports on it at all.
+    pub fn after_report(self, reported: OutboxStatus) -> Option<OutboxStatus> {
+        if self.is_final() {
+            return None;
+        }
+        let reported = match (self, reported) {
+            (Self::Unknown | Self::Sending, Self::Queued) => Self::Sent,
+            (_, reported) => reported,
+        };
+        (reported.rank() > self.rank()).then_some(reported)
+    }
+}
+
+/// A message to queue. The recipient is sealed; `recipient_tag` (the vault's consent tag) lets a
+/// STOP find what is still queued for the number.
+#[derive(Debug, Clone)]
+pub struct NewOutbound {
+    pub channel: String,
+    pub kind: OutboundKind,
+    pub recipient_tag: [u8; 32],
+    pub phone: SealedPhone,
+    pub person_id: Option<i64>,
+    pub broadcast_id: Option<i64>,
+    pub body: String,
+    pub encoding: Encoding,
+    pub parts: usize,
+    pub dlt_template_id: Option<String>,
+    pub not_before: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A message this worker has claimed and must send, then record.
+#[derive(Debug, Clone)]
+pub struct ClaimedMessage {
+    pub id: i64,
+    pub channel: String,
+    pub kind: OutboundKind,
+    pub ciphertext: Option<Vec<u8>>,
+    pub key_id: Option<String>,
+    pub body: String,
+    pub encoding: Encoding,
+    pub parts: usize,
+    pub dlt_template_id: Option<String>,
+    /// Tries so far, this one included.
+    pub attempts: u32,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// How one send ended, to record.
+#[derive(Debug, Clone)]
+pub enum SendRecord<'a> {
+    Sent {
+        provider_id: &'a str,
+    },
+    Retry {
+        at: DateTime<Utc>,
+        error: &'a str,
+    },
+    Failed {
+        error: &'a str,
+        suppress: Option<&'a BlindIndex>,
+    },
+    Suppressed,
+    Expired,
+}
+
+/// What a delivery report did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReportApplied {
+    /// No message has that id on that channel.
+    UnknownMessage,
+    /// The report came late or out of order: nothing moved.
+    Unchanged(OutboxStatus),
+    /// The message moved on; `sealed` is its recipient (ciphertext, key id) when the caller may
+    /// need it (to suppress a number that refused the message).
+    Moved {
+        from: OutboxStatus,
+        to: OutboxStatus,
+        sealed: Option<(Vec<u8>, String)>,
+    },
+}
+
+/// One message as an operator (or a test) sees it: never the number, only its hint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEntry {
+    pub id: i64,
+    pub channel: String,
+    pub kind: OutboundKind,
+    pub status: OutboxStatus,
+    pub hint: String,
+    /// Whether the sealed number is still held.
+    pub sealed: bool,
+    pub body: String,
+    pub encoding: Encoding,
+    pub parts: usize,
+    pub attempts: u32,
+    pub provider_message_id: Option<String>,
+    pub last_error: Option<String>,
+    pub next_attempt_at: DateTime<Utc>,
+}
+
+pub(super) fn encoding_tag(encoding: Encoding) -> &'static str {
+    match encoding {
+        Encoding::Gsm7 => "gsm7",
+        Encoding::Ucs2 => "ucs2",
+    }
+}
+
+fn parse_encoding(tag: &str) -> Encoding {
+    if tag == "gsm7" {
+        Encoding::Gsm7
+    } else {
+        Encoding::Ucs2
+    }
+}
+
+pub(super) const INSERT_OUTBOUND: &str = "INSERT INTO outbox (channel, kind, priority, status, \
+     recipient_tag, phone_ciphertext, phone_key_id, phone_hint, person_id, broadcast_id, body, \
+     encoding, parts, dlt_template_id, not_before, expires_at, attempts, next_attempt_at, \
+     created_at) VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
+     $15, 0, $14, $16) RETURNING id";
+
+/// Queues `$message` (a `&NewOutbound`) on `$executor` at `$now` (epoch ms); evaluates to
+/// `Result<i64, sqlx::Error>`, the new row's id.
+macro_rules! insert_outbound {
+    ($executor:expr, $message:expr, $now:expr) => {{
+        let message: &$crate::store::NewOutbound = $message;
+        sqlx::query_scalar::<_, i64>($crate::store::outbox::INSERT_OUTBOUND)
+            .bind(&message.channel)
+            .bind(message.kind.tag_for_store())
+            .bind(message.kind.priority())
+            .bind(message.recipient_tag.as_slice())
+            .bind(&message.phone.ciphertext)
+            .bind(&message.phone.key_id)
+            .bind(&message.phone.hint)
+            .bind(message.person_id)
+            .bind(message.broadcast_id)
+            .bind(&message.body)
+            .bind($crate::store::outbox::encoding_tag(message.encoding))
+            .bind(message.parts as i64)
+            .bind(message.dlt_template_id.as_deref())
+            .bind($crate::store::to_millis(message.not_before))
+            .bind(message.expires_at.map($crate::store::to_millis))
+            .bind($now)
+            .fetch_one($executor)
+            .await
+    }};
+}
+pub(super) use insert_outbound;
+
+impl OutboundKind {
+    pub(super) fn tag_for_store(self) -> &'static str {
+        self.tag()
+    }
+}
+
+/// Marks everything still queued for a number as suppressed (a STOP or DELETE), except the
+/// confirmations of an earlier STOP. Evaluates to `Result<u64, sqlx::Error>`.
+macro_rules! cancel_queued_in {
+    ($tx:ident, $tag:expr, $now:expr) => {
+        sqlx::query(
+            "UPDATE outbox SET status = 'suppressed', finished_at = $2, phone_ciphertext = NULL, \
+             phone_key_id = NULL, recipient_tag = NULL, last_error = 'stopped by the recipient' \
+             WHERE recipient_tag = $1 AND status = 'queued' AND kind <> 'confirmation'",
+        )
+        .bind($tag)
+        .bind($now)
+        .execute(&mut *$tx)
+        .await
+        .map(|done| done.rows_affected())
+    };
+}
+pub(super) use cancel_queued_in;
+
+#[derive(sqlx::FromRow)]
+struct ClaimRow {
+    id: i64,
+    channel: String,
+    kind: String,
+    phone_ciphertext: Option<Vec<u8>>,
+    phone_key_id: Option<String>,
+    body: String,
+    encoding: String,
+    parts: i64,
+    dlt_template_id: Option<String>,
+    attempts: i64,
+    expires_at: Option<i64>,
+}
+
+/// The row a delivery report looks at: id, status, ciphertext, key id.
+type ReportRow = (i64, String, Option<Vec<u8>>, Option<String>);
+
+#[derive(sqlx::FromRow)]
+struct EntryRow {
+    id: i64,
+    channel: String,
+    kind: String,
+    status: String,
+    phone_hint: String,
+    phone_ciphertext: Option<Vec<u8>>,
+    body: String,
+    encoding: String,
+    parts: i64,
+    attempts: i64,
+    provider_message_id: Option<String>,
+    last_error: Option<String>,
+    next_attempt_at: i64,
+}
+
+const CLAIM_RETURNING: &str = "RETURNING id, channel, kind, phone_ciphertext, phone_key_id, \
+     body, encoding, parts, dlt_template_id, attempts, expires_at";
+
+/// Clears the sealed recipient of a message that reached a final state: only the hint stays.
+const FORGET_RECIPIENT: &str = "phone_ciphertext = NULL, phone_key_id = NULL, recipient_tag = NULL";
+
+impl Store {
+    /// Queues one message on its own (replies are queued with their state change instead).
+    pub async fn enqueue(
+        &self,
+        message: &NewOutbound,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        let now = to_millis(now);
+        let id = on_pool!(self, pool => insert_outbound!(pool, message, now)?);
+        Ok(id)
+    }
+
+    /// Claims up to `limit` due messages for `owner` until `lease_until`: replies first, then
+    /// the oldest. Two workers never claim the same message.
+    pub async fn claim_due(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<ClaimedMessage>, StoreError> {
+        let due = "SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= $3 \
+                   ORDER BY priority, next_attempt_at, id LIMIT $4";
+        let lock = match self.backend {
+            super::Backend::Postgres(_) => " FOR UPDATE SKIP LOCKED",
+            super::Backend::Sqlite { .. } => "",
+        };
+        let sql = format!(
+            "UPDATE outbox SET status = 'sending', lease_owner = $1, lease_expires_at = $2, \
+             attempts = attempts + 1 WHERE id IN ({due}{lock}) {CLAIM_RETURNING}"
+        );
+        let mut rows: Vec<ClaimRow> = on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let rows = sqlx::query_as(&sql)
+                .bind(owner)
+                .bind(to_millis(lease_until))
+                .bind(to_millis(now))
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            rows
+        });
+        rows.sort_by_key(|row| row.id);
+        Ok(rows
+            .into_iter()
+            .map(|row| ClaimedMessage {
+                id: row.id,
+                channel: row.channel,
+                kind: OutboundKind::parse(&row.kind),
+                ciphertext: row.phone_ciphertext,
+                key_id: row.phone_key_id,
+                body: row.body,
+                encoding: parse_encoding(&row.encoding),
+                parts: row.parts.max(0) as usize,
+                dlt_template_id: row.dlt_template_id,
+                attempts: row.attempts.max(0) as u32,
+                expires_at: row.expires_at.map(from_millis),
+            })
+            .collect())
+    }
+
+    /// Claims whose lease ran out (their worker crashed mid-send) become `unknown`: the message
+    /// may or may not have left, so it is settled by delivery reports, never sent again.
+    pub async fn expire_leases(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let done = on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE outbox SET status = 'unknown', lease_expires_at = NULL, \
+                 last_error = 'the sender stopped before recording the send' \
+                 WHERE status = 'sending' AND lease_expires_at <= $1",
+            )
+            .bind(to_millis(now))
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(done)
+    }
+
+    /// Records how a claimed send ended. Returns false when the claim is no longer `owner`'s.
+    pub async fn record_send(
+        &self,
+        id: i64,
+        owner: &str,
+        record: &SendRecord<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let now = to_millis(now);
+        let guard = "WHERE id = $1 AND lease_owner = $2 AND status IN ('sending', 'unknown')";
+        let (status, set) = match record {
+            SendRecord::Sent { .. } => (
+                OutboxStatus::Sent,
+                "provider_message_id = $4, sent_at = $3, last_error = NULL".to_string(),
+            ),
+            SendRecord::Retry { .. } => (
+                OutboxStatus::Queued,
+                // $3 (now) bounds the retry time from below, and gives PostgreSQL its type.
+                "next_attempt_at = CASE WHEN $4 > $3 THEN $4 ELSE $3 END, last_error = $5"
+                    .to_string(),
+            ),
+            SendRecord::Failed { .. } => (
+                OutboxStatus::Failed,
+                format!("finished_at = $3, last_error = $4, {FORGET_RECIPIENT}"),
+            ),
+            SendRecord::Suppressed => (
+                OutboxStatus::Suppressed,
+                format!(
+                    "finished_at = $3, last_error = 'the number is suppressed', {FORGET_RECIPIENT}"
+                ),
+            ),
+            SendRecord::Expired => (
+                OutboxStatus::Expired,
+                format!("finished_at = $3, last_error = 'not sent in time', {FORGET_RECIPIENT}"),
+            ),
+        };
+        let sql = format!(
+            "UPDATE outbox SET status = '{}', lease_owner = NULL, lease_expires_at = NULL, {set} {guard}",
+            status.as_str()
+        );
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let query = sqlx::query(&sql).bind(id).bind(owner).bind(now);
+            let query = match record {
+                SendRecord::Sent { provider_id } => query.bind(*provider_id),
+                SendRecord::Retry { at, error } => query.bind(to_millis(*at)).bind(*error),
+                SendRecord::Failed { error, .. } => query.bind(*error),
+                SendRecord::Suppressed | SendRecord::Expired => query,
+            };
+            let changed = query.execute(&mut *tx).await?.rows_affected() == 1;
+            if let (true, SendRecord::Failed { suppress: Some(index), .. }) = (changed, record) {
+                suppress(&mut tx, index, "refused_by_network", now).await?;
+            }
+            tx.commit().await?;
+            Ok(changed)
+        })
+    }
+
+    /// Applies a delivery report to the message the aggregator knows as `provider_id`.
+    pub async fn apply_report(
+        &self,
+        channel: &str,
+        provider_id: &str,
+        reported: OutboxStatus,
+        reason: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<ReportApplied, StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let row: Option<ReportRow> = sqlx::query_as(
+                "SELECT id, status, phone_ciphertext, phone_key_id FROM outbox \
+                 WHERE channel = $1 AND provider_message_id = $2",
+            )
+            .bind(channel)
+            .bind(provider_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((id, current, ciphertext, key_id)) = row else {
+                return Ok(ReportApplied::UnknownMessage);
+            };
+            let current = OutboxStatus::parse(&current).unwrap_or(OutboxStatus::Unknown);
+            let Some(next) = current.after_report(reported) else {
+                return Ok(ReportApplied::Unchanged(current));
+            };
+            let forget = if next.is_final() {
+                format!(", finished_at = $4, {FORGET_RECIPIENT}")
+            } else {
+                String::new()
+            };
+            let sql = format!(
+                "UPDATE outbox SET status = $2, last_error = COALESCE($3, last_error), \
+                 lease_owner = NULL, lease_expires_at = NULL{forget} WHERE id = $1"
+            );
+            let query = sqlx::query(&sql).bind(id).bind(next.as_str()).bind(reason);
+            let query = if next.is_final() {
+                query.bind(to_millis(now))
+            } else {
+                query
+            };
+            query.execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(ReportApplied::Moved {
+                from: current,
+                to: next,
+                sealed: ciphertext.zip(key_id),
+            })
+        })
+    }
+
+    /// Adds a number to the suppression list (an aggregator says it refuses messages).
+    pub async fn suppress(
+        &self,
+        index: &BlindIndex,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let now = to_millis(now);
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            suppress(&mut tx, index, reason, now).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Housekeeping: queued messages past their expiry become `expired`; messages sent more than
+    /// `forget_before` ago without a final report forget their sealed recipient. Returns how
+    /// many rows changed.
+    pub async fn tidy_outbox(
+        &self,
+        now: DateTime<Utc>,
+        forget_before: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let changed = on_pool!(self, pool => {
+            let expired = sqlx::query(&format!(
+                "UPDATE outbox SET status = 'expired', finished_at = $1, \
+                 last_error = 'not sent in time', {FORGET_RECIPIENT} \
+                 WHERE status = 'queued' AND expires_at <= $1"
+            ))
+            .bind(to_millis(now))
+            .execute(pool)
+            .await?
+            .rows_affected();
+            let forgotten = sqlx::query(&format!(
+                "UPDATE outbox SET {FORGET_RECIPIENT} WHERE status IN ('sent', 'unknown') \
+                 AND phone_ciphertext IS NOT NULL AND created_at <= $1"
+            ))
+            .bind(to_millis(forget_before))
+            .execute(pool)
+            .await?
+            .rows_affected();
+            expired + forgotten
+        });
+        Ok(changed)
+    }
+
+    /// Every message, oldest first (for operators and tests; numbers appear only as hints).
+    pub async fn outbox_entries(&self) -> Result<Vec<OutboxEntry>, StoreError> {
+        let rows: Vec<EntryRow> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, channel, kind, status, phone_hint, phone_ciphertext, body, encoding, \
+                 parts, attempts, provider_message_id, last_error, next_attempt_at \
+                 FROM outbox ORDER BY id",
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|row| OutboxEntry {
+                id: row.id,
+                channel: row.channel,
+                kind: OutboundKind::parse(&row.kind),
+                status: OutboxStatus::parse(&row.status).unwrap_or(OutboxStatus::Unknown),
+                hint: row.phone_hint,
+                sealed: row.phone_ciphertext.is_some(),
+                body: row.body,
+                encoding: parse_encoding(&row.encoding),
+                parts: row.parts.max(0) as usize,
+                attempts: row.attempts.max(0) as u32,
+                provider_message_id: row.provider_message_id,
+                last_error: row.last_error,
+                next_attempt_at: from_millis(row.next_attempt_at),
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OutboxStatus::*;
+
+    #[test]
+    fn reports_move_messages_forward_only_and_never_out_of_a_final_state() {
+        let cases = [
+            (Sent, Delivered, Some(Delivered)),
+            (Sent, Failed, Some(Failed)),
+            (Sent, Queued, None),
+            (Sent, Sent, None),
+            (Delivered, Failed, None),
+            (Delivered, Sent, None),
+            (Failed, Delivered, None),
+            (Suppressed, Delivered, None),
+            (Expired, Sent, None),
+            (Unknown, Queued, Some(Sent)),
+            (Unknown, Delivered, Some(Delivered)),
+            (Sending, Sent, Some(Sent)),
+            (Queued, Sent, Some(Sent)),
+        ];
+        for (current, reported, expected) in cases {
+            assert_eq!(
+                current.after_report(reported),
+                expected,
+                "{current:?} + {reported:?}"
+            );
+        }
+    }
+}

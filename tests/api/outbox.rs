@@ -1,0 +1,359 @@
+//! The outbox and its dispatcher against a fake aggregator: retries with backoff, timeouts,
+//! permanent failures, priorities, crashes mid-send, late delivery reports, message costs.
+
+use std::time::Duration as StdDuration;
+
+use chrono::Duration;
+use figment::providers::Serialized;
+use figment::Figment;
+use mitan::clock::Clock as _;
+use mitan::encoding::Encoding;
+use mitan::outbox::Outcome;
+use mitan::privacy::Msisdn;
+use mitan::store::{OutboundKind, OutboxStatus, SendRecord};
+use serde_json::json;
+
+use crate::fake::{Canned, FakeAggregator};
+use crate::helpers::{message_id, spawn_app_with, TestApp};
+
+const VILLAGER: &str = "+919876543210";
+const NEIGHBOUR: &str = "+917000012345";
+
+fn phone(number: &str) -> Msisdn {
+    Msisdn::parse(number, phonenumber::country::Id::IN).unwrap()
+}
+
+fn accepted(id: &str) -> Canned {
+    Canned::json(
+        201,
+        json!({"SMSMessageData": {"Message": "Sent to 1/1", "Recipients": [
+            {"messageId": id, "number": VILLAGER, "status": "Success", "statusCode": 101,
+             "cost": "INR 0.25"}]}}),
+    )
+}
+
+/// The app with its `africastalking` channel pointed at `fake`, and `extra` settings.
+async fn app_with(fake: &FakeAggregator, extra: &[(&str, i64)]) -> TestApp {
+    let url = fake.url.clone();
+    let extra: Vec<(String, i64)> = extra.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+    spawn_app_with(move |f: Figment| {
+        let mut f = f
+            .merge(Serialized::default("channels.africastalking.base_url", url))
+            .merge(Serialized::default(
+                "channels.africastalking.username",
+                "sandbox",
+            ))
+            .merge(Serialized::default("channels.africastalking.api_key", "k"))
+            .merge(Serialized::default(
+                "outbound.default_channel",
+                "africastalking",
+            ));
+        for (key, value) in extra {
+            f = f.merge(Serialized::default(&key, value));
+        }
+        f
+    })
+    .await
+}
+
+/// Queues a message the way a broadcast would (or a reply), outside any webhook.
+async fn queue(app: &TestApp, number: &str, kind: OutboundKind, text: &str) -> i64 {
+    let message = mitan::outbox::compose(
+        &app.state,
+        &phone(number),
+        "africastalking",
+        kind,
+        text,
+        None,
+        app.clock.now(),
+    );
+    app.state
+        .store
+        .enqueue(&message, app.clock.now())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_struggling_aggregator_is_retried_with_growing_pauses_until_it_takes_the_message() {
+    let fake = FakeAggregator::start(accepted("ATXid_ok")).await;
+    fake.then(Canned::new(503, "Service Unavailable"))
+        .then(Canned::new(429, "Too Many Requests"))
+        .then(Canned::new(500, "Internal Server Error"));
+    let app = app_with(&fake, &[("outbound.backoff_base_secs", 10)]).await;
+    queue(&app, VILLAGER, OutboundKind::Reply, "Never share your OTP.").await;
+
+    let mut pauses = Vec::new();
+    for _ in 0..3 {
+        assert_eq!(app.deliver().await, [Outcome::Retrying]);
+        // Not due again at once: the next attempt waits.
+        assert!(app.deliver().await.is_empty());
+        let next = app.outbox().await[0].next_attempt_at;
+        pauses.push((next - app.clock.now()).num_seconds());
+        app.clock.set(next);
+    }
+    assert_eq!(app.deliver().await, [Outcome::Sent]);
+    assert!((5..=10).contains(&pauses[0]), "{pauses:?}");
+    assert!((10..=20).contains(&pauses[1]), "{pauses:?}");
+    assert!((20..=40).contains(&pauses[2]), "{pauses:?}");
+    let sent = &app.outbox().await[0];
+    assert_eq!(sent.status, OutboxStatus::Sent);
+    assert_eq!(sent.attempts, 4);
+    assert_eq!(sent.provider_message_id.as_deref(), Some("ATXid_ok"));
+    assert_eq!(fake.requests().len(), 4);
+}
+
+#[tokio::test]
+async fn a_slow_aggregator_times_out_and_the_message_is_tried_again() {
+    let fake = FakeAggregator::start(accepted("ATXid_late")).await;
+    fake.then(accepted("ATXid_too_slow").after(StdDuration::from_secs(3)));
+    let app = app_with(&fake, &[("outbound.send_timeout_secs", 1)]).await;
+    queue(&app, VILLAGER, OutboundKind::Reply, "Never share your OTP.").await;
+    assert_eq!(app.deliver().await, [Outcome::Retrying]);
+    let waiting = &app.outbox().await[0];
+    assert_eq!(waiting.last_error.as_deref(), Some("timed out"));
+    app.clock.advance(Duration::hours(1));
+    assert_eq!(app.deliver().await, [Outcome::Sent]);
+    assert_eq!(
+        app.outbox().await[0].provider_message_id.as_deref(),
+        Some("ATXid_late")
+    );
+}
+
+#[tokio::test]
+async fn transient_failures_are_given_up_after_the_configured_attempts() {
+    let fake = FakeAggregator::start(Canned::new(502, "Bad Gateway")).await;
+    let app = app_with(&fake, &[("outbound.max_attempts", 2)]).await;
+    queue(&app, VILLAGER, OutboundKind::Reply, "Never share your OTP.").await;
+    assert_eq!(app.deliver().await, [Outcome::Retrying]);
+    app.clock.advance(Duration::hours(1));
+    assert_eq!(app.deliver().await, [Outcome::Failed]);
+    let failed = &app.outbox().await[0];
+    assert_eq!(failed.status, OutboxStatus::Failed);
+    assert!(!failed.sealed, "a failed message keeps only the hint");
+    assert!(failed
+        .last_error
+        .as_deref()
+        .unwrap()
+        .contains("gave up after 2"));
+}
+
+#[tokio::test]
+async fn a_permanent_refusal_fails_at_once_and_the_number_is_never_messaged_again() {
+    let fake = FakeAggregator::start(Canned::json(
+        201,
+        json!({"SMSMessageData": {"Message": "Sent to 0/1", "Recipients": [
+            {"messageId": "None", "number": VILLAGER, "status": "DoNotDisturbRejection",
+             "statusCode": 409, "cost": "0"}]}}),
+    ))
+    .await;
+    let app = app_with(&fake, &[]).await;
+    queue(&app, VILLAGER, OutboundKind::Reply, "Never share your OTP.").await;
+    assert_eq!(app.deliver().await, [Outcome::Failed]);
+    queue(&app, VILLAGER, OutboundKind::Bulk, "Weekly tip.").await;
+    assert_eq!(app.deliver().await, [Outcome::Suppressed]);
+    assert_eq!(fake.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn replies_go_ahead_of_bulk_sends() {
+    let fake = FakeAggregator::start(accepted("x")).await;
+    for n in 0..4 {
+        fake.then(accepted(&format!("ATXid_{n}")));
+    }
+    let app = app_with(&fake, &[]).await;
+    queue(&app, VILLAGER, OutboundKind::Bulk, "Broadcast one").await;
+    queue(&app, NEIGHBOUR, OutboundKind::Bulk, "Broadcast two").await;
+    app.sms_on("africastalking", NEIGHBOUR, "HELP", &message_id())
+        .await;
+    app.deliver().await;
+    let order: Vec<String> = fake
+        .requests()
+        .iter()
+        .map(|r| r.field("message").unwrap())
+        .collect();
+    assert!(order[0].contains("SMS JOIN"), "{order:?}");
+    assert_eq!(order[1..], ["Broadcast one", "Broadcast two"]);
+}
+
+#[tokio::test]
+async fn an_opt_out_between_queueing_and_sending_wins() {
+    let fake = FakeAggregator::start(accepted("x")).await;
+    let app = app_with(&fake, &[]).await;
+    queue(&app, VILLAGER, OutboundKind::Bulk, "Weekly tip.").await;
+    // The villager stops by USSD (not SMS) after the broadcast was planned.
+    let index = app.state.vault.blind_index(&phone(VILLAGER));
+    app.state
+        .store
+        .opt_out(&index, app.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(app.deliver().await, [Outcome::Suppressed]);
+    assert!(fake.requests().is_empty());
+    let stopped = &app.outbox().await[0];
+    assert_eq!(stopped.status, OutboxStatus::Suppressed);
+    assert!(!stopped.sealed);
+}
+
+#[tokio::test]
+async fn a_send_cut_short_by_a_crash_is_never_sent_again_and_settles_by_delivery_report() {
+    let fake = FakeAggregator::start(accepted("x")).await;
+    let app = app_with(&fake, &[("outbound.lease_secs", 60)]).await;
+    let id = queue(&app, VILLAGER, OutboundKind::Reply, "Never share your OTP.").await;
+    // Another instance claims the message and goes silent mid-send.
+    let now = app.clock.now();
+    let claimed = app
+        .state
+        .store
+        .claim_due("crashed-instance", now, now + Duration::seconds(60), 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert!(app.deliver().await.is_empty(), "claimed by someone else");
+    app.clock.advance(Duration::seconds(61));
+    assert!(app.deliver().await.is_empty());
+    assert_eq!(app.outbox().await[0].status, OutboxStatus::Unknown);
+    app.clock.advance(Duration::hours(2));
+    assert!(
+        app.deliver().await.is_empty(),
+        "an unknown message is never resent"
+    );
+    assert!(fake.requests().is_empty());
+
+    // It had in fact been sent: its sender records it late, and the report settles it.
+    let late = SendRecord::Sent {
+        provider_id: "ATXid_crash",
+    };
+    assert!(app
+        .state
+        .store
+        .record_send(id, "crashed-instance", &late, app.clock.now())
+        .await
+        .unwrap());
+    app.client
+        .post(app.url("/webhooks/africastalking/delivery"))
+        .form(&[("id", "ATXid_crash"), ("status", "Success")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(app.outbox().await[0].status, OutboxStatus::Delivered);
+}
+
+#[tokio::test]
+async fn late_and_out_of_order_reports_never_move_a_message_back() {
+    let fake = FakeAggregator::start(accepted("ATXid_1")).await;
+    let app = app_with(&fake, &[]).await;
+    queue(&app, VILLAGER, OutboundKind::Reply, "Never share your OTP.").await;
+    app.deliver().await;
+    let report = |status: &'static str| {
+        app.client
+            .post(app.url("/webhooks/africastalking/delivery"))
+            .form(&[("id", "ATXid_1"), ("status", status)])
+            .send()
+    };
+    for (status, expected) in [
+        ("Buffered", OutboxStatus::Sent),
+        ("Success", OutboxStatus::Delivered),
+        ("Sent", OutboxStatus::Delivered),
+        ("Failed", OutboxStatus::Delivered),
+    ] {
+        assert_eq!(report(status).await.unwrap().status(), 200);
+        assert_eq!(app.outbox().await[0].status, expected, "after {status}");
+    }
+    let unknown = app
+        .client
+        .post(app.url("/webhooks/africastalking/delivery"))
+        .form(&[("id", "ATXid_never_sent"), ("status", "Success")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 200);
+    let garbled = app
+        .client
+        .post(app.url("/webhooks/africastalking/delivery"))
+        .form(&[("id", "ATXid_1"), ("status", "Exploded")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(garbled.status(), 400);
+}
+
+#[tokio::test]
+async fn every_message_records_its_encoding_and_parts_for_cost_reports() {
+    let fake = FakeAggregator::start(accepted("x")).await;
+    let app = app_with(&fake, &[]).await;
+    queue(
+        &app,
+        VILLAGER,
+        OutboundKind::Bulk,
+        "Don’t share your OTP – ever.",
+    )
+    .await;
+    let hindi = "ठगी हुई? तुरंत 1930 पर कॉल करें। ".repeat(3);
+    queue(&app, VILLAGER, OutboundKind::Bulk, &hindi).await;
+    let long_english = "Never share an OTP, PIN or CVV with anyone. ".repeat(5);
+    queue(&app, VILLAGER, OutboundKind::Bulk, &long_english).await;
+    let messages = app.outbox().await;
+    assert_eq!(messages[0].body, "Don't share your OTP - ever.");
+    assert_eq!(
+        (messages[0].encoding, messages[0].parts),
+        (Encoding::Gsm7, 1)
+    );
+    assert_eq!(messages[1].encoding, Encoding::Ucs2);
+    assert_eq!(messages[1].parts, 2);
+    assert_eq!(
+        (messages[2].encoding, messages[2].parts),
+        (Encoding::Gsm7, 2)
+    );
+}
+
+#[tokio::test]
+async fn a_reply_still_unsent_after_its_time_to_live_is_dropped() {
+    let fake = FakeAggregator::start(Canned::new(503, "down")).await;
+    let app = app_with(&fake, &[("outbound.reply_ttl_secs", 600)]).await;
+    queue(&app, VILLAGER, OutboundKind::Reply, "Never share your OTP.").await;
+    assert_eq!(app.deliver().await, [Outcome::Retrying]);
+    app.clock.advance(Duration::hours(1));
+    assert_eq!(app.deliver().await, [Outcome::Expired]);
+    assert_eq!(app.outbox().await[0].status, OutboxStatus::Expired);
+}
+
+#[tokio::test]
+async fn several_instances_sending_at_once_send_each_message_exactly_once() {
+    let app = spawn_app_with(|f| f.merge(Serialized::default("channels.console.tps", 1000))).await;
+    let numbers: Vec<String> = (0..24).map(|n| format!("+9198765{n:05}")).collect();
+    for number in &numbers {
+        let message = mitan::outbox::compose(
+            &app.state,
+            &phone(number),
+            "console",
+            OutboundKind::Bulk,
+            "Never share your OTP.",
+            None,
+            app.clock.now(),
+        );
+        app.state
+            .store
+            .enqueue(&message, app.clock.now())
+            .await
+            .unwrap();
+    }
+    let instances: Vec<_> = (0..4).map(|_| app.dispatcher()).collect();
+    crate::helpers::join_all(instances.iter().map(|d| d.run_until_idle())).await;
+
+    let sent = app.state.console.all();
+    assert_eq!(sent.len(), numbers.len());
+    let mut recipients: Vec<&str> = sent.iter().map(|m| m.to.as_str()).collect();
+    recipients.sort();
+    recipients.dedup();
+    assert_eq!(
+        recipients.len(),
+        numbers.len(),
+        "someone got a message twice"
+    );
+    assert!(app
+        .outbox()
+        .await
+        .iter()
+        .all(|m| m.status == OutboxStatus::Sent && m.attempts == 1));
+}

@@ -1,0 +1,434 @@
+//! SMS keywords and missed calls, as villagers and officers send them, through the console
+//! channel; replies are read from what the dispatcher sent.
+
+use chrono::Duration;
+use mitan::clock::Clock as _;
+use mitan::enrollment::{Language, OptInCode};
+use mitan::outbox::Outcome;
+use mitan::privacy::Msisdn;
+use mitan::store::{OutboundKind, OutboxStatus, PersonStatus};
+
+use crate::helpers::{
+    contains_bytes, count, dump_database, join_all, message_id, spawn_app, spawn_app_with, TestApp,
+};
+use figment::providers::Serialized;
+
+const VILLAGER: &str = "+919876543210";
+const NEIGHBOUR: &str = "+917000012345";
+const OFFICER: &str = "+919425012399";
+
+fn phone(number: &str) -> Msisdn {
+    Msisdn::parse(number, phonenumber::country::Id::IN).unwrap()
+}
+
+async fn officer(app: &TestApp, number: Option<&str>) -> (i64, OptInCode) {
+    crate::helpers::officer(app, number.map(phone).as_ref()).await
+}
+
+async fn person(app: &TestApp, number: &str) -> Option<mitan::store::PersonRecord> {
+    let index = app.state.vault.blind_index(&phone(number));
+    app.state.store.person_by_index(&index).await.unwrap()
+}
+
+/// Texts, delivers what is due, and returns what the sender received in answer.
+async fn text(app: &TestApp, from: &str, body: &str) -> Vec<String> {
+    let before = app.inbox(from).len();
+    app.sms(from, body).await;
+    app.deliver().await;
+    app.inbox(from)[before..].to_vec()
+}
+
+#[tokio::test]
+async fn join_with_a_code_then_yes_makes_a_member_credited_to_the_officer() {
+    let app = spawn_app().await;
+    let (officer_id, code) = officer(&app, None).await;
+
+    let notice = text(&app, VILLAGER, &format!("JOIN {code}")).await;
+    assert_eq!(notice.len(), 1, "{notice:?}");
+    assert!(
+        notice[0].contains("police never see your number"),
+        "{notice:?}"
+    );
+    assert!(notice[0].contains("Reply YES"), "{notice:?}");
+    assert!(
+        person(&app, VILLAGER).await.is_none(),
+        "stored before consent"
+    );
+
+    let welcome = text(&app, VILLAGER, "yes").await;
+    assert_eq!(welcome.len(), 1, "{welcome:?}");
+    assert!(
+        welcome[0].starts_with("Welcome to Cyber Mitan! Your code is "),
+        "{welcome:?}"
+    );
+    let member = person(&app, VILLAGER).await.expect("a member");
+    assert_eq!(member.status, PersonStatus::Active);
+    assert_eq!(member.consent_channel, "sms");
+    assert_eq!(member.recruited_by, Some(officer_id));
+    assert!(welcome[0].contains(member.own_code.as_deref().unwrap()));
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM sms_pending_consents").await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn keywords_work_in_any_case_script_and_with_stray_punctuation() {
+    let app = spawn_app().await;
+    let journeys = [
+        (VILLAGER, " judo!! ", "HAAN ji", "Cyber Mitan mein swagat"),
+        (NEIGHBOUR, "जुड़ें", "हाँ", "साइबर मितान में स्वागत"),
+        (OFFICER, "'Join.'", "*yes*", "Welcome to Cyber Mitan"),
+    ];
+    for (number, join, yes, welcome) in journeys {
+        let notice = text(&app, number, join).await;
+        assert_eq!(notice.len(), 1, "{join}: {notice:?}");
+        let answer = text(&app, number, yes).await;
+        assert!(answer[0].contains(welcome), "{yes}: {answer:?}");
+        assert_eq!(
+            person(&app, number).await.unwrap().status,
+            PersonStatus::Active
+        );
+    }
+    let hindi = person(&app, NEIGHBOUR).await.unwrap();
+    assert_eq!(hindi.language, Language::Hindi);
+}
+
+#[tokio::test]
+async fn a_bare_yes_gets_short_help_and_joins_nobody() {
+    let app = spawn_app().await;
+    let answer = text(&app, VILLAGER, "YES").await;
+    assert_eq!(answer.len(), 1);
+    assert!(answer[0].contains("HELP"), "{answer:?}");
+    assert!(person(&app, VILLAGER).await.is_none());
+}
+
+#[tokio::test]
+async fn nothing_is_kept_of_a_villager_who_never_says_yes() {
+    let app = spawn_app().await;
+    text(&app, VILLAGER, "JOIN").await;
+    let index = app.state.vault.blind_index(&phone(VILLAGER));
+    let dump = dump_database(&app.db).await;
+    assert!(
+        !contains_bytes(&dump, index.as_bytes()),
+        "blind index stored before consent"
+    );
+    assert!(!contains_bytes(&dump, b"9876543210"));
+
+    app.clock.advance(Duration::hours(49));
+    mitan::sms::purge_expired(&app.state).await.unwrap();
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM sms_pending_consents").await,
+        0
+    );
+    // The notice was delivered and reported: the outbox keeps only the hint.
+    let notice = &app.outbox().await[0];
+    let id = notice.provider_message_id.clone().unwrap();
+    app.client
+        .post(app.url("/webhooks/console/delivery"))
+        .form(&[("id", id.as_str()), ("status", "Success")])
+        .send()
+        .await
+        .unwrap();
+    let notice = &app.outbox().await[0];
+    assert_eq!(notice.status, OutboxStatus::Delivered);
+    assert!(!notice.sealed);
+    assert_eq!(notice.hint, "10");
+    // And a late YES joins nobody.
+    let late = text(&app, VILLAGER, "YES").await;
+    assert!(late[0].contains("HELP"), "{late:?}");
+    assert!(person(&app, VILLAGER).await.is_none());
+}
+
+#[tokio::test]
+async fn stop_stops_everything_still_queued_and_is_confirmed_once() {
+    let app = spawn_app().await;
+    text(&app, VILLAGER, "JOIN").await;
+    text(&app, VILLAGER, "YES").await;
+    let sent_before = app.inbox(VILLAGER).len();
+    // Two messages are waiting (a tip and a broadcast) when STOP arrives.
+    app.sms(VILLAGER, "TIP").await;
+    let member = person(&app, VILLAGER).await.unwrap();
+    let bulk = mitan::outbox::compose(
+        &app.state,
+        &phone(VILLAGER),
+        "console",
+        OutboundKind::Bulk,
+        "Weekly tip: never share your OTP.",
+        Some(member.id),
+        app.clock.now(),
+    );
+    app.state
+        .store
+        .enqueue(&bulk, app.clock.now())
+        .await
+        .unwrap();
+    app.sms(VILLAGER, "Stop").await;
+    app.sms(VILLAGER, "STOP").await;
+    let outcomes = app.deliver().await;
+
+    let received = app.inbox(VILLAGER)[sent_before..].to_vec();
+    assert_eq!(received.len(), 1, "{received:?}");
+    assert!(received[0].contains("no more SMS"), "{received:?}");
+    assert_eq!(outcomes, [Outcome::Sent]);
+    assert_eq!(
+        person(&app, VILLAGER).await.unwrap().status,
+        PersonStatus::OptedOut
+    );
+    let suppressed = app
+        .outbox()
+        .await
+        .into_iter()
+        .filter(|m| m.status == OutboxStatus::Suppressed)
+        .count();
+    assert_eq!(suppressed, 2);
+}
+
+#[tokio::test]
+async fn stop_in_the_middle_of_a_ussd_registration_ends_it() {
+    let app = spawn_app().await;
+    let mut handset = app.handset(VILLAGER);
+    handset.dial().await;
+    handset.press("3").await; // English
+    handset.press("1").await.says("or 0 to skip"); // Join: asks for a code
+    handset.press("0").await.says("We keep only"); // the notice
+    text(&app, VILLAGER, "STOP").await;
+
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM ussd_sessions").await, 0);
+    // The next dial starts afresh: no offer to continue the registration.
+    let screen = app.handset(VILLAGER).dial().await;
+    assert!(!screen.text.contains("did not finish"), "{}", screen.text);
+    assert!(person(&app, VILLAGER).await.is_none());
+}
+
+#[tokio::test]
+async fn fifty_copies_of_one_webhook_have_one_effect_and_one_reply() {
+    let app = spawn_app().await;
+    text(&app, VILLAGER, "JOIN").await;
+    let id = message_id();
+    join_all((0..50).map(|_| app.sms_on("console", VILLAGER, "YES", &id))).await;
+    let outcomes = app.deliver().await;
+    assert_eq!(outcomes, [Outcome::Sent]);
+    assert_eq!(app.inbox(VILLAGER).len(), 2, "notice and one welcome");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM people").await, 1);
+    // A later retry of the JOIN's webhook is recognised too.
+    app.sms_on("console", VILLAGER, "YES", &id).await;
+    assert!(app.deliver().await.is_empty());
+}
+
+#[tokio::test]
+async fn unknown_messages_get_a_few_short_helps_a_day_and_robots_get_none() {
+    let app = spawn_app().await;
+    for _ in 0..5 {
+        app.sms(VILLAGER, "hello, who is this?").await;
+    }
+    app.deliver().await;
+    let answers = app.inbox(VILLAGER);
+    assert_eq!(answers.len(), 3, "{answers:?}");
+    assert!(answers.iter().all(|a| a.contains("HELP")));
+
+    // A short code and an alphanumeric sender are never answered (no auto-reply loops).
+    for sender in ["56767", "AD-HDFCBK", "VM-AIRTEL"] {
+        let response = app.sms(sender, "Your OTP is 1234").await;
+        assert_eq!(response.status(), 200);
+    }
+    assert!(app.deliver().await.is_empty());
+    assert_eq!(app.outbox().await.len(), 3);
+}
+
+#[tokio::test]
+async fn a_flood_from_one_number_is_acknowledged_but_not_processed() {
+    let app = spawn_app_with(|f| f.merge(Serialized::default("sms.inbound_per_minute", 3))).await;
+    for _ in 0..6 {
+        let response = app.sms(VILLAGER, "HELP").await;
+        assert_eq!(response.status(), 200);
+    }
+    app.deliver().await;
+    assert_eq!(app.inbox(VILLAGER).len(), 3);
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains(r#"sms_inbound_total{channel="console",outcome="limited"} 3"#),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn help_tip_and_language_answer_in_the_members_language() {
+    let app = spawn_app().await;
+    text(&app, VILLAGER, "जुड़ें").await;
+    text(&app, VILLAGER, "हां").await;
+    let help = text(&app, VILLAGER, "MADAD").await;
+    assert!(help[0].contains("1930"), "{help:?}");
+    assert!(help[0].contains("साइबर मितान"), "{help:?}");
+    let tip = text(&app, VILLAGER, "tip").await;
+    assert!(tip[0].starts_with("सुझाव:"), "{tip:?}");
+    let switched = text(&app, VILLAGER, "LANG EN").await;
+    assert!(switched[0].contains("English"), "{switched:?}");
+    assert_eq!(
+        person(&app, VILLAGER).await.unwrap().language,
+        Language::English
+    );
+    let tip = text(&app, VILLAGER, "TIP").await;
+    assert!(tip[0].starts_with("Cyber Mitan tip:"), "{tip:?}");
+}
+
+#[tokio::test]
+async fn delete_erases_the_number_and_confirms() {
+    let app = spawn_app().await;
+    text(&app, VILLAGER, "JOIN").await;
+    text(&app, VILLAGER, "YES").await;
+    let erased = text(&app, VILLAGER, "DELETE").await;
+    assert!(erased[0].contains("erased"), "{erased:?}");
+    assert!(person(&app, VILLAGER).await.is_none());
+    assert_eq!(
+        app.state
+            .store
+            .count_people(PersonStatus::Erased)
+            .await
+            .unwrap(),
+        1
+    );
+    let index = app.state.vault.blind_index(&phone(VILLAGER));
+    assert!(app.state.store.is_suppressed(&index).await.unwrap());
+}
+
+#[tokio::test]
+async fn an_officer_sees_counts_and_codes_and_invites_without_learning_anything() {
+    let app = spawn_app().await;
+    let (_, code) = officer(&app, Some(OFFICER)).await;
+    let status = text(&app, OFFICER, "STATUS").await;
+    assert_eq!(
+        status,
+        [format!(
+            "Cyber Mitan: 0 of 25 recruits so far. Your code: {code}."
+        )]
+    );
+    let mine = text(&app, OFFICER, "code").await;
+    assert!(mine[0].contains(&format!("JOIN {code}")), "{mine:?}");
+
+    let invited = text(&app, OFFICER, "INVITE 98765 43210").await;
+    assert_eq!(invited, ["Invited."]);
+    let invitation = app.inbox(VILLAGER);
+    assert_eq!(invitation.len(), 1);
+    assert!(
+        invitation[0].contains("volunteer asked us to invite you"),
+        "{invitation:?}"
+    );
+    assert!(person(&app, VILLAGER).await.is_none());
+
+    // Invited twice: the officer hears the same, the villager nothing more.
+    assert_eq!(
+        text(&app, OFFICER, "INVITE 09876543210").await,
+        ["Invited."]
+    );
+    assert_eq!(app.inbox(VILLAGER).len(), 1);
+
+    text(&app, VILLAGER, "haan").await;
+    let status = text(&app, OFFICER, "STATUS").await;
+    assert!(status[0].contains("1 of 25"), "{status:?}");
+
+    // Someone who opted out is never invited.
+    text(&app, NEIGHBOUR, "STOP").await;
+    let before = app.inbox(NEIGHBOUR).len();
+    assert_eq!(text(&app, OFFICER, "INVITE 7000012345").await, ["Invited."]);
+    assert_eq!(app.inbox(NEIGHBOUR).len(), before);
+
+    // Nobody else can use officer commands.
+    let stranger = text(&app, "+919000000001", "INVITE 9876543210").await;
+    assert!(stranger[0].contains("HELP"), "{stranger:?}");
+}
+
+#[tokio::test]
+async fn invitations_are_limited_per_officer() {
+    let app = spawn_app_with(|f| f.merge(Serialized::default("sms.invites_per_hour", 2))).await;
+    officer(&app, Some(OFFICER)).await;
+    for number in ["9000000001", "9000000002", "9000000003"] {
+        app.sms(OFFICER, &format!("INVITE {number}")).await;
+    }
+    app.deliver().await;
+    assert_eq!(app.inbox(OFFICER).len(), 2);
+    assert!(app.inbox("9000000003").is_empty());
+}
+
+#[tokio::test]
+async fn a_missed_call_asks_for_yes_and_one_to_the_optout_number_stops() {
+    let app = spawn_app_with(|f| {
+        f.merge(Serialized::default(
+            "channels.console.optin_number",
+            "08047192000",
+        ))
+        .merge(Serialized::default(
+            "channels.console.optout_number",
+            "08047192001",
+        ))
+    })
+    .await;
+    let response = app.missed_call(VILLAGER, "+918047192000").await;
+    assert_eq!(response.status(), 200);
+    app.deliver().await;
+    assert!(app.last_sms(VILLAGER).contains("Reply YES"));
+    assert!(
+        person(&app, VILLAGER).await.is_none(),
+        "a missed call is not consent"
+    );
+    text(&app, VILLAGER, "YES").await;
+    assert_eq!(
+        person(&app, VILLAGER).await.unwrap().status,
+        PersonStatus::Active
+    );
+
+    app.missed_call(VILLAGER, "08047192001").await;
+    app.deliver().await;
+    assert!(app.last_sms(VILLAGER).contains("no more SMS"));
+    assert_eq!(
+        person(&app, VILLAGER).await.unwrap().status,
+        PersonStatus::OptedOut
+    );
+}
+
+#[test]
+fn simulate_sends_an_sms_and_shows_the_replies() {
+    let mitan = crate::helpers::Binary::serve(tempfile::tempdir().unwrap(), &[]);
+    let shown =
+        crate::helpers::simulate(&mitan, &["--sms", "--phone", VILLAGER], "JOIN\nhaan\nq\n");
+    assert!(shown.contains("Reply YES"), "{shown}");
+    assert!(shown.contains("│ Welcome to Cyber"), "{shown}");
+}
+
+#[tokio::test]
+async fn stopping_in_the_ussd_menu_also_stops_what_sms_had_queued() {
+    let app = spawn_app().await;
+    text(&app, VILLAGER, "JOIN").await;
+    text(&app, VILLAGER, "YES").await;
+    let before = app.inbox(VILLAGER).len();
+    app.sms(VILLAGER, "TIP").await; // queued, not yet sent
+    let mut handset = app.handset(VILLAGER);
+    handset.dial().await.says("2 Stop tips");
+    assert!(handset.press("2").await.end);
+    assert!(app.deliver().await.is_empty());
+    assert_eq!(app.inbox(VILLAGER).len(), before);
+    let tip = app.outbox().await.pop().unwrap();
+    assert_eq!(tip.status, OutboxStatus::Suppressed);
+}
+
+#[tokio::test]
+async fn an_erasure_from_anywhere_stops_what_was_queued_for_the_person() {
+    let app = spawn_app().await;
+    text(&app, VILLAGER, "JOIN").await;
+    text(&app, VILLAGER, "YES").await;
+    let before = app.inbox(VILLAGER).len();
+    app.sms(VILLAGER, "TIP").await; // queued, not yet sent
+    let member = person(&app, VILLAGER).await.unwrap();
+    // An admin erases the person (as DELETE /api/v1/people/{id} does).
+    assert!(app
+        .state
+        .store
+        .erase_person(member.id, app.clock.now())
+        .await
+        .unwrap());
+    assert!(app.deliver().await.is_empty());
+    assert_eq!(app.inbox(VILLAGER).len(), before);
+    let tip = app.outbox().await.pop().unwrap();
+    assert_eq!(tip.status, OutboxStatus::Suppressed);
+    assert!(!tip.sealed);
+}
