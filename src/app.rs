@@ -117,6 +117,12 @@ impl Application {
         );
         let app = http::router(state.clone());
         let purger = tokio::spawn(purge_sessions(state.clone(), shutdown.clone()));
+        let planner = state.settings.broadcasts.planner.then(|| {
+            tokio::spawn(crate::broadcasts::planner::run(
+                state.clone(),
+                shutdown.clone(),
+            ))
+        });
         let dispatcher = Dispatcher::new(state.clone());
         let workers: Vec<_> = (0..state.settings.outbound.workers)
             .map(|_| tokio::spawn(dispatcher.clone().run_until(shutdown.clone())))
@@ -140,6 +146,9 @@ impl Application {
             }
         }
         let _ = purger.await;
+        if let Some(planner) = planner {
+            let _ = planner.await;
+        }
         for worker in workers {
             let _ = worker.await;
         }

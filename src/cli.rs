@@ -1,4 +1,5 @@
-//! The command line: `mitan [serve]`, `mitan migrate`, `mitan token create|revoke|list`.
+//! The command line: `mitan [serve]`, `mitan migrate`, `mitan token create|revoke|list`,
+//! `mitan tips import FILE`.
 
 use std::path::PathBuf;
 
@@ -53,6 +54,23 @@ pub enum Command {
     /// Admin API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// The tip library.
+    Tips {
+        #[command(subcommand)]
+        action: TipsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TipsCommand {
+    /// Load tips from FILE into the database: JSON in the format of config/tips.json, or CSV
+    /// (`.csv`) with the header `id,category,order,lang,script,text,template_id`. Valid rows are
+    /// saved (a tip already there, by id, is updated); each invalid row is reported, and the exit
+    /// code is 1 if there was any.
+    Import {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -105,6 +123,9 @@ impl Cli {
                 screens(&settings);
                 Ok(())
             }
+            Command::Tips {
+                action: TipsCommand::Import { file },
+            } => import_tips(settings, &file).await,
             Command::Simulate {
                 phone,
                 url,
@@ -144,6 +165,47 @@ async fn migrate(settings: Settings) -> anyhow::Result<()> {
     store.close().await;
     println!("migrations applied ({})", store.backend_name());
     Ok(())
+}
+
+async fn import_tips(settings: Settings, file: &std::path::Path) -> anyhow::Result<()> {
+    use crate::tips::import::{plan, Format};
+    use anyhow::Context as _;
+    let content =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let policy = settings.campaign.content_policy();
+    let plan = plan(&content, Format::of(file), &policy)
+        .map_err(|problem| anyhow::anyhow!("{}: {problem}", file.display()))?;
+    let store = Store::connect(&settings.database).await?;
+    store.migrate().await?;
+    let progress = indicatif::ProgressBar::new(plan.rows as u64).with_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows {msg}")
+            .expect("progress template"),
+    );
+    progress.inc(plan.errors.len() as u64);
+    let (mut tips, mut texts) = (0, 0);
+    for (tip, rows) in &plan.tips {
+        store
+            .save_tip(tip, chrono::Utc::now())
+            .await
+            .with_context(|| format!("saving tip {}", tip.slug.as_deref().unwrap_or("?")))?;
+        tips += 1;
+        texts += tip.texts.len();
+        progress.inc(*rows as u64);
+    }
+    progress.finish_and_clear();
+    store.close().await;
+    println!(
+        "imported {tips} tips ({texts} texts) from {}",
+        file.display()
+    );
+    if plan.errors.is_empty() {
+        return Ok(());
+    }
+    println!("{} rows refused:", plan.errors.len());
+    for error in &plan.errors {
+        println!("  {}: {}", error.row, error.problem);
+    }
+    anyhow::bail!("{} of {} rows refused", plan.errors.len(), plan.rows)
 }
 
 fn screens(settings: &Settings) {

@@ -12,6 +12,7 @@ use figment::Figment;
 use secrecy::SecretString;
 use serde::Deserialize;
 
+use crate::broadcasts::{ContentPolicy, FrequencyCap, SendRules, SendWindow};
 use crate::providers::ChannelKind;
 
 /// The defaults, built into the binary so that `mitan` runs from any working directory.
@@ -25,6 +26,7 @@ pub struct Settings {
     pub security: SecuritySettings,
     pub campaign: CampaignSettings,
     pub ussd: UssdSettings,
+    pub broadcasts: BroadcastSettings,
     pub channels: BTreeMap<String, ChannelSettings>,
     pub outbound: OutboundSettings,
     pub sms: SmsSettings,
@@ -122,10 +124,41 @@ pub struct CampaignSettings {
     pub default_quota: u32,
     pub erase_opted_out_after_days: u32,
     pub code_length: CodeLength,
+    pub send_window: SendWindow,
+    pub max_tips_per_week: u32,
+    pub tip_validity_hours: u32,
+    pub max_sms_parts: usize,
+    pub allowed_domains: Vec<String>,
+    pub allowed_numbers: Vec<String>,
+    pub price_per_sms_part: f64,
     /// Joins through one code within an hour that flag the code as a burst.
     pub burst_threshold_per_hour: u32,
     /// The areas loaded into an empty database at start; unset: the Bilaspur example built in.
     pub areas_file: Option<PathBuf>,
+}
+
+impl CampaignSettings {
+    /// What tip and broadcast texts may contain.
+    pub fn content_policy(&self) -> ContentPolicy {
+        ContentPolicy {
+            allowed_domains: self.allowed_domains.clone(),
+            allowed_numbers: self.allowed_numbers.clone(),
+            max_parts: self.max_sms_parts,
+        }
+    }
+
+    /// When planned messages may leave.
+    pub fn send_rules(&self) -> SendRules {
+        SendRules {
+            window: self.send_window,
+            zone: self.timezone.0,
+            validity: chrono::Duration::hours(i64::from(self.tip_validity_hours)),
+        }
+    }
+
+    pub fn frequency_cap(&self) -> FrequencyCap {
+        FrequencyCap::new(self.max_tips_per_week)
+    }
 }
 
 /// An IANA time zone such as `Asia/Kolkata`.
@@ -141,6 +174,15 @@ impl TryFrom<String> for TimeZone {
             format!("unknown time zone {name:?}: use an IANA name such as Asia/Kolkata")
         })
     }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BroadcastSettings {
+    /// Whether this instance runs the planner loop.
+    pub planner: bool,
+    /// People planned per transaction.
+    pub plan_batch: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -486,6 +528,24 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("campaign.timezone"), "{err}");
+    }
+
+    #[test]
+    fn the_campaign_rules_default_to_daytime_two_tips_a_week_and_government_contacts() {
+        let settings = Settings::from_figment(Figment::from(Toml::string(DEFAULT_TOML))).unwrap();
+        let campaign = &settings.campaign;
+        assert_eq!(campaign.send_window.to_string(), "10:00-19:00");
+        assert_eq!(campaign.max_tips_per_week, 2);
+        assert_eq!(campaign.allowed_numbers, ["1930", "112"]);
+        assert_eq!(
+            campaign.allowed_domains,
+            ["cybercrime.gov.in", "sancharsaathi.gov.in"]
+        );
+        let err = with("campaign.send_window", "19:00-10:00")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("campaign.send_window"), "{err}");
+        assert!(err.contains("midnight"), "{err}");
     }
 
     #[test]

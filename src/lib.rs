@@ -6,6 +6,8 @@
 
 /// Who may use the admin API: bearer tokens (stored as hashes) and their roles.
 pub mod access;
+/// Tips and broadcasts: what a text may say, the sending window, schedules, the frequency cap.
+pub mod broadcasts;
 /// SMS keywords (JOIN, STOP, हाँ, …) parsed into a closed `Command`: pure, no state.
 pub mod commands;
 /// How a text travels: GSM-7 or UCS-2, SMS parts, USSD screen limits and pagination.
@@ -22,7 +24,7 @@ pub mod providers;
 pub mod sms;
 /// The only module with SQL: SQLite (embedded default) or PostgreSQL.
 pub mod store;
-/// The tip library as shipped (`config/tips.json`).
+/// The tip library: checked texts per language and script, the shipped `config/tips.json`, imports.
 pub mod tips;
 /// The USSD menu: a pure state machine, its screens in three languages, and the hop edge.
 pub mod ussd;

@@ -7,6 +7,7 @@
 
 mod areas;
 mod audit;
+mod broadcasts;
 mod dto;
 mod event_codes;
 mod exports;
@@ -15,6 +16,7 @@ mod me;
 mod people;
 mod recruiters;
 mod stats;
+mod tips;
 mod tokens;
 
 use std::sync::Arc;
@@ -57,6 +59,8 @@ pub const BASE: &str = "/api/v1";
         (name = "stats", description = "Aggregates and CSV exports"),
         (name = "audit", description = "The append-only log of admin actions"),
         (name = "tokens", description = "API tokens (created with `mitan token create`)"),
+        (name = "tips", description = "The tip library: texts per language and script, checked and costed"),
+        (name = "broadcasts", description = "Scheduled tips to a segment: dry run, pause, resume, cancel, progress"),
     )
 )]
 struct ApiDoc;
@@ -90,7 +94,15 @@ fn documented() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(exports::recruiters))
         .routes(routes!(audit::list))
         .routes(routes!(tokens::list))
-        .routes(routes!(tokens::revoke));
+        .routes(routes!(tokens::revoke))
+        .routes(routes!(tips::list, tips::create))
+        .routes(routes!(tips::show))
+        .routes(routes!(broadcasts::create))
+        .routes(routes!(broadcasts::dry_run))
+        .routes(routes!(broadcasts::show))
+        .routes(routes!(broadcasts::pause))
+        .routes(routes!(broadcasts::resume))
+        .routes(routes!(broadcasts::cancel));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest(BASE, v1)
 }
 

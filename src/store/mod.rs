@@ -8,12 +8,14 @@
 
 mod areas;
 mod audit;
+mod broadcasts;
 mod enrollment;
 mod outbox;
 mod people;
 mod recruiters;
 mod sms;
 mod stats;
+mod tips;
 mod tokens;
 mod ussd;
 
@@ -28,6 +30,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub use audit::{AuditEntry, NewAuditEntry};
+pub use broadcasts::{
+    BroadcastRecord, BroadcastStatus, EstimateRows, NewBroadcast, PlanCounts, PlannedBatch,
+};
 pub use enrollment::{JoinError, NewEventCode, NewRecruiter};
 pub use outbox::{
     ClaimedMessage, NewOutbound, OutboundKind, OutboxEntry, OutboxStatus, ReportApplied, SendRecord,
@@ -41,6 +46,7 @@ pub use sms::{
     SmsChange,
 };
 pub use stats::{Burst, DayJoins};
+pub use tips::StoredTip;
 pub use tokens::{NewToken, TokenRecord};
 pub use ussd::{StoredUssdSession, UssdSessionWrite};
 

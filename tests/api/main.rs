@@ -6,6 +6,7 @@ mod fake;
 mod helpers;
 
 mod admin;
+mod broadcasts;
 mod channels;
 mod health;
 mod lifecycle;
@@ -13,4 +14,5 @@ mod outbox;
 mod privacy;
 mod sms;
 mod store;
+mod tips;
 mod ussd;

@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::helpers::spawn_app;
 
 /// Every operation of the admin API; a route added without a line here fails this test.
-const ROUTES: [&str; 21] = [
+const ROUTES: [&str; 30] = [
     "GET /api/v1/me",
     "GET /api/v1/areas",
     "POST /api/v1/areas",
@@ -27,6 +27,15 @@ const ROUTES: [&str; 21] = [
     "GET /api/v1/audit",
     "GET /api/v1/tokens",
     "DELETE /api/v1/tokens/{id}",
+    "GET /api/v1/tips",
+    "POST /api/v1/tips",
+    "GET /api/v1/tips/{id}",
+    "POST /api/v1/broadcasts",
+    "POST /api/v1/broadcasts/dry-run",
+    "GET /api/v1/broadcasts/{id}",
+    "POST /api/v1/broadcasts/{id}/pause",
+    "POST /api/v1/broadcasts/{id}/resume",
+    "POST /api/v1/broadcasts/{id}/cancel",
     // Served without a token, and not part of the document itself:
     "GET /api/v1/openapi.json",
     "GET /healthz",

@@ -1,0 +1,414 @@
+//! `/broadcasts`: a segment, content (one tip, a drip, or custom texts) and a schedule
+//! (`send_at`, or a cron rule in the campaign's time zone). A dry run answers who would get what
+//! and what it would cost before anything is planned; pause, resume and cancel act at once.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::audit;
+use super::dto::{ActionProblems, Invalid, Language, RecruiterKind, WriteProblems};
+use super::extract::{Admin, Json};
+use super::tips::checked_texts;
+use crate::access::Principal;
+use crate::app::AppState;
+use crate::broadcasts::{Content, CronRule, Estimate, Schedule, Segment, Skip, TextKey};
+use crate::http::ApiError;
+use crate::store::{BroadcastRecord, BroadcastStatus, NewBroadcast as StoreNewBroadcast};
+
+/// Who a broadcast reaches; every field narrows it, and `{}` is everyone.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SegmentBody {
+    /// Areas (a district takes its thanas and villages).
+    #[serde(default)]
+    pub areas: Vec<i64>,
+    #[serde(default)]
+    pub languages: Vec<Language>,
+    /// Kinds of the recruiter who brought each person in.
+    #[serde(default)]
+    pub recruiter_kinds: Vec<RecruiterKind>,
+    pub joined_after: Option<DateTime<Utc>>,
+    pub joined_before: Option<DateTime<Utc>>,
+}
+
+/// Exactly one of `tip_id`, `drip: true` or `texts`; exactly one of `send_at` or `cron`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewBroadcast {
+    #[serde(default)]
+    pub segment: SegmentBody,
+    /// One tip, in each person's language and script.
+    pub tip_id: Option<i64>,
+    /// Each person's next unseen tip, in the library's order.
+    #[serde(default)]
+    pub drip: bool,
+    /// A text written for this broadcast, per key (`hi`, `hne`, `en`, `hi-Latn`, `hne-Latn`).
+    pub texts: Option<BTreeMap<String, String>>,
+    /// When a one-off broadcast is due (RFC 3339, any offset).
+    pub send_at: Option<DateTime<Utc>>,
+    /// A five-field cron rule read in the campaign's time zone, e.g. `0 11 * * WED#1`.
+    pub cron: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Counts {
+    /// Messages planned (one per person and run).
+    pub planned: i64,
+    /// People the plan skipped (frequency cap, nothing unseen left) or who withdrew since.
+    pub suppressed: i64,
+    pub capped: i64,
+    pub seen_all: i64,
+    /// Planned people who opted out or were erased since: they get nothing.
+    pub withdrawn: i64,
+    /// Planned messages not yet sent.
+    pub remaining: i64,
+    /// Filled once messages go through the outbox dispatcher; null until then.
+    pub sent: Option<i64>,
+    pub delivered: Option<i64>,
+    pub failed: Option<i64>,
+    /// Messages per second over the last minute; null while nothing is sending.
+    pub rate_per_second: Option<f64>,
+    pub eta: Option<DateTime<Utc>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Broadcast {
+    pub id: i64,
+    /// `scheduled`, `planning`, `sending`, `done`, `paused` or `cancelled`.
+    pub status: String,
+    /// `tip`, `drip` or `custom`.
+    pub content: String,
+    pub tip_id: Option<i64>,
+    pub send_at: Option<DateTime<Utc>>,
+    pub cron: Option<String>,
+    /// The next occurrence to plan; null when there is none.
+    pub next_due_at: Option<DateTime<Utc>>,
+    /// Occurrences that came due so far.
+    pub runs: i64,
+    pub counts: Counts,
+    pub created: DateTime<Utc>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DryRun {
+    /// People the segment selects.
+    pub recipients: u64,
+    /// Of them, those who would get a message.
+    pub messages: u64,
+    /// Skipped by the frequency cap.
+    pub capped: u64,
+    /// A drip with nothing unseen left for them.
+    pub seen_all: u64,
+    /// No text in their language or a fallback.
+    pub no_text: u64,
+    /// SMS parts all the messages cost together.
+    pub parts: u64,
+    /// `parts` times `campaign.price_per_sms_part`.
+    pub estimated_cost: f64,
+    /// When the first occurrence is due.
+    pub due_at: DateTime<Utc>,
+}
+
+struct Checked {
+    segment: Segment,
+    content: Content,
+    schedule: Schedule,
+    first_due: DateTime<Utc>,
+}
+
+async fn check(state: &AppState, new: &NewBroadcast) -> Result<Checked, ApiError> {
+    let now = super::now(state);
+    let zone = state.settings.campaign.timezone.0;
+    let mut invalid = Invalid::default();
+    let content = match (new.tip_id, new.drip, &new.texts) {
+        (Some(id), false, None) => {
+            match state.store.tip(id).await? {
+                Some(tip) if tip.active && !tip.texts.is_empty() => {}
+                Some(_) => invalid.add("tip_id", "the tip is inactive or has no text"),
+                None => invalid.add("tip_id", "no such tip"),
+            }
+            Some(Content::Tip(id))
+        }
+        (None, true, None) => Some(Content::Drip),
+        (None, false, Some(texts)) => {
+            let checked = checked_texts(state, texts, &BTreeMap::new(), &mut invalid);
+            Some(Content::Custom(
+                checked.into_iter().map(|t| (t.key, t.body)).collect(),
+            ))
+        }
+        _ => {
+            invalid.add("tip_id", "give exactly one of tip_id, drip: true or texts");
+            None
+        }
+    };
+    let schedule = match (new.send_at, &new.cron) {
+        (Some(at), None) if at < now - Duration::minutes(1) => {
+            invalid.add("send_at", "is in the past");
+            None
+        }
+        (Some(at), None) => Some(Schedule::Once(at)),
+        (None, Some(rule)) => invalid
+            .check("cron", CronRule::parse(rule))
+            .map(Schedule::Recurring),
+        _ => {
+            invalid.add("send_at", "give exactly one of send_at or cron");
+            None
+        }
+    };
+    for area in &new.segment.areas {
+        if state.store.area(*area).await?.is_none() {
+            invalid.add("segment.areas", format!("no area {area}"));
+        }
+    }
+    invalid.finish()?;
+    let schedule = schedule.expect("checked");
+    let first_due = schedule.first_from(now, zone).unwrap_or(now);
+    let segment = &new.segment;
+    Ok(Checked {
+        segment: Segment {
+            areas: segment.areas.clone(),
+            languages: segment.languages.iter().map(|l| (*l).into()).collect(),
+            recruiter_kinds: segment
+                .recruiter_kinds
+                .iter()
+                .map(|k| (*k).into())
+                .collect(),
+            joined_after: segment.joined_after,
+            joined_before: segment.joined_before,
+        },
+        content: content.expect("checked"),
+        schedule,
+        first_due,
+    })
+}
+
+/// Schedules a broadcast. Nothing is planned before it is due.
+#[utoipa::path(operation_id = "create_broadcast", post, path = "/broadcasts", tag = "broadcasts", security(("bearer" = [])),
+    request_body = NewBroadcast,
+    responses((status = 201, body = Broadcast), WriteProblems))]
+pub async fn create(
+    State(state): State<Arc<AppState>>,
+    Admin(who): Admin,
+    Json(new): Json<NewBroadcast>,
+) -> Result<(StatusCode, axum::Json<Broadcast>), ApiError> {
+    let checked = check(&state, &new).await?;
+    let (send_at, cron) = match &checked.schedule {
+        Schedule::Once(at) => (Some(*at), None),
+        Schedule::Recurring(rule) => (None, Some(rule.as_str())),
+    };
+    let id = state
+        .store
+        .create_broadcast(&StoreNewBroadcast {
+            segment: &checked.segment,
+            content: &checked.content,
+            send_at,
+            cron,
+            first_due: checked.first_due,
+            created_by: &who.actor(),
+            at: super::now(&state),
+        })
+        .await?;
+    audit(
+        &state,
+        &who,
+        "broadcast.create",
+        &format!("broadcast:{id}"),
+        None,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, axum::Json(answer(&state, id).await?)))
+}
+
+/// Who would get what, and what it would cost, if the broadcast were planned now. Writes nothing.
+#[utoipa::path(operation_id = "dry_run_broadcast", post, path = "/broadcasts/dry-run", tag = "broadcasts", security(("bearer" = [])),
+    request_body = NewBroadcast,
+    responses((status = 200, body = DryRun), WriteProblems))]
+pub async fn dry_run(
+    State(state): State<Arc<AppState>>,
+    Admin(_who): Admin,
+    Json(new): Json<NewBroadcast>,
+) -> Result<axum::Json<DryRun>, ApiError> {
+    let checked = check(&state, &new).await?;
+    let campaign = &state.settings.campaign;
+    let rows = state
+        .store
+        .estimate(
+            &checked.segment,
+            &checked.content,
+            checked.first_due,
+            campaign.frequency_cap(),
+        )
+        .await?;
+    let tips = state.store.tips().await?;
+    let policy = campaign.content_policy();
+    let parts_of = |tip: Option<i64>, key: TextKey| -> Option<usize> {
+        let fallbacks = key.fallbacks();
+        match (&checked.content, tip) {
+            (Content::Custom(texts), _) => fallbacks
+                .iter()
+                .find_map(|k| texts.get(k))
+                .map(|text| policy.check(key, text).cost.parts),
+            (_, Some(tip)) => {
+                let tip = tips.iter().find(|t| t.id == tip)?;
+                fallbacks
+                    .iter()
+                    .find_map(|k| tip.texts.iter().find(|t| t.key == *k))
+                    .map(|t| t.cost.parts)
+            }
+            _ => None,
+        }
+    };
+    let mut estimate = Estimate::default();
+    for (tip, language, script, outcome, count) in rows {
+        let count = count as u64;
+        match outcome.as_str() {
+            "capped" => estimate.add_skipped(count, Skip::Capped),
+            "seen_all" => estimate.add_skipped(count, Skip::SeenAll),
+            _ => match parts_of(tip, TextKey::new(language, script)) {
+                Some(parts) => estimate.add_messages(count, parts as u64),
+                None => estimate.add_skipped(count, Skip::NoText),
+            },
+        }
+    }
+    let estimate = estimate.priced(campaign.price_per_sms_part);
+    Ok(axum::Json(DryRun {
+        recipients: estimate.recipients,
+        messages: estimate.messages,
+        capped: estimate.capped,
+        seen_all: estimate.seen_all,
+        no_text: estimate.no_text,
+        parts: estimate.parts,
+        estimated_cost: estimate.cost,
+        due_at: checked.first_due,
+    }))
+}
+
+#[utoipa::path(operation_id = "show_broadcast", get, path = "/broadcasts/{id}", tag = "broadcasts", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The broadcast")),
+    responses((status = 200, body = Broadcast), ActionProblems))]
+pub async fn show(
+    State(state): State<Arc<AppState>>,
+    _who: Principal,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<Broadcast>, ApiError> {
+    Ok(axum::Json(answer(&state, id).await?))
+}
+
+/// Stops planning (and, with the outbox, sending) until resumed.
+#[utoipa::path(operation_id = "pause_broadcast", post, path = "/broadcasts/{id}/pause", tag = "broadcasts", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The broadcast")),
+    responses((status = 200, body = Broadcast), (status = 409, description = "Not active"), ActionProblems))]
+pub async fn pause(
+    State(state): State<Arc<AppState>>,
+    Admin(who): Admin,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<Broadcast>, ApiError> {
+    let from = [BroadcastStatus::Active];
+    change(&state, &who, id, &from, BroadcastStatus::Paused, "pause").await
+}
+
+#[utoipa::path(operation_id = "resume_broadcast", post, path = "/broadcasts/{id}/resume", tag = "broadcasts", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The broadcast")),
+    responses((status = 200, body = Broadcast), (status = 409, description = "Not paused"), ActionProblems))]
+pub async fn resume(
+    State(state): State<Arc<AppState>>,
+    Admin(who): Admin,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<Broadcast>, ApiError> {
+    let from = [BroadcastStatus::Paused];
+    change(&state, &who, id, &from, BroadcastStatus::Active, "resume").await
+}
+
+/// Ends a broadcast for good: nothing more is planned or sent.
+#[utoipa::path(operation_id = "cancel_broadcast", post, path = "/broadcasts/{id}/cancel", tag = "broadcasts", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The broadcast")),
+    responses((status = 200, body = Broadcast), (status = 409, description = "Already cancelled"), ActionProblems))]
+pub async fn cancel(
+    State(state): State<Arc<AppState>>,
+    Admin(who): Admin,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<Broadcast>, ApiError> {
+    let from = [BroadcastStatus::Active, BroadcastStatus::Paused];
+    change(
+        &state,
+        &who,
+        id,
+        &from,
+        BroadcastStatus::Cancelled,
+        "cancel",
+    )
+    .await
+}
+
+async fn change(
+    state: &AppState,
+    who: &Principal,
+    id: i64,
+    from: &[BroadcastStatus],
+    to: BroadcastStatus,
+    verb: &str,
+) -> Result<axum::Json<Broadcast>, ApiError> {
+    let current = state.store.broadcast(id).await?.ok_or(ApiError::NotFound)?;
+    if !state.store.set_broadcast_status(id, from, to).await? {
+        return Err(ApiError::Conflict(format!(
+            "the broadcast is {}: cannot {verb} it",
+            current.status.as_str()
+        )));
+    }
+    let action = format!("broadcast.{verb}");
+    audit(state, who, &action, &format!("broadcast:{id}"), None).await?;
+    Ok(axum::Json(answer(state, id).await?))
+}
+
+async fn answer(state: &AppState, id: i64) -> Result<Broadcast, ApiError> {
+    let broadcast = state.store.broadcast(id).await?.ok_or(ApiError::NotFound)?;
+    let plan = state.store.plan_counts(id).await?;
+    let remaining = plan.queued - plan.withdrawn;
+    let status = status(&broadcast, plan.runs, plan.planning, remaining);
+    let (content, tip_id) = match &broadcast.content {
+        Content::Tip(id) => ("tip", Some(*id)),
+        Content::Drip => ("drip", None),
+        Content::Custom(_) => ("custom", None),
+    };
+    Ok(Broadcast {
+        id,
+        status: status.into(),
+        content: content.into(),
+        tip_id,
+        send_at: broadcast.send_at,
+        cron: broadcast.cron.clone(),
+        next_due_at: broadcast.next_due_at,
+        runs: plan.runs,
+        counts: Counts {
+            planned: plan.queued,
+            suppressed: plan.capped + plan.seen_all + plan.withdrawn,
+            capped: plan.capped,
+            seen_all: plan.seen_all,
+            withdrawn: plan.withdrawn,
+            remaining,
+            sent: None,
+            delivered: None,
+            failed: None,
+            rate_per_second: None,
+            eta: None,
+        },
+        created: broadcast.created_at,
+    })
+}
+
+fn status(broadcast: &BroadcastRecord, runs: i64, planning: i64, remaining: i64) -> &'static str {
+    match broadcast.status {
+        BroadcastStatus::Paused => "paused",
+        BroadcastStatus::Cancelled => "cancelled",
+        BroadcastStatus::Active if planning > 0 => "planning",
+        BroadcastStatus::Active if runs > 0 && remaining > 0 => "sending",
+        BroadcastStatus::Active if broadcast.next_due_at.is_some() => "scheduled",
+        BroadcastStatus::Active => "done",
+    }
+}

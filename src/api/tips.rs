@@ -1,0 +1,186 @@
+//! `/tips`: the tip library. Every text is checked when saved (parts, GSM-7 for Latin texts,
+//! allowed links and call-back numbers) and answered with what it costs.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::dto::{ActionProblems, Invalid, ReadProblems, WriteProblems};
+use super::extract::{Admin, Json};
+use super::{audit, now};
+use crate::access::Principal;
+use crate::app::AppState;
+use crate::broadcasts::TextKey;
+use crate::encoding::{Encoding, TextCost};
+use crate::http::ApiError;
+use crate::store::StoredTip;
+use crate::tips::{Category, NewTip as DomainNewTip, TipText};
+
+/// One text of a tip with what it costs as an SMS.
+#[derive(Serialize, ToSchema)]
+pub struct Text {
+    /// `hi`, `hne`, `en`, `hi-Latn` or `hne-Latn`.
+    pub key: String,
+    pub text: String,
+    /// The DLT content template id; null until registered.
+    pub template_id: Option<String>,
+    /// `gsm7` or `ucs2`.
+    pub encoding: String,
+    /// GSM-7 septets or UTF-16 units.
+    pub units: usize,
+    pub parts: usize,
+}
+
+pub(super) fn cost_fields(cost: TextCost) -> (String, usize, usize) {
+    let encoding = match cost.encoding {
+        Encoding::Gsm7 => "gsm7",
+        Encoding::Ucs2 => "ucs2",
+    };
+    (encoding.into(), cost.units, cost.parts)
+}
+
+impl From<&TipText> for Text {
+    fn from(text: &TipText) -> Self {
+        let (encoding, units, parts) = cost_fields(text.cost);
+        Self {
+            key: text.key.tag().into(),
+            text: text.body.clone(),
+            template_id: text.template_id.clone(),
+            encoding,
+            units,
+            parts,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Tip {
+    pub id: i64,
+    /// The library file's id (`tip-01`), for tips that came from one.
+    pub slug: Option<String>,
+    pub category: String,
+    pub order: i64,
+    pub active: bool,
+    pub texts: Vec<Text>,
+}
+
+impl From<StoredTip> for Tip {
+    fn from(tip: StoredTip) -> Self {
+        Self {
+            texts: tip.texts.iter().map(Text::from).collect(),
+            id: tip.id,
+            slug: tip.slug,
+            category: tip.category,
+            order: tip.order,
+            active: tip.active,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTip {
+    /// Lower-case letters, digits and `_`, e.g. `otp_pin_sharing`.
+    pub category: String,
+    /// Text per language and script: keys `hi`, `hne`, `en`, `hi-Latn`, `hne-Latn`.
+    pub texts: BTreeMap<String, String>,
+    /// DLT template id per text key, once registered.
+    #[serde(default)]
+    pub template_ids: BTreeMap<String, String>,
+    /// Place in a drip (lower first); default 0.
+    #[serde(default)]
+    pub order: i64,
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Checks texts keyed by tag (and their template ids), recording problems under `texts.<key>`.
+pub(super) fn checked_texts(
+    state: &AppState,
+    texts: &BTreeMap<String, String>,
+    template_ids: &BTreeMap<String, String>,
+    invalid: &mut Invalid,
+) -> Vec<TipText> {
+    let policy = state.settings.campaign.content_policy();
+    if texts.is_empty() {
+        invalid.add("texts", "at least one text is needed");
+    }
+    for tag in template_ids.keys().filter(|tag| !texts.contains_key(*tag)) {
+        invalid.add(&format!("template_ids.{tag}"), "no text with this key");
+    }
+    let mut checked = Vec::new();
+    for (tag, text) in texts {
+        let field = format!("texts.{tag}");
+        let Some(key) = TextKey::from_tag(tag) else {
+            invalid.add(&field, "unknown key: use hi, hne, en, hi-Latn or hne-Latn");
+            continue;
+        };
+        let template = template_ids.get(tag).map(String::as_str);
+        match TipText::check(&policy, key, text, template) {
+            Ok(text) => checked.push(text),
+            Err(problems) => {
+                for problem in problems {
+                    invalid.add(&field, problem);
+                }
+            }
+        }
+    }
+    checked
+}
+
+/// The library in drip order.
+#[utoipa::path(operation_id = "list_tips", get, path = "/tips", tag = "tips", security(("bearer" = [])),
+    responses((status = 200, body = Vec<Tip>), ReadProblems))]
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    _who: Principal,
+) -> Result<axum::Json<Vec<Tip>>, ApiError> {
+    let tips = state.store.tips().await?;
+    Ok(axum::Json(tips.into_iter().map(Tip::from).collect()))
+}
+
+#[utoipa::path(operation_id = "show_tip", get, path = "/tips/{id}", tag = "tips", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The tip")),
+    responses((status = 200, body = Tip), ActionProblems))]
+pub async fn show(
+    State(state): State<Arc<AppState>>,
+    _who: Principal,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<Tip>, ApiError> {
+    let tip = state.store.tip(id).await?.ok_or(ApiError::NotFound)?;
+    Ok(axum::Json(tip.into()))
+}
+
+/// Adds a tip; each text is answered with its encoding and SMS parts, or refused with the reason.
+#[utoipa::path(operation_id = "create_tip", post, path = "/tips", tag = "tips", security(("bearer" = [])),
+    request_body = NewTip,
+    responses((status = 201, body = Tip), WriteProblems))]
+pub async fn create(
+    State(state): State<Arc<AppState>>,
+    Admin(who): Admin,
+    Json(new): Json<NewTip>,
+) -> Result<(StatusCode, axum::Json<Tip>), ApiError> {
+    let mut invalid = Invalid::default();
+    let category = invalid.check("category", Category::parse(&new.category));
+    let texts = checked_texts(&state, &new.texts, &new.template_ids, &mut invalid);
+    invalid.finish()?;
+    let tip = DomainNewTip {
+        slug: None,
+        category: category.expect("checked"),
+        order: new.order,
+        active: new.active,
+        texts,
+    };
+    let id = state.store.save_tip(&tip, now(&state)).await?;
+    audit(&state, &who, "tip.create", &format!("tip:{id}"), None).await?;
+    let saved = state.store.tip(id).await?.ok_or(ApiError::NotFound)?;
+    Ok((StatusCode::CREATED, axum::Json(saved.into())))
+}

@@ -1,0 +1,656 @@
+//! Broadcasts, their runs (one per occurrence) and the planner's batches.
+//!
+//! Planning one batch is one write transaction: pick the oldest run still planning (locked with
+//! `FOR UPDATE SKIP LOCKED` on PostgreSQL, so two instances never plan the same run at once),
+//! find the next `batch` people of the segment after the run's cursor, insert one recipient row
+//! each (`ON CONFLICT DO NOTHING` on (run, person): planning twice changes nothing), and move the
+//! cursor. A crash loses at most the batch in flight, which the next step plans again.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    from_millis, on_pool, on_reader, to_millis, Backend, BeginWrite as _, Store, StoreError,
+};
+use crate::broadcasts::plan::{Content, Segment};
+use crate::broadcasts::{FrequencyCap, TextKey, Timing};
+use crate::enrollment::{Language, RecruiterKind, Script};
+
+/// A broadcast as an admin set it up.
+#[derive(Debug, Clone)]
+pub struct NewBroadcast<'a> {
+    pub segment: &'a Segment,
+    pub content: &'a Content,
+    /// `send_at` of a one-off broadcast, or the cron rule of a recurring one.
+    pub send_at: Option<DateTime<Utc>>,
+    pub cron: Option<&'a str>,
+    /// The first occurrence.
+    pub first_due: DateTime<Utc>,
+    pub created_by: &'a str,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BroadcastStatus {
+    Active,
+    Paused,
+    Cancelled,
+}
+
+impl BroadcastStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Paused => "paused",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    fn parse(text: &str) -> Self {
+        match text {
+            "active" => Self::Active,
+            "paused" => Self::Paused,
+            _ => Self::Cancelled,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct BroadcastRecord {
+    pub id: i64,
+    pub segment: Segment,
+    pub content: Content,
+    pub send_at: Option<DateTime<Utc>>,
+    pub cron: Option<String>,
+    pub status: BroadcastStatus,
+    pub next_due_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What the plan of a broadcast holds so far, over all its runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlanCounts {
+    pub runs: i64,
+    /// Runs whose planning has not finished.
+    pub planning: i64,
+    pub queued: i64,
+    pub capped: i64,
+    pub seen_all: i64,
+    /// Of the queued, people who opted out or were erased since.
+    pub withdrawn: i64,
+}
+
+/// One planner step's work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlannedBatch {
+    pub run_id: i64,
+    pub broadcast_id: i64,
+    /// Rows written (0 when the batch had been planned already, or the run is finished).
+    pub rows: u64,
+    pub finished: bool,
+}
+
+/// People of a segment by what they would get: (tip, language, script, outcome) → count.
+pub type EstimateRows = Vec<(Option<i64>, Language, Script, String, i64)>;
+
+#[derive(Serialize, Deserialize, Default)]
+struct SegmentJson {
+    #[serde(default)]
+    areas: Vec<i64>,
+    #[serde(default)]
+    languages: Vec<String>,
+    #[serde(default)]
+    recruiter_kinds: Vec<String>,
+    #[serde(default)]
+    joined_after: Option<i64>,
+    #[serde(default)]
+    joined_before: Option<i64>,
+}
+
+fn segment_to_json(segment: &Segment) -> String {
+    serde_json::to_string(&SegmentJson {
+        areas: segment.areas.clone(),
+        languages: segment.languages.iter().map(|l| l.tag().into()).collect(),
+        recruiter_kinds: segment
+            .recruiter_kinds
+            .iter()
+            .map(|k| k.tag().into())
+            .collect(),
+        joined_after: segment.joined_after.map(to_millis),
+        joined_before: segment.joined_before.map(to_millis),
+    })
+    .expect("a segment serialises")
+}
+
+fn segment_from_json(json: &str) -> Segment {
+    let stored: SegmentJson = serde_json::from_str(json).unwrap_or_default();
+    Segment {
+        areas: stored.areas,
+        languages: stored
+            .languages
+            .iter()
+            .filter_map(|l| Language::from_tag(l))
+            .collect(),
+        recruiter_kinds: stored
+            .recruiter_kinds
+            .iter()
+            .filter_map(|k| RecruiterKind::from_tag(k))
+            .collect(),
+        joined_after: stored.joined_after.map(from_millis),
+        joined_before: stored.joined_before.map(from_millis),
+    }
+}
+
+fn content_columns(content: &Content) -> (&'static str, Option<i64>, Option<String>) {
+    match content {
+        Content::Tip(id) => ("tip", Some(*id), None),
+        Content::Drip => ("drip", None, None),
+        Content::Custom(texts) => {
+            let map: BTreeMap<&str, &str> = texts
+                .iter()
+                .map(|(key, text)| (key.tag(), text.as_str()))
+                .collect();
+            let json = serde_json::to_string(&map).expect("texts serialise");
+            ("custom", None, Some(json))
+        }
+    }
+}
+
+fn content_from_columns(kind: &str, tip_id: Option<i64>, texts: Option<&str>) -> Content {
+    match (kind, tip_id) {
+        ("tip", Some(id)) => Content::Tip(id),
+        ("custom", _) => {
+            let map: BTreeMap<String, String> = texts
+                .and_then(|t| serde_json::from_str(t).ok())
+                .unwrap_or_default();
+            Content::Custom(
+                map.into_iter()
+                    .filter_map(|(tag, text)| Some((TextKey::from_tag(&tag)?, text)))
+                    .collect(),
+            )
+        }
+        _ => Content::Drip,
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct BroadcastRow {
+    id: i64,
+    segment: String,
+    content: String,
+    tip_id: Option<i64>,
+    custom_texts: Option<String>,
+    send_at: Option<i64>,
+    cron: Option<String>,
+    status: String,
+    next_due_at: Option<i64>,
+    created_at: i64,
+}
+
+impl From<BroadcastRow> for BroadcastRecord {
+    fn from(row: BroadcastRow) -> Self {
+        Self {
+            id: row.id,
+            segment: segment_from_json(&row.segment),
+            content: content_from_columns(&row.content, row.tip_id, row.custom_texts.as_deref()),
+            send_at: row.send_at.map(from_millis),
+            cron: row.cron,
+            status: BroadcastStatus::parse(&row.status),
+            next_due_at: row.next_due_at.map(from_millis),
+            created_at: from_millis(row.created_at),
+        }
+    }
+}
+
+const BROADCAST_SELECT: &str = "SELECT id, segment, content, tip_id, custom_texts, send_at, \
+     cron, status, next_due_at, created_at FROM broadcasts";
+
+/// A value bound to a generated placeholder.
+enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+/// The `WHERE` conditions that select a segment's active people (`people p`), with their
+/// values, numbered from `$first`. `areas` is the segment's areas with everything inside them.
+fn segment_filter(segment: &Segment, areas: &[i64], first: usize) -> (String, Vec<Bind>) {
+    let mut conditions = vec!["p.status = 'active'".to_string()];
+    let mut binds = Vec::new();
+    let list = |binds: &mut Vec<Bind>, values: Vec<Bind>| -> String {
+        let start = first + binds.len();
+        let placeholders: Vec<String> = (start..start + values.len())
+            .map(|n| format!("${n}"))
+            .collect();
+        binds.extend(values);
+        placeholders.join(", ")
+    };
+    if !segment.areas.is_empty() {
+        if areas.is_empty() {
+            conditions.push("1 = 0".into());
+        } else {
+            let values = areas.iter().map(|a| Bind::Int(*a)).collect();
+            conditions.push(format!("p.area_id IN ({})", list(&mut binds, values)));
+        }
+    }
+    if !segment.languages.is_empty() {
+        let values = segment
+            .languages
+            .iter()
+            .map(|l| Bind::Text(l.tag().into()))
+            .collect();
+        conditions.push(format!("p.language IN ({})", list(&mut binds, values)));
+    }
+    if !segment.recruiter_kinds.is_empty() {
+        let values = segment
+            .recruiter_kinds
+            .iter()
+            .map(|k| Bind::Text(k.tag().into()))
+            .collect();
+        conditions.push(format!(
+            "p.recruited_by IN (SELECT id FROM recruiters WHERE kind IN ({}))",
+            list(&mut binds, values)
+        ));
+    }
+    if let Some(after) = segment.joined_after {
+        let n = list(&mut binds, vec![Bind::Int(to_millis(after))]);
+        conditions.push(format!("p.created_at >= {n}"));
+    }
+    if let Some(before) = segment.joined_before {
+        let n = list(&mut binds, vec![Bind::Int(to_millis(before))]);
+        conditions.push(format!("p.created_at < {n}"));
+    }
+    (conditions.join(" AND "), binds)
+}
+
+/// The segment's people between two ids, each with the tip they would get and the outcome:
+/// columns `id, language, script, tip, outcome`. Placeholders: `$1` cap period start, `$2` due
+/// time, `$3` the cap, `$4` after this id, `$5` up to this id, `$6` the tip (NULL for a drip or
+/// a custom text); the filter's from `$7`.
+fn candidates(drip: bool, filter: &str) -> String {
+    let tip = if drip {
+        "(SELECT t.id FROM tips t WHERE t.active AND NOT EXISTS (\
+             SELECT 1 FROM broadcast_recipients s WHERE s.person_id = p.id \
+             AND s.tip_id = t.id AND s.outcome = 'queued') \
+         ORDER BY t.position, t.id LIMIT 1)"
+    } else {
+        "CAST($6 AS BIGINT)"
+    };
+    let seen_all = if drip {
+        "WHEN c.tip IS NULL AND $6 IS NULL THEN 'seen_all' "
+    } else {
+        ""
+    };
+    format!(
+        "SELECT c.id, c.language, c.script, c.tip, CASE {seen_all}\
+         WHEN (SELECT COUNT(*) FROM broadcast_recipients r WHERE r.person_id = c.id \
+               AND r.outcome = 'queued' AND r.due_at > $1 AND r.due_at <= $2) >= $3 \
+         THEN 'capped' ELSE 'queued' END AS outcome \
+         FROM (SELECT p.id, p.language, p.script, {tip} AS tip FROM people p \
+               WHERE {filter} AND p.id > $4 AND p.id <= $5) c"
+    )
+}
+
+/// The areas `$1`..`$count` and every area inside them.
+fn areas_within_sql(count: usize) -> String {
+    let placeholders: Vec<String> = (1..=count).map(|n| format!("${n}")).collect();
+    format!(
+        "WITH RECURSIVE inside(id) AS (SELECT id FROM areas WHERE id IN ({}) \
+         UNION SELECT a.id FROM areas a JOIN inside ON a.parent_id = inside.id) \
+         SELECT id FROM inside ORDER BY id",
+        placeholders.join(", ")
+    )
+}
+
+#[derive(sqlx::FromRow)]
+struct RunToPlan {
+    id: i64,
+    broadcast_id: i64,
+    due_at: i64,
+    cursor: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct CountRow {
+    outcome: String,
+    gone: bool,
+    n: i64,
+}
+
+impl Store {
+    pub async fn create_broadcast(&self, new: &NewBroadcast<'_>) -> Result<i64, StoreError> {
+        let (kind, tip_id, texts) = content_columns(new.content);
+        let id = on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "INSERT INTO broadcasts (segment, content, tip_id, custom_texts, send_at, cron, \
+                 status, next_due_at, created_by, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8, $9) RETURNING id",
+            )
+            .bind(segment_to_json(new.segment))
+            .bind(kind)
+            .bind(tip_id)
+            .bind(texts)
+            .bind(new.send_at.map(to_millis))
+            .bind(new.cron)
+            .bind(to_millis(new.first_due))
+            .bind(new.created_by)
+            .bind(to_millis(new.at))
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(id)
+    }
+
+    pub async fn broadcast(&self, id: i64) -> Result<Option<BroadcastRecord>, StoreError> {
+        let sql = format!("{BROADCAST_SELECT} WHERE id = $1");
+        let row: Option<BroadcastRow> = on_reader!(self, pool => {
+            sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?
+        });
+        Ok(row.map(Into::into))
+    }
+
+    /// Moves a broadcast from one of `from` to `to`; false if it was in none of them.
+    pub async fn set_broadcast_status(
+        &self,
+        id: i64,
+        from: &[BroadcastStatus],
+        to: BroadcastStatus,
+    ) -> Result<bool, StoreError> {
+        let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
+        let placeholders: Vec<String> = (3..3 + from.len()).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "UPDATE broadcasts SET status = $2 WHERE id = $1 AND status IN ({})",
+            placeholders.join(", ")
+        );
+        let done = on_pool!(self, pool => {
+            let mut query = sqlx::query(&sql).bind(id).bind(to.as_str());
+            for status in &from {
+                query = query.bind(*status);
+            }
+            query.execute(pool).await?.rows_affected()
+        });
+        Ok(done == 1)
+    }
+
+    /// Active broadcasts whose next occurrence is due at `now`.
+    pub async fn due_broadcasts(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<BroadcastRecord>, StoreError> {
+        let sql = format!(
+            "{BROADCAST_SELECT} WHERE status = 'active' AND next_due_at <= $1 ORDER BY next_due_at"
+        );
+        let rows: Vec<BroadcastRow> = on_reader!(self, pool => {
+            sqlx::query_as(&sql).bind(to_millis(now)).fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// Opens the run of the occurrence due at `due` (once: a second call does nothing) and moves
+    /// the broadcast on to `next` (None: no more occurrences).
+    pub async fn open_run(
+        &self,
+        broadcast_id: i64,
+        due: DateTime<Utc>,
+        timing: Timing,
+        next: Option<DateTime<Utc>>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query(
+                "INSERT INTO broadcast_runs (broadcast_id, due_at, not_before, expires_at, \
+                 created_at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (broadcast_id, due_at) DO NOTHING",
+            )
+            .bind(broadcast_id)
+            .bind(to_millis(due))
+            .bind(to_millis(timing.not_before))
+            .bind(to_millis(timing.expires_at))
+            .bind(to_millis(at))
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE broadcasts SET next_due_at = $2 WHERE id = $1 AND next_due_at = $3")
+                .bind(broadcast_id)
+                .bind(next.map(to_millis))
+                .bind(to_millis(due))
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The areas given and every area inside them.
+    async fn areas_within(&self, roots: &[i64]) -> Result<Vec<i64>, StoreError> {
+        if roots.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = areas_within_sql(roots.len());
+        let ids = on_reader!(self, pool => {
+            let mut query = sqlx::query_scalar(&sql);
+            for root in roots {
+                query = query.bind(*root);
+            }
+            query.fetch_all(pool).await?
+        });
+        Ok(ids)
+    }
+
+    /// Plans the next batch of the oldest run still planning; `None` when no run is.
+    pub async fn plan_batch(
+        &self,
+        cap: FrequencyCap,
+        batch: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Option<PlannedBatch>, StoreError> {
+        let pick = "SELECT r.id, r.broadcast_id, r.due_at, r.cursor FROM broadcast_runs r \
+             JOIN broadcasts b ON b.id = r.broadcast_id \
+             WHERE r.planned_at IS NULL AND b.status = 'active' ORDER BY r.id LIMIT 1";
+        let pick = match self.backend {
+            Backend::Sqlite { .. } => pick.to_string(),
+            Backend::Postgres(_) => format!("{pick} FOR UPDATE OF r SKIP LOCKED"),
+        };
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let Some(run): Option<RunToPlan> =
+                sqlx::query_as(&pick).fetch_optional(&mut *tx).await?
+            else {
+                return Ok(None);
+            };
+            let row: BroadcastRow = sqlx::query_as(&format!("{BROADCAST_SELECT} WHERE id = $1"))
+                .bind(run.broadcast_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let broadcast = BroadcastRecord::from(row);
+            let roots = &broadcast.segment.areas;
+            let areas: Vec<i64> = if roots.is_empty() {
+                Vec::new()
+            } else {
+                let sql = areas_within_sql(roots.len());
+                let mut query = sqlx::query_scalar(&sql);
+                for root in roots {
+                    query = query.bind(*root);
+                }
+                query.fetch_all(&mut *tx).await?
+            };
+            let (filter, binds) = segment_filter(&broadcast.segment, &areas, 3);
+            let upper_sql = format!(
+                "SELECT MAX(id) FROM (SELECT p.id FROM people p WHERE {filter} AND p.id > $1 \
+                 ORDER BY p.id LIMIT $2) b"
+            );
+            let mut upper = sqlx::query_scalar(&upper_sql).bind(run.cursor).bind(batch);
+            for bind in &binds {
+                upper = match bind {
+                    Bind::Int(v) => upper.bind(*v),
+                    Bind::Text(v) => upper.bind(v.as_str()),
+                };
+            }
+            let upper: Option<i64> = upper.fetch_one(&mut *tx).await?;
+            let Some(upper) = upper else {
+                sqlx::query("UPDATE broadcast_runs SET planned_at = $2 WHERE id = $1")
+                    .bind(run.id)
+                    .bind(to_millis(now))
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                return Ok(Some(PlannedBatch {
+                    run_id: run.id,
+                    broadcast_id: run.broadcast_id,
+                    rows: 0,
+                    finished: true,
+                }));
+            };
+            let (filter, binds) = segment_filter(&broadcast.segment, &areas, 8);
+            let drip = broadcast.content == Content::Drip;
+            let insert = format!(
+                "INSERT INTO broadcast_recipients (run_id, person_id, tip_id, outcome, due_at) \
+                 SELECT $7, x.id, x.tip, x.outcome, $2 FROM ({}) x WHERE TRUE \
+                 ON CONFLICT (run_id, person_id) DO NOTHING",
+                candidates(drip, &filter)
+            );
+            let due = from_millis(run.due_at);
+            let tip = match broadcast.content {
+                Content::Tip(id) => Some(id),
+                _ => None,
+            };
+            let mut query = sqlx::query(&insert)
+                .bind(to_millis(FrequencyCap::period_start(due)))
+                .bind(run.due_at)
+                .bind(i64::from(cap.max_per_period))
+                .bind(run.cursor)
+                .bind(upper)
+                .bind(tip)
+                .bind(run.id);
+            for bind in &binds {
+                query = match bind {
+                    Bind::Int(v) => query.bind(*v),
+                    Bind::Text(v) => query.bind(v.as_str()),
+                };
+            }
+            let rows = query.execute(&mut *tx).await?.rows_affected();
+            sqlx::query("UPDATE broadcast_runs SET cursor = $2 WHERE id = $1")
+                .bind(run.id)
+                .bind(upper)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(Some(PlannedBatch {
+                run_id: run.id,
+                broadcast_id: run.broadcast_id,
+                rows,
+                finished: false,
+            }))
+        })
+    }
+
+    /// What planning `content` for `segment` at `due` would give, without writing anything.
+    pub async fn estimate(
+        &self,
+        segment: &Segment,
+        content: &Content,
+        due: DateTime<Utc>,
+        cap: FrequencyCap,
+    ) -> Result<EstimateRows, StoreError> {
+        let areas = self.areas_within(&segment.areas).await?;
+        let (filter, binds) = segment_filter(segment, &areas, 7);
+        let sql = format!(
+            "SELECT x.tip, x.language, x.script, x.outcome, COUNT(*) AS n FROM ({}) x \
+             GROUP BY x.tip, x.language, x.script, x.outcome",
+            candidates(*content == Content::Drip, &filter)
+        );
+        let tip = match content {
+            Content::Tip(id) => Some(*id),
+            _ => None,
+        };
+        let rows: Vec<(Option<i64>, String, String, String, i64)> = on_reader!(self, pool => {
+            let mut query = sqlx::query_as(&sql)
+                .bind(to_millis(FrequencyCap::period_start(due)))
+                .bind(to_millis(due))
+                .bind(i64::from(cap.max_per_period))
+                .bind(0_i64)
+                .bind(i64::MAX)
+                .bind(tip);
+            for bind in &binds {
+                query = match bind {
+                    Bind::Int(v) => query.bind(*v),
+                    Bind::Text(v) => query.bind(v.as_str()),
+                };
+            }
+            query.fetch_all(pool).await?
+        });
+        Ok(rows
+            .into_iter()
+            .filter_map(|(tip, language, script, outcome, n)| {
+                Some((
+                    tip,
+                    Language::from_tag(&language)?,
+                    Script::from_tag(&script)?,
+                    outcome,
+                    n,
+                ))
+            })
+            .collect())
+    }
+
+    /// The plan of a broadcast so far, over all its runs.
+    pub async fn plan_counts(&self, broadcast_id: i64) -> Result<PlanCounts, StoreError> {
+        let (runs, planning, rows): (i64, i64, Vec<CountRow>) = on_reader!(self, pool => {
+            let (runs, planning): (i64, i64) = sqlx::query_as(
+                "SELECT COUNT(*), COUNT(CASE WHEN planned_at IS NULL THEN 1 END) \
+                 FROM broadcast_runs WHERE broadcast_id = $1",
+            )
+            .bind(broadcast_id)
+            .fetch_one(pool)
+            .await?;
+            let rows = sqlx::query_as(
+                "SELECT x.outcome, (p.status <> 'active') AS gone, COUNT(*) AS n \
+                 FROM broadcast_recipients x JOIN broadcast_runs r ON r.id = x.run_id \
+                 JOIN people p ON p.id = x.person_id WHERE r.broadcast_id = $1 \
+                 GROUP BY x.outcome, (p.status <> 'active')",
+            )
+            .bind(broadcast_id)
+            .fetch_all(pool)
+            .await?;
+            (runs, planning, rows)
+        });
+        let mut counts = PlanCounts {
+            runs,
+            planning,
+            ..PlanCounts::default()
+        };
+        for row in rows {
+            match row.outcome.as_str() {
+                "queued" => {
+                    counts.queued += row.n;
+                    if row.gone {
+                        counts.withdrawn += row.n;
+                    }
+                }
+                "capped" => counts.capped += row.n,
+                _ => counts.seen_all += row.n,
+            }
+        }
+        Ok(counts)
+    }
+
+    /// How many planned messages of a broadcast carry each tip (`None`: custom text).
+    pub async fn planned_tips(
+        &self,
+        broadcast_id: i64,
+    ) -> Result<Vec<(Option<i64>, i64)>, StoreError> {
+        let rows = on_reader!(self, pool => {
+            sqlx::query_as(
+                "SELECT x.tip_id, COUNT(*) FROM broadcast_recipients x \
+                 JOIN broadcast_runs r ON r.id = x.run_id \
+                 WHERE r.broadcast_id = $1 AND x.outcome = 'queued' \
+                 GROUP BY x.tip_id ORDER BY x.tip_id",
+            )
+            .bind(broadcast_id)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows)
+    }
+}

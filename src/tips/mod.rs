@@ -1,0 +1,281 @@
+//! The tip library: tips with a category, a text per language and script (each with the DLT
+//! template id it is registered under), an order for drips and an active flag.
+//!
+//! The campaign's seed library ships as `config/tips.json` and is built into the binary: the USSD
+//! "today's tip" reads it, and `mitan tips import` loads it (or any file in the same format, or a
+//! CSV) into the store, where admins edit the library that broadcasts send.
+
+pub mod import;
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use chrono::{Datelike as _, NaiveDate};
+use serde::Deserialize;
+
+use crate::broadcasts::{ContentPolicy, Problem, TextKey};
+use crate::encoding::TextCost;
+use crate::enrollment::{Language, Script};
+
+const SEED: &str = include_str!("../../config/tips.json");
+
+/// The seed file: `{"tips": [{"id", "category", "order", "active", "texts": {"hi": …},
+/// "template_ids": {"hi": …|null}}]}`. Text keys are `hi`, `hne`, `en`, `hi-Latn`, `hne-Latn`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SeedFile {
+    #[serde(default)]
+    #[allow(dead_code)]
+    about: Option<String>,
+    pub(crate) tips: Vec<SeedTip>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SeedTip {
+    pub(crate) id: String,
+    pub(crate) category: String,
+    #[serde(default)]
+    pub(crate) order: Option<i64>,
+    #[serde(default = "active_by_default")]
+    pub(crate) active: bool,
+    pub(crate) texts: BTreeMap<String, String>,
+    #[serde(default)]
+    pub(crate) template_ids: BTreeMap<String, Option<String>>,
+}
+
+fn active_by_default() -> bool {
+    true
+}
+
+impl SeedFile {
+    pub(crate) fn parse(json: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+}
+
+/// A tip ready to be saved: every text checked and normalised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTip {
+    /// The library's own id (`tip-01`), so a re-import updates instead of adding; `None` for a
+    /// tip written in the admin API.
+    pub slug: Option<String>,
+    pub category: Category,
+    pub order: i64,
+    pub active: bool,
+    pub texts: Vec<TipText>,
+}
+
+/// One text of a tip, as it will be sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TipText {
+    pub key: TextKey,
+    pub body: String,
+    pub template_id: Option<String>,
+    pub cost: TextCost,
+}
+
+impl TipText {
+    /// Checks a text (and its template id) against the policy; the problems if it cannot be saved.
+    pub fn check(
+        policy: &ContentPolicy,
+        key: TextKey,
+        text: &str,
+        template_id: Option<&str>,
+    ) -> Result<Self, Vec<Problem>> {
+        let checked = policy.check(key, text);
+        let mut problems = checked.problems;
+        let template_id = template_id.map(str::trim).filter(|id| !id.is_empty());
+        if let Some(Err(problem)) = template_id.map(crate::broadcasts::content::check_template_id) {
+            problems.push(problem);
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(Self {
+            key,
+            body: checked.text,
+            template_id: template_id.map(str::to_string),
+            cost: checked.cost,
+        })
+    }
+}
+
+/// A tip category: lower-case letters, digits and `_` (`otp_pin_sharing`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Category(String);
+
+impl Category {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let ok = !text.is_empty()
+            && text.len() <= 64
+            && text
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if ok {
+            Ok(Self(text.to_string()))
+        } else {
+            Err(format!(
+                "category {text:?} must be 1 to 64 lower-case letters, digits or _"
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The shipped library as the USSD menu reads it: active tips in their order.
+#[derive(Debug)]
+pub struct TipLibrary {
+    tips: Vec<ShippedTip>,
+}
+
+#[derive(Debug)]
+struct ShippedTip {
+    id: String,
+    texts: BTreeMap<TextKey, String>,
+}
+
+impl TipLibrary {
+    /// The shipped library (validated by a test, so this cannot fail at run time).
+    pub fn seed() -> &'static TipLibrary {
+        static LIBRARY: OnceLock<TipLibrary> = OnceLock::new();
+        LIBRARY.get_or_init(|| Self::from_seed(SEED).expect("config/tips.json is valid"))
+    }
+
+    fn from_seed(json: &str) -> Result<Self, serde_json::Error> {
+        let mut tips: Vec<SeedTip> = SeedFile::parse(json)?
+            .tips
+            .into_iter()
+            .filter(|tip| tip.active)
+            .collect();
+        tips.sort_by_key(|tip| tip.order.unwrap_or(i64::MAX));
+        let tips = tips
+            .into_iter()
+            .map(|tip| ShippedTip {
+                id: tip.id,
+                texts: tip
+                    .texts
+                    .into_iter()
+                    .filter_map(|(key, text)| Some((TextKey::from_tag(&key)?, text)))
+                    .collect(),
+            })
+            .collect();
+        Ok(Self { tips })
+    }
+
+    pub fn len(&self) -> usize {
+        self.tips.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tips.is_empty()
+    }
+
+    /// The tip of the day: each day the next one, the same for everyone.
+    pub fn index_for(&self, day: NaiveDate) -> usize {
+        day.num_days_from_ce() as usize % self.len().max(1)
+    }
+
+    /// A tip's text for a person: their language in their script, else the nearest one there is
+    /// (Chhattisgarhi falls back to Hindi, Roman Hindi to English).
+    pub fn text(&self, index: usize, language: Language, script: Script) -> &str {
+        let tip = &self.tips[index % self.len()];
+        TextKey::new(language, script)
+            .fallbacks()
+            .iter()
+            .find_map(|key| tip.texts.get(key))
+            .map(String::as_str)
+            .unwrap_or_default()
+    }
+
+    pub fn id(&self, index: usize) -> &str {
+        &self.tips[index % self.len()].id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_seed_library_has_every_tip_in_every_language_and_in_roman_hindi() {
+        let library = TipLibrary::seed();
+        assert!(library.len() >= 20);
+        for i in 0..library.len() {
+            let tip = &library.tips[i];
+            for tag in ["hi", "hne", "en", "hi-Latn"] {
+                let key = TextKey::from_tag(tag).unwrap();
+                assert!(
+                    tip.texts.get(&key).is_some_and(|t| !t.trim().is_empty()),
+                    "{} has no {tag} text",
+                    tip.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_shipped_text_passes_the_checks_an_import_makes() {
+        let policy = ContentPolicy::default();
+        for tip in SeedFile::parse(SEED).unwrap().tips {
+            Category::parse(&tip.category).unwrap();
+            for (tag, text) in &tip.texts {
+                let key = TextKey::from_tag(tag).unwrap_or_else(|| panic!("{tag}"));
+                let template = tip.template_ids.get(tag).cloned().flatten();
+                let checked = TipText::check(&policy, key, text, template.as_deref())
+                    .unwrap_or_else(|p| panic!("{} {tag}: {p:?}", tip.id));
+                let most = if key.is_latin() { 1 } else { 2 };
+                assert!(
+                    checked.cost.parts <= most,
+                    "{} {tag} costs {} parts",
+                    tip.id,
+                    checked.cost.parts
+                );
+                assert_eq!(&checked.body, text, "{} {tag} is stored as sent", tip.id);
+            }
+        }
+    }
+
+    #[test]
+    fn a_roman_reader_gets_roman_hindi_and_a_chhattisgarhi_reader_without_roman_gets_it_too() {
+        let library = TipLibrary::seed();
+        let roman_hi = library.text(0, Language::Hindi, Script::Roman);
+        assert!(
+            roman_hi.contains("1930") && roman_hi.is_ascii(),
+            "{roman_hi}"
+        );
+        assert_eq!(
+            library.text(0, Language::Chhattisgarhi, Script::Roman),
+            roman_hi
+        );
+        assert_ne!(library.text(0, Language::English, Script::Roman), roman_hi);
+    }
+
+    #[test]
+    fn inactive_tips_are_left_out_and_the_rest_follow_their_order() {
+        let json = r#"{"tips": [
+            {"id": "b", "category": "x", "order": 2, "texts": {"hi": "B", "hne": "B", "en": "B"}},
+            {"id": "a", "category": "x", "order": 1, "texts": {"hi": "A", "hne": "A", "en": "A"}},
+            {"id": "c", "category": "x", "order": 0, "active": false, "texts": {"en": "C"}}
+        ]}"#;
+        let library = TipLibrary::from_seed(json).unwrap();
+        assert_eq!(library.len(), 2);
+        assert_eq!(library.id(0), "a");
+        assert_eq!(library.id(1), "b");
+    }
+
+    #[test]
+    fn each_day_brings_the_next_tip() {
+        let library = TipLibrary::seed();
+        let day = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        let next = day.succ_opt().unwrap();
+        assert_eq!(
+            library.index_for(next),
+            (library.index_for(day) + 1) % library.len()
+        );
+    }
+}

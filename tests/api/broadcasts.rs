@@ -1,0 +1,434 @@
+//! Tips and broadcasts through the admin API, planned with the clock under the test's control.
+
+use chrono::{DateTime, Duration, TimeZone as _, Utc};
+use mitan::broadcasts::planner::{try_plan_one, PlanStep};
+use mitan::broadcasts::ContentPolicy;
+use mitan::tips::import::{plan, Format};
+use serde_json::json;
+
+use figment::providers::Serialized;
+
+use crate::helpers::{spawn_app_with, villager, TestApp};
+
+/// A Bilaspur wall-clock time (IST, UTC+05:30).
+fn ist(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+    chrono_tz::Asia::Kolkata
+        .with_ymd_and_hms(y, m, d, h, min, 0)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// The app without its background planner: the test runs the planner's steps itself.
+async fn spawn_app() -> TestApp {
+    spawn_app_with(|figment| figment.merge(Serialized::default("broadcasts.planner", false))).await
+}
+
+/// The shipped library in the store; returns the ids of its first tips in order.
+async fn seed_tips(app: &TestApp) -> Vec<i64> {
+    let seed = include_str!("../../config/tips.json");
+    let plan = plan(seed, Format::Json, &ContentPolicy::default()).unwrap();
+    let mut ids = Vec::new();
+    for (tip, _) in &plan.tips {
+        ids.push(
+            app.state
+                .store
+                .save_tip(tip, app.clock_now())
+                .await
+                .unwrap(),
+        );
+    }
+    ids
+}
+
+async fn villagers(app: &TestApp, count: u32) {
+    for n in 0..count {
+        app.join(&villager(n), None, app.clock_now()).await;
+    }
+}
+
+impl TestApp {
+    fn clock_now(&self) -> DateTime<Utc> {
+        use mitan::clock::Clock as _;
+        self.clock.now()
+    }
+
+    /// Runs the planner's step until it has nothing to do, as the background loop would.
+    async fn plan_all(&self) -> usize {
+        let mut steps = 0;
+        loop {
+            let step = try_plan_one(&self.state, self.clock_now()).await.unwrap();
+            if step == PlanStep::Idle {
+                return steps;
+            }
+            steps += 1;
+            assert!(steps < 1000, "the planner never goes idle");
+        }
+    }
+
+    async fn broadcast(&self, token: &str, body: serde_json::Value) -> i64 {
+        let response = self.api_post("/api/v1/broadcasts", token, body).await;
+        assert_eq!(response.status, 201, "{}", response.text);
+        response.json()["id"].as_i64().unwrap()
+    }
+
+    /// `POST /broadcasts/{id}/{verb}` (pause, resume, cancel).
+    async fn act(&self, token: &str, id: i64, verb: &str) -> crate::helpers::ApiResponse {
+        let path = format!("/api/v1/broadcasts/{id}/{verb}");
+        self.api_post(&path, token, json!({})).await
+    }
+
+    async fn planned(&self, token: &str, id: i64) -> i64 {
+        self.broadcast_state(token, id).await["counts"]["planned"]
+            .as_i64()
+            .unwrap()
+    }
+
+    async fn broadcast_state(&self, token: &str, id: i64) -> serde_json::Value {
+        let response = self
+            .api_get(&format!("/api/v1/broadcasts/{id}"), token)
+            .await;
+        assert_eq!(response.status, 200, "{}", response.text);
+        response.json()
+    }
+}
+
+#[tokio::test]
+async fn an_admin_adds_a_tip_and_sees_what_each_text_costs() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let response = app
+        .api_post(
+            "/api/v1/tips",
+            &token,
+            json!({
+                "category": "otp_pin_sharing",
+                "texts": {
+                    "hi": "बैंक कभी OTP नहीं मांगता। ठगी हो तो 1930 पर कॉल करें।",
+                    "en": "Your bank never asks for an OTP. Cheated? Call 1930.",
+                    "hi-Latn": "Bank kabhi OTP nahi maangta. Thagi ho to 1930 par call karein."
+                },
+                "template_ids": {"en": "1107160000000012345"}
+            }),
+        )
+        .await;
+    assert_eq!(response.status, 201, "{}", response.text);
+    let tip = response.json();
+    assert!(tip["id"].as_i64().unwrap() > 0);
+    let texts = tip["texts"].as_array().unwrap();
+    let hindi = &texts[0];
+    assert_eq!(hindi["key"], "hi");
+    assert_eq!(hindi["encoding"], "ucs2");
+    let english = &texts[1];
+    assert_eq!(
+        (english["encoding"].as_str(), english["parts"].as_i64()),
+        (Some("gsm7"), Some(1))
+    );
+    assert_eq!(english["template_id"], "1107160000000012345");
+}
+
+#[tokio::test]
+async fn a_tip_with_a_stranger_s_number_or_link_is_refused_with_the_reason() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let response = app
+        .api_post(
+            "/api/v1/tips",
+            &token,
+            json!({
+                "category": "lottery_kbc",
+                "texts": {
+                    "en": "Prize waiting! Call 140 or visit www.kbc-lottery.in",
+                    "hi-Latn": "Inaam ke liye *401# dial karein"
+                }
+            }),
+        )
+        .await;
+    assert_eq!(response.status, 422, "{}", response.text);
+    let body = response.json();
+    let errors = body["errors"].as_array().unwrap();
+    let said = |field: &str, fragment: &str| {
+        errors
+            .iter()
+            .any(|e| e["field"] == field && e["detail"].as_str().unwrap().contains(fragment))
+    };
+    assert!(said("texts.en", "140"), "{errors:#?}");
+    assert!(said("texts.en", "www.kbc-lottery.in"), "{errors:#?}");
+    assert!(said("texts.hi-Latn", "*401#"), "{errors:#?}");
+    assert_eq!(app.state.store.tips().await.unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn a_broadcast_is_planned_once_per_person_when_due_and_not_before() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let tips = seed_tips(&app).await;
+    villagers(&app, 12).await;
+    let id = app
+        .broadcast(
+            &token,
+            json!({"tip_id": tips[0], "segment": {}, "send_at": "2026-12-02T11:00:00+05:30"}),
+        )
+        .await;
+    let state = app.broadcast_state(&token, id).await;
+    assert_eq!(state["status"], "scheduled");
+    assert_eq!(state["next_due_at"], "2026-12-02T05:30:00Z");
+
+    app.plan_all().await;
+    assert_eq!(app.planned(&token, id).await, 0);
+
+    app.clock.set(ist(2026, 12, 2, 11, 0));
+    app.plan_all().await;
+    let state = app.broadcast_state(&token, id).await;
+    assert_eq!(state["counts"]["planned"], 12, "{state:#}");
+    assert_eq!(state["counts"]["remaining"], 12);
+    assert_eq!(state["status"], "sending");
+    assert_eq!(state["next_due_at"], serde_json::Value::Null);
+    assert_eq!(state["runs"], 1);
+
+    // Planning again, by this or another instance, adds nobody twice.
+    app.clock.advance(Duration::hours(1));
+    app.plan_all().await;
+    assert_eq!(app.planned(&token, id).await, 12);
+}
+
+#[tokio::test]
+async fn the_frequency_cap_skips_a_third_tip_in_one_week() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let tips = seed_tips(&app).await;
+    villagers(&app, 5).await;
+    let mut ids = Vec::new();
+    for (day, tip) in [(1, tips[0]), (3, tips[1]), (5, tips[2]), (9, tips[3])] {
+        let send_at = ist(2026, 12, day, 11, 0).to_rfc3339();
+        ids.push(
+            app.broadcast(&token, json!({"tip_id": tip, "send_at": send_at}))
+                .await,
+        );
+    }
+    for day in [1, 3, 5, 9] {
+        app.clock.set(ist(2026, 12, day, 11, 0));
+        app.plan_all().await;
+    }
+    let planned: Vec<(i64, i64)> = {
+        let mut out = Vec::new();
+        for id in &ids {
+            let counts = &app.broadcast_state(&token, *id).await["counts"];
+            out.push((
+                counts["planned"].as_i64().unwrap(),
+                counts["capped"].as_i64().unwrap(),
+            ));
+        }
+        out
+    };
+    // 1 and 3 December: sent. 5 December: two in the week already. 9 December: the tip of the
+    // 1st is now more than 7 days back, so one more fits.
+    assert_eq!(planned, [(5, 0), (5, 0), (0, 5), (5, 0)]);
+    let third = app.broadcast_state(&token, ids[2]).await;
+    assert_eq!(third["counts"]["suppressed"], 5);
+}
+
+#[tokio::test]
+async fn a_drip_brings_each_person_the_next_tip_they_have_not_seen() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let tips = seed_tips(&app).await;
+    villagers(&app, 4).await;
+    let first = app
+        .broadcast(
+            &token,
+            json!({"drip": true, "send_at": ist(2026, 12, 1, 11, 0).to_rfc3339()}),
+        )
+        .await;
+    let second = app
+        .broadcast(
+            &token,
+            json!({"drip": true, "send_at": ist(2026, 12, 8, 11, 0).to_rfc3339()}),
+        )
+        .await;
+    app.clock.set(ist(2026, 12, 1, 11, 0));
+    app.plan_all().await;
+    app.clock.set(ist(2026, 12, 8, 11, 0));
+    app.plan_all().await;
+    let store = &app.state.store;
+    assert_eq!(
+        store.planned_tips(first).await.unwrap(),
+        [(Some(tips[0]), 4)]
+    );
+    assert_eq!(
+        store.planned_tips(second).await.unwrap(),
+        [(Some(tips[1]), 4)]
+    );
+}
+
+#[tokio::test]
+async fn a_dry_run_counts_recipients_parts_and_cost_and_queues_nothing() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let tips = seed_tips(&app).await;
+    villagers(&app, 7).await;
+    let body = json!({"tip_id": tips[0], "segment": {}, "send_at": "2026-12-02T11:00:00+05:30"});
+    let response = app
+        .api_post("/api/v1/broadcasts/dry-run", &token, body)
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    let estimate = response.json();
+    // Everyone joined in Hindi (Devanagari): tip-01 costs two UCS-2 parts.
+    assert_eq!(estimate["recipients"], 7);
+    assert_eq!(estimate["messages"], 7);
+    assert_eq!(estimate["parts"], 14);
+    assert_eq!(estimate["estimated_cost"], 2.1);
+    let english_only = json!({
+        "tip_id": tips[0], "segment": {"languages": ["en"]}, "send_at": "2026-12-02T11:00:00+05:30"
+    });
+    let response = app
+        .api_post("/api/v1/broadcasts/dry-run", &token, english_only)
+        .await;
+    assert_eq!(response.json()["recipients"], 0);
+    app.clock.set(ist(2026, 12, 2, 11, 0));
+    assert_eq!(app.plan_all().await, 0, "a dry run leaves nothing to plan");
+}
+
+#[tokio::test]
+async fn a_paused_broadcast_waits_a_resumed_one_goes_and_a_cancelled_one_never_does() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let tips = seed_tips(&app).await;
+    villagers(&app, 3).await;
+    let send_at = ist(2026, 12, 2, 11, 0).to_rfc3339();
+    let paused = app
+        .broadcast(&token, json!({"tip_id": tips[0], "send_at": send_at}))
+        .await;
+    let cancelled = app
+        .broadcast(&token, json!({"tip_id": tips[1], "send_at": send_at}))
+        .await;
+    let pause = app.act(&token, paused, "pause").await;
+    assert_eq!(pause.status, 200, "{}", pause.text);
+    assert_eq!(pause.json()["status"], "paused");
+    let cancel = app.act(&token, cancelled, "cancel").await;
+    assert_eq!(cancel.json()["status"], "cancelled");
+
+    app.clock.set(ist(2026, 12, 2, 11, 0));
+    app.plan_all().await;
+    assert_eq!(app.planned(&token, paused).await, 0);
+
+    let resume = app.act(&token, paused, "resume").await;
+    assert_eq!(resume.status, 200);
+    app.plan_all().await;
+    assert_eq!(app.planned(&token, paused).await, 3);
+
+    let again = app.act(&token, cancelled, "resume").await;
+    assert_eq!(again.status, 409, "{}", again.text);
+    let state = app.broadcast_state(&token, cancelled).await;
+    assert_eq!(
+        (
+            state["status"].as_str(),
+            state["counts"]["planned"].as_i64()
+        ),
+        (Some("cancelled"), Some(0))
+    );
+}
+
+#[tokio::test]
+async fn a_person_who_opts_out_between_planning_and_sending_is_withdrawn() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let tips = seed_tips(&app).await;
+    villagers(&app, 4).await;
+    let id = app
+        .broadcast(
+            &token,
+            json!({"tip_id": tips[0], "send_at": ist(2026, 12, 2, 11, 0).to_rfc3339()}),
+        )
+        .await;
+    app.clock.set(ist(2026, 12, 2, 11, 0));
+    app.plan_all().await;
+    let msisdn = mitan::privacy::Msisdn::parse(&villager(2), phonenumber::country::Id::IN).unwrap();
+    let index = app.state.vault.blind_index(&msisdn);
+    assert!(app
+        .state
+        .store
+        .opt_out(&index, app.clock_now())
+        .await
+        .unwrap());
+    let counts = &app.broadcast_state(&token, id).await["counts"];
+    assert_eq!(counts["planned"], 4);
+    assert_eq!(counts["withdrawn"], 1);
+    assert_eq!(counts["remaining"], 3);
+}
+
+#[tokio::test]
+async fn a_monthly_rule_comes_due_on_the_first_wednesday_in_bilaspur_time() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let tips = seed_tips(&app).await;
+    villagers(&app, 2).await;
+    let id = app
+        .broadcast(&token, json!({"tip_id": tips[0], "cron": "0 11 * * WED#1"}))
+        .await;
+    assert_eq!(
+        app.broadcast_state(&token, id).await["next_due_at"],
+        "2026-12-02T05:30:00Z"
+    );
+    app.clock.set(ist(2026, 12, 2, 11, 0));
+    app.plan_all().await;
+    let state = app.broadcast_state(&token, id).await;
+    assert_eq!(state["runs"], 1);
+    assert_eq!(state["counts"]["planned"], 2);
+    assert_eq!(state["next_due_at"], "2027-01-06T05:30:00Z");
+    let bad = app
+        .api_post(
+            "/api/v1/broadcasts",
+            &token,
+            json!({"tip_id": tips[0], "cron": "every wednesday"}),
+        )
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.text);
+}
+
+#[tokio::test]
+async fn planning_cut_off_mid_way_resumes_without_gaps_or_repeats() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let tips = seed_tips(&app).await;
+    villagers(&app, 12).await;
+    let id = app
+        .broadcast(
+            &token,
+            json!({"tip_id": tips[0], "send_at": ist(2026, 12, 2, 11, 0).to_rfc3339()}),
+        )
+        .await;
+    app.clock.set(ist(2026, 12, 2, 11, 0));
+    let cap = app.state.settings.campaign.frequency_cap();
+    let now = app.clock_now();
+    assert_eq!(
+        try_plan_one(&app.state, now).await.unwrap(),
+        PlanStep::Opened(id)
+    );
+    // One batch of 5, then the process dies: a new connection takes over.
+    let first = app
+        .state
+        .store
+        .plan_batch(cap, 5, now)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((first.rows, first.finished), (5, false));
+    let restarted = crate::helpers::open_store(&app.db.url).await;
+    // As if the cursor's move had been lost with the crash: the batch is planned again.
+    crate::helpers::raw_sql(&app.db, "UPDATE broadcast_runs SET cursor = 0")
+        .await
+        .unwrap();
+    let mut rows = 0;
+    while let Some(batch) = restarted.plan_batch(cap, 5, now).await.unwrap() {
+        rows += batch.rows;
+        if batch.finished {
+            break;
+        }
+    }
+    assert_eq!(rows, 7, "the five planned before are not planned again");
+    assert_eq!(app.planned(&token, id).await, 12);
+    assert_eq!(
+        app.state.store.planned_tips(id).await.unwrap(),
+        [(Some(tips[0]), 12)]
+    );
+}
