@@ -77,6 +77,7 @@ async fn main() -> anyhow::Result<()> {
             .create_broadcast(&NewBroadcast {
                 segment: &Segment::default(),
                 content: &content,
+                custom_tip: None,
                 send_at: Some(due),
                 cron: None,
                 first_due: due,
@@ -90,7 +91,7 @@ async fn main() -> anyhow::Result<()> {
             .await?;
         let mut batches = 0;
         while let Some(planned) = store
-            .plan_batch(campaign.frequency_cap(), batch, due)
+            .plan_batch(campaign.frequency_cap(), batch, "console", due)
             .await?
         {
             batches += 1;

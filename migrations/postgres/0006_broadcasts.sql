@@ -28,7 +28,8 @@ CREATE TABLE tip_texts (
 );
 
 -- Broadcasts: who (segment, JSON: areas, languages, recruiter_kinds, joined_after/before), what
--- (one tip, a drip of each person's next unseen tip, or custom texts per language, JSON) and when
+-- (one tip, a drip of each person's next unseen tip, or custom texts per language: JSON, and
+-- saved as an inactive tip of category 'custom' that tip_id names, so they plan like a tip) and when
 -- (send_at, or a cron rule in the campaign's time zone). next_due_at is the next occurrence to
 -- plan; NULL once a one-off broadcast has come due.
 CREATE TABLE broadcasts (
@@ -44,7 +45,7 @@ CREATE TABLE broadcasts (
     created_by   TEXT NOT NULL,
     created_at   BIGINT NOT NULL,
     CHECK ((send_at IS NULL) <> (cron IS NULL)),
-    CHECK ((content = 'tip') = (tip_id IS NOT NULL)),
+    CHECK ((content = 'drip') = (tip_id IS NULL)),
     CHECK ((content = 'custom') = (custom_texts IS NOT NULL))
 );
 CREATE INDEX broadcasts_due ON broadcasts (next_due_at) WHERE status = 'active';
@@ -78,3 +79,7 @@ CREATE TABLE broadcast_recipients (
     PRIMARY KEY (run_id, person_id)
 );
 CREATE INDEX broadcast_recipients_person ON broadcast_recipients (person_id, tip_id);
+
+-- The planner writes each queued recipient's message into the outbox (kind 'bulk') in the same
+-- transaction; outbox.broadcast_id holds the run's id (one per occurrence), so the outbox's
+-- UNIQUE (broadcast_id, person_id) makes a message per person and occurrence at most.

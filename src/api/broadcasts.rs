@@ -58,22 +58,26 @@ pub struct NewBroadcast {
 
 #[derive(Serialize, ToSchema)]
 pub struct Counts {
-    /// Messages planned (one per person and run).
+    /// Messages planned (one per person and occurrence; people skipped are not counted).
     pub planned: i64,
-    /// People the plan skipped (frequency cap, nothing unseen left) or who withdrew since.
+    /// Taken by the aggregator (delivered ones included).
+    pub sent: i64,
+    pub delivered: i64,
+    pub failed: i64,
+    /// People not messaged: skipped by the frequency cap, a drip with nothing unseen left, no
+    /// text in their language, opted out or erased before the send, or the broadcast cancelled.
     pub suppressed: i64,
-    pub capped: i64,
-    pub seen_all: i64,
-    /// Planned people who opted out or were erased since: they get nothing.
-    pub withdrawn: i64,
-    /// Planned messages not yet sent.
+    /// Not sent within `campaign.tip_validity_hours` of the due time.
+    pub expired: i64,
+    /// A crash came between claiming and recording the send: settled by delivery reports,
+    /// never sent again.
+    pub unknown: i64,
+    /// Planned messages still waiting to be sent.
     pub remaining: i64,
-    /// Filled once messages go through the outbox dispatcher; null until then.
-    pub sent: Option<i64>,
-    pub delivered: Option<i64>,
-    pub failed: Option<i64>,
-    /// Messages per second over the last minute; null while nothing is sending.
-    pub rate_per_second: Option<f64>,
+    /// Messages sent in the last minute, per second.
+    pub rate_per_second: f64,
+    /// When the remaining messages should be sent at the current rate; null when nothing is
+    /// sending.
     pub eta: Option<DateTime<Utc>>,
 }
 
@@ -198,6 +202,26 @@ pub async fn create(
     Json(new): Json<NewBroadcast>,
 ) -> Result<(StatusCode, axum::Json<Broadcast>), ApiError> {
     let checked = check(&state, &new).await?;
+    // Custom texts are saved as an inactive tip of their own, so they plan like a tip.
+    let custom_tip = match &checked.content {
+        Content::Custom(_) => {
+            let texts = checked_texts(
+                &state,
+                new.texts.as_ref().expect("custom"),
+                &BTreeMap::new(),
+                &mut Invalid::default(),
+            );
+            let tip = crate::tips::NewTip {
+                slug: None,
+                category: crate::tips::Category::parse("custom").expect("a category"),
+                order: 0,
+                active: false,
+                texts,
+            };
+            Some(state.store.save_tip(&tip, super::now(&state)).await?)
+        }
+        _ => None,
+    };
     let (send_at, cron) = match &checked.schedule {
         Schedule::Once(at) => (Some(*at), None),
         Schedule::Recurring(rule) => (None, Some(rule.as_str())),
@@ -207,6 +231,7 @@ pub async fn create(
         .create_broadcast(&StoreNewBroadcast {
             segment: &checked.segment,
             content: &checked.content,
+            custom_tip,
             send_at,
             cron,
             first_due: checked.first_due,
@@ -355,7 +380,11 @@ async fn change(
     verb: &str,
 ) -> Result<axum::Json<Broadcast>, ApiError> {
     let current = state.store.broadcast(id).await?.ok_or(ApiError::NotFound)?;
-    if !state.store.set_broadcast_status(id, from, to).await? {
+    if !state
+        .store
+        .set_broadcast_status(id, from, to, super::now(state))
+        .await?
+    {
         return Err(ApiError::Conflict(format!(
             "the broadcast is {}: cannot {verb} it",
             current.status.as_str()
@@ -369,34 +398,46 @@ async fn change(
 async fn answer(state: &AppState, id: i64) -> Result<Broadcast, ApiError> {
     let broadcast = state.store.broadcast(id).await?.ok_or(ApiError::NotFound)?;
     let plan = state.store.plan_counts(id).await?;
-    let remaining = plan.queued - plan.withdrawn;
-    let status = status(&broadcast, plan.runs, plan.planning, remaining);
-    let (content, tip_id) = match &broadcast.content {
-        Content::Tip(id) => ("tip", Some(*id)),
-        Content::Drip => ("drip", None),
-        Content::Custom(_) => ("custom", None),
+    let now = super::now(state);
+    let sends = state.store.send_counts(id, now).await?;
+    // Planned people whose message never reached the outbox: no text they can read.
+    let in_outbox = sends.waiting
+        + sends.sent
+        + sends.delivered
+        + sends.failed
+        + sends.unknown
+        + sends.suppressed
+        + sends.expired;
+    let no_text = (plan.queued - in_outbox).max(0);
+    let rate = sends.sent_last_minute as f64 / 60.0;
+    let eta = (rate > 0.0 && sends.waiting > 0)
+        .then(|| now + Duration::milliseconds((sends.waiting as f64 / rate * 1000.0) as i64));
+    let status = status(&broadcast, plan.runs, plan.planning, sends.waiting);
+    let content = match &broadcast.content {
+        Content::Tip(_) => "tip",
+        Content::Drip => "drip",
+        Content::Custom(_) => "custom",
     };
     Ok(Broadcast {
         id,
         status: status.into(),
         content: content.into(),
-        tip_id,
+        tip_id: broadcast.tip_id.filter(|_| content == "tip"),
         send_at: broadcast.send_at,
         cron: broadcast.cron.clone(),
         next_due_at: broadcast.next_due_at,
         runs: plan.runs,
         counts: Counts {
             planned: plan.queued,
-            suppressed: plan.capped + plan.seen_all + plan.withdrawn,
-            capped: plan.capped,
-            seen_all: plan.seen_all,
-            withdrawn: plan.withdrawn,
-            remaining,
-            sent: None,
-            delivered: None,
-            failed: None,
-            rate_per_second: None,
-            eta: None,
+            sent: sends.sent + sends.delivered,
+            delivered: sends.delivered,
+            failed: sends.failed,
+            suppressed: plan.capped + plan.seen_all + no_text + sends.suppressed,
+            expired: sends.expired,
+            unknown: sends.unknown,
+            remaining: sends.waiting,
+            rate_per_second: (rate * 100.0).round() / 100.0,
+            eta,
         },
         created: broadcast.created_at,
     })

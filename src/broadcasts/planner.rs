@@ -59,6 +59,7 @@ pub async fn try_plan_one(state: &AppState, now: DateTime<Utc>) -> anyhow::Resul
         .plan_batch(
             campaign.frequency_cap(),
             i64::from(state.settings.broadcasts.plan_batch.max(1)),
+            &state.settings.outbound.default_channel,
             now,
         )
         .await

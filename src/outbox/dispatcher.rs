@@ -58,6 +58,12 @@ pub fn backoff(attempt: u32, base: Duration, max: Duration) -> Duration {
     half + full.mul_f64(rand::thread_rng().gen_range(0.0..=0.5))
 }
 
+/// Whether broadcast messages may leave now: inside `campaign.send_window`, local time.
+fn bulk_window_open(state: &AppState, now: DateTime<Utc>) -> bool {
+    let rules = state.settings.campaign.send_rules();
+    rules.window.next_open(now, rules.zone) == now
+}
+
 impl Dispatcher {
     pub fn new(state: Arc<AppState>) -> Self {
         let limiters = state
@@ -86,7 +92,13 @@ impl Dispatcher {
         let lease_until = now + chrono::Duration::seconds(outbound.lease_secs as i64);
         let Some(message) = state
             .store
-            .claim_due(&self.owner, now, lease_until, 1)
+            .claim_due(
+                &self.owner,
+                now,
+                lease_until,
+                1,
+                bulk_window_open(state, now),
+            )
             .await
             .context("claiming a message")?
             .pop()

@@ -23,6 +23,8 @@ use crate::enrollment::{Language, RecruiterKind, Script};
 pub struct NewBroadcast<'a> {
     pub segment: &'a Segment,
     pub content: &'a Content,
+    /// For custom texts: the inactive tip (category `custom`) they were saved as.
+    pub custom_tip: Option<i64>,
     /// `send_at` of a one-off broadcast, or the cron rule of a recurring one.
     pub send_at: Option<DateTime<Utc>>,
     pub cron: Option<&'a str>,
@@ -60,6 +62,8 @@ impl BroadcastStatus {
 #[derive(Debug, Clone)]
 pub struct BroadcastRecord {
     pub id: i64,
+    /// The tip every recipient gets: the one tip, or the custom texts' tip; `None` for a drip.
+    pub tip_id: Option<i64>,
     pub segment: Segment,
     pub content: Content,
     pub send_at: Option<DateTime<Utc>>,
@@ -80,6 +84,25 @@ pub struct PlanCounts {
     pub seen_all: i64,
     /// Of the queued, people who opted out or were erased since.
     pub withdrawn: i64,
+}
+
+/// Where a broadcast's messages are in the outbox.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SendCounts {
+    /// Queued or being sent.
+    pub waiting: i64,
+    /// Taken by the aggregator, no delivery report yet.
+    pub sent: i64,
+    pub delivered: i64,
+    pub failed: i64,
+    /// Sent or not: a crash came between claim and record; settled by delivery reports.
+    pub unknown: i64,
+    /// Stopped before sending: opted out, erased, or the broadcast cancelled.
+    pub suppressed: i64,
+    /// Not sent within the validity period.
+    pub expired: i64,
+    /// Messages sent (or delivered) in the last minute.
+    pub sent_last_minute: i64,
 }
 
 /// One planner step's work.
@@ -193,6 +216,7 @@ impl From<BroadcastRow> for BroadcastRecord {
     fn from(row: BroadcastRow) -> Self {
         Self {
             id: row.id,
+            tip_id: row.tip_id,
             segment: segment_from_json(&row.segment),
             content: content_from_columns(&row.content, row.tip_id, row.custom_texts.as_deref()),
             send_at: row.send_at.map(from_millis),
@@ -303,11 +327,56 @@ fn areas_within_sql(count: usize) -> String {
     )
 }
 
+/// The rank of tip text `{t}` for person `p`: 0 for their own language and script, then their
+/// fallbacks in order ([`TextKey::fallbacks`]); NULL for a text they cannot read.
+fn text_rank(t: &str) -> String {
+    let mut arms = Vec::new();
+    let people = TextKey::ALL
+        .into_iter()
+        .chain([TextKey::new(Language::English, Script::Roman)]);
+    for person in people {
+        for (rank, text) in person.fallbacks().iter().enumerate() {
+            arms.push(format!(
+                "WHEN p.language = '{}' AND p.script = '{}' AND {t}.language = '{}' \
+                 AND {t}.script = '{}' THEN {rank}",
+                person.language.tag(),
+                person.script.tag(),
+                text.language.tag(),
+                text.script.tag()
+            ));
+        }
+    }
+    format!("(CASE {} END)", arms.join(" "))
+}
+
+/// The batch's messages into the outbox: one `bulk` row per queued recipient still active, with
+/// the best text of their tip for them (none if they can read none of its texts). `$1` channel,
+/// `$2` not before, `$3` expiry, `$4` now, `$5` the run, `$6`..`$7` the batch's person ids.
+fn outbox_insert() -> String {
+    format!(
+        "INSERT INTO outbox (channel, kind, priority, status, phone_ciphertext, phone_key_id, \
+         phone_hint, person_id, broadcast_id, body, encoding, parts, dlt_template_id, \
+         not_before, expires_at, next_attempt_at, created_at) \
+         SELECT $1, 'bulk', 1, 'queued', p.phone_ciphertext, p.phone_key_id, p.phone_hint, \
+         p.id, x.run_id, t.body, t.encoding, t.parts, t.template_id, $2, $3, $2, $4 \
+         FROM broadcast_recipients x JOIN people p ON p.id = x.person_id \
+         JOIN tip_texts t ON t.tip_id = x.tip_id \
+         WHERE x.run_id = $5 AND x.person_id > $6 AND x.person_id <= $7 \
+         AND x.outcome = 'queued' AND p.status = 'active' AND p.phone_ciphertext IS NOT NULL \
+         AND {} = (SELECT MIN({}) FROM tip_texts t2 WHERE t2.tip_id = x.tip_id) \
+         ON CONFLICT (broadcast_id, person_id) DO NOTHING",
+        text_rank("t"),
+        text_rank("t2")
+    )
+}
+
 #[derive(sqlx::FromRow)]
 struct RunToPlan {
     id: i64,
     broadcast_id: i64,
     due_at: i64,
+    not_before: i64,
+    expires_at: i64,
     cursor: i64,
 }
 
@@ -321,6 +390,7 @@ struct CountRow {
 impl Store {
     pub async fn create_broadcast(&self, new: &NewBroadcast<'_>) -> Result<i64, StoreError> {
         let (kind, tip_id, texts) = content_columns(new.content);
+        let tip_id = tip_id.or(new.custom_tip);
         let id = on_pool!(self, pool => {
             sqlx::query_scalar(
                 "INSERT INTO broadcasts (segment, content, tip_id, custom_texts, send_at, cron, \
@@ -350,12 +420,14 @@ impl Store {
         Ok(row.map(Into::into))
     }
 
-    /// Moves a broadcast from one of `from` to `to`; false if it was in none of them.
+    /// Moves a broadcast from one of `from` to `to`; false if it was in none of them. Cancelling
+    /// also withdraws its queued messages from the outbox (suppressed, recipient forgotten).
     pub async fn set_broadcast_status(
         &self,
         id: i64,
         from: &[BroadcastStatus],
         to: BroadcastStatus,
+        at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
         let placeholders: Vec<String> = (3..3 + from.len()).map(|n| format!("${n}")).collect();
@@ -364,13 +436,63 @@ impl Store {
             placeholders.join(", ")
         );
         let done = on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
             let mut query = sqlx::query(&sql).bind(id).bind(to.as_str());
             for status in &from {
                 query = query.bind(*status);
             }
-            query.execute(pool).await?.rows_affected()
+            let done = query.execute(&mut *tx).await?.rows_affected();
+            if done == 1 && to == BroadcastStatus::Cancelled {
+                sqlx::query(
+                    "UPDATE outbox SET status = 'suppressed', finished_at = $2, \
+                     phone_ciphertext = NULL, phone_key_id = NULL, recipient_tag = NULL, \
+                     last_error = 'broadcast cancelled' WHERE status = 'queued' \
+                     AND kind = 'bulk' AND broadcast_id IN \
+                     (SELECT id FROM broadcast_runs WHERE broadcast_id = $1)",
+                )
+                .bind(id)
+                .bind(to_millis(at))
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            done
         });
         Ok(done == 1)
+    }
+
+    /// Where a broadcast's messages are in the outbox, over all its runs.
+    pub async fn send_counts(
+        &self,
+        broadcast_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<SendCounts, StoreError> {
+        let rows: Vec<(String, i64, i64)> = on_reader!(self, pool => {
+            sqlx::query_as(
+                "SELECT o.status, COUNT(*), \
+                 COUNT(CASE WHEN o.sent_at > $2 THEN 1 END) \
+                 FROM outbox o WHERE o.kind = 'bulk' AND o.broadcast_id IN \
+                 (SELECT id FROM broadcast_runs WHERE broadcast_id = $1) GROUP BY o.status",
+            )
+            .bind(broadcast_id)
+            .bind(to_millis(now - chrono::Duration::minutes(1)))
+            .fetch_all(pool)
+            .await?
+        });
+        let mut counts = SendCounts::default();
+        for (status, n, last_minute) in rows {
+            counts.sent_last_minute += last_minute;
+            match status.as_str() {
+                "queued" | "sending" => counts.waiting += n,
+                "sent" => counts.sent += n,
+                "delivered" => counts.delivered += n,
+                "failed" => counts.failed += n,
+                "unknown" => counts.unknown += n,
+                "expired" => counts.expired += n,
+                _ => counts.suppressed += n,
+            }
+        }
+        Ok(counts)
     }
 
     /// Active broadcasts whose next occurrence is due at `now`.
@@ -443,9 +565,11 @@ impl Store {
         &self,
         cap: FrequencyCap,
         batch: i64,
+        channel: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<PlannedBatch>, StoreError> {
-        let pick = "SELECT r.id, r.broadcast_id, r.due_at, r.cursor FROM broadcast_runs r \
+        let pick = "SELECT r.id, r.broadcast_id, r.due_at, r.not_before, r.expires_at, r.cursor \
+             FROM broadcast_runs r \
              JOIN broadcasts b ON b.id = r.broadcast_id \
              WHERE r.planned_at IS NULL AND b.status = 'active' ORDER BY r.id LIMIT 1";
         let pick = match self.backend {
@@ -511,10 +635,7 @@ impl Store {
                 candidates(drip, &filter)
             );
             let due = from_millis(run.due_at);
-            let tip = match broadcast.content {
-                Content::Tip(id) => Some(id),
-                _ => None,
-            };
+            let tip = broadcast.tip_id;
             let mut query = sqlx::query(&insert)
                 .bind(to_millis(FrequencyCap::period_start(due)))
                 .bind(run.due_at)
@@ -530,6 +651,16 @@ impl Store {
                 };
             }
             let rows = query.execute(&mut *tx).await?.rows_affected();
+            sqlx::query(&outbox_insert())
+                .bind(channel)
+                .bind(run.not_before)
+                .bind(run.expires_at)
+                .bind(to_millis(now))
+                .bind(run.id)
+                .bind(run.cursor)
+                .bind(upper)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query("UPDATE broadcast_runs SET cursor = $2 WHERE id = $1")
                 .bind(run.id)
                 .bind(upper)

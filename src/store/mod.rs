@@ -32,6 +32,7 @@ use sqlx::{PgPool, SqlitePool};
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use broadcasts::{
     BroadcastRecord, BroadcastStatus, EstimateRows, NewBroadcast, PlanCounts, PlannedBatch,
+    SendCounts,
 };
 pub use enrollment::{JoinError, NewEventCode, NewRecruiter};
 pub use outbox::{

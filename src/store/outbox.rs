@@ -347,15 +347,21 @@ impl Store {
     }
 
     /// Claims up to `limit` due messages for `owner` until `lease_until`: replies first, then
-    /// the oldest. Two workers never claim the same message.
+    /// the oldest. Two workers never claim the same message. Broadcast (`bulk`) messages are
+    /// claimed only while `bulk_open` (the sending window is open) and their broadcast is active
+    /// (not paused or cancelled).
     pub async fn claim_due(
         &self,
         owner: &str,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: i64,
+        bulk_open: bool,
     ) -> Result<Vec<ClaimedMessage>, StoreError> {
         let due = "SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= $3 \
+                   AND (kind <> 'bulk' OR ($5 AND (broadcast_id IS NULL OR broadcast_id IN (\
+                       SELECT r.id FROM broadcast_runs r JOIN broadcasts b \
+                       ON b.id = r.broadcast_id WHERE b.status = 'active')))) \
                    ORDER BY priority, next_attempt_at, id LIMIT $4";
         let lock = match self.backend {
             super::Backend::Postgres(_) => " FOR UPDATE SKIP LOCKED",
@@ -372,6 +378,7 @@ impl Store {
                 .bind(to_millis(lease_until))
                 .bind(to_millis(now))
                 .bind(limit)
+                .bind(bulk_open)
                 .fetch_all(&mut *tx)
                 .await?;
             tx.commit().await?;

@@ -40,6 +40,18 @@ async fn seed_tips(app: &TestApp) -> Vec<i64> {
     ids
 }
 
+/// An app with the shipped tips, `people` villagers, and a broadcast of the first tip to all of
+/// them due at `due`: the app, an admin token, the tip ids and the broadcast id.
+async fn one_tip_broadcast(people: u32, due: DateTime<Utc>) -> (TestApp, String, Vec<i64>, i64) {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let tips = seed_tips(&app).await;
+    villagers(&app, people).await;
+    let body = json!({"tip_id": tips[0], "send_at": due.to_rfc3339()});
+    let id = app.broadcast(&token, body).await;
+    (app, token, tips, id)
+}
+
 async fn villagers(app: &TestApp, count: u32) {
     for n in 0..count {
         app.join(&villager(n), None, app.clock_now()).await;
@@ -215,7 +227,7 @@ async fn the_frequency_cap_skips_a_third_tip_in_one_week() {
             let counts = &app.broadcast_state(&token, *id).await["counts"];
             out.push((
                 counts["planned"].as_i64().unwrap(),
-                counts["capped"].as_i64().unwrap(),
+                counts["suppressed"].as_i64().unwrap(),
             ));
         }
         out
@@ -310,11 +322,20 @@ async fn a_paused_broadcast_waits_a_resumed_one_goes_and_a_cancelled_one_never_d
     app.clock.set(ist(2026, 12, 2, 11, 0));
     app.plan_all().await;
     assert_eq!(app.planned(&token, paused).await, 0);
+    app.dispatcher().run_until_idle().await.unwrap();
+    assert_eq!(app.state.console.all().len(), 0);
 
     let resume = app.act(&token, paused, "resume").await;
     assert_eq!(resume.status, 200);
     app.plan_all().await;
     assert_eq!(app.planned(&token, paused).await, 3);
+    // Paused again once planned: its queued messages wait.
+    assert_eq!(app.act(&token, paused, "pause").await.status, 200);
+    app.dispatcher().run_until_idle().await.unwrap();
+    assert_eq!(app.state.console.all().len(), 0);
+    assert_eq!(app.act(&token, paused, "resume").await.status, 200);
+    app.dispatcher().run_until_idle().await.unwrap();
+    assert_eq!(app.state.console.all().len(), 3);
 
     let again = app.act(&token, cancelled, "resume").await;
     assert_eq!(again.status, 409, "{}", again.text);
@@ -329,17 +350,8 @@ async fn a_paused_broadcast_waits_a_resumed_one_goes_and_a_cancelled_one_never_d
 }
 
 #[tokio::test]
-async fn a_person_who_opts_out_between_planning_and_sending_is_withdrawn() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
-    let tips = seed_tips(&app).await;
-    villagers(&app, 4).await;
-    let id = app
-        .broadcast(
-            &token,
-            json!({"tip_id": tips[0], "send_at": ist(2026, 12, 2, 11, 0).to_rfc3339()}),
-        )
-        .await;
+async fn a_person_who_opts_out_between_planning_and_sending_gets_nothing() {
+    let (app, token, _, id) = one_tip_broadcast(4, ist(2026, 12, 2, 11, 0)).await;
     app.clock.set(ist(2026, 12, 2, 11, 0));
     app.plan_all().await;
     let msisdn = mitan::privacy::Msisdn::parse(&villager(2), phonenumber::country::Id::IN).unwrap();
@@ -350,10 +362,53 @@ async fn a_person_who_opts_out_between_planning_and_sending_is_withdrawn() {
         .opt_out(&index, app.clock_now())
         .await
         .unwrap());
+    app.dispatcher().run_until_idle().await.unwrap();
     let counts = &app.broadcast_state(&token, id).await["counts"];
     assert_eq!(counts["planned"], 4);
-    assert_eq!(counts["withdrawn"], 1);
-    assert_eq!(counts["remaining"], 3);
+    assert_eq!(counts["sent"], 3);
+    assert_eq!(counts["suppressed"], 1);
+    assert_eq!(counts["remaining"], 0);
+    let sent = app.state.console.all();
+    assert_eq!(sent.len(), 3);
+    assert!(sent.iter().all(|m| m.to != villager(2)));
+    assert!(sent[0].text.contains("1930"), "{}", sent[0].text);
+}
+
+#[tokio::test]
+async fn a_broadcast_due_at_night_leaves_at_ten_the_next_morning_and_expires_after_its_validity() {
+    let (app, token, tips, id) = one_tip_broadcast(3, ist(2026, 12, 2, 21, 0)).await;
+    app.clock.set(ist(2026, 12, 2, 21, 0));
+    app.plan_all().await;
+    app.dispatcher().run_until_idle().await.unwrap();
+    assert_eq!(app.state.console.all().len(), 0, "nothing leaves at night");
+    app.clock.set(ist(2026, 12, 3, 9, 59));
+    app.dispatcher().run_until_idle().await.unwrap();
+    assert_eq!(app.state.console.all().len(), 0);
+    app.clock.set(ist(2026, 12, 3, 10, 0));
+    app.dispatcher().run_until_idle().await.unwrap();
+    assert_eq!(app.state.console.all().len(), 3);
+    let counts = &app.broadcast_state(&token, id).await["counts"];
+    assert_eq!(
+        (counts["sent"].as_i64(), counts["remaining"].as_i64()),
+        (Some(3), Some(0))
+    );
+
+    // Due at 11:00, but nothing could send until the next day after 11:00: expired, not late.
+    let late = app
+        .broadcast(
+            &token,
+            json!({"tip_id": tips[1], "send_at": ist(2026, 12, 3, 11, 0).to_rfc3339()}),
+        )
+        .await;
+    app.clock.set(ist(2026, 12, 3, 11, 0));
+    app.plan_all().await;
+    app.clock.set(ist(2026, 12, 4, 11, 0));
+    app.dispatcher().run_until_idle().await.unwrap();
+    let counts = &app.broadcast_state(&token, late).await["counts"];
+    assert_eq!(
+        (counts["expired"].as_i64(), counts["sent"].as_i64()),
+        (Some(3), Some(0))
+    );
 }
 
 #[tokio::test]
@@ -387,16 +442,7 @@ async fn a_monthly_rule_comes_due_on_the_first_wednesday_in_bilaspur_time() {
 
 #[tokio::test]
 async fn planning_cut_off_mid_way_resumes_without_gaps_or_repeats() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
-    let tips = seed_tips(&app).await;
-    villagers(&app, 12).await;
-    let id = app
-        .broadcast(
-            &token,
-            json!({"tip_id": tips[0], "send_at": ist(2026, 12, 2, 11, 0).to_rfc3339()}),
-        )
-        .await;
+    let (app, token, tips, id) = one_tip_broadcast(12, ist(2026, 12, 2, 11, 0)).await;
     app.clock.set(ist(2026, 12, 2, 11, 0));
     let cap = app.state.settings.campaign.frequency_cap();
     let now = app.clock_now();
@@ -408,7 +454,7 @@ async fn planning_cut_off_mid_way_resumes_without_gaps_or_repeats() {
     let first = app
         .state
         .store
-        .plan_batch(cap, 5, now)
+        .plan_batch(cap, 5, "console", now)
         .await
         .unwrap()
         .unwrap();
@@ -419,7 +465,7 @@ async fn planning_cut_off_mid_way_resumes_without_gaps_or_repeats() {
         .await
         .unwrap();
     let mut rows = 0;
-    while let Some(batch) = restarted.plan_batch(cap, 5, now).await.unwrap() {
+    while let Some(batch) = restarted.plan_batch(cap, 5, "console", now).await.unwrap() {
         rows += batch.rows;
         if batch.finished {
             break;
@@ -431,4 +477,102 @@ async fn planning_cut_off_mid_way_resumes_without_gaps_or_repeats() {
         app.state.store.planned_tips(id).await.unwrap(),
         [(Some(tips[0]), 12)]
     );
+}
+
+#[tokio::test]
+async fn custom_texts_go_to_each_person_in_their_language_and_cancel_withdraws_what_is_queued() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    villagers(&app, 3).await;
+    let body = json!({
+        "texts": {
+            "hi": "साइबर जागरूकता दिवस: ठगी हो तो 1930 पर कॉल करें।",
+            "en": "Cyber Jaagrookta Diwas: cheated? Call 1930."
+        },
+        "send_at": ist(2026, 12, 2, 11, 0).to_rfc3339()
+    });
+    let id = app.broadcast(&token, body).await;
+    let cancelled = app
+        .broadcast(
+            &token,
+            json!({"texts": {"hi": "कल ठगी से बचें। 1930"}, "send_at": ist(2026, 12, 2, 11, 0).to_rfc3339()}),
+        )
+        .await;
+    app.clock.set(ist(2026, 12, 2, 11, 0));
+    app.plan_all().await;
+    assert_eq!(app.act(&token, cancelled, "cancel").await.status, 200);
+    app.dispatcher().run_until_idle().await.unwrap();
+    let sent = app.state.console.all();
+    assert_eq!(sent.len(), 3, "only the broadcast not cancelled");
+    assert!(sent.iter().all(|m| m.text.starts_with("साइबर जागरूकता")));
+    let state = app.broadcast_state(&token, id).await;
+    assert_eq!(state["content"], "custom");
+    let counts = &app.broadcast_state(&token, cancelled).await["counts"];
+    assert_eq!(
+        (counts["suppressed"].as_i64(), counts["sent"].as_i64()),
+        (Some(3), Some(0))
+    );
+}
+
+#[tokio::test]
+async fn two_instances_on_one_database_plan_and_send_a_broadcast_once_to_each_person() {
+    let app = spawn_app_with(|figment| {
+        figment
+            .merge(Serialized::default("broadcasts.planner", false))
+            .merge(Serialized::default("broadcasts.plan_batch", 7))
+            .merge(Serialized::default("channels.console.tps", 1000))
+    })
+    .await;
+    let token = app.admin_token().await;
+    let tips = seed_tips(&app).await;
+    villagers(&app, 40).await;
+    let id = app
+        .broadcast(
+            &token,
+            json!({"tip_id": tips[0], "send_at": ist(2026, 12, 2, 11, 0).to_rfc3339()}),
+        )
+        .await;
+    app.clock.set(ist(2026, 12, 2, 11, 0));
+    // A second instance: the same settings and database, its own pools, planner and senders.
+    let other = mitan::app::Application::build_with_clock(
+        app.state.settings.clone(),
+        std::sync::Arc::new(app.clock.clone()),
+    )
+    .await
+    .unwrap()
+    .state();
+    let states = [app.state.clone(), other.clone()];
+    crate::helpers::join_all(states.iter().map(|state| async move {
+        loop {
+            let now = mitan::clock::Clock::now(&*state.clock);
+            if try_plan_one(state, now).await.unwrap() == PlanStep::Idle {
+                break;
+            }
+        }
+    }))
+    .await;
+    let senders: Vec<_> = states
+        .iter()
+        .flat_map(|state| (0..2).map(|_| mitan::outbox::Dispatcher::new(state.clone())))
+        .collect();
+    crate::helpers::join_all(senders.iter().map(|d| d.run_until_idle())).await;
+
+    let mut recipients: Vec<String> = app
+        .state
+        .console
+        .all()
+        .into_iter()
+        .chain(other.console.all())
+        .map(|m| m.to)
+        .collect();
+    assert_eq!(recipients.len(), 40);
+    recipients.sort();
+    recipients.dedup();
+    assert_eq!(recipients.len(), 40, "someone got the broadcast twice");
+    let counts = &app.broadcast_state(&token, id).await["counts"];
+    assert_eq!(
+        (counts["planned"].as_i64(), counts["sent"].as_i64()),
+        (Some(40), Some(40))
+    );
+    other.store.close().await;
 }

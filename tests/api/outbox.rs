@@ -205,7 +205,13 @@ async fn a_send_cut_short_by_a_crash_is_never_sent_again_and_settles_by_delivery
     let claimed = app
         .state
         .store
-        .claim_due("crashed-instance", now, now + Duration::seconds(60), 10)
+        .claim_due(
+            "crashed-instance",
+            now,
+            now + Duration::seconds(60),
+            10,
+            true,
+        )
         .await
         .unwrap();
     assert_eq!(claimed.len(), 1);
