@@ -205,9 +205,13 @@ pub struct ChannelSettings {
     /// Origin of the send API (`https://api.africastalking.com`); tests and staging point it at
     /// a fake aggregator. Unset: the kind's public API, where it has one.
     pub base_url: Option<url::Url>,
-    /// Most messages a second this instance sends through the channel.
+    /// Most messages a second the aggregator takes through this channel, from all instances
+    /// together; each instance keeps to its share (`outbound.instances`).
     #[serde(default = "default_tps")]
     pub tps: u32,
+    /// Messages that may leave at once after a quiet spell, on top of the steady `tps`: no
+    /// one-second window holds more than `tps + burst`. Unset: a tenth of `tps` (at least 1).
+    pub burst: Option<u32>,
     /// Africa's Talking and Kannel account name.
     pub username: Option<String>,
     /// Africa's Talking API key; Exotel API key.
@@ -241,6 +245,21 @@ fn default_tps() -> u32 {
     10
 }
 
+impl ChannelSettings {
+    /// This instance's share of the channel's rate: `tps / instances` a second, with a burst of
+    /// `burst / instances` (each at least one message).
+    pub fn quota(&self, instances: u32) -> governor::Quota {
+        let instances = f64::from(instances.max(1));
+        let tps = f64::from(self.tps.max(1));
+        let burst = self.burst.map_or(tps / 10.0, f64::from);
+        let per_second = (tps / instances).max(f64::MIN_POSITIVE);
+        let burst = ((burst / instances).floor() as u32).max(1);
+        governor::Quota::with_period(std::time::Duration::from_secs_f64(1.0 / per_second))
+            .expect("a positive period")
+            .allow_burst(std::num::NonZeroU32::new(burst).expect("at least one"))
+    }
+}
+
 /// The outbox and its dispatcher.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -249,6 +268,9 @@ pub struct OutboundSettings {
     pub default_channel: String,
     /// Dispatcher loops in this instance; 0 sends nothing (another instance sends).
     pub workers: u32,
+    /// Instances that send (`workers` > 0) on this database: each keeps to `1 / instances` of
+    /// every channel's `tps` and `burst`, so together they keep to the aggregator's rate.
+    pub instances: u32,
     /// Tries before a message that keeps failing transiently is given up.
     pub max_attempts: u32,
     /// First retry delay; each retry doubles it (with jitter), up to `backoff_max_secs`.
@@ -441,6 +463,54 @@ mod tests {
         Settings::from_figment(
             Figment::from(Toml::string(DEFAULT_TOML)).merge(Serialized::default(key, value)),
         )
+    }
+
+    /// The most messages a limiter with `quota` lets through in any one second, and how many
+    /// it let through in all, when asked every millisecond for `seconds`.
+    fn busiest_second(quota: governor::Quota, seconds: u64) -> (usize, usize) {
+        use governor::clock::FakeRelativeClock;
+        let clock = FakeRelativeClock::default();
+        let limiter = governor::RateLimiter::direct_with_clock(quota, clock.clone());
+        let mut sent = Vec::new();
+        for ms in 0..seconds * 1000 {
+            while limiter.check().is_ok() {
+                sent.push(ms);
+            }
+            clock.advance(std::time::Duration::from_millis(1));
+        }
+        let busiest = sent
+            .iter()
+            .map(|start| {
+                sent.iter()
+                    .filter(|t| (*start..start + 1000).contains(*t))
+                    .count()
+            })
+            .max()
+            .unwrap_or(0);
+        (busiest, sent.len())
+    }
+
+    #[test]
+    fn a_channel_s_rate_and_burst_are_shared_out_between_instances() {
+        let settings = Settings::from_figment(Figment::from(Toml::string(DEFAULT_TOML))).unwrap();
+        let at = |tps, burst| ChannelSettings {
+            tps,
+            burst,
+            ..settings.channels["generic"].clone()
+        };
+        let channel = at(500, Some(50));
+        // Alone: 500 a second after a burst of 50, never more than 550 in a second.
+        let (busiest, sent) = busiest_second(channel.quota(1), 3);
+        assert!((545..=550).contains(&busiest), "{busiest}");
+        assert!((1549..=1551).contains(&sent), "{sent}");
+        // Two instances: each 250 a second with a burst of 25; together 550 at most.
+        let (busiest, sent) = busiest_second(channel.quota(2), 3);
+        assert!((270..=275).contains(&busiest), "{busiest}");
+        assert!((774..=776).contains(&sent), "{sent}");
+        // The default burst is a tenth of the rate; a slow channel still sends one at a time.
+        let (busiest, _) = busiest_second(at(500, None).quota(1), 2);
+        assert!((545..=550).contains(&busiest), "{busiest}");
+        assert_eq!(busiest_second(at(3, None).quota(4), 4).1, 3);
     }
 
     #[test]

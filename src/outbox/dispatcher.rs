@@ -3,13 +3,12 @@
 //! transaction, and records what the aggregator said. Tests call the step until it is idle.
 
 use std::collections::HashMap;
-use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use governor::{DefaultDirectRateLimiter, RateLimiter};
 use rand::Rng as _;
 use tokio_util::sync::CancellationToken;
 
@@ -71,8 +70,8 @@ impl Dispatcher {
             .channels
             .iter()
             .map(|(name, channel)| {
-                let tps = NonZeroU32::new(channel.tps.max(1)).expect("at least one");
-                (name.clone(), RateLimiter::direct(Quota::per_second(tps)))
+                let quota = channel.quota(state.settings.outbound.instances);
+                (name.clone(), RateLimiter::direct(quota))
             })
             .collect();
         let timeout = Duration::from_secs(state.settings.outbound.send_timeout_secs.max(1));
