@@ -18,7 +18,7 @@ use crate::privacy::{self, KeySource, Vault};
 use crate::providers::console::ConsoleLog;
 use crate::sms::Limits;
 use crate::store::Store;
-use crate::tips::TipLibrary;
+use crate::tips::LiveTips;
 use crate::ussd::texts::Texts;
 use crate::{http, sms, telemetry, ussd};
 
@@ -28,7 +28,8 @@ pub struct AppState {
     pub store: Store,
     pub vault: Vault,
     pub texts: Texts,
-    pub tips: &'static TipLibrary,
+    /// The tip library "today's tip" reads.
+    pub tips: Arc<LiveTips>,
     pub clock: Arc<dyn Clock>,
     pub metrics: PrometheusHandle,
     /// Abuse limits on inbound SMS, auto-replies and invitations (per instance).
@@ -39,7 +40,8 @@ pub struct AppState {
     pub outbox_wake: tokio::sync::Notify,
 }
 
-/// How often expired USSD sessions, pending consents and old receipts are purged.
+/// How often expired USSD sessions, pending consents and old receipts are purged, and the tip
+/// library re-read.
 const PURGE_EVERY: Duration = Duration::from_secs(60);
 
 /// A built service: database migrated, keys loaded, listener bound.
@@ -72,15 +74,17 @@ impl Application {
             .flag_join_bursts(settings.campaign.burst_threshold_per_hour);
         store.migrate().await?;
         load_areas(&store, &settings.campaign).await?;
+        load_tips(&store, &settings.campaign, clock.now()).await?;
+        let tips = Arc::new(LiveTips::seeded());
+        tips.reload(&store).await?;
         let bind = settings.server.bind;
         let listener = TcpListener::bind(bind)
             .await
             .with_context(|| format!("server.bind: cannot listen on {bind}"))?;
-        let tips = TipLibrary::seed();
         let state = Arc::new(AppState {
             vault: Vault::new(&master),
             metrics: telemetry::metrics_handle(),
-            texts: Texts::new(&settings.campaign.ussd_code, tips),
+            texts: Texts::new(&settings.campaign.ussd_code, tips.clone()),
             tips,
             clock,
             limits: Limits::new(&settings.sms),
@@ -168,6 +172,12 @@ async fn purge_sessions(state: Arc<AppState>, shutdown: CancellationToken) {
         if let Err(err) = sms::purge_expired(&state).await {
             tracing::warn!(error = format!("{err:#}"), "purging SMS state failed");
         }
+        if let Err(err) = state.tips.reload(&state.store).await {
+            tracing::warn!(
+                error = format!("{err:#}"),
+                "re-reading the tip library failed"
+            );
+        }
         tokio::select! {
             () = shutdown.cancelled() => return,
             () = tokio::time::sleep(PURGE_EVERY) => {}
@@ -193,6 +203,35 @@ async fn load_areas(store: &Store, campaign: &CampaignSettings) -> anyhow::Resul
     if store.seed_areas(&plan).await? {
         tracing::info!(from = %origin, districts = plan.districts.len(), "areas loaded");
     }
+    Ok(())
+}
+
+/// Fills an empty tip library with the campaign's reviewed seed (`config/tips.json`), so
+/// broadcasts and "today's tip" have tips from the first start.
+async fn load_tips(
+    store: &Store,
+    campaign: &CampaignSettings,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<()> {
+    use crate::tips::import::{plan, Format};
+    if !store.tips().await?.is_empty() {
+        return Ok(());
+    }
+    let plan = plan(crate::tips::SEED, Format::Json, &campaign.content_policy())
+        .map_err(|err| anyhow::anyhow!("the shipped tip library: {err}"))?;
+    for (tip, _) in &plan.tips {
+        store.save_tip(tip, now).await?;
+    }
+    if !plan.errors.is_empty() {
+        tracing::warn!(
+            refused = plan.errors.len(),
+            "shipped tips this campaign's content rules refuse were left out"
+        );
+    }
+    tracing::info!(
+        tips = plan.tips.len(),
+        "tip library loaded from the shipped seed"
+    );
     Ok(())
 }
 

@@ -213,7 +213,7 @@ fn screens(settings: &Settings) {
     use crate::ussd::texts::{all_locales, catalogue, locale, Texts};
     let texts = Texts::new(
         &settings.campaign.ussd_code,
-        crate::tips::TipLibrary::seed(),
+        std::sync::Arc::new(crate::tips::LiveTips::seeded()),
     );
     for (language, script) in all_locales() {
         println!("=============== {}", locale(language, script));

@@ -9,11 +9,14 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::audit;
-use super::dto::{ActionProblems, Invalid, Language, RecruiterKind, WriteProblems};
-use super::extract::{Admin, Json};
+use super::dto::{
+    next_cursor, page_limit, ActionProblems, Invalid, Language, ReadProblems, RecruiterKind,
+    WriteProblems,
+};
+use super::extract::{Admin, Json, Query};
 use super::tips::checked_texts;
 use crate::access::Principal;
 use crate::app::AppState;
@@ -311,6 +314,47 @@ pub async fn dry_run(
         parts: estimate.parts,
         estimated_cost: estimate.cost,
         due_at: checked.first_due,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BroadcastPage {
+    pub items: Vec<Broadcast>,
+    /// Pass as `before` for the next (older) page; absent on the last page.
+    pub next_before: Option<i64>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// The last id of the previous page.
+    pub before: Option<i64>,
+    /// Page size, 1 to 200 (50 by default).
+    pub limit: Option<i64>,
+}
+
+/// Broadcasts, newest first, each with its status and counts.
+#[utoipa::path(operation_id = "list_broadcasts", get, path = "/broadcasts", tag = "broadcasts", security(("bearer" = [])),
+    params(ListQuery),
+    responses((status = 200, body = BroadcastPage), ReadProblems))]
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    _who: Principal,
+    Query(query): Query<ListQuery>,
+) -> Result<axum::Json<BroadcastPage>, ApiError> {
+    let limit = page_limit(query.limit)?;
+    let ids = state
+        .store
+        .broadcast_ids(query.before.unwrap_or(i64::MAX), limit)
+        .await?;
+    let mut items = Vec::with_capacity(ids.len());
+    for id in &ids {
+        items.push(answer(&state, *id).await?);
+    }
+    Ok(axum::Json(BroadcastPage {
+        next_before: next_cursor(&ids, limit, |id| *id),
+        items,
     }))
 }
 

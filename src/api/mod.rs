@@ -97,7 +97,7 @@ fn documented() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(tokens::revoke))
         .routes(routes!(tips::list, tips::create))
         .routes(routes!(tips::show))
-        .routes(routes!(broadcasts::create))
+        .routes(routes!(broadcasts::list, broadcasts::create))
         .routes(routes!(broadcasts::dry_run))
         .routes(routes!(broadcasts::show))
         .routes(routes!(broadcasts::pause))

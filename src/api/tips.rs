@@ -181,6 +181,7 @@ pub async fn create(
     };
     let id = state.store.save_tip(&tip, now(&state)).await?;
     audit(&state, &who, "tip.create", &format!("tip:{id}"), None).await?;
+    state.tips.reload(&state.store).await?;
     let saved = state.store.tip(id).await?.ok_or(ApiError::NotFound)?;
     Ok((StatusCode::CREATED, axum::Json(saved.into())))
 }

@@ -268,7 +268,7 @@ async fn perform(ctx: &Context<'_>, action: Action) -> anyhow::Result<Handled> {
     let reply = |say: &Say| ctx.reply(OutboundKind::Reply, &ctx.words(say), ctx.person_id());
     match action {
         Action::Reply(Say::Tip(_)) => {
-            let tips = ctx.state.tips;
+            let tips = ctx.state.tips.current();
             let day = ctx
                 .now
                 .with_timezone(&ctx.state.settings.campaign.timezone.0)

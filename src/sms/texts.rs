@@ -103,11 +103,13 @@ pub fn notice_version(texts: &Texts, language: Language, script: Script) -> Stri
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tips::TipLibrary;
     use crate::ussd::texts::all_locales;
 
     fn texts() -> Texts {
-        Texts::new("*384*25#", TipLibrary::seed())
+        Texts::new(
+            "*384*25#",
+            std::sync::Arc::new(crate::tips::LiveTips::seeded()),
+        )
     }
 
     #[test]

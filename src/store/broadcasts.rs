@@ -370,6 +370,10 @@ fn outbox_insert() -> String {
     )
 }
 
+/// The PostgreSQL advisory lock key planning transactions take (any fixed number; "mitan" in
+/// ASCII).
+const PLANNING_LOCK: i64 = 0x006d_6974_616e;
+
 #[derive(sqlx::FromRow)]
 struct RunToPlan {
     id: i64,
@@ -410,6 +414,18 @@ impl Store {
             .await?
         });
         Ok(id)
+    }
+
+    /// Ids of broadcasts, newest first, below `before` (a page cursor).
+    pub async fn broadcast_ids(&self, before: i64, limit: i64) -> Result<Vec<i64>, StoreError> {
+        let ids = on_reader!(self, pool => {
+            sqlx::query_scalar("SELECT id FROM broadcasts WHERE id < $1 ORDER BY id DESC LIMIT $2")
+                .bind(before)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(ids)
     }
 
     pub async fn broadcast(&self, id: i64) -> Result<Option<BroadcastRecord>, StoreError> {
@@ -576,8 +592,19 @@ impl Store {
             Backend::Sqlite { .. } => pick.to_string(),
             Backend::Postgres(_) => format!("{pick} FOR UPDATE OF r SKIP LOCKED"),
         };
+        let serialise = matches!(self.backend, Backend::Postgres(_));
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
+            if serialise {
+                // The frequency cap counts what other runs queued: two instances planning two
+                // runs at once would each see the other's batch uncommitted and both queue a
+                // person at their cap. One planning transaction at a time (SQLite's single
+                // writer gives this for free); the lock ends with the transaction.
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(PLANNING_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             let Some(run): Option<RunToPlan> =
                 sqlx::query_as(&pick).fetch_optional(&mut *tx).await?
             else {

@@ -284,6 +284,18 @@ macro_rules! opt_out_in {
             .await?
             .rows_affected();
             $crate::store::enrollment::suppress(&mut $tx, index, "opt_out", at).await?;
+            // Broadcast messages planned for them are withdrawn now, not at send time, so the
+            // broadcast's counts say so at once and the sealed number leaves the outbox.
+            sqlx::query(
+                "UPDATE outbox SET status = 'suppressed', finished_at = $2, \
+                 phone_ciphertext = NULL, phone_key_id = NULL, recipient_tag = NULL, \
+                 last_error = 'the recipient opted out' WHERE status = 'queued' \
+                 AND kind = 'bulk' AND person_id IN (SELECT id FROM people WHERE phone_index = $1)",
+            )
+            .bind(index.as_bytes())
+            .bind(at)
+            .execute(&mut *$tx)
+            .await?;
             Ok::<_, sqlx::Error>(changed == 1)
         }
         .await

@@ -1,14 +1,15 @@
 //! The tip library: tips with a category, a text per language and script (each with the DLT
 //! template id it is registered under), an order for drips and an active flag.
 //!
-//! The campaign's seed library ships as `config/tips.json` and is built into the binary: the USSD
-//! "today's tip" reads it, and `mitan tips import` loads it (or any file in the same format, or a
-//! CSV) into the store, where admins edit the library that broadcasts send.
+//! The campaign's seed library ships as `config/tips.json` and is built into the binary: a new
+//! database starts with it, and `mitan tips import` loads it (or any file in the same format, or
+//! a CSV) into the store, where admins edit the library that broadcasts send and that the USSD
+//! "today's tip" reads ([`LiveTips`]).
 
 pub mod import;
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock, RwLock};
 
 use chrono::{Datelike as _, NaiveDate};
 use serde::Deserialize;
@@ -16,8 +17,9 @@ use serde::Deserialize;
 use crate::broadcasts::{ContentPolicy, Problem, TextKey};
 use crate::encoding::TextCost;
 use crate::enrollment::{Language, Script};
+use crate::store::{Store, StoreError, StoredTip};
 
-const SEED: &str = include_str!("../../config/tips.json");
+pub(crate) const SEED: &str = include_str!("../../config/tips.json");
 
 /// The seed file: `{"tips": [{"id", "category", "order", "active", "texts": {"hi": …},
 /// "template_ids": {"hi": …|null}}]}`. Text keys are `hi`, `hne`, `en`, `hi-Latn`, `hne-Latn`.
@@ -127,7 +129,7 @@ impl Category {
     }
 }
 
-/// The shipped library as the USSD menu reads it: active tips in their order.
+/// The library as the USSD menu reads it: active tips in their order.
 #[derive(Debug)]
 pub struct TipLibrary {
     tips: Vec<ShippedTip>,
@@ -167,6 +169,19 @@ impl TipLibrary {
         Ok(Self { tips })
     }
 
+    /// The active tips of the store's library, in drip order; `None` if none is active.
+    pub fn from_stored(stored: Vec<StoredTip>) -> Option<Self> {
+        let tips: Vec<ShippedTip> = stored
+            .into_iter()
+            .filter(|tip| tip.active && !tip.texts.is_empty())
+            .map(|tip| ShippedTip {
+                id: tip.slug.unwrap_or_else(|| tip.id.to_string()),
+                texts: tip.texts.into_iter().map(|t| (t.key, t.body)).collect(),
+            })
+            .collect();
+        (!tips.is_empty()).then_some(Self { tips })
+    }
+
     pub fn len(&self) -> usize {
         self.tips.len()
     }
@@ -194,6 +209,32 @@ impl TipLibrary {
 
     pub fn id(&self, index: usize) -> &str {
         &self.tips[index % self.len()].id
+    }
+}
+
+/// The library "today's tip" shows: the store's active tips, reloaded when an admin saves a tip
+/// through this instance and by the periodic housekeeping (for changes made through another
+/// instance or `mitan tips import`). While the store has no active tip, the shipped seed.
+#[derive(Debug)]
+pub struct LiveTips(RwLock<Arc<TipLibrary>>);
+
+impl LiveTips {
+    /// Starts with the shipped seed, until the first [`LiveTips::reload`].
+    pub fn seeded() -> Self {
+        Self(RwLock::new(Arc::new(
+            TipLibrary::from_seed(SEED).expect("config/tips.json is valid"),
+        )))
+    }
+
+    pub fn current(&self) -> Arc<TipLibrary> {
+        self.0.read().expect("never poisoned").clone()
+    }
+
+    pub async fn reload(&self, store: &Store) -> Result<(), StoreError> {
+        let library = TipLibrary::from_stored(store.tips().await?)
+            .unwrap_or_else(|| TipLibrary::from_seed(SEED).expect("config/tips.json is valid"));
+        *self.0.write().expect("never poisoned") = Arc::new(library);
+        Ok(())
     }
 }
 

@@ -202,7 +202,7 @@ async fn first_screen(
     let local_day = now
         .with_timezone(&state.settings.campaign.timezone.0)
         .date_naive();
-    let tip = state.tips.index_for(local_day) as u16;
+    let tip = state.tips.current().index_for(local_day) as u16;
     match machine::start(caller, known, tip, resumable) {
         Step::Show(session) => Ok(session),
         other => anyhow::bail!("the menu cannot start with {other:?}"),

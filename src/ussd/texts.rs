@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader as _};
@@ -10,7 +11,7 @@ use fluent_templates::{LanguageIdentifier, Loader as _};
 use super::machine::{CodeNote, Ending, Place, Session};
 use crate::encoding::{fits_ussd, paginate_ussd};
 use crate::enrollment::{consent_version, Language, Script};
-use crate::tips::TipLibrary;
+use crate::tips::LiveTips;
 
 fluent_templates::static_loader! {
     static LOCALES = {
@@ -65,7 +66,7 @@ pub const MESSAGE_IDS: &[&str] = &[
 
 pub struct Texts {
     ussd_code: String,
-    tips: &'static TipLibrary,
+    tips: Arc<LiveTips>,
 }
 
 /// The locale of a person's texts: Roman script is the Roman Hindi variant.
@@ -92,7 +93,7 @@ pub fn all_locales() -> [(Language, Script); 4] {
 type Args = HashMap<Cow<'static, str>, FluentValue<'static>>;
 
 impl Texts {
-    pub fn new(ussd_code: &str, tips: &'static TipLibrary) -> Self {
+    pub fn new(ussd_code: &str, tips: Arc<LiveTips>) -> Self {
         Self {
             ussd_code: ussd_code.to_string(),
             tips,
@@ -138,6 +139,7 @@ impl Texts {
             Place::Tip => format!(
                 "{}\n0 {}",
                 self.tips
+                    .current()
                     .text(session.tip as usize, session.language, session.script),
                 msg("back")
             ),
@@ -394,7 +396,7 @@ mod tests {
 
     #[test]
     fn every_message_exists_in_every_locale() {
-        let texts = Texts::new("*384*25#", TipLibrary::seed());
+        let texts = Texts::new("*384*25#", Arc::new(LiveTips::seeded()));
         for (language, script) in all_locales() {
             assert_eq!(
                 texts.missing_messages(language, script),
@@ -479,10 +481,10 @@ mod tests {
 
     #[test]
     fn every_screen_in_every_language_fits_the_handset() {
-        let texts = Texts::new("*384*25#", TipLibrary::seed());
+        let texts = Texts::new("*384*25#", Arc::new(LiveTips::seeded()));
         let mut screens = 0;
         for (language, script) in all_locales() {
-            for (place, caller, tip) in every_place(TipLibrary::seed().len()) {
+            for (place, caller, tip) in every_place(crate::tips::TipLibrary::seed().len()) {
                 let base = Session {
                     language,
                     script,
@@ -536,8 +538,8 @@ mod tests {
 
     #[test]
     fn a_tip_too_long_for_one_screen_is_paginated_whole() {
-        let texts = Texts::new("*384*25#", TipLibrary::seed());
-        let tips = TipLibrary::seed();
+        let texts = Texts::new("*384*25#", Arc::new(LiveTips::seeded()));
+        let tips = crate::tips::TipLibrary::seed();
         let session = Session {
             language: Language::Hindi,
             script: Script::Native,
@@ -583,7 +585,7 @@ mod tests {
 
     #[test]
     fn messages_render_without_isolation_marks() {
-        let texts = Texts::new("*384*25#", TipLibrary::seed());
+        let texts = Texts::new("*384*25#", Arc::new(LiveTips::seeded()));
         let joined = texts.ending(
             &Ending::Joined {
                 code: "482913".into(),

@@ -58,7 +58,32 @@ async fn villagers(app: &TestApp, count: u32) {
     }
 }
 
+/// Both instances run their planner at once until neither has anything to do.
+async fn plan_side_by_side(states: &[std::sync::Arc<mitan::app::AppState>]) {
+    crate::helpers::join_all(states.iter().map(|state| async move {
+        loop {
+            let now = mitan::clock::Clock::now(&*state.clock);
+            if try_plan_one(state, now).await.unwrap() == PlanStep::Idle {
+                break;
+            }
+        }
+    }))
+    .await;
+}
+
 impl TestApp {
+    /// A second instance: the same settings, clock and database, its own pools, planner and
+    /// senders.
+    async fn second_instance(&self) -> std::sync::Arc<mitan::app::AppState> {
+        mitan::app::Application::build_with_clock(
+            self.state.settings.clone(),
+            std::sync::Arc::new(self.clock.clone()),
+        )
+        .await
+        .unwrap()
+        .state()
+    }
+
     fn clock_now(&self) -> DateTime<Utc> {
         use mitan::clock::Clock as _;
         self.clock.now()
@@ -142,6 +167,7 @@ async fn an_admin_adds_a_tip_and_sees_what_each_text_costs() {
 async fn a_tip_with_a_stranger_s_number_or_link_is_refused_with_the_reason() {
     let app = spawn_app().await;
     let token = app.admin_token().await;
+    let library = app.state.store.tips().await.unwrap().len();
     let response = app
         .api_post(
             "/api/v1/tips",
@@ -166,7 +192,11 @@ async fn a_tip_with_a_stranger_s_number_or_link_is_refused_with_the_reason() {
     assert!(said("texts.en", "140"), "{errors:#?}");
     assert!(said("texts.en", "www.kbc-lottery.in"), "{errors:#?}");
     assert!(said("texts.hi-Latn", "*401#"), "{errors:#?}");
-    assert_eq!(app.state.store.tips().await.unwrap().len(), 0);
+    assert_eq!(
+        app.state.store.tips().await.unwrap().len(),
+        library,
+        "nothing saved"
+    );
 }
 
 #[tokio::test]
@@ -350,27 +380,40 @@ async fn a_paused_broadcast_waits_a_resumed_one_goes_and_a_cancelled_one_never_d
 }
 
 #[tokio::test]
-async fn a_person_who_opts_out_between_planning_and_sending_gets_nothing() {
+async fn people_who_opt_out_or_are_erased_between_planning_and_sending_get_nothing() {
     let (app, token, _, id) = one_tip_broadcast(4, ist(2026, 12, 2, 11, 0)).await;
     app.clock.set(ist(2026, 12, 2, 11, 0));
     app.plan_all().await;
-    let msisdn = mitan::privacy::Msisdn::parse(&villager(2), phonenumber::country::Id::IN).unwrap();
-    let index = app.state.vault.blind_index(&msisdn);
-    assert!(app
-        .state
-        .store
-        .opt_out(&index, app.clock_now())
+    let index_of = |n| {
+        let msisdn =
+            mitan::privacy::Msisdn::parse(&villager(n), phonenumber::country::Id::IN).unwrap();
+        app.state.vault.blind_index(&msisdn)
+    };
+    let store = &app.state.store;
+    assert!(store.opt_out(&index_of(2), app.clock_now()).await.unwrap());
+    let erased = store.person_by_index(&index_of(3)).await.unwrap().unwrap();
+    assert!(store
+        .erase_person(erased.id, app.clock_now())
         .await
         .unwrap());
+    // Withdrawn at once, before any sender looks at them.
+    let counts = &app.broadcast_state(&token, id).await["counts"];
+    assert_eq!(
+        (counts["suppressed"].as_i64(), counts["remaining"].as_i64()),
+        (Some(2), Some(2))
+    );
+
     app.dispatcher().run_until_idle().await.unwrap();
     let counts = &app.broadcast_state(&token, id).await["counts"];
     assert_eq!(counts["planned"], 4);
-    assert_eq!(counts["sent"], 3);
-    assert_eq!(counts["suppressed"], 1);
+    assert_eq!(counts["sent"], 2);
+    assert_eq!(counts["suppressed"], 2);
     assert_eq!(counts["remaining"], 0);
     let sent = app.state.console.all();
-    assert_eq!(sent.len(), 3);
-    assert!(sent.iter().all(|m| m.to != villager(2)));
+    assert_eq!(sent.len(), 2);
+    assert!(sent
+        .iter()
+        .all(|m| m.to != villager(2) && m.to != villager(3)));
     assert!(sent[0].text.contains("1930"), "{}", sent[0].text);
 }
 
@@ -533,24 +576,9 @@ async fn two_instances_on_one_database_plan_and_send_a_broadcast_once_to_each_pe
         )
         .await;
     app.clock.set(ist(2026, 12, 2, 11, 0));
-    // A second instance: the same settings and database, its own pools, planner and senders.
-    let other = mitan::app::Application::build_with_clock(
-        app.state.settings.clone(),
-        std::sync::Arc::new(app.clock.clone()),
-    )
-    .await
-    .unwrap()
-    .state();
+    let other = app.second_instance().await;
     let states = [app.state.clone(), other.clone()];
-    crate::helpers::join_all(states.iter().map(|state| async move {
-        loop {
-            let now = mitan::clock::Clock::now(&*state.clock);
-            if try_plan_one(state, now).await.unwrap() == PlanStep::Idle {
-                break;
-            }
-        }
-    }))
-    .await;
+    plan_side_by_side(&states).await;
     let senders: Vec<_> = states
         .iter()
         .flat_map(|state| (0..2).map(|_| mitan::outbox::Dispatcher::new(state.clone())))
@@ -575,4 +603,93 @@ async fn two_instances_on_one_database_plan_and_send_a_broadcast_once_to_each_pe
         (Some(40), Some(40))
     );
     other.store.close().await;
+}
+
+#[tokio::test]
+async fn two_instances_planning_two_broadcasts_at_once_keep_the_frequency_cap() {
+    let app = spawn_app_with(|figment| {
+        figment
+            .merge(Serialized::default("broadcasts.planner", false))
+            .merge(Serialized::default("broadcasts.plan_batch", 3))
+            .merge(Serialized::default("campaign.max_tips_per_week", 1))
+    })
+    .await;
+    let token = app.admin_token().await;
+    let tips = seed_tips(&app).await;
+    villagers(&app, 30).await;
+    let send_at = ist(2026, 12, 2, 11, 0).to_rfc3339();
+    let first = app
+        .broadcast(&token, json!({"tip_id": tips[0], "send_at": send_at}))
+        .await;
+    let second = app
+        .broadcast(&token, json!({"tip_id": tips[1], "send_at": send_at}))
+        .await;
+    app.clock.set(ist(2026, 12, 2, 11, 0));
+    let other = app.second_instance().await;
+    plan_side_by_side(&[app.state.clone(), other.clone()]).await;
+
+    // Each person gets one of the two tips, never both: the cap is one a week.
+    let mut queued = 0;
+    let mut capped = 0;
+    for id in [first, second] {
+        let plan = app.state.store.plan_counts(id).await.unwrap();
+        queued += plan.queued;
+        capped += plan.capped;
+    }
+    assert_eq!((queued, capped), (30, 30));
+    app.dispatcher().run_until_idle().await.unwrap();
+    let mut recipients: Vec<String> = app.state.console.all().into_iter().map(|m| m.to).collect();
+    recipients.sort();
+    recipients.dedup();
+    assert_eq!(recipients.len(), 30, "everyone got exactly one tip");
+    assert_eq!(app.state.console.all().len(), 30);
+    other.store.close().await;
+}
+
+#[tokio::test]
+async fn broadcasts_are_listed_newest_first_a_page_at_a_time() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let tips = seed_tips(&app).await;
+    let send_at = ist(2026, 12, 2, 11, 0).to_rfc3339();
+    let older = app
+        .broadcast(&token, json!({"tip_id": tips[0], "send_at": send_at}))
+        .await;
+    let newer = app
+        .broadcast(&token, json!({"drip": true, "cron": "0 11 * * WED#1"}))
+        .await;
+    assert_eq!(app.act(&token, older, "pause").await.status, 200);
+
+    let first = app.api_get("/api/v1/broadcasts?limit=1", &token).await;
+    assert_eq!(first.status, 200, "{}", first.text);
+    let first = first.json();
+    assert_eq!(first["items"][0]["id"], newer);
+    assert_eq!(first["items"][0]["content"], "drip");
+    assert_eq!(first["items"][0]["status"], "scheduled");
+    let cursor = first["next_before"].as_i64().expect("a next page");
+    let second = app
+        .api_get(
+            &format!("/api/v1/broadcasts?limit=1&before={cursor}"),
+            &token,
+        )
+        .await
+        .json();
+    assert_eq!(second["items"][0]["id"], older);
+    assert_eq!(second["items"][0]["status"], "paused");
+    assert_eq!(second["items"][0]["counts"]["planned"], 0);
+
+    let all = app.api_get("/api/v1/broadcasts", &token).await.json();
+    assert_eq!(all["items"].as_array().unwrap().len(), 2);
+    assert!(all["next_before"].is_null());
+    for bad in ["limit=0", "limit=201", "before=x", "colour=red"] {
+        let response = app
+            .api_get(&format!("/api/v1/broadcasts?{bad}"), &token)
+            .await;
+        assert!(
+            (400..500).contains(&response.status),
+            "{bad}: {} {}",
+            response.status,
+            response.text
+        );
+    }
 }

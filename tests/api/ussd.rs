@@ -403,6 +403,47 @@ async fn todays_tip_and_fraud_help_are_one_press_away() {
 }
 
 #[tokio::test]
+async fn a_tip_an_admin_adds_is_today_s_tip_on_its_day() {
+    use chrono::Datelike as _;
+    let app = spawn_app().await;
+    let library = app.state.store.tips().await.unwrap();
+    assert_eq!(
+        library.len(),
+        24,
+        "a new database starts with the shipped library"
+    );
+    let token = app.admin_token().await;
+    let added = app
+        .api_post(
+            "/api/v1/tips",
+            &token,
+            json!({"category": "upi_collect", "order": 0,
+                   "texts": {"en": "Mitan says: a UPI PIN is only for paying. Cheated? Call 1930."}}),
+        )
+        .await;
+    assert_eq!(added.status, 201, "{}", added.text);
+    // The library is read in order: the new tip (order 0) comes first, 25 tips in all, so it is
+    // the tip of every day whose day number is a multiple of 25 (noon in Bilaspur is the same
+    // date in UTC).
+    let mut day = app.clock.now();
+    while (day.date_naive().num_days_from_ce() % 25) != 0 {
+        day += Duration::days(1);
+    }
+    app.clock.set(day);
+    let mut phone = app.handset(PHONE);
+    phone.dial().await;
+    phone.press("3").await;
+    phone.press("2").await.says("a UPI PIN is only for paying");
+    // The next day brings the next tip of the library.
+    app.clock.advance(Duration::days(1));
+    let mut phone = app.handset(PHONE);
+    phone.dial().await;
+    phone.press("3").await;
+    let next = phone.press("2").await;
+    assert!(!next.text.contains("UPI PIN is only"), "{}", next.text);
+}
+
+#[tokio::test]
 async fn invalid_input_reshows_the_screen_and_the_third_ends_politely() {
     let app = spawn_app().await;
     let mut phone = app.handset(PHONE);
