@@ -167,6 +167,21 @@ mod tests {
     }
 
     #[test]
+    fn a_whole_day_window_is_open_at_every_minute_and_closes_only_at_midnight() {
+        let window = SendWindow::parse("00:00-24:00").unwrap();
+        let midnight = ist("2026-12-02 00:00");
+        for minute in 0..24 * 60 {
+            let at = midnight + Duration::minutes(minute);
+            assert_eq!(window.next_open(at, Kolkata), at, "{at}");
+            assert_eq!(
+                window.closes_after(at, Kolkata),
+                Some(ist("2026-12-03 00:00")),
+                "{at}"
+            );
+        }
+    }
+
+    #[test]
     fn the_window_is_read_in_local_time_not_utc() {
         // 04:00 UTC is 09:30 in Bilaspur: closed, although 04:00 UTC is inside 10-19 nowhere.
         let window = SendWindow::parse("10:00-19:00").unwrap();

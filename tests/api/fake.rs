@@ -10,7 +10,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
-/// One answer the fake gives.
+/// One answer the fake gives. `{request}` in its body becomes the request's number (1 for the
+/// first request the fake received), so that one canned answer can hand out distinct ids.
 #[derive(Debug, Clone)]
 pub struct Canned {
     pub status: u16,
@@ -140,7 +141,11 @@ async fn answer(
             body: String::from_utf8_lossy(&body).into_owned(),
         });
         let otherwise = script.otherwise.clone();
-        script.next.pop_front().or(otherwise).unwrap()
+        let mut canned = script.next.pop_front().or(otherwise).unwrap();
+        canned.body = canned
+            .body
+            .replace("{request}", &script.requests.len().to_string());
+        canned
     };
     tokio::time::sleep(canned.delay).await;
     let status = StatusCode::from_u16(canned.status).unwrap();

@@ -767,6 +767,27 @@ pub async fn count(app: &TestApp, sql: &str) -> i64 {
     }
 }
 
+/// Asks `probe` every 20 ms until it answers `Some`, and returns that; fails the test, naming
+/// `what`, once `limit` has passed. For waiting on work that another process does: the wait ends
+/// as soon as the work is done, and a hang fails instead of blocking the suite.
+pub async fn wait_for<T, F, Fut>(what: &str, limit: std::time::Duration, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        if let Some(found) = probe().await {
+            return found;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "gave up after {limit:?} waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// Runs every future at once on this task (concurrent requests, as an aggregator's retries
 /// arrive), until all are done.
 pub async fn join_all<F: std::future::Future>(futures: impl Iterator<Item = F>) {

@@ -1,0 +1,301 @@
+//! A broadcast survives a real `kill -9` of the service mid-send: after a restart on the same
+//! database sending resumes, nobody gets the tip twice, and a message that was in flight at the
+//! kill (it may or may not have reached the aggregator) is marked `unknown`, never sent again.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::os::unix::process::ExitStatusExt as _;
+use std::time::{Duration, Instant};
+
+use mitan::enrollment::{Consent, JoinRequest, Language, Script};
+use mitan::privacy::{MasterKey, Msisdn, Vault};
+use mitan::store::{OutboundKind, OutboxStatus};
+use serde_json::{json, Value};
+
+use crate::fake::{Canned, FakeAggregator, Recorded};
+use crate::helpers::{
+    assert_no_number_in, open_store, random_master_key, run_binary, villager, wait_for, Binary,
+    TestDatabase, GENERIC_SECRET,
+};
+
+/// Everyone who joined, each a different villager number.
+const PEOPLE: u32 = 90;
+/// Sends the aggregator answers before it takes one and never answers it.
+const ANSWERED_BEFORE_THE_HANG: usize = 12;
+/// The kill comes once this many sends reached the aggregator: about a third.
+const RECEIVED_BEFORE_THE_KILL: usize = PEOPLE as usize / 3;
+
+/// A number as failure messages may show it: its last two digits.
+fn masked(e164: &str) -> String {
+    format!("…{}", &e164[e164.len() - 2..])
+}
+
+/// The sends the aggregator received, in order: mitan's message id and the number.
+fn sends(fake: &FakeAggregator) -> Vec<(i64, String)> {
+    fake.requests()
+        .iter()
+        .filter(|r| r.path == "/messages")
+        .map(|r: &Recorded| {
+            let body = r.json();
+            let id = body["id"].as_str().expect("a message id").parse().unwrap();
+            (id, body["to"].as_str().expect("a recipient").to_string())
+        })
+        .collect()
+}
+
+/// Runs the real binary to completion; fails the test unless it succeeds. Its output.
+fn cli(env: &[(&str, &str)], args: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_binary(dir.path(), env, args);
+    assert!(run.status.success(), "mitan {args:?}: {}", run.output);
+    run.output
+}
+
+/// `GET /api/v1/broadcasts/{id}` from a running mitan.
+async fn broadcast_state(mitan: &Binary, token: &str, id: i64) -> Value {
+    let response = reqwest::Client::new()
+        .get(mitan.url(&format!("/api/v1/broadcasts/{id}")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("GET the broadcast");
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    assert_no_number_in(&text, "the broadcast's state");
+    serde_json::from_str(&text).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broadcast_killed_mid_send_resumes_after_a_restart_and_sends_nobody_anything_twice() {
+    let started = Instant::now();
+    let db = TestDatabase::fresh().await;
+    let key = random_master_key();
+    let fake_ok = Canned::json(200, json!({"message_id": "agg-{request}"}));
+    let fake = FakeAggregator::start(fake_ok.clone()).await;
+    for _ in 0..ANSWERED_BEFORE_THE_HANG {
+        fake.then(fake_ok.clone());
+    }
+    // The aggregator takes the next send and never answers: it is in flight at the kill.
+    fake.then(fake_ok.after(Duration::from_secs(3600)));
+
+    let env = [
+        ("MITAN__DATABASE__URL", db.url.as_str()),
+        ("MITAN__DATABASE__MAX_CONNECTIONS", "4"),
+        ("MITAN__SECURITY__MASTER_KEY", key.as_str()),
+        ("MITAN__CHANNELS__GENERIC__BASE_URL", fake.url.as_str()),
+        ("MITAN__CHANNELS__GENERIC__SECRET", GENERIC_SECRET),
+        ("MITAN__CHANNELS__GENERIC__TPS", "20"),
+        ("MITAN__OUTBOUND__DEFAULT_CHANNEL", "generic"),
+        // Two senders: while one waits on the hanging send, the other goes on, so the kill
+        // lands wherever it happens to be (claiming, waiting on the rate, sending, recording).
+        ("MITAN__OUTBOUND__WORKERS", "2"),
+        ("MITAN__OUTBOUND__LEASE_SECS", "2"),
+        // Far longer than the test: the hanging send is still in flight when the kill comes.
+        ("MITAN__OUTBOUND__SEND_TIMEOUT_SECS", "600"),
+        ("MITAN__CAMPAIGN__SEND_WINDOW", "00:00-24:00"),
+        ("MITAN__BROADCASTS__PLANNER", "true"),
+    ];
+
+    // The database: migrated, the shipped tips, an admin token, and everyone joined.
+    cli(&env, &["migrate"]);
+    let tips_file = format!("{}/config/tips.json", env!("CARGO_MANIFEST_DIR"));
+    let imported = cli(&env, &["tips", "import", &tips_file]);
+    assert!(imported.contains("imported 24 tips"), "{imported}");
+    let created = cli(
+        &env,
+        &["token", "create", "--role", "admin", "--name", "crash test"],
+    );
+    // The token is the last line on standard output (logs may follow it on standard error).
+    let token = created
+        .lines()
+        .find(|line| line.starts_with("mitan_"))
+        .expect("a token printed");
+    let store = open_store(&db.url).await;
+    let tip = store
+        .tips()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.slug.as_deref() == Some("tip-01"))
+        .expect("tip-01 imported")
+        .id;
+    let vault = Vault::new(&MasterKey::from_base64(&key).unwrap());
+    let joined: BTreeSet<String> = (0..PEOPLE).map(villager).collect();
+    for number in &joined {
+        let msisdn = Msisdn::parse(number, phonenumber::country::Id::IN).unwrap();
+        store
+            .join(&JoinRequest {
+                phone: vault.seal(&msisdn),
+                consent: Consent {
+                    channel: "generic".into(),
+                    language: Language::Hindi,
+                    script: Script::Native,
+                    version: "test".into(),
+                    at: chrono::Utc::now(),
+                },
+                code: None,
+                quota: 25,
+                code_length: 6,
+            })
+            .await
+            .expect("join");
+    }
+    store.close().await;
+    let prepared = started.elapsed();
+
+    // The service, and a broadcast of one tip to everyone, due now.
+    let mut first =
+        tokio::task::block_in_place(|| Binary::serve(tempfile::tempdir().unwrap(), &env));
+    assert!(first.port.is_some(), "{}", first.output());
+    let response = reqwest::Client::new()
+        .post(first.url("/api/v1/broadcasts"))
+        .bearer_auth(token)
+        .json(&json!({"tip_id": tip, "segment": {}, "send_at": chrono::Utc::now().to_rfc3339()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let broadcast: Value = response.json().await.unwrap();
+    let id = broadcast["id"].as_i64().unwrap();
+
+    // Once a third of the sends reached the aggregator, one of them unanswered: kill -9.
+    let received = wait_for(
+        "a third of the sends to reach the aggregator",
+        Duration::from_secs(60),
+        || {
+            let fake = &fake;
+            async move {
+                let received = sends(fake);
+                (received.len() >= RECEIVED_BEFORE_THE_KILL).then_some(received)
+            }
+        },
+    )
+    .await;
+    first.signal("KILL");
+    // The send the aggregator took and never answered.
+    let hung = received[ANSWERED_BEFORE_THE_HANG].clone();
+    let status = tokio::task::block_in_place(|| first.wait_exit(Duration::from_secs(10)))
+        .expect("the killed process exits");
+    assert_eq!(status.signal(), Some(9), "{status:?}");
+    let received_before_the_kill = sends(&fake).len();
+    let killed_at = started.elapsed();
+
+    // A new process on the same database finishes the broadcast.
+    let second = tokio::task::block_in_place(|| Binary::serve(tempfile::tempdir().unwrap(), &env));
+    assert!(second.port.is_some(), "{}", second.output());
+    let state = wait_for(
+        "the broadcast to finish after the restart",
+        Duration::from_secs(120),
+        || {
+            let (second, token) = (&second, token);
+            async move {
+                let state = broadcast_state(second, token, id).await;
+                (state["status"] == "done").then_some(state)
+            }
+        },
+    )
+    .await;
+    let finished_at = started.elapsed();
+
+    let received = sends(&fake);
+    assert!(
+        received.len() > received_before_the_kill,
+        "nothing was sent after the restart"
+    );
+    // Nothing sent twice: no message, and no number.
+    let mut per_number: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut per_message: BTreeMap<i64, usize> = BTreeMap::new();
+    for (message, number) in &received {
+        *per_number.entry(number.as_str()).or_default() += 1;
+        *per_message.entry(*message).or_default() += 1;
+    }
+    let twice: Vec<String> = per_number
+        .iter()
+        .filter(|(_, n)| **n > 1)
+        .map(|(number, n)| format!("{} ×{n}", masked(number)))
+        .collect();
+    assert!(
+        twice.is_empty(),
+        "numbers that got the tip twice: {twice:?}"
+    );
+    assert!(per_message.values().all(|n| *n == 1), "{per_message:?}");
+    let strangers = per_number
+        .keys()
+        .filter(|number| !joined.contains(**number))
+        .count();
+    assert_eq!(strangers, 0, "sends to numbers that never joined");
+
+    let counts = &state["counts"];
+    let count = |name: &str| counts[name].as_i64().unwrap();
+    assert_eq!(count("planned"), i64::from(PEOPLE), "{state:#}");
+    assert_eq!(count("remaining"), 0, "{state:#}");
+    // `sent` includes `delivered`.
+    assert_eq!(
+        count("sent") + count("unknown"),
+        count("planned"),
+        "{state:#}"
+    );
+    for none in ["failed", "suppressed", "expired"] {
+        assert_eq!(count(none), 0, "{none}: {state:#}");
+    }
+    assert!(
+        count("unknown") >= 1,
+        "the send in flight is unknown: {state:#}"
+    );
+
+    // Every message is sent (and the aggregator has it) or unknown (it has it at most once).
+    let store = open_store(&db.url).await;
+    let messages = store.outbox_entries().await.unwrap();
+    store.close().await;
+    assert_eq!(messages.len(), PEOPLE as usize);
+    let mut unknown_unreceived_hints = Vec::new();
+    for message in &messages {
+        assert_eq!(message.kind, OutboundKind::Bulk);
+        let sent_to = received
+            .iter()
+            .find(|(id, _)| *id == message.id)
+            .map(|(_, number)| number);
+        if let Some(number) = sent_to {
+            assert!(number.ends_with(&message.hint), "message {}", message.id);
+        }
+        match (message.status, sent_to) {
+            (OutboxStatus::Sent | OutboxStatus::Delivered, Some(_)) => {}
+            (OutboxStatus::Unknown, Some(_)) => {}
+            (OutboxStatus::Unknown, None) => unknown_unreceived_hints.push(message.hint.clone()),
+            (status, _) => panic!(
+                "message {} is {status:?}, received: {}",
+                message.id,
+                sent_to.is_some()
+            ),
+        }
+    }
+    let status_of = |id: i64| messages.iter().find(|m| m.id == id).unwrap().status;
+    assert_eq!(
+        status_of(hung.0),
+        OutboxStatus::Unknown,
+        "the send in flight at the kill is settled as unknown, not sent again"
+    );
+    let unknown = messages
+        .iter()
+        .filter(|m| m.status == OutboxStatus::Unknown)
+        .count();
+    assert_eq!(unknown as i64, count("unknown"));
+    // Everyone got the tip, except the recipients of unknown messages the aggregator never saw.
+    let mut missing_hints: Vec<String> = joined
+        .iter()
+        .filter(|number| !per_number.contains_key(number.as_str()))
+        .map(|number| number[number.len() - 2..].to_string())
+        .collect();
+    missing_hints.sort();
+    unknown_unreceived_hints.sort();
+    assert_eq!(missing_hints, unknown_unreceived_hints);
+
+    let log = second.output();
+    assert!(log.contains("now unknown"), "{log}");
+    assert_no_number_in(&log, "the restarted service's log");
+    assert_no_number_in(&first.output(), "the killed service's log");
+    eprintln!(
+        "crash test: prepared in {prepared:?}, killed at {killed_at:?} after {received_before_the_kill} \
+         sends, finished at {finished_at:?}; {} sends in all, {unknown} unknown",
+        received.len()
+    );
+}
