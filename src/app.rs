@@ -38,6 +38,8 @@ pub struct AppState {
     pub console: ConsoleLog,
     /// Wakes an idle dispatcher when a message is queued.
     pub outbox_wake: tokio::sync::Notify,
+    /// Wakes an idle planner when a broadcast is created or resumed.
+    pub planner_wake: tokio::sync::Notify,
 }
 
 /// How often expired USSD sessions, pending consents and old receipts are purged, and the tip
@@ -90,6 +92,7 @@ impl Application {
             limits: Limits::new(&settings.sms),
             console: ConsoleLog::default(),
             outbox_wake: tokio::sync::Notify::new(),
+            planner_wake: tokio::sync::Notify::new(),
             store,
             settings,
         });
@@ -177,6 +180,15 @@ async fn purge_sessions(state: Arc<AppState>, shutdown: CancellationToken) {
                 error = format!("{err:#}"),
                 "re-reading the tip library failed"
             );
+        }
+        // Busy senders never go idle, where they settle stale claims themselves.
+        match state.store.expire_leases(state.clock.now()).await {
+            Ok(0) => {}
+            Ok(stale) => tracing::warn!(
+                messages = stale,
+                "messages claimed by a sender that stopped are now unknown; delivery reports will settle them"
+            ),
+            Err(err) => tracing::warn!(error = format!("{err:#}"), "settling stale claims failed"),
         }
         tokio::select! {
             () = shutdown.cancelled() => return,

@@ -250,6 +250,8 @@ pub async fn create(
         None,
     )
     .await?;
+    // Due now: planning starts at once rather than at the planner's next poll.
+    state.planner_wake.notify_one();
     Ok((StatusCode::CREATED, axum::Json(answer(&state, id).await?)))
 }
 
@@ -436,6 +438,10 @@ async fn change(
     }
     let action = format!("broadcast.{verb}");
     audit(state, who, &action, &format!("broadcast:{id}"), None).await?;
+    if to == BroadcastStatus::Active {
+        state.planner_wake.notify_one();
+        state.outbox_wake.notify_waiters();
+    }
     Ok(axum::Json(answer(state, id).await?))
 }
 

@@ -88,6 +88,7 @@ pub async fn run(state: Arc<AppState>, shutdown: CancellationToken) {
         };
         tokio::select! {
             () = shutdown.cancelled() => return,
+            () = state.planner_wake.notified() => {}
             () = tokio::time::sleep(pause) => {}
         }
     }

@@ -25,6 +25,8 @@ pub enum Outcome {
     Retrying,
     /// A permanent failure, or too many transient ones.
     Failed,
+    /// The request got no answer: perhaps sent. Never sent again; delivery reports settle it.
+    Unknown,
     /// The number opted out or was erased after the message was queued.
     Suppressed,
     /// The message waited too long.
@@ -219,6 +221,17 @@ impl Dispatcher {
                     suppress: None,
                 };
                 self.record(message, &record, Outcome::Failed).await
+            }
+            SendResult::Unanswered { reason } => {
+                tracing::warn!(
+                    channel = %message.channel,
+                    message = message.id,
+                    reason,
+                    "the aggregator did not answer; the message may have been taken, so it is \
+                     not sent again (a delivery report will settle it)"
+                );
+                let record = SendRecord::Unanswered { error: &reason };
+                self.record(message, &record, Outcome::Unknown).await
             }
             SendResult::Permanent { reason, suppress } => {
                 tracing::warn!(

@@ -110,6 +110,7 @@ pub fn parse_delivery(request: &WebhookRequest<'_>) -> Result<DeliveryReport, We
         status,
         reason,
         opted_out,
+        mitan_id: None,
     })
 }
 

@@ -59,6 +59,7 @@ pub fn parse_delivery(request: &WebhookRequest<'_>) -> Result<DeliveryReport, We
         status,
         reason: detailed,
         opted_out,
+        mitan_id: None,
     })
 }
 

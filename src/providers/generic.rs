@@ -8,8 +8,9 @@
 //!
 //! SMS, on the same signature: inbound `POST …/sms` `{"message_id", "from", "to", "text"}`;
 //! missed calls `POST …/missed-call` `{"call_id", "from", "to"}`; delivery reports
-//! `POST …/delivery` `{"message_id", "status": "queued" | "sent" | "delivered" | "failed",
-//! "reason"?, "opted_out"?}`; each answered `{"status": "accepted"}`. Sending: mitan calls
+//! `POST …/delivery` `{"message_id", "id"?, "status": "queued" | "sent" | "delivered" | "failed",
+//! "reason"?, "opted_out"?}` (`id`: mitan's id of the message, as sent; echo it where you can, so
+//! a send whose answer was lost is settled too); each answered `{"status": "accepted"}`. Sending: mitan calls
 //! `POST {base_url}/messages` with `{"id", "to", "text", "encoding": "gsm7" | "ucs2", "parts",
 //! "dlt": {"entity_id", "template_id", "header"}}`, signed the same way, and expects 2xx with
 //! `{"message_id": "…"}`; 429 and 5xx are retried; a 4xx with `{"error": "invalid_number"}` or
@@ -190,6 +191,8 @@ pub fn parse_call(body: &[u8]) -> Result<MissedCall, WebhookError> {
 #[derive(Deserialize)]
 struct DeliveryBody {
     message_id: Option<String>,
+    /// mitan's id of the message, as sent in `id`.
+    id: Option<String>,
     status: Option<String>,
     reason: Option<String>,
     #[serde(default)]
@@ -210,6 +213,14 @@ pub fn parse_delivery(body: &[u8]) -> Result<DeliveryReport, WebhookError> {
         status,
         reason: optional(report.reason, "reason", 128)?,
         opted_out: report.opted_out,
+        mitan_id: report
+            .id
+            .map(|id| {
+                id.parse().map_err(|_| {
+                    WebhookError::Malformed("id is not a message id of mitan's".into())
+                })
+            })
+            .transpose()?,
     })
 }
 

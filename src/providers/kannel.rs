@@ -44,10 +44,12 @@ pub fn parse_delivery(request: &WebhookRequest<'_>) -> Result<DeliveryReport, We
         return Err(WebhookError::Malformed(format!("unknown status {bits}")));
     };
     Ok(DeliveryReport {
-        message_id,
         status,
         reason: fields.optional(&["reason", "answer"], 128)?,
         opted_out: false,
+        // The dlr-url carries mitan's own id (see `send`).
+        mitan_id: message_id.parse().ok(),
+        message_id,
     })
 }
 

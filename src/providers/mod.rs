@@ -168,6 +168,10 @@ pub enum DeliveryStatus {
 pub struct DeliveryReport {
     /// The id the aggregator gave the message when it was sent.
     pub message_id: String,
+    /// mitan's own id of the message, where the report carries it (Kannel's `dlr-url`, the
+    /// `generic` kind's `id`): it settles a message whose send got no answer, so no
+    /// aggregator id was recorded.
+    pub mitan_id: Option<i64>,
     pub status: DeliveryStatus,
     /// The aggregator's reason for a failure, if it gave one.
     pub reason: Option<String>,
@@ -192,8 +196,12 @@ pub struct OutboundSms<'a> {
 pub enum SendResult {
     /// Taken, under the aggregator's id.
     Accepted { provider_id: String },
-    /// Try again later (timeouts, 5xx, 429, throttling).
+    /// Try again later (5xx, 429, throttling, no connection): the aggregator did not take it.
     Transient { reason: String },
+    /// The request went out and no answer came back (a timeout, a connection dropped
+    /// mid-request): the aggregator may have taken it. Never sent again; a delivery report
+    /// settles it.
+    Unanswered { reason: String },
     /// Never try again; `suppress` when the number itself is refused (invalid, unsubscribed,
     /// DND), so it is never messaged again.
     Permanent { reason: String, suppress: bool },
@@ -231,21 +239,25 @@ impl SendResult {
         }
     }
 
-    /// A request that got no answer (timeout, refused connection) may be tried again.
+    /// A request that could not connect may be tried again; one that went out and got no
+    /// answer may have been taken, so it is not.
     fn from_error(err: &reqwest::Error) -> Self {
-        let what = if err.is_timeout() {
+        if err.is_connect() {
+            return Self::transient("could not connect");
+        }
+        let reason = if err.is_timeout() {
             "timed out"
-        } else if err.is_connect() {
-            "could not connect"
         } else {
-            "request failed"
+            "no answer"
         };
-        Self::transient(what)
+        SendResult::Unanswered {
+            reason: reason.into(),
+        }
     }
 }
 
-/// Sends a request and reads the answer (status and body); a request that got no answer is a
-/// transient failure.
+/// Sends a request and reads the answer (status and body); see [`SendResult::from_error`] for a
+/// request that got none.
 async fn exchange(request: reqwest::RequestBuilder) -> Result<(StatusCode, String), SendResult> {
     match request.send().await {
         Ok(response) => {

@@ -140,6 +140,7 @@ pub fn parse_delivery(request: &WebhookRequest<'_>) -> Result<DeliveryReport, We
         status,
         reason: code.map(|code| format!("ErrorCode {code}")),
         opted_out,
+        mitan_id: None,
     })
 }
 

@@ -526,6 +526,7 @@ pub async fn receive_report(
         .apply_report(
             channel,
             &report.message_id,
+            report.mitan_id,
             status,
             report.reason.as_deref(),
             now,

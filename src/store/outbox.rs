@@ -181,6 +181,10 @@ pub enum SendRecord<'a> {
         error: &'a str,
         suppress: Option<&'a BlindIndex>,
     },
+    /// Sent, perhaps: the request got no answer. Kept (sealed) for delivery reports.
+    Unanswered {
+        error: &'a str,
+    },
     Suppressed,
     Expired,
 }
@@ -445,6 +449,10 @@ impl Store {
                 OutboxStatus::Failed,
                 format!("finished_at = $3, last_error = $4, {FORGET_RECIPIENT}"),
             ),
+            SendRecord::Unanswered { .. } => (
+                OutboxStatus::Unknown,
+                "sent_at = $3, last_error = $4".to_string(),
+            ),
             SendRecord::Suppressed => (
                 OutboxStatus::Suppressed,
                 format!(
@@ -466,7 +474,9 @@ impl Store {
             let query = match record {
                 SendRecord::Sent { provider_id } => query.bind(*provider_id),
                 SendRecord::Retry { at, error } => query.bind(to_millis(*at)).bind(*error),
-                SendRecord::Failed { error, .. } => query.bind(*error),
+                SendRecord::Failed { error, .. } | SendRecord::Unanswered { error } => {
+                    query.bind(*error)
+                }
                 SendRecord::Suppressed | SendRecord::Expired => query,
             };
             let changed = query.execute(&mut *tx).await?.rows_affected() == 1;
@@ -483,13 +493,14 @@ impl Store {
         &self,
         channel: &str,
         provider_id: &str,
+        mitan_id: Option<i64>,
         reported: OutboxStatus,
         reason: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<ReportApplied, StoreError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let row: Option<ReportRow> = sqlx::query_as(
+            let mut row: Option<ReportRow> = sqlx::query_as(
                 "SELECT id, status, phone_ciphertext, phone_key_id FROM outbox \
                  WHERE channel = $1 AND provider_message_id = $2",
             )
@@ -497,6 +508,17 @@ impl Store {
             .bind(provider_id)
             .fetch_optional(&mut *tx)
             .await?;
+            if let (None, Some(mitan_id)) = (&row, mitan_id) {
+                // A send that got no answer has no aggregator id: the report names it by ours.
+                row = sqlx::query_as(
+                    "SELECT id, status, phone_ciphertext, phone_key_id FROM outbox \
+                     WHERE channel = $1 AND id = $2 AND provider_message_id IS NULL",
+                )
+                .bind(channel)
+                .bind(mitan_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            }
             let Some((id, current, ciphertext, key_id)) = row else {
                 return Ok(ReportApplied::UnknownMessage);
             };

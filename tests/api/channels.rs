@@ -1,6 +1,8 @@
 //! Each kind of channel end to end over real HTTP: its inbound webhook, the reply sent through
 //! its send API to a fake aggregator, and its delivery report.
 
+use std::time::Duration as StdDuration;
+
 use base64::Engine as _;
 use figment::providers::Serialized;
 use figment::Figment;
@@ -521,6 +523,62 @@ async fn generic_json_in_and_out_is_signed_both_ways() {
     .await;
     assert_eq!(report.status(), 200);
     assert_eq!(status_of_last(&app).await, OutboxStatus::Delivered);
+}
+
+#[tokio::test]
+async fn a_generic_send_whose_answer_was_lost_is_settled_by_a_report_naming_mitan_s_id() {
+    let fake = FakeAggregator::start(
+        Canned::json(202, json!({"message_id": "g-lost"})).after(StdDuration::from_secs(3)),
+    )
+    .await;
+    let app = spawn_app_with({
+        let url = fake.url.clone();
+        move |f: Figment| {
+            f.merge(Serialized::default("channels.generic.base_url", url))
+                .merge(Serialized::default("outbound.send_timeout_secs", 1))
+        }
+    })
+    .await;
+    generic_post(
+        &app,
+        "/webhooks/generic/sms",
+        json!({"message_id": "m9", "from": VILLAGER, "to": "56767", "text": "HELP"}),
+    )
+    .await;
+    assert_eq!(app.deliver().await, [Outcome::Unknown]);
+    let id = fake.requests()[0].json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The aggregator's own id never reached mitan; its report names the message by mitan's.
+    let unmatched = generic_post(
+        &app,
+        "/webhooks/generic/delivery",
+        json!({"message_id": "g-lost", "status": "delivered"}),
+    )
+    .await;
+    assert_eq!(unmatched.status(), 200);
+    assert_eq!(status_of_last(&app).await, OutboxStatus::Unknown);
+    for bad in [json!("x1"), json!(7)] {
+        let refused = generic_post(
+            &app,
+            "/webhooks/generic/delivery",
+            json!({"message_id": "g-lost", "id": bad, "status": "delivered"}),
+        )
+        .await;
+        assert_eq!(refused.status(), 400, "{bad}");
+    }
+    let report = generic_post(
+        &app,
+        "/webhooks/generic/delivery",
+        json!({"message_id": "g-lost", "id": id, "status": "delivered"}),
+    )
+    .await;
+    assert_eq!(report.status(), 200);
+    let settled = app.outbox().await.pop().unwrap();
+    assert_eq!(settled.status, OutboxStatus::Delivered);
+    assert!(!settled.sealed, "a final state keeps only the hint");
+    assert_eq!(fake.requests().len(), 1);
 }
 
 #[tokio::test]

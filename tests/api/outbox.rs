@@ -104,19 +104,43 @@ async fn a_struggling_aggregator_is_retried_with_growing_pauses_until_it_takes_t
 }
 
 #[tokio::test]
-async fn a_slow_aggregator_times_out_and_the_message_is_tried_again() {
+async fn a_send_the_aggregator_never_answers_is_unknown_and_never_sent_again() {
     let fake = FakeAggregator::start(accepted("ATXid_late")).await;
     fake.then(accepted("ATXid_too_slow").after(StdDuration::from_secs(3)));
     let app = app_with(&fake, &[("outbound.send_timeout_secs", 1)]).await;
     queue(&app, VILLAGER, OutboundKind::Reply, "Never share your OTP.").await;
+    // The request went out; the answer did not come back in time: it may have been taken.
+    assert_eq!(app.deliver().await, [Outcome::Unknown]);
+    let unknown = &app.outbox().await[0];
+    assert_eq!(unknown.status, OutboxStatus::Unknown);
+    assert_eq!(unknown.last_error.as_deref(), Some("timed out"));
+    assert!(unknown.sealed, "kept for the delivery report");
+    app.clock.advance(Duration::hours(1));
+    assert!(app.deliver().await.is_empty(), "never sent a second time");
+    assert_eq!(fake.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn an_aggregator_that_cannot_be_reached_is_tried_again() {
+    // A port nothing listens on: the request never left, so trying again is safe.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let app = spawn_app_with(move |f: Figment| {
+        f.merge(Serialized::default("channels.africastalking.base_url", url))
+            .merge(Serialized::default(
+                "channels.africastalking.username",
+                "sandbox",
+            ))
+            .merge(Serialized::default("channels.africastalking.api_key", "k"))
+    })
+    .await;
+    queue(&app, VILLAGER, OutboundKind::Reply, "Never share your OTP.").await;
     assert_eq!(app.deliver().await, [Outcome::Retrying]);
     let waiting = &app.outbox().await[0];
-    assert_eq!(waiting.last_error.as_deref(), Some("timed out"));
-    app.clock.advance(Duration::hours(1));
-    assert_eq!(app.deliver().await, [Outcome::Sent]);
     assert_eq!(
-        app.outbox().await[0].provider_message_id.as_deref(),
-        Some("ATXid_late")
+        (waiting.status, waiting.last_error.as_deref()),
+        (OutboxStatus::Queued, Some("could not connect"))
     );
 }
 
