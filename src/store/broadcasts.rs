@@ -327,46 +327,65 @@ fn areas_within_sql(count: usize) -> String {
     )
 }
 
-/// The rank of tip text `{t}` for person `p`: 0 for their own language and script, then their
-/// fallbacks in order ([`TextKey::fallbacks`]); NULL for a text they cannot read.
-fn text_rank(t: &str) -> String {
-    let mut arms = Vec::new();
+/// `choice(language, script, text_language, text_script, rank)`: for each language and script a
+/// person can have, the tip texts they can read, 0 the best ([`TextKey::fallbacks`]).
+fn text_choices() -> String {
     let people = TextKey::ALL
         .into_iter()
         .chain([TextKey::new(Language::English, Script::Roman)]);
-    for person in people {
-        for (rank, text) in person.fallbacks().iter().enumerate() {
-            arms.push(format!(
-                "WHEN p.language = '{}' AND p.script = '{}' AND {t}.language = '{}' \
-                 AND {t}.script = '{}' THEN {rank}",
-                person.language.tag(),
-                person.script.tag(),
-                text.language.tag(),
-                text.script.tag()
-            ));
-        }
-    }
-    format!("(CASE {} END)", arms.join(" "))
+    let rows: Vec<String> = people
+        .flat_map(|person| {
+            person
+                .fallbacks()
+                .iter()
+                .enumerate()
+                .map(move |(rank, text)| {
+                    format!(
+                        "('{}', '{}', '{}', '{}', {rank})",
+                        person.language.tag(),
+                        person.script.tag(),
+                        text.language.tag(),
+                        text.script.tag()
+                    )
+                })
+        })
+        .collect();
+    format!(
+        "choice(language, script, text_language, text_script, rank) AS (VALUES {})",
+        rows.join(", ")
+    )
 }
 
 /// The batch's messages into the outbox: one `bulk` row per queued recipient still active, with
 /// the best text of their tip for them (none if they can read none of its texts). `$1` channel,
 /// `$2` not before, `$3` expiry, `$4` now, `$5` the run, `$6`..`$7` the batch's person ids.
+///
+/// The best text is worked out once per tip, language and script of the batch (`best`, a few
+/// rows), not once per person.
 fn outbox_insert() -> String {
     format!(
-        "INSERT INTO outbox (channel, kind, priority, status, phone_ciphertext, phone_key_id, \
+        "WITH {choices}, \
+         offered AS (SELECT t.tip_id, c.language, c.script, t.language AS text_language, \
+             t.script AS text_script, c.rank FROM tip_texts t JOIN choice c \
+             ON c.text_language = t.language AND c.text_script = t.script \
+             WHERE t.tip_id IN (SELECT DISTINCT x.tip_id FROM broadcast_recipients x \
+                 WHERE x.run_id = $5 AND x.person_id > $6 AND x.person_id <= $7 \
+                 AND x.outcome = 'queued')), \
+         best AS (SELECT o.* FROM offered o WHERE o.rank = (SELECT MIN(o2.rank) FROM offered o2 \
+             WHERE o2.tip_id = o.tip_id AND o2.language = o.language AND o2.script = o.script)) \
+         INSERT INTO outbox (channel, kind, priority, status, phone_ciphertext, phone_key_id, \
          phone_hint, person_id, broadcast_id, body, encoding, parts, dlt_template_id, \
          not_before, expires_at, next_attempt_at, created_at) \
          SELECT $1, 'bulk', 1, 'queued', p.phone_ciphertext, p.phone_key_id, p.phone_hint, \
          p.id, x.run_id, t.body, t.encoding, t.parts, t.template_id, $2, $3, $2, $4 \
          FROM broadcast_recipients x JOIN people p ON p.id = x.person_id \
-         JOIN tip_texts t ON t.tip_id = x.tip_id \
+         JOIN best b ON b.tip_id = x.tip_id AND b.language = p.language AND b.script = p.script \
+         JOIN tip_texts t ON t.tip_id = b.tip_id AND t.language = b.text_language \
+             AND t.script = b.text_script \
          WHERE x.run_id = $5 AND x.person_id > $6 AND x.person_id <= $7 \
          AND x.outcome = 'queued' AND p.status = 'active' AND p.phone_ciphertext IS NOT NULL \
-         AND {} = (SELECT MIN({}) FROM tip_texts t2 WHERE t2.tip_id = x.tip_id) \
          ON CONFLICT (broadcast_id, person_id) DO NOTHING",
-        text_rank("t"),
-        text_rank("t2")
+        choices = text_choices()
     )
 }
 

@@ -693,3 +693,70 @@ async fn broadcasts_are_listed_newest_first_a_page_at_a_time() {
         );
     }
 }
+
+#[tokio::test]
+async fn each_person_gets_the_text_in_their_language_and_script_or_its_nearest_fallback() {
+    use mitan::enrollment::{Language, Script};
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let people = [
+        (Language::Hindi, Script::Native),
+        (Language::Chhattisgarhi, Script::Native),
+        (Language::English, Script::Native),
+        (Language::Hindi, Script::Roman),
+        (Language::Chhattisgarhi, Script::Roman),
+    ];
+    for (n, (language, script)) in people.iter().enumerate() {
+        let number = villager(n as u32);
+        app.join(&number, None, app.clock_now()).await;
+        let msisdn = mitan::privacy::Msisdn::parse(&number, phonenumber::country::Id::IN).unwrap();
+        let index = app.state.vault.blind_index(&msisdn);
+        assert!(app
+            .state
+            .store
+            .set_language(&index, *language, *script)
+            .await
+            .unwrap());
+    }
+    let send_at = ist(2026, 12, 2, 11, 0).to_rfc3339();
+    let texts = json!({
+        "hi": "हिंदी: ठगी हो तो 1930 पर कॉल करें।",
+        "en": "English: cheated? Call 1930.",
+        "hi-Latn": "Roman: thagi ho to 1930 par call karein."
+    });
+    let id = app
+        .broadcast(&token, json!({"texts": texts, "send_at": send_at}))
+        .await;
+    // A text in English only: Hindi and Chhattisgarhi readers in Devanagari cannot read it.
+    let english_only = app
+        .broadcast(
+            &token,
+            json!({"texts": {"en": "Only English: call 1930."}, "send_at": send_at}),
+        )
+        .await;
+    app.clock.set(ist(2026, 12, 2, 11, 0));
+    app.plan_all().await;
+    app.dispatcher().run_until_idle().await.unwrap();
+    let got = |n: u32| app.inbox(&villager(n));
+    assert_eq!(got(0)[0], "हिंदी: ठगी हो तो 1930 पर कॉल करें।");
+    assert_eq!(
+        got(1)[0],
+        "हिंदी: ठगी हो तो 1930 पर कॉल करें।",
+        "Chhattisgarhi falls back to Hindi"
+    );
+    assert_eq!(got(2)[0], "English: cheated? Call 1930.");
+    assert_eq!(got(3)[0], "Roman: thagi ho to 1930 par call karein.");
+    assert_eq!(
+        got(4)[0],
+        "Roman: thagi ho to 1930 par call karein.",
+        "to Roman Hindi"
+    );
+    assert_eq!(app.planned(&token, id).await, 5);
+    let counts = &app.broadcast_state(&token, english_only).await["counts"];
+    assert_eq!(
+        (counts["sent"].as_i64(), counts["suppressed"].as_i64()),
+        (Some(3), Some(2))
+    );
+    assert_eq!(got(0).len(), 1);
+    assert_eq!(got(3).last().unwrap(), "Only English: call 1930.");
+}
