@@ -8,6 +8,7 @@
 #
 #   scripts/bench-ussd.sh            # 8-second runs, 32 connections
 #   SECONDS_PER_RUN=20 CONNECTIONS=64 scripts/bench-ussd.sh
+#   MITAN_BIN=/tmp/mitan-before scripts/bench-ussd.sh   # another build of mitan, for an A/B
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 shared="$root/../shared/bench"
@@ -41,7 +42,7 @@ trap cleanup EXIT
 mkdir -p "$work/mitan-data"
 (cd "$work/mitan-data" && MITAN__SERVER__BIND=127.0.0.1:9908 MITAN__LOG__FILTER=warn \
   MITAN__SECURITY__MASTER_KEY=$(head -c 32 /dev/urandom | base64) \
-  exec "${nice_cmd[@]}" "$root/target/release/mitan" serve) & pids+=($!)
+  exec "${nice_cmd[@]}" "${MITAN_BIN:-$root/target/release/mitan}" serve) & pids+=($!)
 for port in 9900 9903 9908; do
   for _ in $(seq 1 100); do
     curl -s -o /dev/null "http://127.0.0.1:$port/" && break || sleep 0.1

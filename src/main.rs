@@ -2,6 +2,11 @@
 
 use clap::Parser as _;
 
+/// mimalloc instead of the system allocator: a USSD hop allocates a few hundred small strings
+/// and buffers across threads, where glibc's malloc took about a sixth of the CPU (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     match mitan::cli::Cli::parse().run().await {

@@ -49,7 +49,7 @@ pub use sms::{
 pub use stats::{Burst, DayJoins};
 pub use tips::StoredTip;
 pub use tokens::{NewToken, TokenRecord};
-pub use ussd::{StoredUssdSession, UssdSessionWrite};
+pub use ussd::{DialLookup, KnownCaller, StoredUssdSession, UssdSessionWrite};
 
 use crate::config::DatabaseSettings;
 
@@ -149,6 +149,8 @@ pub(crate) enum Backend {
     Sqlite {
         reader: SqlitePool,
         writer: SqlitePool,
+        /// USSD session writes, group-committed on `writer`.
+        sessions: ussd::SessionWriter,
     },
     Postgres(PgPool),
 }
@@ -211,19 +213,29 @@ impl Store {
                     format!("database: cannot create the data folder {}", dir.display())
                 })?;
             }
+            // An SQLite connection is a file handle: it cannot drop like a network connection,
+            // so it is not pinged before each use (a round trip to its worker thread per
+            // statement, the largest single cost of a USSD hop).
             let writer = SqlitePoolOptions::new()
                 .max_connections(1)
+                .test_before_acquire(false)
                 .acquire_timeout(acquire)
                 .connect_with(options.clone())
                 .await
                 .with_context(|| format!("database: cannot open {url}"))?;
             let reader = SqlitePoolOptions::new()
                 .max_connections(settings.max_connections.max(1))
+                .test_before_acquire(false)
                 .acquire_timeout(acquire)
                 .connect_with(options)
                 .await
                 .with_context(|| format!("database: cannot open {url}"))?;
-            Backend::Sqlite { reader, writer }
+            let sessions = ussd::SessionWriter::start(writer.clone());
+            Backend::Sqlite {
+                reader,
+                writer,
+                sessions,
+            }
         };
         Ok(Self {
             backend,
@@ -295,7 +307,7 @@ impl Store {
     /// Closes every connection, waiting for statements in flight.
     pub async fn close(&self) {
         match &self.backend {
-            Backend::Sqlite { reader, writer } => {
+            Backend::Sqlite { reader, writer, .. } => {
                 reader.close().await;
                 writer.close().await;
             }

@@ -2,7 +2,37 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{on_pool, on_reader, to_millis, Store, StoreError};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{on_pool, on_reader, to_millis, Backend, BeginWrite as _, Store, StoreError};
+use crate::enrollment::{Language, Script};
+use crate::privacy::BlindIndex;
+use crate::store::PersonStatus;
+
+/// What a dial needs to know, in one read: the caller, if they ever joined, and their newest
+/// dropped joining session still within its resume window (another session than this one).
+#[derive(Debug, Clone, Default)]
+pub struct DialLookup {
+    pub caller: Option<KnownCaller>,
+    pub resumable: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct KnownCaller {
+    pub status: PersonStatus,
+    pub language: Language,
+    pub script: Script,
+    pub own_code: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct DialRow {
+    status: Option<String>,
+    language: Option<String>,
+    script: Option<String>,
+    own_code: Option<String>,
+    resumable: Option<String>,
+}
 
 /// A live session as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +57,49 @@ pub struct UssdSessionWrite<'a> {
 }
 
 impl Store {
+    /// The caller of a dial and any session of theirs to resume; see [`DialLookup`].
+    pub async fn dial_lookup(
+        &self,
+        index: &BlindIndex,
+        resume_tag: &[u8],
+        channel: &str,
+        session_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<DialLookup, StoreError> {
+        let row: DialRow = on_reader!(self, pool => {
+            sqlx::query_as(
+                "SELECT p.status, p.language, p.script, c.code AS own_code, \
+                 (SELECT s.state FROM ussd_sessions s WHERE s.resume_tag = $2 \
+                  AND s.resume_until > $3 AND NOT (s.channel = $4 AND s.session_id = $5) \
+                  ORDER BY s.expires_at DESC LIMIT 1) AS resumable \
+                 FROM (SELECT 1 AS one) o \
+                 LEFT JOIN people p ON p.phone_index = $1 \
+                 LEFT JOIN recruiters r ON r.person_id = p.id \
+                 LEFT JOIN codes c ON c.recruiter_id = r.id AND c.kind = 'permanent'",
+            )
+            .bind(index.as_bytes())
+            .bind(resume_tag)
+            .bind(to_millis(now))
+            .bind(channel)
+            .bind(session_id)
+            .fetch_one(pool)
+            .await?
+        });
+        let caller = match (row.status, row.language, row.script) {
+            (Some(status), Some(language), Some(script)) => Some(KnownCaller {
+                status: PersonStatus::parse(&status),
+                language: Language::from_tag(&language).unwrap_or(Language::Hindi),
+                script: Script::from_tag(&script).unwrap_or(Script::Native),
+                own_code: row.own_code,
+            }),
+            _ => None,
+        };
+        Ok(DialLookup {
+            caller,
+            resumable: row.resumable,
+        })
+    }
+
     /// The session, unless it has expired.
     pub async fn ussd_session(
         &self,
@@ -55,43 +128,32 @@ impl Store {
     }
 
     pub async fn save_ussd_session(&self, write: &UssdSessionWrite<'_>) -> Result<(), StoreError> {
-        on_pool!(self, pool => {
-            sqlx::query(
-                "INSERT INTO ussd_sessions (channel, session_id, state, last_input, last_reply, \
-                 resume_tag, expires_at, resume_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-                 ON CONFLICT (channel, session_id) DO UPDATE SET state = excluded.state, \
-                 last_input = excluded.last_input, last_reply = excluded.last_reply, \
-                 resume_tag = excluded.resume_tag, expires_at = excluded.expires_at, \
-                 resume_until = excluded.resume_until",
-            )
-            .bind(write.channel)
-            .bind(write.session_id)
-            .bind(write.state)
-            .bind(write.last_input)
-            .bind(write.last_reply)
-            .bind(write.resume_tag)
-            .bind(to_millis(write.expires_at))
-            .bind(write.resume_until.map(to_millis))
-            .execute(pool)
-            .await?;
-        });
-        Ok(())
+        match &self.backend {
+            Backend::Sqlite { sessions, .. } => {
+                sessions.submit(SessionOp::Save(write.into())).await
+            }
+            Backend::Postgres(pool) => {
+                let (sql, binds) = SessionOp::Save(write.into()).statement();
+                binds.bind_all(sqlx::query(&sql)).execute(pool).await?;
+                Ok(())
+            }
+        }
     }
 
-    /// Ends a session: its row goes.
+    /// Ends a session: its row goes, and with `resume_tag` every dropped session of the same
+    /// caller too.
     pub async fn delete_ussd_session(
         &self,
         channel: &str,
         session_id: &str,
+        resume_tag: Option<&[u8]>,
     ) -> Result<(), StoreError> {
-        on_pool!(self, pool => {
-            sqlx::query("DELETE FROM ussd_sessions WHERE channel = $1 AND session_id = $2")
-                .bind(channel)
-                .bind(session_id)
-                .execute(pool)
-                .await?;
-        });
-        Ok(())
+        self.write_session(SessionOp::Delete {
+            channel: channel.into(),
+            session_id: session_id.into(),
+            resume_tag: resume_tag.map(<[u8]>::to_vec),
+        })
+        .await
     }
 
     /// The aggregator says a session ended: its row goes, unless the caller was in the middle of
@@ -101,41 +163,22 @@ impl Store {
         channel: &str,
         session_id: &str,
     ) -> Result<(), StoreError> {
-        on_pool!(self, pool => {
-            sqlx::query(
-                "DELETE FROM ussd_sessions WHERE channel = $1 AND session_id = $2 \
-                 AND resume_tag IS NULL",
-            )
-            .bind(channel)
-            .bind(session_id)
-            .execute(pool)
-            .await?;
-        });
-        Ok(())
+        self.write_session(SessionOp::End {
+            channel: channel.into(),
+            session_id: session_id.into(),
+        })
+        .await
     }
 
-    /// The newest dropped joining session of this caller, still within its resume window, other
-    /// than the session they are in now.
-    pub async fn resumable_ussd_session(
-        &self,
-        resume_tag: &[u8],
-        channel: &str,
-        current_session: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<String>, StoreError> {
-        let state = on_reader!(self, pool => {
-            sqlx::query_scalar(
-                "SELECT state FROM ussd_sessions WHERE resume_tag = $1 AND resume_until > $2 \
-                 AND NOT (channel = $3 AND session_id = $4) ORDER BY expires_at DESC LIMIT 1",
-            )
-            .bind(resume_tag)
-            .bind(to_millis(now))
-            .bind(channel)
-            .bind(current_session)
-            .fetch_optional(pool)
-            .await?
-        });
-        Ok(state)
+    async fn write_session(&self, op: SessionOp) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Sqlite { sessions, .. } => sessions.submit(op).await,
+            Backend::Postgres(pool) => {
+                let (sql, binds) = op.statement();
+                binds.bind_all(sqlx::query(&sql)).execute(pool).await?;
+                Ok(())
+            }
+        }
     }
 
     /// Forgets every dropped session of this caller except the current one.
@@ -173,4 +216,240 @@ impl Store {
         });
         Ok(purged)
     }
+}
+
+/// A session write, owned so that it can wait in the SQLite writer's queue.
+#[derive(Debug, Clone)]
+enum SessionOp {
+    Save(OwnedSessionWrite),
+    /// This session, and with a resume tag every session of the same caller.
+    Delete {
+        channel: String,
+        session_id: String,
+        resume_tag: Option<Vec<u8>>,
+    },
+    /// This session, unless it is kept for resuming.
+    End {
+        channel: String,
+        session_id: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+struct OwnedSessionWrite {
+    channel: String,
+    session_id: String,
+    state: String,
+    last_input: Option<String>,
+    last_reply: String,
+    resume_tag: Option<Vec<u8>>,
+    expires_at: i64,
+    resume_until: Option<i64>,
+}
+
+impl From<&UssdSessionWrite<'_>> for OwnedSessionWrite {
+    fn from(write: &UssdSessionWrite<'_>) -> Self {
+        Self {
+            channel: write.channel.into(),
+            session_id: write.session_id.into(),
+            state: write.state.into(),
+            last_input: write.last_input.map(str::to_string),
+            last_reply: write.last_reply.into(),
+            resume_tag: write.resume_tag.map(<[u8]>::to_vec),
+            expires_at: to_millis(write.expires_at),
+            resume_until: write.resume_until.map(to_millis),
+        }
+    }
+}
+
+/// A value bound to a generated placeholder.
+enum Value {
+    Text(String),
+    OptText(Option<String>),
+    Blob(Option<Vec<u8>>),
+    Int(i64),
+    OptInt(Option<i64>),
+}
+
+struct Binds(Vec<Value>);
+
+impl Binds {
+    fn bind_all<'q, DB>(
+        self,
+        mut query: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>,
+    ) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>
+    where
+        DB: sqlx::Database,
+        String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        Option<Vec<u8>>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    {
+        for value in self.0 {
+            query = match value {
+                Value::Text(v) => query.bind(v),
+                Value::OptText(v) => query.bind(v),
+                Value::Blob(v) => query.bind(v),
+                Value::Int(v) => query.bind(v),
+                Value::OptInt(v) => query.bind(v),
+            };
+        }
+        query
+    }
+
+    /// Adds values, returning their placeholders (`$n, $n+1, …`).
+    fn push(&mut self, values: impl IntoIterator<Item = Value>) -> String {
+        let mut placeholders = Vec::new();
+        for value in values {
+            self.0.push(value);
+            placeholders.push(format!("${}", self.0.len()));
+        }
+        placeholders.join(", ")
+    }
+}
+
+const SAVE_COLUMNS: &str = "INSERT INTO ussd_sessions (channel, session_id, state, last_input, \
+     last_reply, resume_tag, expires_at, resume_until) VALUES ";
+const SAVE_CONFLICT: &str = " ON CONFLICT (channel, session_id) DO UPDATE SET \
+     state = excluded.state, last_input = excluded.last_input, last_reply = excluded.last_reply, \
+     resume_tag = excluded.resume_tag, expires_at = excluded.expires_at, \
+     resume_until = excluded.resume_until";
+
+impl SessionOp {
+    /// The statement of this write alone.
+    fn statement(self) -> (String, Binds) {
+        Self::statement_of(vec![self])
+    }
+
+    /// One statement for writes of one kind: saves as one multi-row upsert, deletions as one
+    /// `DELETE` (a batch is split into runs of one kind, so their order holds).
+    fn statement_of(ops: Vec<SessionOp>) -> (String, Binds) {
+        let mut binds = Binds(Vec::new());
+        let saves = matches!(ops.first(), Some(SessionOp::Save(_)));
+        let mut parts = Vec::new();
+        for op in ops {
+            let part = match op {
+                SessionOp::Save(w) => format!(
+                    "({})",
+                    binds.push([
+                        Value::Text(w.channel),
+                        Value::Text(w.session_id),
+                        Value::Text(w.state),
+                        Value::OptText(w.last_input),
+                        Value::Text(w.last_reply),
+                        Value::Blob(w.resume_tag),
+                        Value::Int(w.expires_at),
+                        Value::OptInt(w.resume_until),
+                    ])
+                ),
+                SessionOp::Delete {
+                    channel,
+                    session_id,
+                    resume_tag,
+                } => {
+                    let mut term = format!(
+                        "(channel = {} AND session_id = {})",
+                        binds.push([Value::Text(channel)]),
+                        binds.push([Value::Text(session_id)])
+                    );
+                    if resume_tag.is_some() {
+                        let tag = binds.push([Value::Blob(resume_tag)]);
+                        term = format!("{term} OR resume_tag = {tag}");
+                    }
+                    term
+                }
+                SessionOp::End {
+                    channel,
+                    session_id,
+                } => format!(
+                    "(channel = {} AND session_id = {} AND resume_tag IS NULL)",
+                    binds.push([Value::Text(channel)]),
+                    binds.push([Value::Text(session_id)])
+                ),
+            };
+            parts.push(part);
+        }
+        let sql = if saves {
+            format!("{SAVE_COLUMNS}{}{SAVE_CONFLICT}", parts.join(", "))
+        } else {
+            format!("DELETE FROM ussd_sessions WHERE {}", parts.join(" OR "))
+        };
+        (sql, binds)
+    }
+}
+
+/// Most writes one transaction carries (8 values a save: well under SQLite's 32,766).
+const MAX_BATCH: usize = 256;
+
+struct Job {
+    op: SessionOp,
+    done: oneshot::Sender<Result<(), StoreError>>,
+}
+
+/// SQLite's USSD session writes, group-committed. Every hop writes its session, and on SQLite
+/// every write queues for the one writer connection, so one task takes all the writes waiting,
+/// writes them in one transaction (the saves as one statement) and answers each hop once they
+/// are committed. Under load a hop waits for one commit instead of a queue of them; alone it
+/// waits for its own.
+#[derive(Clone)]
+pub(crate) struct SessionWriter {
+    queue: mpsc::Sender<Job>,
+}
+
+impl SessionWriter {
+    /// Starts the task; it ends when every clone of the writer is dropped.
+    pub(super) fn start(writer: sqlx::SqlitePool) -> Self {
+        let (queue, jobs) = mpsc::channel(4 * MAX_BATCH);
+        tokio::spawn(run(writer, jobs));
+        Self { queue }
+    }
+
+    async fn submit(&self, op: SessionOp) -> Result<(), StoreError> {
+        let (done, answer) = oneshot::channel();
+        let stopped = || StoreError::Other(anyhow::anyhow!("the session writer has stopped"));
+        self.queue
+            .send(Job { op, done })
+            .await
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+}
+
+async fn run(pool: sqlx::SqlitePool, mut jobs: mpsc::Receiver<Job>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let ops: Vec<SessionOp> = batch.iter().map(|job| job.op.clone()).collect();
+        if write(&pool, ops).await.is_ok() {
+            for job in batch.drain(..) {
+                let _ = job.done.send(Ok(()));
+            }
+            continue;
+        }
+        // One bad write must not fail the others: each on its own.
+        for job in batch.drain(..) {
+            let result = write(&pool, vec![job.op.clone()]).await;
+            let _ = job.done.send(result);
+        }
+    }
+}
+
+/// Writes `ops` in order in one transaction, a statement per run of one kind.
+async fn write(pool: &sqlx::SqlitePool, ops: Vec<SessionOp>) -> Result<(), StoreError> {
+    let mut tx = pool.begin_write().await?;
+    let mut run: Vec<SessionOp> = Vec::new();
+    for op in ops {
+        let save = |op: &SessionOp| matches!(op, SessionOp::Save(_));
+        if run.last().is_some_and(|last| save(last) != save(&op)) {
+            let (sql, binds) = SessionOp::statement_of(std::mem::take(&mut run));
+            binds.bind_all(sqlx::query(&sql)).execute(&mut *tx).await?;
+        }
+        run.push(op);
+    }
+    if !run.is_empty() {
+        let (sql, binds) = SessionOp::statement_of(run);
+        binds.bind_all(sqlx::query(&sql)).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }

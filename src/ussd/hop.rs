@@ -146,16 +146,12 @@ async fn serve(state: &AppState, channel: &str, hop: UssdHop) -> anyhow::Result<
             Ok(UssdReply { end: false, text })
         }
         Step::End(ending, language, script) => {
+            // A session that ended on purpose also ends any dropped one it could resume.
+            let dropped = !matches!(ending, machine::Ending::TooManyTries);
             state
                 .store
-                .delete_ussd_session(channel, &hop.session_id)
+                .delete_ussd_session(channel, &hop.session_id, dropped.then_some(tag.as_slice()))
                 .await?;
-            if !matches!(ending, machine::Ending::TooManyTries) {
-                state
-                    .store
-                    .forget_resumable_ussd_sessions(&tag, channel, &hop.session_id)
-                    .await?;
-            }
             Ok(end(state.texts.ending(&ending, language, script)))
         }
         Step::Perform(..) => unreachable!("effects are performed above"),
@@ -171,12 +167,13 @@ async fn first_screen(
     dialler: &Dialler,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Session> {
-    let person = state
+    let tag = state.vault.resume_tag(&dialler.phone);
+    let found = state
         .store
-        .person_by_index(&dialler.index)
+        .dial_lookup(&dialler.index, &tag, channel, session_id, now)
         .await
         .context("looking up the caller")?;
-    let (caller, known) = match person {
+    let (caller, known) = match found.caller {
         Some(p) => {
             let code = p.own_code.unwrap_or_default();
             let caller = if p.status == PersonStatus::Active {
@@ -188,16 +185,12 @@ async fn first_screen(
         }
         None => (Caller::New, None),
     };
-    let resumable = if matches!(caller, Caller::Member { .. }) {
-        None
-    } else {
-        let tag = state.vault.resume_tag(&dialler.phone);
-        state
-            .store
-            .resumable_ussd_session(&tag, channel, session_id, now)
-            .await?
+    let resumable = match caller {
+        Caller::Member { .. } => None,
+        _ => found
+            .resumable
             .and_then(|json| serde_json::from_str::<Session>(&json).ok())
-            .filter(|saved| saved.place.is_joining())
+            .filter(|saved| saved.place.is_joining()),
     };
     let local_day = now
         .with_timezone(&state.settings.campaign.timezone.0)

@@ -679,3 +679,37 @@ async fn assert_no_trace(app: &TestApp, phone: &str) {
     let tag = app.state.vault.resume_tag(&msisdn(phone));
     assert!(!contains_bytes(&dump, &tag), "the resume tag is stored");
 }
+
+#[tokio::test]
+async fn forty_villagers_joining_at_once_each_see_their_own_screens_and_join_once() {
+    // Their session writes share transactions (group commit on SQLite): no hop may see another's
+    // screen, lose its session or be answered before its session is written.
+    let app = spawn_app().await;
+    let english = &LANGUAGES[2];
+    let numbers: Vec<String> = (0..40).map(|n| format!("+9170000{n:05}")).collect();
+    crate::helpers::join_all(numbers.iter().map(|number| {
+        let app = &app;
+        async move {
+            let mut phone = app.handset(number);
+            to_consent(&mut phone, english, None).await;
+            let done = phone.press("1").await;
+            assert!(done.end, "{done:?}");
+            done.says(english.joined);
+        }
+    }))
+    .await;
+    let mut codes = Vec::new();
+    for number in &numbers {
+        let joined = person(&app, number).await.expect("joined");
+        assert_eq!(joined.status, PersonStatus::Active);
+        codes.push(joined.own_code.expect("a code"));
+    }
+    codes.sort();
+    codes.dedup();
+    assert_eq!(codes.len(), 40, "every villager has a code of their own");
+    assert_eq!(
+        crate::helpers::count(&app, "SELECT COUNT(*) FROM ussd_sessions").await,
+        0,
+        "every finished session is gone"
+    );
+}
