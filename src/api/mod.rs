@@ -96,7 +96,7 @@ fn documented() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(tokens::list))
         .routes(routes!(tokens::revoke))
         .routes(routes!(tips::list, tips::create))
-        .routes(routes!(tips::show))
+        .routes(routes!(tips::show, tips::update))
         .routes(routes!(broadcasts::list, broadcasts::create))
         .routes(routes!(broadcasts::dry_run))
         .routes(routes!(broadcasts::show))

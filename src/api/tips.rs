@@ -185,3 +185,55 @@ pub async fn create(
     let saved = state.store.tip(id).await?.ok_or(ApiError::NotFound)?;
     Ok((StatusCode::CREATED, axum::Json(saved.into())))
 }
+
+/// Fields to change; absent ones stay. Texts given replace the tip's texts of their key, the
+/// others stay.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TipChanges {
+    pub category: Option<String>,
+    pub order: Option<i64>,
+    /// `false` takes the tip out of drips and "today's tip"; broadcasts already planned keep it.
+    pub active: Option<bool>,
+    #[serde(default)]
+    pub texts: BTreeMap<String, String>,
+    #[serde(default)]
+    pub template_ids: BTreeMap<String, String>,
+}
+
+/// Changes a tip: its category, order, active flag or texts (checked as when added).
+#[utoipa::path(operation_id = "update_tip", patch, path = "/tips/{id}", tag = "tips", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The tip")),
+    request_body = TipChanges,
+    responses((status = 200, body = Tip), WriteProblems))]
+pub async fn update(
+    State(state): State<Arc<AppState>>,
+    Admin(who): Admin,
+    Path(id): Path<i64>,
+    Json(changes): Json<TipChanges>,
+) -> Result<axum::Json<Tip>, ApiError> {
+    let mut invalid = Invalid::default();
+    let category = match &changes.category {
+        Some(category) => invalid.check("category", Category::parse(category)),
+        None => None,
+    };
+    let texts = if changes.texts.is_empty() && changes.template_ids.is_empty() {
+        Vec::new()
+    } else {
+        checked_texts(&state, &changes.texts, &changes.template_ids, &mut invalid)
+    };
+    invalid.finish()?;
+    let stored = crate::store::TipChanges {
+        category: category.as_ref().map(Category::as_str),
+        order: changes.order,
+        active: changes.active,
+        texts: &texts,
+    };
+    if !state.store.update_tip(id, &stored, now(&state)).await? {
+        return Err(ApiError::NotFound);
+    }
+    audit(&state, &who, "tip.update", &format!("tip:{id}"), None).await?;
+    state.tips.reload(&state.store).await?;
+    let saved = state.store.tip(id).await?.ok_or(ApiError::NotFound)?;
+    Ok(axum::Json(saved.into()))
+}

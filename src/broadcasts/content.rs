@@ -169,11 +169,24 @@ impl fmt::Display for Problem {
                  found {found:?}"
             ),
             Problem::Link(host) => write!(f, "link to {host:?}, which is not an allowed domain"),
-            Problem::Number(number) => write!(
-                f,
-                "{number:?} reads as a call-back number and is not an allowed one \
-                 (amounts need ₹ or Rs before them)"
-            ),
+            Problem::Number(number) => {
+                // A phone number is never echoed whole, even one the admin typed.
+                let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+                let shown = if digits.len() >= 8 {
+                    format!(
+                        "a {}-digit number ending {}",
+                        digits.len(),
+                        &digits[digits.len() - 2..]
+                    )
+                } else {
+                    format!("{number:?}")
+                };
+                write!(
+                    f,
+                    "{shown} reads as a call-back number and is not an allowed one \
+                     (amounts need ₹ or Rs before them)"
+                )
+            }
             Problem::DialCode(code) => {
                 write!(
                     f,

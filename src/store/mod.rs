@@ -47,7 +47,7 @@ pub use sms::{
     SmsChange,
 };
 pub use stats::{Burst, DayJoins};
-pub use tips::StoredTip;
+pub use tips::{StoredTip, TipChanges};
 pub use tokens::{NewToken, TokenRecord};
 pub use ussd::{DialLookup, KnownCaller, StoredUssdSession, UssdSessionWrite};
 

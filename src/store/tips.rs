@@ -80,6 +80,42 @@ impl TextRow {
     }
 }
 
+/// Writes `$texts` of tip `$id` inside transaction `$tx`: each replaces the tip's text of its
+/// language and script, others stay.
+macro_rules! upsert_texts {
+    ($tx:ident, $id:expr, $texts:expr, $at:expr) => {
+        for text in $texts {
+            sqlx::query(
+                "INSERT INTO tip_texts (tip_id, language, script, body, template_id, \
+                 encoding, parts, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                 ON CONFLICT (tip_id, language, script) DO UPDATE SET \
+                 body = excluded.body, template_id = excluded.template_id, \
+                 encoding = excluded.encoding, parts = excluded.parts, \
+                 updated_at = excluded.updated_at",
+            )
+            .bind($id)
+            .bind(text.key.language.tag())
+            .bind(text.key.script.tag())
+            .bind(&text.body)
+            .bind(text.template_id.as_deref())
+            .bind(encoding_tag(text.cost.encoding))
+            .bind(text.cost.parts as i64)
+            .bind($at)
+            .execute(&mut *$tx)
+            .await?;
+        }
+    };
+}
+
+/// What an admin changes in a tip; `None` keeps a field, texts given replace theirs.
+#[derive(Debug, Clone, Default)]
+pub struct TipChanges<'a> {
+    pub category: Option<&'a str>,
+    pub order: Option<i64>,
+    pub active: Option<bool>,
+    pub texts: &'a [TipText],
+}
+
 const TIP_SELECT: &str = "SELECT id, slug, category, position, active FROM tips";
 const TEXT_SELECT: &str =
     "SELECT tip_id, language, script, body, template_id, encoding, parts FROM tip_texts";
@@ -106,28 +142,42 @@ impl Store {
             .bind(at)
             .fetch_one(&mut *tx)
             .await?;
-            for text in &tip.texts {
-                sqlx::query(
-                    "INSERT INTO tip_texts (tip_id, language, script, body, template_id, \
-                     encoding, parts, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-                     ON CONFLICT (tip_id, language, script) DO UPDATE SET \
-                     body = excluded.body, template_id = excluded.template_id, \
-                     encoding = excluded.encoding, parts = excluded.parts, \
-                     updated_at = excluded.updated_at",
-                )
-                .bind(id)
-                .bind(text.key.language.tag())
-                .bind(text.key.script.tag())
-                .bind(&text.body)
-                .bind(text.template_id.as_deref())
-                .bind(encoding_tag(text.cost.encoding))
-                .bind(text.cost.parts as i64)
-                .bind(at)
-                .execute(&mut *tx)
-                .await?;
-            }
+            upsert_texts!(tx, id, &tip.texts, at);
             tx.commit().await?;
             Ok(id)
+        })
+    }
+
+    /// Changes a tip; false if there is none with this id.
+    pub async fn update_tip(
+        &self,
+        id: i64,
+        changes: &TipChanges<'_>,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let at = to_millis(at);
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let found = sqlx::query(
+                "UPDATE tips SET category = COALESCE($2, category), \
+                 position = COALESCE($3, position), active = COALESCE($4, active), \
+                 updated_at = $5 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(changes.category)
+            .bind(changes.order)
+            .bind(changes.active)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if !found {
+                return Ok(false);
+            }
+            upsert_texts!(tx, id, changes.texts, at);
+            tx.commit().await?;
+            Ok(true)
         })
     }
 

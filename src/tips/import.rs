@@ -337,7 +337,7 @@ mod tests {
                 "line {line} should say {fragment:?}: {errors:#?}"
             );
         };
-        expect_line(4, "9876543210");
+        expect_line(4, "10-digit number ending 10");
         expect_line(5, "category");
         expect_line(6, "unknown language");
         expect_line(7, "bit.ly");

@@ -760,3 +760,76 @@ async fn each_person_gets_the_text_in_their_language_and_script_or_its_nearest_f
     assert_eq!(got(0).len(), 1);
     assert_eq!(got(3).last().unwrap(), "Only English: call 1930.");
 }
+
+#[tokio::test]
+async fn an_admin_retires_a_tip_and_rewrites_a_text_and_villagers_see_the_change() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let library = app.state.store.tips().await.unwrap();
+    let first = library[0].id;
+    let active = |app: &TestApp| app.state.tips.current().len();
+    assert_eq!(active(&app), 24);
+
+    let retired = app
+        .api_patch(
+            &format!("/api/v1/tips/{first}"),
+            &token,
+            json!({"active": false}),
+        )
+        .await;
+    assert_eq!(retired.status, 200, "{}", retired.text);
+    assert_eq!(retired.json()["active"], false);
+    assert_eq!(active(&app), 23, "today's tip no longer shows it");
+
+    let second = library[1].id;
+    let rewritten = app
+        .api_patch(
+            &format!("/api/v1/tips/{second}"),
+            &token,
+            json!({"texts": {"en": "Mitan: a bank never asks for your OTP. Call 1930."}, "order": 99}),
+        )
+        .await;
+    assert_eq!(rewritten.status, 200, "{}", rewritten.text);
+    let tip = rewritten.json();
+    assert_eq!(tip["order"], 99);
+    let english = tip["texts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["key"] == "en")
+        .unwrap();
+    assert_eq!(
+        english["text"],
+        "Mitan: a bank never asks for your OTP. Call 1930."
+    );
+    assert_eq!(
+        (english["encoding"].as_str(), english["parts"].as_i64()),
+        (Some("gsm7"), Some(1))
+    );
+    assert_eq!(
+        tip["texts"].as_array().unwrap().len(),
+        4,
+        "the other texts stay"
+    );
+
+    for (body, field) in [
+        (
+            json!({"texts": {"en": "Win Rs 5000! Call 9876543210 now"}}),
+            "texts.en",
+        ),
+        (json!({"category": "Not A Category"}), "category"),
+        (json!({"colour": "red"}), "colour"),
+    ] {
+        let refused = app
+            .api_patch(&format!("/api/v1/tips/{second}"), &token, body.clone())
+            .await;
+        assert_eq!(refused.status, 422, "{body}: {}", refused.text);
+        assert!(refused.text.contains(field), "{body}: {}", refused.text);
+    }
+    let unchanged = app.state.store.tip(second).await.unwrap().unwrap();
+    assert_eq!(unchanged.order, 99, "a refused change writes nothing");
+    let missing = app
+        .api_patch("/api/v1/tips/999999", &token, json!({"active": true}))
+        .await;
+    assert_eq!(missing.status, 404);
+}

@@ -72,7 +72,7 @@ async fn a_csv_with_bad_rows_saves_the_good_ones_reports_each_bad_one_and_fails(
         run.output
     );
     for (line, fragment) in [
-        ("line 4 (atm hi-Latn)", "9876543210"),
+        ("line 4 (atm hi-Latn)", "10-digit number ending 10"),
         ("line 5 (prize en)", "www.kbc-prize.com"),
         ("line 6 (code en)", "*401#"),
     ] {

@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::helpers::spawn_app;
 
 /// Every operation of the admin API; a route added without a line here fails this test.
-const ROUTES: [&str; 31] = [
+const ROUTES: [&str; 32] = [
     "GET /api/v1/me",
     "GET /api/v1/areas",
     "POST /api/v1/areas",
@@ -30,6 +30,7 @@ const ROUTES: [&str; 31] = [
     "GET /api/v1/tips",
     "POST /api/v1/tips",
     "GET /api/v1/tips/{id}",
+    "PATCH /api/v1/tips/{id}",
     "POST /api/v1/broadcasts",
     "POST /api/v1/broadcasts/dry-run",
     "GET /api/v1/broadcasts",
