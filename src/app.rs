@@ -182,13 +182,8 @@ async fn purge_sessions(state: Arc<AppState>, shutdown: CancellationToken) {
             );
         }
         // Busy senders never go idle, where they settle stale claims themselves.
-        match state.store.expire_leases(state.clock.now()).await {
-            Ok(0) => {}
-            Ok(stale) => tracing::warn!(
-                messages = stale,
-                "messages claimed by a sender that stopped are now unknown; delivery reports will settle them"
-            ),
-            Err(err) => tracing::warn!(error = format!("{err:#}"), "settling stale claims failed"),
+        if let Err(err) = crate::outbox::settle_stale_claims(&state, state.clock.now()).await {
+            tracing::warn!(error = format!("{err:#}"), "settling stale claims failed");
         }
         tokio::select! {
             () = shutdown.cancelled() => return,

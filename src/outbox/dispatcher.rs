@@ -106,17 +106,7 @@ impl Dispatcher {
         else {
             // Nothing to send: a good moment to settle claims whose sender went silent (they are
             // never claimed again either way; this only makes their state visible).
-            let stale = state
-                .store
-                .expire_leases(now)
-                .await
-                .context("expiring stale leases")?;
-            if stale > 0 {
-                tracing::warn!(
-                    messages = stale,
-                    "messages claimed by a sender that stopped are now unknown; delivery reports will settle them"
-                );
-            }
+            super::settle_stale_claims(state, now).await?;
             return Ok(Outcome::Idle);
         };
         let outcome = self.dispatch(&message, now).await?;

@@ -13,6 +13,24 @@ use crate::encoding::{gsm_friendly, is_gsm7, normalize, sms_cost};
 use crate::privacy::Msisdn;
 use crate::store::{NewOutbound, OutboundKind};
 
+/// Marks `unknown` the messages whose sender went silent mid-send (its lease ran out): they are
+/// never claimed again; delivery reports settle them. Returns how many.
+pub async fn settle_stale_claims(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<u64> {
+    use anyhow::Context as _;
+    let stale = state
+        .store
+        .expire_leases(now)
+        .await
+        .context("expiring stale leases")?;
+    if stale > 0 {
+        tracing::warn!(
+            messages = stale,
+            "messages claimed by a sender that stopped are now unknown; delivery reports will settle them"
+        );
+    }
+    Ok(stale)
+}
+
 /// The text as it is sent: English and Roman Hindi stay GSM-7 (smart quotes, dashes and the like
 /// replaced by plain ones); anything that needs UCS-2 anyway keeps its characters, in NFC.
 pub fn wire_text(text: &str) -> String {

@@ -187,6 +187,14 @@ impl Pattern {
         })
     }
 
+    /// `Some(None)` for a descriptor the region lacks; `None` if its pattern does not compile.
+    fn optional(descriptor: Option<&phonenumber::metadata::Descriptor>) -> Option<Option<Self>> {
+        match descriptor {
+            None => Some(None),
+            Some(descriptor) => Self::of(descriptor).map(Some),
+        }
+    }
+
     /// As `phonenumber::metadata::Descriptor::is_match`.
     fn is_match(&self, national: &str) -> bool {
         (self.lengths.is_empty() || self.lengths.contains(&(national.len() as u16)))
@@ -241,8 +249,8 @@ impl RegionPatterns {
                 .flatten()
                 .map(Pattern::of)
                 .collect::<Option<_>>()?,
-            fixed_line: d.fixed_line().map(Pattern::of).transpose_ok()?,
-            mobile: d.mobile().map(Pattern::of).transpose_ok()?,
+            fixed_line: Pattern::optional(d.fixed_line())?,
+            mobile: Pattern::optional(d.mobile())?,
             shared,
         })
     }
@@ -275,21 +283,6 @@ impl RegionPatterns {
             Err(PhoneError::Impossible)
         };
         Some(typed.map(|()| Msisdn::from_e164(input, self.code_len)))
-    }
-}
-
-/// `Option<Option<T>>` from an optional descriptor whose pattern must compile.
-trait TransposeOk<T> {
-    fn transpose_ok(self) -> Option<Option<T>>;
-}
-
-impl<T> TransposeOk<T> for Option<Option<T>> {
-    fn transpose_ok(self) -> Option<Option<T>> {
-        match self {
-            None => Some(None),
-            Some(None) => None,
-            Some(Some(value)) => Some(Some(value)),
-        }
     }
 }
 

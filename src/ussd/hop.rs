@@ -75,6 +75,8 @@ pub async fn purge_expired(state: &AppState) -> anyhow::Result<u64> {
 struct Dialler {
     phone: Msisdn,
     index: BlindIndex,
+    /// Keys this caller's dropped joining sessions (never the blind index).
+    resume_tag: [u8; 32],
 }
 
 async fn serve(state: &AppState, channel: &str, hop: UssdHop) -> anyhow::Result<UssdReply> {
@@ -85,6 +87,7 @@ async fn serve(state: &AppState, channel: &str, hop: UssdHop) -> anyhow::Result<
     };
     let dialler = Dialler {
         index: state.vault.blind_index(&phone),
+        resume_tag: state.vault.resume_tag(&phone),
         phone,
     };
     // A dial starts a session: there is nothing stored to load yet.
@@ -129,11 +132,11 @@ async fn serve(state: &AppState, channel: &str, hop: UssdHop) -> anyhow::Result<
         let outcome = perform(state, channel, &dialler, &session, effect, now).await?;
         step = machine::after(session, outcome);
     }
-    let tag = state.vault.resume_tag(&dialler.phone);
+    let tag = &dialler.resume_tag;
     if was_resume_offer {
         state
             .store
-            .forget_resumable_ussd_sessions(&tag, channel, &hop.session_id)
+            .forget_resumable_ussd_sessions(tag, channel, &hop.session_id)
             .await?;
     }
     metrics::counter!("ussd_hops_total", "outcome" => "served").increment(1);
@@ -141,7 +144,7 @@ async fn serve(state: &AppState, channel: &str, hop: UssdHop) -> anyhow::Result<
         Step::Show(session) => {
             let text = state.texts.screen(&session);
             if !write_nothing {
-                save(state, channel, &hop, &session, &text, &tag, now).await?;
+                save(state, channel, &hop, &session, &text, tag, now).await?;
             }
             Ok(UssdReply { end: false, text })
         }
@@ -167,10 +170,15 @@ async fn first_screen(
     dialler: &Dialler,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Session> {
-    let tag = state.vault.resume_tag(&dialler.phone);
     let found = state
         .store
-        .dial_lookup(&dialler.index, &tag, channel, session_id, now)
+        .dial_lookup(
+            &dialler.index,
+            &dialler.resume_tag,
+            channel,
+            session_id,
+            now,
+        )
         .await
         .context("looking up the caller")?;
     let (caller, known) = match found.caller {
@@ -258,7 +266,7 @@ async fn perform(
             let keys = NumberKeys {
                 index: dialler.index.clone(),
                 consent_tag: state.vault.consent_tag(&dialler.phone),
-                resume_tag: state.vault.resume_tag(&dialler.phone),
+                resume_tag: dialler.resume_tag,
             };
             store.stop_everything(&keys, now).await?;
             Outcome::OptedOut
