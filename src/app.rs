@@ -17,7 +17,7 @@ use crate::outbox::Dispatcher;
 use crate::privacy::{self, KeySource, Vault};
 use crate::providers::console::ConsoleLog;
 use crate::sms::Limits;
-use crate::store::Store;
+use crate::store::{log_failure, Store};
 use crate::tips::LiveTips;
 use crate::ussd::texts::Texts;
 use crate::{http, sms, telemetry, ussd};
@@ -124,6 +124,10 @@ impl Application {
         );
         let app = http::router(state.clone());
         let purger = tokio::spawn(purge_sessions(state.clone(), shutdown.clone()));
+        let watcher = tokio::spawn({
+            let (store, shutdown) = (state.store.clone(), shutdown.clone());
+            async move { store.watch_writes(shutdown).await }
+        });
         let planner = state.settings.broadcasts.planner.then(|| {
             tokio::spawn(crate::broadcasts::planner::run(
                 state.clone(),
@@ -153,6 +157,7 @@ impl Application {
             }
         }
         let _ = purger.await;
+        let _ = watcher.await;
         if let Some(planner) = planner {
             let _ = planner.await;
         }
@@ -170,20 +175,17 @@ impl Application {
 async fn purge_sessions(state: Arc<AppState>, shutdown: CancellationToken) {
     loop {
         if let Err(err) = ussd::purge_expired(&state).await {
-            tracing::warn!(error = format!("{err:#}"), "purging USSD sessions failed");
+            log_failure("purging USSD sessions", &err);
         }
         if let Err(err) = sms::purge_expired(&state).await {
-            tracing::warn!(error = format!("{err:#}"), "purging SMS state failed");
+            log_failure("purging SMS state", &err);
         }
         if let Err(err) = state.tips.reload(&state.store).await {
-            tracing::warn!(
-                error = format!("{err:#}"),
-                "re-reading the tip library failed"
-            );
+            log_failure("re-reading the tip library", &err.into());
         }
         // Busy senders never go idle, where they settle stale claims themselves.
         if let Err(err) = crate::outbox::settle_stale_claims(&state, state.clock.now()).await {
-            tracing::warn!(error = format!("{err:#}"), "settling stale claims failed");
+            log_failure("settling stale claims", &err);
         }
         tokio::select! {
             () = shutdown.cancelled() => return,
@@ -242,8 +244,16 @@ async fn load_tips(
     Ok(())
 }
 
-/// Cancels the token on SIGTERM or ctrl-c.
+/// Cancels the token on SIGTERM or ctrl-c. A write past a file-size limit (`ulimit -f`) fails
+/// as on a full disk instead of killing the process (SIGXFSZ is caught, never acted on).
 pub fn cancel_on_signal(token: CancellationToken) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Err(err) = signal(SignalKind::from_raw(libc::SIGXFSZ)) {
+            tracing::warn!(error = %err, "cannot catch SIGXFSZ: a file-size limit would stop mitan");
+        }
+    }
     tokio::spawn(async move {
         let ctrl_c = tokio::signal::ctrl_c();
         #[cfg(unix)]

@@ -82,7 +82,7 @@ pub async fn run(state: Arc<AppState>, shutdown: CancellationToken) {
             Ok(PlanStep::Idle) => IDLE_POLL,
             Ok(_) => Duration::ZERO,
             Err(err) => {
-                tracing::warn!(error = format!("{err:#}"), "planning broadcasts failed");
+                crate::store::log_failure("planning broadcasts", &err);
                 ERROR_PAUSE
             }
         };

@@ -29,7 +29,9 @@ pub enum ApiError {
     UnsupportedMediaType(&'static str),
     #[error("some fields are invalid")]
     Validation(Vec<FieldError>),
-    #[error("the service is not ready")]
+    /// The database cannot serve for now (`StoreError::Unavailable`): 503 with `Retry-After`, so
+    /// that aggregators and clients retry; the write probe logs the cause once per episode.
+    #[error("the service cannot take this now; try again shortly")]
     Unavailable,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -66,6 +68,7 @@ impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::Duplicate => ApiError::Conflict("it already exists".into()),
+            StoreError::Unavailable(_) => ApiError::Unavailable,
             StoreError::Other(err) => ApiError::Internal(err),
         }
     }
@@ -128,13 +131,29 @@ impl IntoResponse for ApiError {
             ApiError::Validation(errors) => {
                 problem_with(StatusCode::UNPROCESSABLE_ENTITY, Some(&detail), &errors)
             }
-            ApiError::Unavailable => problem(StatusCode::SERVICE_UNAVAILABLE, None),
+            ApiError::Unavailable => unavailable(&detail),
+            ApiError::Internal(err) if StoreError::is_unavailable_in(&err) => {
+                tracing::debug!(error = format!("{err:#}"), "request refused: database unavailable");
+                unavailable(&ApiError::Unavailable.to_string())
+            }
             ApiError::Internal(err) => {
                 tracing::error!(error = format!("{err:#}"), "request failed");
                 problem(StatusCode::INTERNAL_SERVER_ERROR, None)
             }
         }
     }
+}
+
+/// Seconds a client is asked to wait before trying again after a 503.
+const RETRY_AFTER_SECS: &str = "5";
+
+fn unavailable(detail: &str) -> Response {
+    let mut response = problem(StatusCode::SERVICE_UNAVAILABLE, Some(detail));
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from_static(RETRY_AFTER_SECS),
+    );
+    response
 }
 
 pub(crate) async fn not_found() -> ApiError {

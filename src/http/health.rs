@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 
-use super::ApiError;
+use super::error::problem;
 use crate::app::AppState;
 use crate::store::Readiness;
 
@@ -15,15 +15,16 @@ pub(super) async fn healthz() -> &'static str {
     "ok\n"
 }
 
-/// 200 only when the database answers and every migration is applied.
-pub(super) async fn readyz(State(state): State<Arc<AppState>>) -> Result<&'static str, ApiError> {
-    match state.store.readiness().await {
-        Readiness::Ready => Ok("ready\n"),
-        not_ready => {
-            tracing::warn!(?not_ready, "not ready");
-            Err(ApiError::Unavailable)
-        }
-    }
+/// 200 only when the database answers, every migration is applied and writes work. Not logged:
+/// load balancers ask every few seconds, and the write probe logs an episode once.
+pub(super) async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    let why = match state.store.readiness().await {
+        Readiness::Ready => return "ready\n".into_response(),
+        Readiness::DatabaseDown => "the database does not answer",
+        Readiness::WritesFailing => "the database takes no writes",
+        Readiness::MigrationsPending => "a database migration is not applied",
+    };
+    problem(StatusCode::SERVICE_UNAVAILABLE, Some(why))
 }
 
 /// Prometheus text exposition.

@@ -58,7 +58,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)
-                .on_request(()),
+                .on_request(())
+                // A 5xx is logged where it happens, with its cause (`ApiError`), or once per
+                // episode when the database is unavailable (`store::health`); not again here.
+                .on_failure(()),
         )
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -302,7 +302,7 @@ impl Dispatcher {
                 Ok(Outcome::Idle) => IDLE_POLL,
                 Ok(_) => continue,
                 Err(err) => {
-                    tracing::error!(error = format!("{err:#}"), "dispatching failed");
+                    crate::store::log_failure("dispatching", &err);
                     ERROR_PAUSE
                 }
             };

@@ -10,6 +10,7 @@ mod areas;
 mod audit;
 mod broadcasts;
 mod enrollment;
+mod health;
 mod outbox;
 mod people;
 mod recruiters;
@@ -20,6 +21,7 @@ mod tokens;
 mod ussd;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -35,6 +37,7 @@ pub use broadcasts::{
     SendCounts,
 };
 pub use enrollment::{JoinError, NewEventCode, NewRecruiter};
+pub use health::{log_failure, PROBE_EVERY};
 pub use outbox::{
     ClaimedMessage, NewOutbound, OutboundKind, OutboxEntry, OutboxStatus, ReportApplied, SendRecord,
 };
@@ -111,6 +114,8 @@ pub struct Store {
     backend: Backend,
     /// Joins through one code within an hour that flag a burst; `None`: no flagging.
     burst_per_hour: Option<i64>,
+    /// What the write probe last found ([`Store::watch_writes`]).
+    health: Arc<health::WriteHealth>,
 }
 
 /// Whose recruiters and people a query covers: everyone, or one recruiter's subtree (that
@@ -160,25 +165,89 @@ pub(crate) enum Backend {
 pub enum Readiness {
     Ready,
     DatabaseDown,
+    /// The database answers, but the write probe failed: the disk is full, say.
+    WritesFailing,
     MigrationsPending,
 }
+
+/// The longest `/readyz` waits for the database before calling it down.
+const READINESS_LIMIT: Duration = Duration::from_secs(2);
 
 /// A store error the callers can act on; everything else is [`StoreError::Other`].
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("already exists")]
     Duplicate,
+    /// The database cannot serve for now (a full disk, an I/O error, a server that is down or
+    /// unreachable, every connection busy): worth trying again later, not a bug.
+    #[error(transparent)]
+    Unavailable(anyhow::Error),
     #[error(transparent)]
     Other(#[from] anyhow::Error),
 }
 
 impl From<sqlx::Error> for StoreError {
     fn from(err: sqlx::Error) -> Self {
-        match &err {
-            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate,
-            _ => StoreError::Other(err.into()),
+        if matches!(&err, sqlx::Error::Database(db) if db.is_unique_violation()) {
+            return StoreError::Duplicate;
         }
+        if is_unavailable(&err) {
+            metrics::counter!("database_unavailable_total").increment(1);
+            return StoreError::Unavailable(err.into());
+        }
+        StoreError::Other(err.into())
     }
+}
+
+/// Whether `err` means the database cannot serve for now rather than that the request was wrong:
+/// SQLite's full disk, I/O, locking and read-only errors; PostgreSQL's connection, shutdown,
+/// resource and I/O errors (SQLSTATE classes 08, 53, 57P, 58); a pool with no connection to lend.
+fn is_unavailable(err: &sqlx::Error) -> bool {
+    use sqlx::Error;
+    match err {
+        Error::Io(_)
+        | Error::Tls(_)
+        | Error::PoolTimedOut
+        | Error::PoolClosed
+        | Error::WorkerCrashed => true,
+        Error::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                // Primary result codes: BUSY 5, LOCKED 6, NOMEM 7, READONLY 8, IOERR 10,
+                // FULL 13, CANTOPEN 14 (extended codes keep the primary in their low byte).
+                let primary = code.parse::<i32>().unwrap_or_default() & 0xff;
+                return matches!(primary, 5..=8 | 10 | 13 | 14);
+            }
+            ["08", "53", "57P", "58"]
+                .iter()
+                .any(|class| code.starts_with(class))
+        }
+        _ => false,
+    }
+}
+
+impl StoreError {
+    /// Whether this error, or any error in `err`'s cause chain, is [`StoreError::Unavailable`].
+    pub fn is_unavailable_in(err: &anyhow::Error) -> bool {
+        err.chain().any(|cause| {
+            matches!(
+                cause.downcast_ref::<StoreError>(),
+                Some(StoreError::Unavailable(_))
+            ) || cause.downcast_ref::<sqlx::Error>().is_some_and(is_unavailable)
+        })
+    }
+}
+
+/// Lends a pooled connection only outside a transaction. A write whose commit failed can leave
+/// sqlx believing a transaction is still open on the connection (SQLite rolled it back itself,
+/// so sqlx's own ROLLBACK failed); such a connection is closed and replaced, instead of failing
+/// every later write with "begin at non-zero transaction depth".
+fn outside_transaction<C: sqlx::Connection>(
+    conn: &mut C,
+    _: sqlx::pool::PoolConnectionMetadata,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<bool, sqlx::Error>> + Send + '_>> {
+    let fresh = !conn.is_in_transaction();
+    Box::pin(async move { Ok(fresh) })
 }
 
 impl Store {
@@ -193,6 +262,7 @@ impl Store {
             let pool = PgPoolOptions::new()
                 .max_connections(settings.max_connections.max(1))
                 .acquire_timeout(acquire)
+                .before_acquire(outside_transaction)
                 .connect_with(options)
                 .await
                 .with_context(|| format!("database: cannot connect to {url}"))?;
@@ -219,6 +289,7 @@ impl Store {
             let writer = SqlitePoolOptions::new()
                 .max_connections(1)
                 .test_before_acquire(false)
+                .before_acquire(outside_transaction)
                 .acquire_timeout(acquire)
                 .connect_with(options.clone())
                 .await
@@ -226,6 +297,7 @@ impl Store {
             let reader = SqlitePoolOptions::new()
                 .max_connections(settings.max_connections.max(1))
                 .test_before_acquire(false)
+                .before_acquire(outside_transaction)
                 .acquire_timeout(acquire)
                 .connect_with(options)
                 .await
@@ -240,6 +312,7 @@ impl Store {
         Ok(Self {
             backend,
             burst_per_hour: None,
+            health: Arc::default(),
         })
     }
 
@@ -266,8 +339,17 @@ impl Store {
         .context("database: applying migrations")
     }
 
-    /// Whether the database answers and every migration this binary knows is applied.
+    /// Whether the database answers within [`READINESS_LIMIT`], every migration this binary
+    /// knows is applied, and the last write probe could write.
     pub async fn readiness(&self) -> Readiness {
+        match tokio::time::timeout(READINESS_LIMIT, self.answers_and_is_migrated()).await {
+            Ok(Readiness::Ready) if !self.health.writable() => Readiness::WritesFailing,
+            Ok(readiness) => readiness,
+            Err(_) => Readiness::DatabaseDown,
+        }
+    }
+
+    async fn answers_and_is_migrated(&self) -> Readiness {
         let expected = match &self.backend {
             Backend::Sqlite { .. } => &SQLITE_MIGRATIONS,
             Backend::Postgres(_) => &POSTGRES_MIGRATIONS,
@@ -277,7 +359,7 @@ impl Store {
         .count() as i64;
         let applied: Result<i64, sqlx::Error> = on_pool!(self, pool => {
             if let Err(err) = sqlx::query("SELECT 1").execute(pool).await {
-                tracing::warn!(error = %err, "database does not answer");
+                tracing::debug!(error = %err, "database does not answer");
                 return Readiness::DatabaseDown;
             }
             sqlx::query_scalar(

@@ -420,11 +420,23 @@ async fn run(pool: sqlx::SqlitePool, mut jobs: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let ops: Vec<SessionOp> = batch.iter().map(|job| job.op.clone()).collect();
-        if write(&pool, ops).await.is_ok() {
-            for job in batch.drain(..) {
-                let _ = job.done.send(Ok(()));
+        match write(&pool, ops).await {
+            Ok(()) => {
+                for job in batch.drain(..) {
+                    let _ = job.done.send(Ok(()));
+                }
+                continue;
             }
-            continue;
+            // The database takes no writes now: each hop learns why, none tries again alone.
+            Err(StoreError::Unavailable(err)) => {
+                let why = format!("{err:#}");
+                for job in batch.drain(..) {
+                    let err = anyhow::anyhow!("{why}");
+                    let _ = job.done.send(Err(StoreError::Unavailable(err)));
+                }
+                continue;
+            }
+            Err(_) => {}
         }
         // One bad write must not fail the others: each on its own.
         for job in batch.drain(..) {

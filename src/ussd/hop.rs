@@ -18,7 +18,7 @@ pub async fn serve_hop(state: &AppState, channel: &str, hop: UssdHop) -> UssdRep
     match serve(state, channel, hop).await {
         Ok(reply) => reply,
         Err(err) => {
-            tracing::error!(error = format!("{err:#}"), "USSD hop failed; answered busy");
+            crate::store::log_failure("a USSD hop (answered busy)", &err);
             metrics::counter!("ussd_hops_failed_total").increment(1);
             UssdReply {
                 end: true,

@@ -456,6 +456,11 @@ impl Binary {
         )
     }
 
+    /// The process id of the running binary.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("still running").id()
+    }
+
     pub fn signal(&self, name: &str) {
         let pid = self.child.as_ref().expect("still running").id();
         let status = Command::new("kill")

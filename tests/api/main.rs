@@ -9,6 +9,7 @@ mod admin;
 mod broadcasts;
 mod channels;
 mod crash;
+mod faults;
 mod health;
 mod lifecycle;
 mod outbox;
