@@ -133,7 +133,10 @@ impl IntoResponse for ApiError {
             }
             ApiError::Unavailable => unavailable(&detail),
             ApiError::Internal(err) if StoreError::is_unavailable_in(&err) => {
-                tracing::debug!(error = format!("{err:#}"), "request refused: database unavailable");
+                tracing::debug!(
+                    error = format!("{err:#}"),
+                    "request refused: database unavailable"
+                );
                 unavailable(&ApiError::Unavailable.to_string())
             }
             ApiError::Internal(err) => {

@@ -92,7 +92,10 @@ impl WriteHealth {
 /// already logs once per episode (a full disk would otherwise log a line per request).
 pub fn log_failure(what: &str, err: &anyhow::Error) {
     if StoreError::is_unavailable_in(err) {
-        tracing::debug!(error = format!("{err:#}"), "{what} failed: the database is unavailable");
+        tracing::debug!(
+            error = format!("{err:#}"),
+            "{what} failed: the database is unavailable"
+        );
     } else {
         tracing::error!(error = format!("{err:#}"), "{what} failed");
     }
@@ -150,6 +153,10 @@ mod tests {
         health.record(Ok(()));
         assert!(health.writable());
         health.record(full());
-        assert_eq!(health.lock().as_ref().map(|e| e.probes), Some(1), "a new episode");
+        assert_eq!(
+            health.lock().as_ref().map(|e| e.probes),
+            Some(1),
+            "a new episode"
+        );
     }
 }

@@ -233,7 +233,9 @@ impl StoreError {
             matches!(
                 cause.downcast_ref::<StoreError>(),
                 Some(StoreError::Unavailable(_))
-            ) || cause.downcast_ref::<sqlx::Error>().is_some_and(is_unavailable)
+            ) || cause
+                .downcast_ref::<sqlx::Error>()
+                .is_some_and(is_unavailable)
         })
     }
 }

@@ -15,7 +15,15 @@ const BUSY: &str = "Service busy";
 async fn join_over_ussd(mitan: &Binary, phone: &str, session: &str) -> Vec<String> {
     let client = reqwest::Client::new();
     let mut screens = Vec::new();
-    for path in ["", "3", "3*1", "3*1*0", "3*1*0*1", "3*1*0*1*1", "3*1*0*1*1*1"] {
+    for path in [
+        "",
+        "3",
+        "3*1",
+        "3*1*0",
+        "3*1*0*1",
+        "3*1*0*1*1",
+        "3*1*0*1*1*1",
+    ] {
         let reply = client
             .post(mitan.url("/webhooks/africastalking/ussd"))
             .form(&[
@@ -44,7 +52,9 @@ async fn join_over_ussd(mitan: &Binary, phone: &str, session: &str) -> Vec<Strin
 }
 
 fn joined(screens: &[String]) -> bool {
-    screens.last().is_some_and(|s| s.contains("Your mitan code is"))
+    screens
+        .last()
+        .is_some_and(|s| s.contains("Your mitan code is"))
 }
 
 async fn readiness(mitan: &Binary) -> u16 {
@@ -82,10 +92,14 @@ async fn after_the_disk_fills_and_frees_sqlite_takes_writes_again_without_a_rest
     );
     assert!(mitan.port.is_some(), "{}", mitan.output());
     assert_eq!(readiness(&mitan).await, 200);
-    assert!(joined(&join_over_ussd(&mitan, &villager(1), "before").await));
+    assert!(joined(
+        &join_over_ussd(&mitan, &villager(1), "before").await
+    ));
 
     // The disk is full: no file may grow any more (the write-ahead log grows with every commit).
-    let wal = std::fs::metadata(file.with_extension("db-wal")).unwrap().len();
+    let wal = std::fs::metadata(file.with_extension("db-wal"))
+        .unwrap()
+        .len();
     limit_file_size(mitan.pid(), wal);
     let refused = join_over_ussd(&mitan, &villager(2), "while-full").await;
     assert!(
@@ -127,9 +141,17 @@ async fn after_the_disk_fills_and_frees_sqlite_takes_writes_again_without_a_rest
         cause.contains("disk is full") || cause.contains("disk I/O error"),
         "the line names the cause: {cause}"
     );
-    assert_eq!(log.matches("the database takes writes again").count(), 1, "{log}");
+    assert_eq!(
+        log.matches("the database takes writes again").count(),
+        1,
+        "{log}"
+    );
     let errors = log.lines().filter(|l| l.contains(r#""level":"ERROR""#));
-    assert_eq!(errors.count(), 1, "nothing else is logged as an error per request:\n{log}");
+    assert_eq!(
+        errors.count(),
+        1,
+        "nothing else is logged as an error per request:\n{log}"
+    );
 }
 
 /// A TCP relay in front of the PostgreSQL server: closing it is the server stopping (every
@@ -191,11 +213,7 @@ async fn after_the_postgresql_server_stops_and_starts_again_mitan_carries_on_by_
     };
     let db = crate::helpers::TestDatabase::postgres(&admin_url).await;
     let mut url = url::Url::parse(&db.url).unwrap();
-    let upstream = format!(
-        "{}:{}",
-        url.host_str().unwrap(),
-        url.port().unwrap_or(5432)
-    );
+    let upstream = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432));
     let mut gate = Gate::open_to(upstream).await;
     url.set_port(Some(gate.port)).unwrap();
     let key = random_master_key();
@@ -208,12 +226,17 @@ async fn after_the_postgresql_server_stops_and_starts_again_mitan_carries_on_by_
         ],
     );
     assert!(mitan.port.is_some(), "{}", mitan.output());
-    assert!(joined(&join_over_ussd(&mitan, &villager(1), "before").await));
+    assert!(joined(
+        &join_over_ussd(&mitan, &villager(1), "before").await
+    ));
 
     gate.close();
     let refused = join_over_ussd(&mitan, &villager(2), "while-down").await;
     assert_eq!(refused.len(), 1, "the dial itself is answered: {refused:?}");
-    assert!(refused[0].starts_with("END ") && refused[0].contains(BUSY), "{refused:?}");
+    assert!(
+        refused[0].starts_with("END ") && refused[0].contains(BUSY),
+        "{refused:?}"
+    );
     wait_for(
         "/readyz to say the database is down",
         Duration::from_secs(10),
@@ -234,7 +257,15 @@ async fn after_the_postgresql_server_stops_and_starts_again_mitan_carries_on_by_
         1,
         "one line when the episode starts:\n{log}"
     );
-    assert_eq!(log.matches("the database takes writes again").count(), 1, "{log}");
+    assert_eq!(
+        log.matches("the database takes writes again").count(),
+        1,
+        "{log}"
+    );
     let errors = log.lines().filter(|l| l.contains(r#""level":"ERROR""#));
-    assert_eq!(errors.count(), 1, "nothing else is logged as an error per request:\n{log}");
+    assert_eq!(
+        errors.count(),
+        1,
+        "nothing else is logged as an error per request:\n{log}"
+    );
 }
