@@ -19,6 +19,7 @@ use crate::providers::console::ConsoleLog;
 use crate::sms::Limits;
 use crate::store::{log_failure, Store};
 use crate::tips::LiveTips;
+use crate::turns::Turns;
 use crate::ussd::texts::Texts;
 use crate::{http, sms, telemetry, ussd};
 
@@ -40,6 +41,8 @@ pub struct AppState {
     pub outbox_wake: tokio::sync::Notify,
     /// Wakes an idle planner when a broadcast is created or resumed.
     pub planner_wake: tokio::sync::Notify,
+    /// Copies of one webhook (an SMS, a USSD hop) are handled one after the other.
+    pub turns: Turns,
 }
 
 /// How often expired USSD sessions, pending consents and old receipts are purged, and the tip
@@ -93,6 +96,7 @@ impl Application {
             console: ConsoleLog::default(),
             outbox_wake: tokio::sync::Notify::new(),
             planner_wake: tokio::sync::Notify::new(),
+            turns: Turns::default(),
             store,
             settings,
         });

@@ -45,3 +45,5 @@ pub mod http;
 pub mod simulate;
 /// Logs and metrics, with phone numbers kept out of both.
 pub mod telemetry;
+/// Copies of one webhook arriving at once are handled one after the other.
+pub mod turns;

@@ -11,7 +11,7 @@ use anyhow::Context as _;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::app::AppState;
-use crate::commands;
+use crate::commands::{self, Command};
 use crate::enrollment::{Consent, JoinOutcome, JoinRequest, Language, OptInCode, Script};
 use crate::privacy::{BlindIndex, Msisdn};
 use crate::providers::{DeliveryReport, DeliveryStatus, InboundSms, MissedCall};
@@ -35,6 +35,8 @@ pub enum Handled {
     Ignored,
     /// Over an abuse limit: acknowledged, not processed.
     Limited,
+    /// No text (an empty SMS, or media only): acknowledged, not answered.
+    Empty,
 }
 
 impl Handled {
@@ -44,6 +46,7 @@ impl Handled {
             Handled::Duplicate => "duplicate",
             Handled::Ignored => "ignored",
             Handled::Limited => "limited",
+            Handled::Empty => "empty",
         }
     }
 }
@@ -77,11 +80,16 @@ pub async fn receive_sms(
         kind: ReceiptKind::Sms,
         message_id: id,
     });
-    let handled = match context(state, channel, &sms.from, receipt, &sms.text).await? {
-        Err(handled) => handled,
-        Ok(ctx) => {
-            let action = decide(commands::parse(&sms.text), &ctx.sender());
-            perform(&ctx, action).await?
+    let command = commands::parse(&sms.text);
+    // A consent or a stop is the person's word: never refused by a limit.
+    let vital = matches!(command, Command::Yes | Command::Stop | Command::Delete);
+    let handled = if sms.text.trim().is_empty() {
+        Handled::Empty
+    } else {
+        let _turn = state.turns.take_if(receipt).await;
+        match context(state, channel, &sms.from, receipt, &sms.text, vital).await? {
+            Err(handled) => handled,
+            Ok(ctx) => perform(&ctx, decide(command, &ctx.sender())).await?,
         }
     };
     metrics::counter!("sms_inbound_total", "channel" => channel.to_string(), "outcome" => handled.label())
@@ -111,7 +119,8 @@ pub async fn receive_call(
         (Some(number), Some(to)) => same_number(number, to),
         _ => false,
     };
-    let handled = match context(state, channel, &call.from, receipt, "").await? {
+    let _turn = state.turns.take_if(receipt).await;
+    let handled = match context(state, channel, &call.from, receipt, "", stop).await? {
         Err(handled) => handled,
         Ok(ctx) => {
             let action = match (stop, &ctx.person) {
@@ -141,24 +150,36 @@ fn same_number(a: &str, b: &str) -> bool {
     !a.is_empty() && a == b
 }
 
-/// Reads what the store knows about the sender, unless the message is to be dropped.
+/// Reads what the store knows about the sender, unless the message is to be dropped: it is not
+/// from a mobile number, it is a copy of one already acted on (recognised before any limit
+/// counts it), or it is over the sender's limit (unless it is `vital`: a consent or a stop).
 async fn context<'a>(
     state: &'a AppState,
     channel: &'a str,
     from: &str,
     receipt: Option<Receipt<'a>>,
     text: &str,
+    vital: bool,
 ) -> anyhow::Result<Result<Context<'a>, Handled>> {
     let Ok(phone) = Msisdn::parse(from, state.settings.phone.default_region.0) else {
         return Ok(Err(Handled::Ignored));
     };
+    let store = &state.store;
+    if let Some(receipt) = &receipt {
+        if store
+            .seen_receipt(receipt)
+            .await
+            .context("looking up the webhook's receipt")?
+        {
+            return Ok(Err(Handled::Duplicate));
+        }
+    }
     let tag = state.vault.consent_tag(&phone);
-    if !state.limits.inbound(&tag) {
+    if !state.limits.inbound(&tag) && !vital {
         return Ok(Err(Handled::Limited));
     }
     let now = state.clock.now();
     let index = state.vault.blind_index(&phone);
-    let store = &state.store;
     let person = store
         .person_by_index(&index)
         .await

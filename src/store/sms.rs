@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 use super::enrollment::{erase_in, join_in, opt_out_in};
 use super::outbox::{cancel_queued_in, insert_outbound};
 use super::StoreError;
-use super::{from_millis, on_pool, to_millis, BeginWrite as _, JoinError, NewOutbound, Store};
+use super::{
+    from_millis, on_pool, on_reader, to_millis, BeginWrite as _, JoinError, NewOutbound, Store,
+};
 use crate::enrollment::{
     CodeRefusal, JoinOutcome, JoinRequest, Language, OptInCode, RecruiterKind, Script,
 };
@@ -29,14 +31,14 @@ pub struct PendingConsent {
 }
 
 /// What kind of webhook a receipt is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ReceiptKind {
     Sms,
     Call,
 }
 
 /// An aggregator's id for an inbound message or call: seen once, acted on once.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Hash)]
 pub struct Receipt<'a> {
     pub channel: &'a str,
     pub kind: ReceiptKind,
@@ -121,7 +123,32 @@ pub type Replies<'a> = &'a (dyn Fn(&Changed) -> Vec<NewOutbound> + Sync);
 
 const CODE_ATTEMPTS: usize = 8;
 
+impl ReceiptKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            ReceiptKind::Sms => "sms",
+            ReceiptKind::Call => "call",
+        }
+    }
+}
+
 impl Store {
+    /// Whether this webhook was already acted on (its receipt is recorded).
+    pub async fn seen_receipt(&self, receipt: &Receipt<'_>) -> Result<bool, StoreError> {
+        let seen: Option<i32> = on_reader!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT 1 FROM webhook_receipts WHERE channel = $1 AND kind = $2 \
+                 AND message_id = $3",
+            )
+            .bind(receipt.channel)
+            .bind(receipt.kind.as_str())
+            .bind(receipt.message_id)
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(seen.is_some())
+    }
+
     /// Acts on one inbound SMS or call in one write transaction: records its receipt (a retry
     /// finds it and changes nothing), makes the change, and queues the replies `replies` chooses.
     pub async fn apply_sms(
@@ -165,10 +192,7 @@ impl Store {
                      VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
                 )
                 .bind(receipt.channel)
-                .bind(match receipt.kind {
-                    ReceiptKind::Sms => "sms",
-                    ReceiptKind::Call => "call",
-                })
+                .bind(receipt.kind.as_str())
                 .bind(receipt.message_id)
                 .bind(at)
                 .execute(&mut *tx)

@@ -217,6 +217,77 @@ async fn fifty_copies_of_one_webhook_have_one_effect_and_one_reply() {
 }
 
 #[tokio::test]
+async fn an_aggregator_retrying_a_join_never_uses_up_the_villagers_next_message() {
+    let app = spawn_app().await;
+    // The aggregator sends the same JOIN twelve times (more than `sms.inbound_per_minute`).
+    let join = message_id();
+    for _ in 0..12 {
+        app.sms_on("console", VILLAGER, "JOIN", &join).await;
+    }
+    // The villager's real answer, a new message, still counts.
+    app.sms_on("console", VILLAGER, "YES", &message_id()).await;
+    app.deliver().await;
+    let inbox = app.inbox(VILLAGER);
+    assert_eq!(inbox.len(), 2, "one notice, one welcome: {inbox:?}");
+    assert_eq!(
+        person(&app, VILLAGER).await.map(|p| p.status),
+        Some(PersonStatus::Active)
+    );
+}
+
+#[tokio::test]
+async fn fifty_concurrent_copies_of_join_then_of_yes_make_one_member_and_two_replies() {
+    let app = spawn_app().await;
+    let (join, yes) = (message_id(), message_id());
+    join_all((0..50).map(|_| app.sms_on("console", VILLAGER, "JOIN", &join))).await;
+    join_all((0..50).map(|_| app.sms_on("console", VILLAGER, "YES", &yes))).await;
+    app.deliver().await;
+    let inbox = app.inbox(VILLAGER);
+    assert_eq!(inbox.len(), 2, "one notice, one welcome: {inbox:?}");
+    assert!(inbox[1].contains("code"), "{inbox:?}");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM people").await, 1);
+}
+
+#[tokio::test]
+async fn over_the_flood_limit_a_consent_or_a_stop_still_goes_through() {
+    let app = spawn_app_with(|f| f.merge(Serialized::default("sms.inbound_per_minute", 2))).await;
+    text(&app, VILLAGER, "JOIN").await;
+    for _ in 0..3 {
+        app.sms(VILLAGER, "what is this").await;
+    }
+    // Over the limit now; the villager's YES is their consent and is never dropped.
+    app.sms(VILLAGER, "हाँ").await;
+    app.deliver().await;
+    assert_eq!(
+        person(&app, VILLAGER).await.map(|p| p.status),
+        Some(PersonStatus::Active)
+    );
+    // Nor is a STOP.
+    app.sms(VILLAGER, "STOP").await;
+    app.deliver().await;
+    assert_eq!(
+        person(&app, VILLAGER).await.map(|p| p.status),
+        Some(PersonStatus::OptedOut)
+    );
+    assert!(
+        app.last_sms(VILLAGER).contains("START"),
+        "the stop is confirmed"
+    );
+}
+
+#[tokio::test]
+async fn an_empty_sms_is_acknowledged_without_a_paid_reply() {
+    let app = spawn_app().await;
+    for body in ["", "   ", "\n"] {
+        let response = app.sms(VILLAGER, body).await;
+        assert_eq!(response.status(), 200);
+    }
+    app.deliver().await;
+    assert!(app.inbox(VILLAGER).is_empty(), "{:?}", app.inbox(VILLAGER));
+    assert!(app.outbox().await.is_empty());
+}
+
+#[tokio::test]
 async fn unknown_messages_get_a_few_short_helps_a_day_and_robots_get_none() {
     let app = spawn_app().await;
     for _ in 0..5 {
