@@ -34,12 +34,14 @@ struct DialRow {
     resumable: Option<String>,
 }
 
-/// A live session as stored.
+/// A session as stored: live, or ended and kept until it expires to answer retries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredUssdSession {
     pub state: String,
     pub last_input: Option<String>,
     pub last_reply: String,
+    /// The session is over and `last_reply` was its final screen.
+    pub ended: bool,
 }
 
 /// What is written after a hop that continues the session.
@@ -52,6 +54,8 @@ pub struct UssdSessionWrite<'a> {
     pub last_reply: &'a str,
     /// Only while joining: lets the caller resume on their next dial.
     pub resume_tag: Option<&'a [u8]>,
+    /// The session is over: `last_reply` is its final screen, kept only to answer retries.
+    pub ended: bool,
     pub expires_at: DateTime<Utc>,
     pub resume_until: Option<DateTime<Utc>>,
 }
@@ -107,9 +111,9 @@ impl Store {
         session_id: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<StoredUssdSession>, StoreError> {
-        let row: Option<(String, Option<String>, String)> = on_reader!(self, pool => {
+        let row: Option<(String, Option<String>, String, bool)> = on_reader!(self, pool => {
             sqlx::query_as(
-                "SELECT state, last_input, last_reply FROM ussd_sessions \
+                "SELECT state, last_input, last_reply, ended FROM ussd_sessions \
                  WHERE channel = $1 AND session_id = $2 AND expires_at > $3",
             )
             .bind(channel)
@@ -119,40 +123,41 @@ impl Store {
             .await?
         });
         Ok(
-            row.map(|(state, last_input, last_reply)| StoredUssdSession {
+            row.map(|(state, last_input, last_reply, ended)| StoredUssdSession {
                 state,
                 last_input,
                 last_reply,
+                ended,
             }),
         )
     }
 
     pub async fn save_ussd_session(&self, write: &UssdSessionWrite<'_>) -> Result<(), StoreError> {
-        match &self.backend {
-            Backend::Sqlite { sessions, .. } => {
-                sessions.submit(SessionOp::Save(write.into())).await
-            }
-            Backend::Postgres(pool) => {
-                let (sql, binds) = SessionOp::Save(write.into()).statement();
-                binds.bind_all(sqlx::query(&sql)).execute(pool).await?;
-                Ok(())
-            }
-        }
+        self.write_session(vec![SessionOp::Save(write.into())])
+            .await
     }
 
-    /// Ends a session: its row goes, and with `resume_tag` every dropped session of the same
-    /// caller too.
-    pub async fn delete_ussd_session(
+    /// Ends a session: it keeps only its final screen (`write`, marked ended, with no resume
+    /// tag) until it expires, and with `forget` every dropped session of the same caller goes.
+    pub async fn finish_ussd_session(
         &self,
-        channel: &str,
-        session_id: &str,
-        resume_tag: Option<&[u8]>,
+        write: &UssdSessionWrite<'_>,
+        forget: Option<&[u8]>,
     ) -> Result<(), StoreError> {
-        self.write_session(SessionOp::Delete {
-            channel: channel.into(),
-            session_id: session_id.into(),
-            resume_tag: resume_tag.map(<[u8]>::to_vec),
-        })
+        let ending = OwnedSessionWrite {
+            ended: true,
+            resume_tag: None,
+            resume_until: None,
+            ..write.into()
+        };
+        self.write_session(vec![
+            SessionOp::Delete {
+                channel: ending.channel.clone(),
+                session_id: ending.session_id.clone(),
+                resume_tag: forget.map(<[u8]>::to_vec),
+            },
+            SessionOp::Save(ending),
+        ])
         .await
     }
 
@@ -163,19 +168,24 @@ impl Store {
         channel: &str,
         session_id: &str,
     ) -> Result<(), StoreError> {
-        self.write_session(SessionOp::End {
+        self.write_session(vec![SessionOp::End {
             channel: channel.into(),
             session_id: session_id.into(),
-        })
+        }])
         .await
     }
 
-    async fn write_session(&self, op: SessionOp) -> Result<(), StoreError> {
+    /// Writes `ops` in order, all or none: on SQLite through the group-committing writer.
+    async fn write_session(&self, ops: Vec<SessionOp>) -> Result<(), StoreError> {
         match &self.backend {
-            Backend::Sqlite { sessions, .. } => sessions.submit(op).await,
+            Backend::Sqlite { sessions, .. } => sessions.submit(ops).await,
             Backend::Postgres(pool) => {
-                let (sql, binds) = op.statement();
-                binds.bind_all(sqlx::query(&sql)).execute(pool).await?;
+                let mut tx = pool.begin_write().await?;
+                for op in ops {
+                    let (sql, binds) = op.statement();
+                    binds.bind_all(sqlx::query(&sql)).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
                 Ok(())
             }
         }
@@ -228,7 +238,7 @@ enum SessionOp {
         session_id: String,
         resume_tag: Option<Vec<u8>>,
     },
-    /// This session, unless it is kept for resuming.
+    /// This session, unless it is kept for resuming or ended (kept to answer retries).
     End {
         channel: String,
         session_id: String,
@@ -245,6 +255,7 @@ struct OwnedSessionWrite {
     resume_tag: Option<Vec<u8>>,
     expires_at: i64,
     resume_until: Option<i64>,
+    ended: bool,
 }
 
 impl From<&UssdSessionWrite<'_>> for OwnedSessionWrite {
@@ -258,6 +269,7 @@ impl From<&UssdSessionWrite<'_>> for OwnedSessionWrite {
             resume_tag: write.resume_tag.map(<[u8]>::to_vec),
             expires_at: to_millis(write.expires_at),
             resume_until: write.resume_until.map(to_millis),
+            ended: write.ended,
         }
     }
 }
@@ -269,6 +281,7 @@ enum Value {
     Blob(Option<Vec<u8>>),
     Int(i64),
     OptInt(Option<i64>),
+    Bool(bool),
 }
 
 struct Binds(Vec<Value>);
@@ -285,6 +298,7 @@ impl Binds {
         Option<Vec<u8>>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
         i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
         Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     {
         for value in self.0 {
             query = match value {
@@ -293,6 +307,7 @@ impl Binds {
                 Value::Blob(v) => query.bind(v),
                 Value::Int(v) => query.bind(v),
                 Value::OptInt(v) => query.bind(v),
+                Value::Bool(v) => query.bind(v),
             };
         }
         query
@@ -310,11 +325,11 @@ impl Binds {
 }
 
 const SAVE_COLUMNS: &str = "INSERT INTO ussd_sessions (channel, session_id, state, last_input, \
-     last_reply, resume_tag, expires_at, resume_until) VALUES ";
+     last_reply, resume_tag, expires_at, resume_until, ended) VALUES ";
 const SAVE_CONFLICT: &str = " ON CONFLICT (channel, session_id) DO UPDATE SET \
      state = excluded.state, last_input = excluded.last_input, last_reply = excluded.last_reply, \
      resume_tag = excluded.resume_tag, expires_at = excluded.expires_at, \
-     resume_until = excluded.resume_until";
+     resume_until = excluded.resume_until, ended = excluded.ended";
 
 impl SessionOp {
     /// The statement of this write alone.
@@ -341,6 +356,7 @@ impl SessionOp {
                         Value::Blob(w.resume_tag),
                         Value::Int(w.expires_at),
                         Value::OptInt(w.resume_until),
+                        Value::Bool(w.ended),
                     ])
                 ),
                 SessionOp::Delete {
@@ -363,7 +379,7 @@ impl SessionOp {
                     channel,
                     session_id,
                 } => format!(
-                    "(channel = {} AND session_id = {} AND resume_tag IS NULL)",
+                    "(channel = {} AND session_id = {} AND resume_tag IS NULL AND NOT ended)",
                     binds.push([Value::Text(channel)]),
                     binds.push([Value::Text(session_id)])
                 ),
@@ -379,11 +395,12 @@ impl SessionOp {
     }
 }
 
-/// Most writes one transaction carries (8 values a save: well under SQLite's 32,766).
+/// Most writes one transaction carries (9 values a save: well under SQLite's 32,766).
 const MAX_BATCH: usize = 256;
 
+/// One caller's writes, committed together.
 struct Job {
-    op: SessionOp,
+    ops: Vec<SessionOp>,
     done: oneshot::Sender<Result<(), StoreError>>,
 }
 
@@ -405,11 +422,11 @@ impl SessionWriter {
         Self { queue }
     }
 
-    async fn submit(&self, op: SessionOp) -> Result<(), StoreError> {
+    async fn submit(&self, ops: Vec<SessionOp>) -> Result<(), StoreError> {
         let (done, answer) = oneshot::channel();
         let stopped = || StoreError::Other(anyhow::anyhow!("the session writer has stopped"));
         self.queue
-            .send(Job { op, done })
+            .send(Job { ops, done })
             .await
             .map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
@@ -419,7 +436,7 @@ impl SessionWriter {
 async fn run(pool: sqlx::SqlitePool, mut jobs: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let ops: Vec<SessionOp> = batch.iter().map(|job| job.op.clone()).collect();
+        let ops: Vec<SessionOp> = batch.iter().flat_map(|job| job.ops.clone()).collect();
         match write(&pool, ops).await {
             Ok(()) => {
                 for job in batch.drain(..) {
@@ -440,7 +457,7 @@ async fn run(pool: sqlx::SqlitePool, mut jobs: mpsc::Receiver<Job>) {
         }
         // One bad write must not fail the others: each on its own.
         for job in batch.drain(..) {
-            let result = write(&pool, vec![job.op.clone()]).await;
+            let result = write(&pool, job.ops.clone()).await;
             let _ = job.done.send(result);
         }
     }

@@ -90,6 +90,8 @@ async fn serve(state: &AppState, channel: &str, hop: UssdHop) -> anyhow::Result<
         resume_tag: state.vault.resume_tag(&phone),
         phone,
     };
+    // Copies of this hop wait for this one, then find what it stored and answer the same.
+    let _turn = state.turns.take((channel, hop.session_id.as_str())).await;
     // A dial starts a session: there is nothing stored to load yet.
     let stored = if is_dial(&hop.input) {
         None
@@ -100,6 +102,11 @@ async fn serve(state: &AppState, channel: &str, hop: UssdHop) -> anyhow::Result<
             .await
             .context("loading the USSD session")?
     };
+    // Whatever comes after the end (a retry of the hop that ended it) gets the final screen.
+    if let Some(ended) = stored.as_ref().filter(|s| s.ended) {
+        metrics::counter!("ussd_hops_total", "outcome" => "replay").increment(1);
+        return Ok(end(ended.last_reply.clone()));
+    }
     let delivery = classify(
         &hop.input,
         stored.as_ref().and_then(|s| s.last_input.as_deref()),
@@ -149,13 +156,27 @@ async fn serve(state: &AppState, channel: &str, hop: UssdHop) -> anyhow::Result<
             Ok(UssdReply { end: false, text })
         }
         Step::End(ending, language, script) => {
+            let text = state.texts.ending(&ending, language, script);
             // A session that ended on purpose also ends any dropped one it could resume.
             let dropped = !matches!(ending, machine::Ending::TooManyTries);
+            let marker = input_marker(&hop.input);
+            let ending = UssdSessionWrite {
+                channel,
+                session_id: &hop.session_id,
+                state: "null",
+                last_input: marker.as_deref(),
+                last_reply: &text,
+                resume_tag: None,
+                ended: true,
+                expires_at: now + session_timeout(state),
+                resume_until: None,
+            };
             state
                 .store
-                .delete_ussd_session(channel, &hop.session_id, dropped.then_some(tag.as_slice()))
-                .await?;
-            Ok(end(state.texts.ending(&ending, language, script)))
+                .finish_ussd_session(&ending, dropped.then_some(tag.as_slice()))
+                .await
+                .context("ending the USSD session")?;
+            Ok(end(text))
         }
         Step::Perform(..) => unreachable!("effects are performed above"),
     }
@@ -329,11 +350,16 @@ async fn save(
             last_input: marker.as_deref(),
             last_reply: reply,
             resume_tag: joining.then_some(tag.as_slice()),
-            expires_at: now + Duration::seconds(ussd.session_timeout_secs as i64),
+            ended: false,
+            expires_at: now + session_timeout(state),
             resume_until: joining.then(|| now + Duration::seconds(ussd.resume_window_secs as i64)),
         })
         .await
         .context("saving the USSD session")
+}
+
+fn session_timeout(state: &AppState) -> Duration {
+    Duration::seconds(state.settings.ussd.session_timeout_secs as i64)
 }
 
 /// The first hop of a session: no input yet.

@@ -708,8 +708,128 @@ async fn forty_villagers_joining_at_once_each_see_their_own_screens_and_join_onc
     codes.dedup();
     assert_eq!(codes.len(), 40, "every villager has a code of their own");
     assert_eq!(
+        crate::helpers::count(
+            &app,
+            "SELECT COUNT(*) FROM ussd_sessions WHERE NOT ended OR resume_tag IS NOT NULL"
+        )
+        .await,
+        0,
+        "every session is finished, keeping only its final screen for retries"
+    );
+    app.clock.advance(Duration::seconds(
+        app.state.settings.ussd.session_timeout_secs as i64 + 1,
+    ));
+    mitan::ussd::purge_expired(&app.state).await.unwrap();
+    assert_eq!(
         crate::helpers::count(&app, "SELECT COUNT(*) FROM ussd_sessions").await,
         0,
-        "every finished session is gone"
+        "and once the session would have timed out, that goes too"
+    );
+}
+
+/// One Africa's Talking hop as the aggregator posts it; the raw answer, byte for byte.
+async fn raw_hop(app: &TestApp, session: &str, path: &str) -> String {
+    let response = app
+        .client
+        .post(app.url("/webhooks/africastalking/ussd"))
+        .form(&[
+            ("sessionId", session),
+            ("serviceCode", "*384*25#"),
+            ("phoneNumber", PHONE),
+            ("networkCode", "40445"),
+            ("text", path),
+        ])
+        .send()
+        .await
+        .expect("USSD hop");
+    assert_eq!(response.status(), 200);
+    response.text().await.unwrap()
+}
+
+/// The hops of an English join: the dial, English, Join, no code, both notices, agree.
+const JOIN_PATHS: [&str; 7] = [
+    "",
+    "3",
+    "3*1",
+    "3*1*0",
+    "3*1*0*1",
+    "3*1*0*1*1",
+    "3*1*0*1*1*1",
+];
+
+#[tokio::test]
+async fn a_retried_final_hop_gets_the_same_end_screen_and_joins_nobody_twice() {
+    let app = spawn_app().await;
+    let mut last = String::new();
+    for path in JOIN_PATHS {
+        last = raw_hop(&app, "ATUid_final", path).await;
+    }
+    assert!(last.starts_with("END Done!"), "{last}");
+    let retried = raw_hop(&app, "ATUid_final", JOIN_PATHS[6]).await;
+    assert_eq!(retried, last, "the retry of the hop that ended the session");
+    // An earlier hop repeated after the end changes nothing either.
+    assert_eq!(raw_hop(&app, "ATUid_final", JOIN_PATHS[5]).await, last);
+    assert_eq!(
+        crate::helpers::count(&app, "SELECT COUNT(*) FROM people").await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn fifty_concurrent_copies_of_each_hop_get_identical_answers_and_one_join() {
+    let app = spawn_app().await;
+    for path in JOIN_PATHS {
+        let answers = std::sync::Mutex::new(Vec::new());
+        crate::helpers::join_all((0..50).map(|_| async {
+            let answer = raw_hop(&app, "ATUid_fifty", path).await;
+            answers.lock().unwrap().push(answer);
+        }))
+        .await;
+        let answers = answers.into_inner().unwrap();
+        assert!(
+            answers.iter().all(|a| a == &answers[0]),
+            "hop {path:?} answered differently: {:?}",
+            answers.iter().collect::<std::collections::BTreeSet<_>>()
+        );
+    }
+    let done = raw_hop(&app, "ATUid_fifty", JOIN_PATHS[6]).await;
+    assert!(done.starts_with("END Done!"), "{done}");
+    assert_eq!(
+        crate::helpers::count(&app, "SELECT COUNT(*) FROM people").await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_generic_retry_of_any_hop_gets_the_same_reply_byte_for_byte() {
+    let app = spawn_app().await;
+    let hop = |input: &str, seq: u64| json!({"session_id": "relay-3", "phone": PHONE, "input": input, "hop": seq});
+    let send = |body: serde_json::Value| async {
+        let response = signed_post(&app, body, Some(GENERIC_SECRET))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.text().await.unwrap()
+    };
+    for (seq, input) in ["", "3", "1", "0", "1", "1", "1"].iter().enumerate() {
+        let seq = seq as u64 + 1;
+        let first = send(hop(input, seq)).await;
+        let answers = std::sync::Mutex::new(Vec::new());
+        crate::helpers::join_all((0..20).map(|_| async {
+            let answer = send(hop(input, seq)).await;
+            answers.lock().unwrap().push(answer);
+        }))
+        .await;
+        for again in answers.into_inner().unwrap() {
+            assert_eq!(again, first, "a retry of hop {seq}");
+        }
+    }
+    let last = send(hop("1", 7)).await;
+    assert!(last.contains(r#""action":"end""#), "{last}");
+    assert!(last.contains("Done!"), "{last}");
+    assert_eq!(
+        crate::helpers::count(&app, "SELECT COUNT(*) FROM people").await,
+        1
     );
 }
