@@ -65,6 +65,7 @@ impl Application {
         settings: Settings,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
+        check_channels(&settings)?;
         let (master, source) = privacy::load_master_key(&settings.security)?;
         if source == KeySource::Generated {
             tracing::warn!(
@@ -196,6 +197,40 @@ async fn purge_sessions(state: Arc<AppState>, shutdown: CancellationToken) {
             () = tokio::time::sleep(PURGE_EVERY) => {}
         }
     }
+}
+
+/// Sends must have somewhere to go: a default channel that does not exist, is disabled, or lacks
+/// what its kind needs to send is a start-up error naming the keys to set; any other enabled
+/// channel that cannot send is a warning (its replies would fail), one line per channel.
+fn check_channels(settings: &Settings) -> anyhow::Result<()> {
+    let default = &settings.outbound.default_channel;
+    if !settings.channels.contains_key(default) {
+        let enabled: Vec<&str> = settings.channels.keys().map(String::as_str).collect();
+        anyhow::bail!(
+            "outbound.default_channel: no enabled channel is named {default:?} (enabled: {})",
+            enabled.join(", ")
+        );
+    }
+    for (name, channel) in &settings.channels {
+        let missing = crate::providers::missing_for_sending(channel);
+        if missing.is_empty() {
+            continue;
+        }
+        let keys: Vec<String> = missing
+            .iter()
+            .map(|key| format!("channels.{name}.{key}"))
+            .collect();
+        let keys = keys.join(", ");
+        if name == default {
+            anyhow::bail!("outbound.default_channel: channel {name:?} cannot send: set {keys}");
+        }
+        tracing::warn!(
+            channel = %name,
+            missing = %keys,
+            "this channel cannot send until {keys} are set: its replies fail until then"
+        );
+    }
+    Ok(())
 }
 
 /// Fills an empty areas table from `campaign.areas_file` (or the built-in Bilaspur example).

@@ -82,6 +82,16 @@ pub struct Counts {
     /// When the remaining messages should be sent at the current rate; null when nothing is
     /// sending.
     pub eta: Option<DateTime<Utc>>,
+    /// Why the failed messages failed, most common reason first (at most ten reasons): the
+    /// aggregator's answer or mitan's own ("not configured: …"), with any number cut out.
+    pub failures: Vec<Failure>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Failure {
+    pub reason: String,
+    /// Messages that failed for this reason.
+    pub count: i64,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -449,7 +459,7 @@ async fn answer(state: &AppState, id: i64) -> Result<Broadcast, ApiError> {
     let broadcast = state.store.broadcast(id).await?.ok_or(ApiError::NotFound)?;
     let plan = state.store.plan_counts(id).await?;
     let now = super::now(state);
-    let sends = state.store.send_counts(id, now).await?;
+    let mut sends = state.store.send_counts(id, now).await?;
     // Planned people whose message never reached the outbox: no text they can read.
     let in_outbox = sends.waiting
         + sends.sent
@@ -488,6 +498,10 @@ async fn answer(state: &AppState, id: i64) -> Result<Broadcast, ApiError> {
             remaining: sends.waiting,
             rate_per_second: (rate * 100.0).round() / 100.0,
             eta,
+            failures: std::mem::take(&mut sends.failures)
+                .into_iter()
+                .map(|(reason, count)| Failure { reason, count })
+                .collect(),
         },
         created: broadcast.created_at,
     })

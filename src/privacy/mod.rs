@@ -2,6 +2,7 @@
 //! ([`SealedPhone`]), and shown only masked.
 
 mod msisdn;
+mod redact;
 mod vault;
 
 use std::io::Write as _;
@@ -11,6 +12,7 @@ use anyhow::Context as _;
 use secrecy::ExposeSecret as _;
 
 pub use msisdn::{Msisdn, PhoneError};
+pub use redact::without_numbers;
 pub use vault::{BlindIndex, KeyError, MasterKey, OpenError, SealedPhone, Vault};
 
 use crate::config::SecuritySettings;

@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use crate::config::ChannelSettings;
 use crate::encoding::Encoding;
-use crate::privacy::Msisdn;
+use crate::privacy::{without_numbers, Msisdn};
 
 /// The kinds of channel mitan can speak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -275,6 +275,47 @@ fn clip(text: &str, max: usize) -> &str {
     }
 }
 
+/// The settings a channel of its kind needs before it can send, that it was not given, by key
+/// (`username`, `api_key`, …). Empty when it can send. Exotel's DLT `template_id` is not among
+/// them: each tip text may carry its own.
+pub fn missing_for_sending(settings: &ChannelSettings) -> Vec<&'static str> {
+    let s = settings;
+    let needs: &[(&'static str, bool)] = match s.kind {
+        ChannelKind::Africastalking => &[
+            ("username", s.username.is_some()),
+            ("api_key", s.api_key.is_some()),
+        ],
+        ChannelKind::Twilio => &[
+            ("account_sid", s.account_sid.is_some()),
+            ("auth_token", s.auth_token.is_some()),
+            ("from", s.from.is_some()),
+        ],
+        ChannelKind::Exotel => &[
+            ("account_sid", s.account_sid.is_some()),
+            ("api_key", s.api_key.is_some()),
+            ("api_token", s.api_token.is_some()),
+            ("entity_id", s.entity_id.is_some()),
+            ("header", s.header.is_some()),
+        ],
+        ChannelKind::Kannel => &[
+            ("base_url", s.base_url.is_some()),
+            ("username", s.username.is_some()),
+            ("password", s.password.is_some()),
+            ("header", s.header.is_some() || s.from.is_some()),
+        ],
+        ChannelKind::Generic => &[
+            ("base_url", s.base_url.is_some()),
+            ("secret", s.secret.is_some()),
+        ],
+        ChannelKind::Console => &[],
+    };
+    needs
+        .iter()
+        .filter(|(_, given)| !given)
+        .map(|(key, _)| *key)
+        .collect()
+}
+
 /// The HTTP client every send uses: pooled connections, a timeout per request.
 pub fn http_client(timeout: Duration) -> reqwest::Client {
     reqwest::Client::builder()
@@ -343,7 +384,7 @@ pub fn read_delivery(
     channel: &Channel<'_>,
     request: &WebhookRequest<'_>,
 ) -> Result<DeliveryReport, WebhookError> {
-    match channel.kind() {
+    let report = match channel.kind() {
         ChannelKind::Africastalking | ChannelKind::Console => {
             africastalking::parse_delivery(request)
         }
@@ -358,7 +399,12 @@ pub fn read_delivery(
             request.body,
         )
         .and_then(|()| generic::parse_delivery(request.body)),
-    }
+    }?;
+    // The aggregator's words may hold the recipient's number: never logged or stored as given.
+    Ok(DeliveryReport {
+        reason: report.reason.as_deref().map(without_numbers),
+        ..report
+    })
 }
 
 /// The answer to an inbound SMS or delivery report once it is taken (processed, a retry, or
@@ -389,13 +435,28 @@ pub async fn send(
     console: &console::ConsoleLog,
     message: &OutboundSms<'_>,
 ) -> SendResult {
-    match channel.kind() {
+    let result = match channel.kind() {
         ChannelKind::Africastalking => africastalking::send(client, channel, message).await,
         ChannelKind::Twilio => twilio::send(client, channel, message).await,
         ChannelKind::Exotel => exotel::send(client, channel, message).await,
         ChannelKind::Kannel => kannel::send(client, channel, message).await,
         ChannelKind::Generic => generic::send(client, channel, message).await,
         ChannelKind::Console => console.send(channel.name, message),
+    };
+    // Aggregators' error bodies often repeat the recipient's number ("The 'To' number … is
+    // not valid"): a reason is logged and stored, so no number stays in it.
+    match result {
+        SendResult::Transient { reason } => SendResult::Transient {
+            reason: without_numbers(&reason),
+        },
+        SendResult::Unanswered { reason } => SendResult::Unanswered {
+            reason: without_numbers(&reason),
+        },
+        SendResult::Permanent { reason, suppress } => SendResult::Permanent {
+            reason: without_numbers(&reason),
+            suppress,
+        },
+        accepted @ SendResult::Accepted { .. } => accepted,
     }
 }
 

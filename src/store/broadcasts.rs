@@ -103,7 +103,13 @@ pub struct SendCounts {
     pub expired: i64,
     /// Messages sent (or delivered) in the last minute.
     pub sent_last_minute: i64,
+    /// Why the failed ones failed: the most common reasons (at most [`FAILURE_REASONS`]), each
+    /// with its count, most common first.
+    pub failures: Vec<(String, i64)>,
 }
+
+/// How many distinct failure reasons [`SendCounts`] lists.
+pub const FAILURE_REASONS: i64 = 10;
 
 /// One planner step's work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -514,7 +520,25 @@ impl Store {
             .fetch_all(pool)
             .await?
         });
-        let mut counts = SendCounts::default();
+        let failures: Vec<(Option<String>, i64)> = on_reader!(self, pool => {
+            sqlx::query_as(
+                "SELECT o.last_error, COUNT(*) AS n FROM outbox o \
+                 WHERE o.kind = 'bulk' AND o.status = 'failed' AND o.broadcast_id IN \
+                 (SELECT id FROM broadcast_runs WHERE broadcast_id = $1) \
+                 GROUP BY o.last_error ORDER BY n DESC, o.last_error LIMIT $2",
+            )
+            .bind(broadcast_id)
+            .bind(FAILURE_REASONS)
+            .fetch_all(pool)
+            .await?
+        });
+        let mut counts = SendCounts {
+            failures: failures
+                .into_iter()
+                .map(|(reason, n)| (reason.unwrap_or_else(|| "no reason given".into()), n))
+                .collect(),
+            ..SendCounts::default()
+        };
         for (status, n, last_minute) in rows {
             counts.sent_last_minute += last_minute;
             match status.as_str() {

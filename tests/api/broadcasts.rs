@@ -558,6 +558,65 @@ async fn custom_texts_go_to_each_person_in_their_language_and_cancel_withdraws_w
 }
 
 #[tokio::test]
+async fn a_broadcast_counts_its_failures_by_reason_and_no_reason_holds_a_number() {
+    use crate::fake::{Canned, FakeAggregator};
+    // The aggregator refuses the first two sends for the account, and the rest naming the
+    // recipient's number, as real ones do.
+    let fake = FakeAggregator::start(Canned::json(
+        400,
+        json!({"error": "rejected", "detail": "the number {to} is not on the DLT scrub list"}),
+    ))
+    .await;
+    let suspended = Canned::json(403, json!({"error": "account suspended"}));
+    fake.then(suspended.clone()).then(suspended);
+    let url = fake.url.clone();
+    let app = spawn_app_with(move |figment| {
+        figment
+            .merge(Serialized::default("broadcasts.planner", false))
+            .merge(Serialized::default("outbound.default_channel", "generic"))
+            .merge(Serialized::default("channels.generic.base_url", url))
+    })
+    .await;
+    let token = app.admin_token().await;
+    let tips = seed_tips(&app).await;
+    villagers(&app, 5).await;
+    let due = ist(2026, 12, 2, 11, 0);
+    let id = app
+        .broadcast(
+            &token,
+            json!({"tip_id": tips[0], "send_at": due.to_rfc3339()}),
+        )
+        .await;
+    app.clock.set(due);
+    app.plan_all().await;
+    app.dispatcher().run_until_idle().await.unwrap();
+
+    let counts = &app.broadcast_state(&token, id).await["counts"];
+    assert_eq!(counts["failed"], 5, "{counts}");
+    assert_eq!(
+        counts["failures"],
+        json!([
+            {
+                "reason": r#"HTTP 400: {"detail":"the number +… is not on the DLT scrub list","error":"rejected"}"#,
+                "count": 3
+            },
+            {"reason": r#"HTTP 403: {"error":"account suspended"}"#, "count": 2}
+        ]),
+        "{counts}"
+    );
+    // `broadcast_state` scanned the answer for numbers; nor does the database keep one.
+    let dump = crate::helpers::dump_database(&app.db).await;
+    for n in 0..5 {
+        for form in crate::helpers::number_forms(&villager(n)) {
+            assert!(
+                !crate::helpers::contains_bytes(&dump, form.as_bytes()),
+                "{form} is stored"
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn two_instances_on_one_database_plan_and_send_a_broadcast_once_to_each_person() {
     let app = spawn_app_with(|figment| {
         figment

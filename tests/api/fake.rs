@@ -11,7 +11,8 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
 /// One answer the fake gives. `{request}` in its body becomes the request's number (1 for the
-/// first request the fake received), so that one canned answer can hand out distinct ids.
+/// first request the fake received), so that one canned answer can hand out distinct ids, and
+/// `{to}` the recipient the request named (as aggregators repeat it in their errors).
 #[derive(Debug, Clone)]
 pub struct Canned {
     pub status: u16,
@@ -142,9 +143,17 @@ async fn answer(
         });
         let otherwise = script.otherwise.clone();
         let mut canned = script.next.pop_front().or(otherwise).unwrap();
+        let request = script.requests.last().expect("just recorded");
+        let to = serde_json::from_str::<serde_json::Value>(&request.body)
+            .ok()
+            .and_then(|json| json["to"].as_str().map(str::to_string))
+            .or_else(|| request.field("To"))
+            .or_else(|| request.field("to"))
+            .unwrap_or_default();
         canned.body = canned
             .body
-            .replace("{request}", &script.requests.len().to_string());
+            .replace("{request}", &script.requests.len().to_string())
+            .replace("{to}", &to);
         canned
     };
     tokio::time::sleep(canned.delay).await;

@@ -394,10 +394,35 @@ fn binary_command(workdir: &std::path::Path, env: &[(&str, &str)], args: &[&str]
 }
 
 /// Runs the binary to completion (for commands that exit, and for start-up failures).
+/// A command that should exit but is still running after [`RUN_LIMIT`] (a server that started
+/// when it should have refused) is killed and fails the test, instead of hanging the suite.
 pub fn run_binary(workdir: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> BinaryRun {
-    let output = binary_command(workdir, env, args)
-        .output()
+    const RUN_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+    let child = binary_command(workdir, env, args)
+        .spawn()
         .expect("run mitan");
+    let pid = child.id();
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(child.wait_with_output());
+    });
+    let output = match finished.recv_timeout(RUN_LIMIT) {
+        Ok(output) => output.expect("run mitan"),
+        Err(_) => {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+            let output = finished
+                .recv()
+                .expect("the killed process")
+                .expect("run mitan");
+            panic!(
+                "mitan {args:?} was still running after {RUN_LIMIT:?}:\n{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+    };
     BinaryRun {
         status: output.status,
         output: format!(

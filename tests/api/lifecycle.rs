@@ -197,6 +197,83 @@ fn an_unwritable_data_folder_is_reported() {
 }
 
 #[test]
+fn a_default_channel_that_cannot_send_refuses_to_start() {
+    let key = random_master_key();
+    let with = |extra: &[(&'static str, &'static str)]| {
+        let mut env = vec![("MITAN__SECURITY__MASTER_KEY", key.as_str())];
+        env.extend_from_slice(extra);
+        env
+    };
+    // A channel that does not exist, or was switched off.
+    assert_fails_with(
+        &with(&[("MITAN__OUTBOUND__DEFAULT_CHANNEL", "sms-gateway")]),
+        &["serve"],
+        "outbound.default_channel: no enabled channel is named \"sms-gateway\"",
+    );
+    assert_fails_with(
+        &with(&[("MITAN__CHANNELS__CONSOLE__ENABLED", "false")]),
+        &["serve"],
+        "outbound.default_channel: no enabled channel is named \"console\"",
+    );
+    // A channel whose kind needs credentials it was not given: each missing key is named.
+    assert_fails_with(
+        &with(&[
+            ("MITAN__OUTBOUND__DEFAULT_CHANNEL", "twilio"),
+            ("MITAN__CHANNELS__TWILIO__ACCOUNT_SID", "AC0123"),
+        ]),
+        &["serve"],
+        "outbound.default_channel: channel \"twilio\" cannot send: set \
+         channels.twilio.auth_token, channels.twilio.from",
+    );
+}
+
+#[test]
+fn each_enabled_channel_that_cannot_send_is_named_at_start() {
+    let mut mitan = Binary::serve(
+        workdir(),
+        &[
+            ("MITAN__CHANNELS__KANNEL__BASE_URL", "http://127.0.0.1:9"),
+            ("MITAN__CHANNELS__KANNEL__USERNAME", "mitan"),
+        ],
+    );
+    assert!(mitan.port.is_some(), "{}", mitan.output());
+    mitan.signal("TERM");
+    mitan.wait_exit(Duration::from_secs(5));
+    let warnings: Vec<String> = mitan
+        .output()
+        .lines()
+        .filter(|line| line.contains("cannot send until"))
+        .map(str::to_string)
+        .collect();
+    let named = |channel: &str, keys: &str| {
+        warnings
+            .iter()
+            .any(|w| w.contains(&format!("\"channel\":\"{channel}\"")) && w.contains(keys))
+    };
+    assert!(
+        named(
+            "africastalking",
+            "channels.africastalking.username, channels.africastalking.api_key"
+        ),
+        "{warnings:#?}"
+    );
+    assert!(named("kannel", "channels.kannel.password"), "{warnings:#?}");
+    assert!(
+        !named("kannel", "channels.kannel.username"),
+        "{warnings:#?}"
+    );
+    assert!(
+        named("generic", "channels.generic.base_url"),
+        "{warnings:#?}"
+    );
+    assert!(
+        !warnings.iter().any(|w| w.contains("\"console\"")),
+        "{warnings:#?}"
+    );
+    assert_eq!(warnings.len(), 5, "one line per channel: {warnings:#?}");
+}
+
+#[test]
 fn a_port_in_use_is_reported() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
