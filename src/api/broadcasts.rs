@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -16,7 +16,7 @@ use super::dto::{
     next_cursor, page_limit, ActionProblems, Invalid, Language, ReadProblems, RecruiterKind,
     WriteProblems,
 };
-use super::extract::{Admin, Json, Query};
+use super::extract::{object, Admin, Json, PathId, Query};
 use super::tips::checked_texts;
 use crate::access::Principal;
 use crate::app::AppState;
@@ -44,7 +44,7 @@ pub struct SegmentBody {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewBroadcast {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "object")]
     pub segment: SegmentBody,
     /// One tip, in each person's language and script.
     pub tip_id: Option<i64>,
@@ -366,7 +366,7 @@ pub async fn list(
 pub async fn show(
     State(state): State<Arc<AppState>>,
     _who: Principal,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
 ) -> Result<axum::Json<Broadcast>, ApiError> {
     Ok(axum::Json(answer(&state, id).await?))
 }
@@ -378,7 +378,7 @@ pub async fn show(
 pub async fn pause(
     State(state): State<Arc<AppState>>,
     Admin(who): Admin,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
 ) -> Result<axum::Json<Broadcast>, ApiError> {
     let from = [BroadcastStatus::Active];
     change(&state, &who, id, &from, BroadcastStatus::Paused, "pause").await
@@ -390,7 +390,7 @@ pub async fn pause(
 pub async fn resume(
     State(state): State<Arc<AppState>>,
     Admin(who): Admin,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
 ) -> Result<axum::Json<Broadcast>, ApiError> {
     let from = [BroadcastStatus::Paused];
     change(&state, &who, id, &from, BroadcastStatus::Active, "resume").await
@@ -403,7 +403,7 @@ pub async fn resume(
 pub async fn cancel(
     State(state): State<Arc<AppState>>,
     Admin(who): Admin,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
 ) -> Result<axum::Json<Broadcast>, ApiError> {
     let from = [BroadcastStatus::Active, BroadcastStatus::Paused];
     change(

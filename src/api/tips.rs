@@ -4,13 +4,13 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::dto::{ActionProblems, Invalid, ReadProblems, WriteProblems};
-use super::extract::{Admin, Json};
+use super::extract::{Admin, Json, PathId};
 use super::{audit, now};
 use crate::access::Principal;
 use crate::app::AppState;
@@ -153,7 +153,7 @@ pub async fn list(
 pub async fn show(
     State(state): State<Arc<AppState>>,
     _who: Principal,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
 ) -> Result<axum::Json<Tip>, ApiError> {
     let tip = state.store.tip(id).await?.ok_or(ApiError::NotFound)?;
     Ok(axum::Json(tip.into()))
@@ -209,7 +209,7 @@ pub struct TipChanges {
 pub async fn update(
     State(state): State<Arc<AppState>>,
     Admin(who): Admin,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
     Json(changes): Json<TipChanges>,
 ) -> Result<axum::Json<Tip>, ApiError> {
     let mut invalid = Invalid::default();
