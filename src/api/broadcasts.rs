@@ -2,7 +2,6 @@
 //! (`send_at`, or a cron rule in the campaign's time zone). A dry run answers who would get what
 //! and what it would cost before anything is planned; pause, resume and cancel act at once.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -23,6 +22,7 @@ use crate::app::AppState;
 use crate::broadcasts::{Content, CronRule, Estimate, Schedule, Segment, Skip, TextKey};
 use crate::http::ApiError;
 use crate::store::{BroadcastRecord, BroadcastStatus, NewBroadcast as StoreNewBroadcast};
+use crate::tips::Entries;
 
 /// Who a broadcast reaches; every field narrows it, and `{}` is everyone.
 #[derive(Deserialize, ToSchema, Default)]
@@ -52,7 +52,8 @@ pub struct NewBroadcast {
     #[serde(default)]
     pub drip: bool,
     /// A text written for this broadcast, per key (`hi`, `hne`, `en`, `hi-Latn`, `hne-Latn`).
-    pub texts: Option<BTreeMap<String, String>>,
+    #[schema(value_type = Option<BTreeMap<String, String>>)]
+    pub texts: Option<Entries<String>>,
     /// When a one-off broadcast is due (RFC 3339, any offset).
     pub send_at: Option<DateTime<Utc>>,
     /// A five-field cron rule read in the campaign's time zone, e.g. `0 11 * * WED#1`.
@@ -144,7 +145,7 @@ async fn check(state: &AppState, new: &NewBroadcast) -> Result<Checked, ApiError
         }
         (None, true, None) => Some(Content::Drip),
         (None, false, Some(texts)) => {
-            let checked = checked_texts(state, texts, &BTreeMap::new(), &mut invalid);
+            let checked = checked_texts(state, texts, &Entries::default(), &mut invalid);
             Some(Content::Custom(
                 checked.into_iter().map(|t| (t.key, t.body)).collect(),
             ))
@@ -211,7 +212,7 @@ pub async fn create(
             let texts = checked_texts(
                 &state,
                 new.texts.as_ref().expect("custom"),
-                &BTreeMap::new(),
+                &Entries::default(),
                 &mut Invalid::default(),
             );
             let tip = crate::tips::NewTip {
