@@ -1,16 +1,25 @@
 //! Layered configuration: built-in `config/default.toml` → `--config FILE` → `MITAN__…` environment.
 //!
 //! Every key is typed; an unknown key or a bad value becomes a [`ConfigError`] whose one-line
-//! message names the key, what is wrong, and where the value came from.
+//! message names the key, what is wrong, and where the value came from (never the value itself:
+//! it may be a secret).
+//!
+//! The environment is read as text, exactly as written (`env`): a secret, a sender number or a
+//! DLT id that looks like a number stays the text it is; numbers and booleans are read from the
+//! text where a setting is one.
+
+mod env;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use figment::providers::{Env, Format, Toml};
+use figment::providers::{Format, Toml};
 use figment::Figment;
 use secrecy::SecretString;
 use serde::Deserialize;
+
+use env::{text_list, Environment};
 
 use crate::broadcasts::{ContentPolicy, FrequencyCap, SendRules, SendWindow};
 use crate::providers::ChannelKind;
@@ -128,7 +137,9 @@ pub struct CampaignSettings {
     pub max_tips_per_week: u32,
     pub tip_validity_hours: u32,
     pub max_sms_parts: usize,
+    #[serde(deserialize_with = "text_list")]
     pub allowed_domains: Vec<String>,
+    #[serde(deserialize_with = "text_list")]
     pub allowed_numbers: Vec<String>,
     pub price_per_sms_part: f64,
     /// Joins through one code within an hour that flag the code as a burst.
@@ -375,6 +386,20 @@ impl Settings {
 
     /// The layered sources, before extraction; tests add their own values on top.
     pub fn figment(file: Option<&Path>) -> Result<Figment, ConfigError> {
+        let vars = std::env::vars_os().map(|(name, value)| {
+            (
+                name.to_string_lossy().into_owned(),
+                value.to_string_lossy().into_owned(),
+            )
+        });
+        Self::figment_with_env(file, vars)
+    }
+
+    /// As [`Settings::figment`], with `vars` (name, value) standing for the process environment.
+    pub fn figment_with_env(
+        file: Option<&Path>,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Figment, ConfigError> {
         let mut figment = Figment::from(Toml::string(DEFAULT_TOML));
         if let Some(path) = file {
             if !path.is_file() {
@@ -385,18 +410,14 @@ impl Settings {
             }
             figment = figment.merge(Toml::file(path));
         }
-        Ok(figment
-            .merge(
-                Env::raw()
-                    .only(&["DATABASE_URL"])
-                    .map(|_| "database.url".into()),
-            )
-            .merge(Env::prefixed("MITAN__").split("__")))
+        Ok(figment.merge(Environment::from_vars(vars)))
     }
 
+    /// Extracts the settings. Lossy: a number or a boolean may come as text (the environment
+    /// gives nothing else); a text setting never takes a number, so it is never guessed at.
     pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
         let mut settings: Settings = figment
-            .extract()
+            .extract_lossy()
             .map_err(|err| ConfigError(describe(err)))?;
         settings.channels.retain(|_, channel| channel.enabled);
         Ok(settings)
@@ -437,13 +458,25 @@ fn env_name(path: &[String]) -> String {
     format!("MITAN__{}", path.join("__").to_ascii_uppercase())
 }
 
+/// What is wrong, without the value: the value may be a secret (figment's own messages for a bad
+/// type or value quote it).
 fn what_is_wrong(kind: &figment::error::Kind) -> String {
     use figment::error::Kind;
     match kind {
         Kind::UnknownField(field, _) => format!("unknown key {field:?}"),
         Kind::MissingField(field) => format!("missing key {field:?}"),
-        Kind::InvalidType(actual, expected) => format!("expected {expected}, found {actual}"),
-        Kind::InvalidValue(actual, expected) => format!("expected {expected}, found {actual}"),
+        Kind::InvalidType(actual, expected) => {
+            format!("expected {expected}, found {}", kind_of(actual))
+        }
+        Kind::InvalidValue(actual, expected) => {
+            format!(
+                "expected {expected}, found {} that does not fit",
+                kind_of(actual)
+            )
+        }
+        Kind::Unsupported(actual) | Kind::UnsupportedKey(actual, _) => {
+            format!("{} is not supported here", kind_of(actual))
+        }
         Kind::UnknownVariant(found, expected) => {
             format!(
                 "unknown value {found:?}, expected one of {}",
@@ -451,6 +484,20 @@ fn what_is_wrong(kind: &figment::error::Kind) -> String {
             )
         }
         other => other.to_string(),
+    }
+}
+
+/// The kind of a value, never the value.
+fn kind_of(actual: &figment::error::Actual) -> &'static str {
+    use figment::error::Actual;
+    match actual {
+        Actual::Bool(_) => "a boolean",
+        Actual::Unsigned(_) | Actual::Signed(_) => "a whole number",
+        Actual::Float(_) => "a decimal number",
+        Actual::Char(_) | Actual::Str(_) => "text",
+        Actual::Seq => "a list",
+        Actual::Map => "a table",
+        _ => "a value of another kind",
     }
 }
 
@@ -616,6 +663,52 @@ mod tests {
             .to_string();
         assert!(err.contains("campaign.send_window"), "{err}");
         assert!(err.contains("midnight"), "{err}");
+    }
+
+    #[test]
+    fn an_error_about_a_setting_never_shows_its_value() {
+        for key in [
+            "security.master_key",
+            "channels.twilio.auth_token",
+            "channels.twilio.account_sid",
+            "channels.africastalking.api_key",
+            "channels.exotel.api_token",
+            "channels.kannel.password",
+            "channels.generic.secret",
+            "channels.exotel.entity_id",
+            "channels.exotel.template_id",
+        ] {
+            let err = Settings::from_figment(
+                Figment::from(Toml::string(DEFAULT_TOML))
+                    .merge(Serialized::default(key, 4_815_162_342_u64)),
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(err.starts_with(&format!("configuration: {key}: ")), "{err}");
+            assert!(
+                err.contains("expected a string, found a whole number"),
+                "{err}"
+            );
+            assert!(!err.contains("4815162342"), "{err}");
+        }
+        // A value in a file is never quoted either, whatever its type.
+        let err = with("channels.twilio.tps", "s3cret-token")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("channels.twilio.tps"), "{err}");
+        assert!(!err.contains("s3cret"), "{err}");
+        let vars = [(
+            "MITAN__CHANNELS__GENERIC__SECRET__X".into(),
+            "s3cret".into(),
+        )];
+        let err = Settings::from_figment(Settings::figment_with_env(None, vars).unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("channels.generic.secret: expected a string, found a table"),
+            "{err}"
+        );
+        assert!(!err.contains("s3cret"), "{err}");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use super::audit;
 use super::dto::Invalid;
 use super::dto::{AreaKind, ReadProblems, WriteProblems};
-use super::extract::{Admin, Json};
+use super::extract::{Admin, Json, PathId};
 use crate::access::Principal;
 use crate::app::AppState;
 use crate::enrollment::{self, display_name};
@@ -129,7 +129,7 @@ pub async fn create(
 pub async fn update(
     State(state): State<Arc<AppState>>,
     Admin(who): Admin,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
     Json(changes): Json<AreaChanges>,
 ) -> Result<axum::Json<Area>, ApiError> {
     let name = display_name(&changes.name).map_err(|err| ApiError::invalid("name", err))?;

@@ -2,10 +2,9 @@
 //! (`send_at`, or a cron rule in the campaign's time zone). A dry run answers who would get what
 //! and what it would cost before anything is planned; pause, resume and cancel act at once.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -16,13 +15,14 @@ use super::dto::{
     next_cursor, page_limit, ActionProblems, Invalid, Language, ReadProblems, RecruiterKind,
     WriteProblems,
 };
-use super::extract::{Admin, Json, Query};
+use super::extract::{object, Admin, Json, PathId, Query};
 use super::tips::checked_texts;
 use crate::access::Principal;
 use crate::app::AppState;
 use crate::broadcasts::{Content, CronRule, Estimate, Schedule, Segment, Skip, TextKey};
 use crate::http::ApiError;
 use crate::store::{BroadcastRecord, BroadcastStatus, NewBroadcast as StoreNewBroadcast};
+use crate::tips::Entries;
 
 /// Who a broadcast reaches; every field narrows it, and `{}` is everyone.
 #[derive(Deserialize, ToSchema, Default)]
@@ -44,7 +44,7 @@ pub struct SegmentBody {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewBroadcast {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "object")]
     pub segment: SegmentBody,
     /// One tip, in each person's language and script.
     pub tip_id: Option<i64>,
@@ -52,7 +52,8 @@ pub struct NewBroadcast {
     #[serde(default)]
     pub drip: bool,
     /// A text written for this broadcast, per key (`hi`, `hne`, `en`, `hi-Latn`, `hne-Latn`).
-    pub texts: Option<BTreeMap<String, String>>,
+    #[schema(value_type = Option<BTreeMap<String, String>>)]
+    pub texts: Option<Entries<String>>,
     /// When a one-off broadcast is due (RFC 3339, any offset).
     pub send_at: Option<DateTime<Utc>>,
     /// A five-field cron rule read in the campaign's time zone, e.g. `0 11 * * WED#1`.
@@ -154,7 +155,7 @@ async fn check(state: &AppState, new: &NewBroadcast) -> Result<Checked, ApiError
         }
         (None, true, None) => Some(Content::Drip),
         (None, false, Some(texts)) => {
-            let checked = checked_texts(state, texts, &BTreeMap::new(), &mut invalid);
+            let checked = checked_texts(state, texts, &Entries::default(), &mut invalid);
             Some(Content::Custom(
                 checked.into_iter().map(|t| (t.key, t.body)).collect(),
             ))
@@ -221,7 +222,7 @@ pub async fn create(
             let texts = checked_texts(
                 &state,
                 new.texts.as_ref().expect("custom"),
-                &BTreeMap::new(),
+                &Entries::default(),
                 &mut Invalid::default(),
             );
             let tip = crate::tips::NewTip {
@@ -376,7 +377,7 @@ pub async fn list(
 pub async fn show(
     State(state): State<Arc<AppState>>,
     _who: Principal,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
 ) -> Result<axum::Json<Broadcast>, ApiError> {
     Ok(axum::Json(answer(&state, id).await?))
 }
@@ -388,7 +389,7 @@ pub async fn show(
 pub async fn pause(
     State(state): State<Arc<AppState>>,
     Admin(who): Admin,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
 ) -> Result<axum::Json<Broadcast>, ApiError> {
     let from = [BroadcastStatus::Active];
     change(&state, &who, id, &from, BroadcastStatus::Paused, "pause").await
@@ -400,7 +401,7 @@ pub async fn pause(
 pub async fn resume(
     State(state): State<Arc<AppState>>,
     Admin(who): Admin,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
 ) -> Result<axum::Json<Broadcast>, ApiError> {
     let from = [BroadcastStatus::Paused];
     change(&state, &who, id, &from, BroadcastStatus::Active, "resume").await
@@ -413,7 +414,7 @@ pub async fn resume(
 pub async fn cancel(
     State(state): State<Arc<AppState>>,
     Admin(who): Admin,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
 ) -> Result<axum::Json<Broadcast>, ApiError> {
     let from = [BroadcastStatus::Active, BroadcastStatus::Paused];
     change(

@@ -168,7 +168,12 @@ fn problems(codes: &[(&str, &str)]) -> BTreeMap<String, RefOr<Response>> {
 
 const UNAUTHORIZED: (&str, &str) = ("401", "No token, or an unknown or revoked one");
 const FORBIDDEN: (&str, &str) = ("403", "The token's role does not allow this");
-const INVALID: (&str, &str) = ("422", "Invalid or unknown fields, listed in `errors`");
+const INVALID: (&str, &str) = (
+    "422",
+    "Invalid or unknown fields or query parameters, every one listed in `errors`; a body that \
+     is not a JSON object (field `\"\"`, pointer `#`); a path `id` that is not a whole number \
+     from 1 (field `id`)",
+);
 
 /// The errors of a read: no or bad token, outside the role, bad query parameters.
 pub struct ReadProblems;

@@ -4,10 +4,13 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
-use serde::de::DeserializeOwned;
+use serde::de::value::{MapAccessDeserializer, MapDeserializer};
+use serde::de::{DeserializeOwned, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
 
 use crate::access::{bearer_token, token_hash, Principal, Role};
 use crate::app::AppState;
@@ -52,8 +55,13 @@ impl FromRequestParts<Arc<AppState>> for Admin {
     }
 }
 
-/// A JSON body: `Content-Type: application/json` (else 415), well-formed (else 400), no unknown
-/// or invalid field (else 422 naming it), within `server.max_body_bytes` (else 413).
+/// A JSON body: `Content-Type: application/json` (else 415), well-formed (else 400), an object
+/// with no unknown or invalid field (else 422 naming each), within `server.max_body_bytes` (else
+/// 413).
+///
+/// The body is read as its members first, then `T` is made from them as from a map: serde's
+/// derived structs also take an array and fill their fields by position, which a map can never
+/// do. A nested struct refuses arrays through [`object`].
 pub struct Json<T>(pub T);
 
 impl<T, S> FromRequest<S> for Json<T>
@@ -85,26 +93,72 @@ where
                     StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
                     _ => ApiError::BadRequest(rejection.body_text()),
                 })?;
-        let mut json = serde_json::Deserializer::from_slice(&bytes);
-        let value = serde_path_to_error::deserialize(&mut json).map_err(|err| {
-            let path = err.path().to_string();
-            let inner = err.into_inner();
-            if inner.is_data() {
-                field_error(&path, &without_position(&inner.to_string()))
-            } else {
-                not_json(&inner)
-            }
+        // Well-formed JSON first (400), then its shape (422).
+        serde_json::from_slice::<IgnoredAny>(&bytes).map_err(|err| not_json(&err))?;
+        let Members(mut members) = serde_json::from_slice(&bytes).map_err(|err| {
+            ApiError::Validation(vec![field_problem("", &without_position(&err.to_string()))])
         })?;
-        json.end().map_err(|err| not_json(&err))?;
-        Ok(Json(value))
+        every_field(&mut members, |members| {
+            let map = MapDeserializer::<_, serde_json::Error>::new(
+                members
+                    .iter()
+                    .map(|(name, value)| (name.as_str(), &**value)),
+            );
+            serde_path_to_error::deserialize(map)
+        })
+        .map(Json)
     }
+}
+
+/// The members of a JSON object, in order, each value still JSON text; a name given twice stays
+/// twice, so that the struct made from them refuses it (`duplicate field`).
+struct Members(Vec<(String, Box<RawValue>)>);
+
+impl<'de> Deserialize<'de> for Members {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> Visitor<'de> for Visit {
+            type Value = Members;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members, A::Error> {
+                let mut members = Vec::new();
+                while let Some(member) = map.next_entry()? {
+                    members.push(member);
+                }
+                Ok(Members(members))
+            }
+        }
+        deserializer.deserialize_map(Visit)
+    }
+}
+
+/// For a struct inside a body (`#[serde(deserialize_with = "object")]`): read only from a JSON
+/// object, never from an array by position.
+pub(super) fn object<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct Visit<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for Visit<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            T::deserialize(MapAccessDeserializer::new(map))
+        }
+    }
+    deserializer.deserialize_map(Visit(std::marker::PhantomData))
 }
 
 fn not_json(err: &serde_json::Error) -> ApiError {
     ApiError::BadRequest(format!("the body is not JSON: {err}"))
 }
 
-/// A query string read into `T`: unknown or invalid parameters get 422 naming them.
+/// A query string read into `T`: unknown or invalid parameters get 422 naming each.
 pub struct Query<T>(pub T);
 
 impl<T, S> FromRequestParts<S> for Query<T>
@@ -116,29 +170,97 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
-        let params = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-        serde_path_to_error::deserialize(params)
-            .map(Query)
-            .map_err(|err| field_error(&err.path().to_string(), &err.inner().to_string()))
+        let mut params: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+        every_field(&mut params, |params| {
+            let query = form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(params)
+                .finish();
+            let params =
+                serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+            serde_path_to_error::deserialize(params)
+        })
+        .map(Query)
     }
 }
 
-/// A 422 naming the field: the path when serde knows it, else the field a message names
-/// (``unknown field `x` `` and ``missing field `x` `` are reported at the top level).
-fn field_error(path: &str, message: &str) -> ApiError {
-    let named = message
-        .split('`')
-        .nth(1)
-        .filter(|_| message.starts_with("unknown field") || message.starts_with("missing field"));
-    let field = match (path, named) {
+/// A resource id in the path: a whole number from 1. Anything else (`1e3`, `abc`, `-1`, a number
+/// too large) gets a 422 naming `id`, as a bad query value does.
+pub struct PathId(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let invalid = || ApiError::invalid("id", "must be a whole number from 1");
+        let Path(text) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| invalid())?;
+        match text.parse::<i64>() {
+            Ok(id) if id >= 1 && !text.starts_with('+') => Ok(PathId(id)),
+            _ => Err(invalid()),
+        }
+    }
+}
+
+/// Reads `T` from named members (a body's fields, a query's parameters) so that every bad one is
+/// named: when a member fails it is set aside and the others are read again, until they read or
+/// the failure is not one member's (a missing field). `T` comes back only if none failed.
+fn every_field<M, T, E: std::fmt::Display>(
+    members: &mut Vec<(String, M)>,
+    read: impl Fn(&[(String, M)]) -> Result<T, serde_path_to_error::Error<E>>,
+) -> Result<T, ApiError> {
+    let mut problems = Vec::new();
+    let mut set_aside: Vec<String> = Vec::new();
+    loop {
+        let err = match read(members) {
+            Ok(value) if problems.is_empty() => return Ok(value),
+            Ok(_) => break,
+            Err(err) => err,
+        };
+        let message = without_position(&err.inner().to_string());
+        let member = match err.path().iter().next() {
+            Some(serde_path_to_error::Segment::Map { key }) => Some(key.clone()),
+            _ => named_field(&message).map(str::to_string),
+        };
+        let problem = field_problem(&err.path().to_string(), &message);
+        match member {
+            Some(name) if members.iter().any(|(key, _)| *key == name) => {
+                members.retain(|(key, _)| *key != name);
+                set_aside.push(name);
+                problems.push(problem);
+            }
+            // Missing only because it was set aside: already named.
+            Some(name) if set_aside.contains(&name) => break,
+            _ => {
+                problems.push(problem);
+                break;
+            }
+        }
+    }
+    Err(ApiError::Validation(problems))
+}
+
+/// The field a message of serde's names: ``unknown field `x` ``, ``missing field `x` ``,
+/// ``duplicate field `x` ``.
+fn named_field(message: &str) -> Option<&str> {
+    ["unknown field", "missing field", "duplicate field"]
+        .iter()
+        .any(|start| message.starts_with(start))
+        .then(|| message.split('`').nth(1))
+        .flatten()
+}
+
+/// What is wrong with one field: the path when serde knows it, else the field the message names
+/// (reported at the top level); the whole body is the field `""`.
+fn field_problem(path: &str, message: &str) -> FieldError {
+    let field = match (path, named_field(message)) {
         (_, Some(name)) => name,
         ("." | "", None) => "",
         (path, None) => path,
     };
-    ApiError::Validation(vec![FieldError::new(
-        &redact_digits(field),
-        redact_digits(message),
-    )])
+    FieldError::new(&redact_digits(field), redact_digits(message))
 }
 
 /// serde quotes the value it refused; a phone number sent as a JSON number would come back in
@@ -176,19 +298,19 @@ fn without_position(message: &str) -> String {
 mod tests {
     use super::*;
 
-    fn fields(err: ApiError) -> Vec<String> {
-        match err {
-            ApiError::Validation(errors) => errors.into_iter().map(|e| e.field).collect(),
-            other => panic!("{other:?}"),
-        }
+    fn field(path: &str, message: &str) -> String {
+        field_problem(path, message).field
     }
 
     #[test]
-    fn unknown_and_missing_fields_are_named() {
-        let err = field_error(".", "unknown field `phon`, expected one of `phone`");
-        assert_eq!(fields(err), ["phon"]);
-        assert_eq!(fields(field_error(".", "missing field `name`")), ["name"]);
-        assert_eq!(fields(field_error("quota", "invalid type")), ["quota"]);
+    fn unknown_missing_and_duplicate_fields_are_named() {
+        assert_eq!(
+            field(".", "unknown field `phon`, expected one of `phone`"),
+            "phon"
+        );
+        assert_eq!(field(".", "missing field `name`"), "name");
+        assert_eq!(field(".", "duplicate field `name`"), "name");
+        assert_eq!(field("quota", "invalid type"), "quota");
     }
 
     #[test]

@@ -3,14 +3,14 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::dto::{next_cursor, page_limit, ActionProblems, Language, PersonStatus, ReadProblems};
-use super::extract::{Admin, Query};
+use super::extract::{Admin, PathId, Query};
 use super::{audit, now};
 use crate::app::AppState;
 use crate::http::ApiError;
@@ -112,7 +112,7 @@ pub async fn list(
 pub async fn erase(
     State(state): State<Arc<AppState>>,
     Admin(who): Admin,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
 ) -> Result<StatusCode, ApiError> {
     if state.store.person(id).await?.is_none() {
         return Err(ApiError::NotFound);

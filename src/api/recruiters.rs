@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
@@ -15,7 +15,7 @@ use super::dto::{
     next_cursor, page_limit, ActionProblems, Count, Invalid, ReadProblems, RecruiterKind,
     StatusFigures, WriteProblems,
 };
-use super::extract::{Admin, Json, Query};
+use super::extract::{Admin, Json, PathId, Query};
 use super::{audit, now, BASE};
 use crate::access::{Principal, Role};
 use crate::app::AppState;
@@ -271,7 +271,7 @@ pub async fn list(
 pub async fn show(
     State(state): State<Arc<AppState>>,
     who: Principal,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
 ) -> Result<axum::Json<Recruiter>, ApiError> {
     let kinds = area_kinds(&state).await?;
     let recruiter = visible(&state, &who, &kinds, id).await?;
@@ -300,7 +300,7 @@ fn with_figures(recruiter: RecruiterRecord, figures: RecruiterFigures, hide: boo
 pub async fn tree(
     State(state): State<Arc<AppState>>,
     who: Principal,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
     Query(query): Query<TreeQuery>,
 ) -> Result<axum::Json<CascadeNode>, ApiError> {
     let depth = match query.depth.unwrap_or(3) {
@@ -413,7 +413,7 @@ pub async fn create(
 pub async fn update(
     State(state): State<Arc<AppState>>,
     Admin(who): Admin,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
     Json(changes): Json<RecruiterChanges>,
 ) -> Result<axum::Json<Recruiter>, ApiError> {
     let mut invalid = Invalid::default();

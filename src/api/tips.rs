@@ -1,24 +1,22 @@
 //! `/tips`: the tip library. Every text is checked when saved (parts, GSM-7 for Latin texts,
 //! allowed links and call-back numbers) and answered with what it costs.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::dto::{ActionProblems, Invalid, ReadProblems, WriteProblems};
-use super::extract::{Admin, Json};
+use super::extract::{Admin, Json, PathId};
 use super::{audit, now};
 use crate::access::Principal;
 use crate::app::AppState;
-use crate::broadcasts::TextKey;
 use crate::encoding::{Encoding, TextCost};
 use crate::http::ApiError;
 use crate::store::StoredTip;
-use crate::tips::{Category, NewTip as DomainNewTip, TipText};
+use crate::tips::{Category, Entries, NewTip as DomainNewTip, TipText};
 
 /// One text of a tip with what it costs as an SMS.
 #[derive(Serialize, ToSchema)]
@@ -86,11 +84,14 @@ impl From<StoredTip> for Tip {
 pub struct NewTip {
     /// Lower-case letters, digits and `_`, e.g. `otp_pin_sharing`.
     pub category: String,
-    /// Text per language and script: keys `hi`, `hne`, `en`, `hi-Latn`, `hne-Latn`.
-    pub texts: BTreeMap<String, String>,
+    /// Text per language and script: keys `hi`, `hne`, `en`, `hi-Latn`, `hne-Latn` (in any
+    /// case), each once.
+    #[schema(value_type = BTreeMap<String, String>)]
+    pub texts: Entries<String>,
     /// DLT template id per text key, once registered.
     #[serde(default)]
-    pub template_ids: BTreeMap<String, String>,
+    #[schema(value_type = BTreeMap<String, String>)]
+    pub template_ids: Entries<String>,
     /// Place in a drip (lower first); default 0.
     #[serde(default)]
     pub order: i64,
@@ -102,33 +103,40 @@ fn yes() -> bool {
     true
 }
 
-/// Checks texts keyed by tag (and their template ids), recording problems under `texts.<key>`.
+/// Checks texts keyed by tag (and their template ids), recording problems under `texts.<key>`
+/// and `template_ids.<key>` as the keys were given: a key that is not a text key, or one given
+/// twice (`en` and `EN` are one key), is refused by name rather than one text silently winning.
 pub(super) fn checked_texts(
     state: &AppState,
-    texts: &BTreeMap<String, String>,
-    template_ids: &BTreeMap<String, String>,
+    texts: &Entries<String>,
+    template_ids: &Entries<String>,
     invalid: &mut Invalid,
 ) -> Vec<TipText> {
     let policy = state.settings.campaign.content_policy();
     if texts.is_empty() {
         invalid.add("texts", "at least one text is needed");
     }
-    for tag in template_ids.keys().filter(|tag| !texts.contains_key(*tag)) {
-        invalid.add(&format!("template_ids.{tag}"), "no text with this key");
+    let texts = texts.clone().by_key();
+    for (tag, problem) in &texts.refused {
+        invalid.add(&format!("texts.{tag}"), problem);
+    }
+    let templates = template_ids.clone().by_key();
+    for (tag, problem) in &templates.refused {
+        invalid.add(&format!("template_ids.{tag}"), problem);
+    }
+    for (key, tag, _) in &templates.good {
+        if texts.get(*key).is_none() {
+            invalid.add(&format!("template_ids.{tag}"), "no text with this key");
+        }
     }
     let mut checked = Vec::new();
-    for (tag, text) in texts {
-        let field = format!("texts.{tag}");
-        let Some(key) = TextKey::from_tag(tag) else {
-            invalid.add(&field, "unknown key: use hi, hne, en, hi-Latn or hne-Latn");
-            continue;
-        };
-        let template = template_ids.get(tag).map(String::as_str);
-        match TipText::check(&policy, key, text, template) {
+    for (key, tag, text) in &texts.good {
+        let template = templates.get(*key).map(String::as_str);
+        match TipText::check(&policy, *key, text, template) {
             Ok(text) => checked.push(text),
             Err(problems) => {
                 for problem in problems {
-                    invalid.add(&field, problem);
+                    invalid.add(&format!("texts.{tag}"), problem);
                 }
             }
         }
@@ -153,7 +161,7 @@ pub async fn list(
 pub async fn show(
     State(state): State<Arc<AppState>>,
     _who: Principal,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
 ) -> Result<axum::Json<Tip>, ApiError> {
     let tip = state.store.tip(id).await?.ok_or(ApiError::NotFound)?;
     Ok(axum::Json(tip.into()))
@@ -196,9 +204,11 @@ pub struct TipChanges {
     /// `false` takes the tip out of drips and "today's tip"; broadcasts already planned keep it.
     pub active: Option<bool>,
     #[serde(default)]
-    pub texts: BTreeMap<String, String>,
+    #[schema(value_type = BTreeMap<String, String>)]
+    pub texts: Entries<String>,
     #[serde(default)]
-    pub template_ids: BTreeMap<String, String>,
+    #[schema(value_type = BTreeMap<String, String>)]
+    pub template_ids: Entries<String>,
 }
 
 /// Changes a tip: its category, order, active flag or texts (checked as when added).
@@ -209,7 +219,7 @@ pub struct TipChanges {
 pub async fn update(
     State(state): State<Arc<AppState>>,
     Admin(who): Admin,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
     Json(changes): Json<TipChanges>,
 ) -> Result<axum::Json<Tip>, ApiError> {
     let mut invalid = Invalid::default();

@@ -3,14 +3,14 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::dto::{ActionProblems, ReadProblems, Role};
-use super::extract::Admin;
+use super::extract::{Admin, PathId};
 use super::{audit, now};
 use crate::app::AppState;
 use crate::http::ApiError;
@@ -56,7 +56,7 @@ pub async fn list(
 pub async fn revoke(
     State(state): State<Arc<AppState>>,
     Admin(who): Admin,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
 ) -> Result<StatusCode, ApiError> {
     if state.store.token(id).await?.is_none() {
         return Err(ApiError::NotFound);

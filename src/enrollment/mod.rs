@@ -5,7 +5,10 @@ pub mod areas;
 mod code;
 pub mod figures;
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
+use regex::Regex;
 
 pub use areas::{Area, AreaKind, AreaPlan};
 pub use code::{CodeError, OptInCode};
@@ -115,28 +118,49 @@ pub const MAX_NAME_CHARS: usize = 100;
 /// Why a name (of a recruiter, an area, an event code) is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum NameError {
-    #[error("must not be empty")]
+    #[error("must have a visible letter, digit or sign")]
     Empty,
     #[error("must be at most {MAX_NAME_CHARS} characters")]
     TooLong,
     #[error("must not contain control characters")]
     Control,
+    #[error("must not contain invisible or text-direction characters (U+{0:04X})")]
+    Invisible(u32),
     #[error("must not contain a phone number")]
     LooksLikeNumber,
 }
 
-/// A name as shown to admins and officers: trimmed, not empty, not too long, and holding no
-/// phone number (names are displayed everywhere, numbers never are).
+/// Characters that show nothing (or turn the text around): format characters such as U+200B
+/// and U+202E, and the other default-ignorable ones (U+3164). The two joiners are left out: the
+/// scripts of India need them inside words.
+static INVISIBLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[[\p{Cf}\p{Default_Ignorable_Code_Point}]--[\x{200C}\x{200D}]]")
+        .expect("a valid class")
+});
+
+/// What a reader sees: a letter, digit, punctuation or symbol that is not default-ignorable.
+static VISIBLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[[\p{L}\p{N}\p{P}\p{S}]--\p{Default_Ignorable_Code_Point}]")
+        .expect("a valid class")
+});
+
+/// A name as shown to admins and officers: trimmed, with something visible in it and nothing
+/// invisible (two names that look the same are the same), not too long, and holding no phone
+/// number (names are displayed everywhere, numbers never are).
 pub fn display_name(input: &str) -> Result<String, NameError> {
     let name = input.trim();
-    if name.is_empty() {
-        return Err(NameError::Empty);
-    }
     if name.chars().count() > MAX_NAME_CHARS {
         return Err(NameError::TooLong);
     }
     if name.chars().any(char::is_control) {
         return Err(NameError::Control);
+    }
+    if let Some(found) = INVISIBLE.find(name) {
+        let c = found.as_str().chars().next().unwrap_or_default();
+        return Err(NameError::Invisible(u32::from(c)));
+    }
+    if !VISIBLE.is_match(name) {
+        return Err(NameError::Empty);
     }
     if name.chars().filter(char::is_ascii_digit).count() >= 7 {
         return Err(NameError::LooksLikeNumber);
@@ -245,6 +269,26 @@ mod tests {
         assert_eq!(display_name(" "), Err(NameError::Empty));
         assert_eq!(display_name(&"x".repeat(101)), Err(NameError::TooLong));
         assert_eq!(display_name("a\u{7}b"), Err(NameError::Control));
+        for (invisible, at) in [
+            ("\u{200b}", 0x200b),
+            ("\u{202e}", 0x202e),
+            (" \u{2060}\u{feff} ", 0x2060),
+            ("\u{3164}", 0x3164),
+            ("\u{00ad}", 0xad),
+            ("Koni\u{202e}anirb", 0x202e),
+            ("\u{2066}Koni\u{2069}", 0x2066),
+            ("\u{200b}Koni", 0x200b),
+        ] {
+            assert_eq!(
+                display_name(invisible),
+                Err(NameError::Invisible(at)),
+                "{invisible:?}"
+            );
+        }
+        assert_eq!(display_name("\u{200c}\u{200d}"), Err(NameError::Empty));
+        assert_eq!(display_name("\u{0301}"), Err(NameError::Empty));
+        assert_eq!(display_name("क्\u{200d}षेत्र").unwrap(), "क्\u{200d}षेत्र");
+        assert_eq!(display_name("Ward #5").unwrap(), "Ward #5");
         assert_eq!(
             display_name("Verma 98765 43210"),
             Err(NameError::LooksLikeNumber)

@@ -48,10 +48,14 @@ pub struct FieldError {
 }
 
 impl FieldError {
+    /// `field` is `""` for the whole body (its pointer is `#`).
     pub fn new(field: &str, detail: impl std::fmt::Display) -> Self {
         Self {
             field: field.to_string(),
-            pointer: format!("#/{field}"),
+            pointer: match field {
+                "" => "#".to_string(),
+                field => format!("#/{field}"),
+            },
             detail: detail.to_string(),
         }
     }

@@ -71,13 +71,29 @@ impl Fields {
             .transpose()
     }
 
-    /// An inbound SMS under the dialect's field names.
+    /// A field that must be there but may be empty (an SMS's text): the first of `names` present,
+    /// bounded in length; named by its first spelling when none is.
+    pub(super) fn present(
+        &self,
+        names: &[&'static str],
+        max: usize,
+    ) -> Result<String, WebhookError> {
+        let value = names
+            .iter()
+            .find_map(|name| self.0.iter().find(|(key, _)| key == name))
+            .map(|(_, value)| value.clone())
+            .ok_or(WebhookError::MissingField(names[0]))?;
+        bounded(value, names[0], max)
+    }
+
+    /// An inbound SMS under the dialect's field names. Its text may be empty (someone sent an
+    /// empty SMS) but not missing (the request is not an SMS as the dialect sends one).
     pub(super) fn sms(&self, names: &Names) -> Result<InboundSms, WebhookError> {
         Ok(InboundSms {
             message_id: self.optional(names.id, MAX_MESSAGE_ID)?,
             from: self.required(names.from, MAX_PHONE_FIELD)?,
             to: self.optional(names.to, MAX_PHONE_FIELD)?,
-            text: self.optional(names.text, MAX_SMS_TEXT)?.unwrap_or_default(),
+            text: self.present(names.text, MAX_SMS_TEXT)?,
         })
     }
 

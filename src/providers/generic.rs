@@ -168,7 +168,12 @@ pub fn parse_sms(body: &[u8]) -> Result<InboundSms, WebhookError> {
         message_id: optional(sms.message_id, "message_id", MAX_MESSAGE_ID)?,
         from: required(sms.from, "from", MAX_PHONE_FIELD)?,
         to: optional(sms.to, "to", MAX_PHONE_FIELD)?,
-        text: optional(sms.text, "text", MAX_SMS_TEXT)?.unwrap_or_default(),
+        // May be empty, not missing (nor null).
+        text: bounded(
+            sms.text.ok_or(WebhookError::MissingField("text"))?,
+            "text",
+            MAX_SMS_TEXT,
+        )?,
     })
 }
 

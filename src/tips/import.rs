@@ -60,7 +60,7 @@ impl Format {
 /// of the seed format, or a CSV without the expected header); bad rows are in the plan.
 pub fn plan(content: &str, format: Format, policy: &ContentPolicy) -> Result<ImportPlan, String> {
     let (rows, mut errors) = match format {
-        Format::Json => (json_rows(content)?, Vec::new()),
+        Format::Json => json_rows(content)?,
         Format::Csv => csv_rows(content)?,
     };
     let count = rows.len() + errors.len();
@@ -73,24 +73,51 @@ pub fn plan(content: &str, format: Format, policy: &ContentPolicy) -> Result<Imp
     })
 }
 
-fn json_rows(content: &str) -> Result<Vec<Row>, String> {
+/// One row per text. A text key given twice (in any case) is a row of its own, refused by
+/// [`check`] as a second text of its language; an unknown key is refused by name, and so is a
+/// template id without a text or given twice.
+fn json_rows(content: &str) -> Result<(Vec<Row>, Vec<RowError>), String> {
     let file = SeedFile::parse(content).map_err(|err| format!("not a tip file: {err}"))?;
-    let mut rows = Vec::new();
+    let (mut rows, mut errors) = (Vec::new(), Vec::new());
     for tip in file.tips {
-        for (tag, text) in tip.texts {
+        let templates = tip.template_ids.by_key();
+        for (tag, problem) in &templates.refused {
+            errors.push(RowError {
+                row: format!("{} template_ids.{tag}", tip.id),
+                problem: problem.clone(),
+            });
+        }
+        let mut texts = Vec::new();
+        for (tag, text) in tip.texts.0 {
+            let key = TextKey::from_tag(&tag).ok_or_else(|| unknown_key(&tag));
+            texts.push((tag, key, text));
+        }
+        for (key, tag, _) in &templates.good {
+            if !texts.iter().any(|(_, k, _)| k.as_ref() == Ok(key)) {
+                errors.push(RowError {
+                    row: format!("{} template_ids.{tag}", tip.id),
+                    problem: "no text with this key".into(),
+                });
+            }
+        }
+        for (tag, key, text) in texts {
+            let template_id = key
+                .as_ref()
+                .ok()
+                .and_then(|key| templates.get(*key).cloned().flatten());
             rows.push(Row {
                 label: format!("{} {tag}", tip.id),
                 slug: tip.id.clone(),
                 category: tip.category.clone(),
                 order: tip.order,
                 active: tip.active,
-                key: TextKey::from_tag(&tag).ok_or_else(|| unknown_key(&tag)),
-                template_id: tip.template_ids.get(&tag).cloned().flatten(),
+                key,
+                template_id,
                 text,
             });
         }
     }
-    Ok(rows)
+    Ok((rows, errors))
 }
 
 fn unknown_key(tag: &str) -> String {

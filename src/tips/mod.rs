@@ -41,9 +41,92 @@ pub(crate) struct SeedTip {
     pub(crate) order: Option<i64>,
     #[serde(default = "active_by_default")]
     pub(crate) active: bool,
-    pub(crate) texts: BTreeMap<String, String>,
+    pub(crate) texts: Entries<String>,
     #[serde(default)]
-    pub(crate) template_ids: BTreeMap<String, Option<String>>,
+    pub(crate) template_ids: Entries<Option<String>>,
+}
+
+/// A JSON object of texts (or template ids) keyed by text key, read as its members in order: a
+/// key given twice stays twice (a map would keep one of them silently), so it can be refused.
+#[derive(Debug, Clone)]
+pub struct Entries<V>(pub Vec<(String, V)>);
+
+impl<V> Default for Entries<V> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
+
+/// Why a key of [`Entries`] cannot be used.
+const UNKNOWN_KEY: &str = "unknown text key: use hi, hne, en, hi-Latn or hne-Latn";
+
+impl<V> Entries<V> {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The members by text key (tags are read in any case: `EN` is `en`).
+    pub fn by_key(self) -> Keyed<V> {
+        let mut keyed = Keyed {
+            good: Vec::new(),
+            refused: Vec::new(),
+        };
+        for (tag, value) in self.0 {
+            match TextKey::from_tag(&tag) {
+                None => keyed.refused.push((tag, UNKNOWN_KEY.to_string())),
+                Some(key) => match keyed.good.iter().find(|(seen, ..)| *seen == key) {
+                    Some((_, first, _)) => {
+                        let problem = format!("{key} is given twice (also as {first:?})");
+                        keyed.refused.push((tag, problem));
+                    }
+                    None => keyed.good.push((key, tag, value)),
+                },
+            }
+        }
+        keyed
+    }
+}
+
+/// The members of [`Entries`] by text key.
+#[derive(Debug)]
+pub struct Keyed<V> {
+    /// Each usable member: its key, its tag as given, its value.
+    pub good: Vec<(TextKey, String, V)>,
+    /// Each member refused, with its tag as given and why: not a text key, or one given twice.
+    pub refused: Vec<(String, String)>,
+}
+
+impl<V> Keyed<V> {
+    /// The value given for `key`.
+    pub fn get(&self, key: TextKey) -> Option<&V> {
+        self.good
+            .iter()
+            .find(|(k, ..)| *k == key)
+            .map(|(.., value)| value)
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for Entries<V> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit<V>(std::marker::PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for Visit<V> {
+            type Value = Entries<V>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object of texts keyed by hi, hne, en, hi-Latn or hne-Latn")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    entries.push(entry);
+                }
+                Ok(Entries(entries))
+            }
+        }
+        deserializer.deserialize_map(Visit(std::marker::PhantomData))
+    }
 }
 
 fn active_by_default() -> bool {
@@ -161,8 +244,10 @@ impl TipLibrary {
                 id: tip.id,
                 texts: tip
                     .texts
+                    .by_key()
+                    .good
                     .into_iter()
-                    .filter_map(|(key, text)| Some((TextKey::from_tag(&key)?, text)))
+                    .map(|(key, _, text)| (key, text))
                     .collect(),
             })
             .collect();
@@ -264,10 +349,13 @@ mod tests {
         let policy = ContentPolicy::default();
         for tip in SeedFile::parse(SEED).unwrap().tips {
             Category::parse(&tip.category).unwrap();
-            for (tag, text) in &tip.texts {
-                let key = TextKey::from_tag(tag).unwrap_or_else(|| panic!("{tag}"));
-                let template = tip.template_ids.get(tag).cloned().flatten();
-                let checked = TipText::check(&policy, key, text, template.as_deref())
+            let templates = tip.template_ids.by_key();
+            assert_eq!(templates.refused, [], "{}", tip.id);
+            let texts = tip.texts.by_key();
+            assert_eq!(texts.refused, [], "{}", tip.id);
+            for (key, tag, text) in &texts.good {
+                let template = templates.get(*key).cloned().flatten();
+                let checked = TipText::check(&policy, *key, text, template.as_deref())
                     .unwrap_or_else(|p| panic!("{} {tag}: {p:?}", tip.id));
                 let most = if key.is_latin() { 1 } else { 2 };
                 assert!(

@@ -164,6 +164,82 @@ async fn an_admin_adds_a_tip_and_sees_what_each_text_costs() {
 }
 
 #[tokio::test]
+async fn a_text_key_given_twice_in_any_case_or_unknown_is_refused_by_name() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let library = app.state.store.tips().await.unwrap();
+    // Raw JSON: a JSON map would keep only one of two "en" members.
+    let post = |path: &str, body: &'static str| {
+        app.client
+            .request(
+                if path == "/api/v1/tips" {
+                    reqwest::Method::POST
+                } else {
+                    reqwest::Method::PATCH
+                },
+                app.url(path),
+            )
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let fields = |answer: serde_json::Value| -> Vec<String> {
+        let mut fields: Vec<String> = answer["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap().to_string())
+            .collect();
+        fields.sort();
+        fields
+    };
+    for (path, body, named) in [
+        (
+            "/api/v1/tips",
+            r#"{"category": "qr_code", "texts": {"en": "Call 1930.", "EN": "Call 112."}}"#,
+            vec!["texts.EN"],
+        ),
+        (
+            "/api/v1/tips",
+            r#"{"category": "qr_code", "texts": {"en": "Call 1930.", "en": "Call 112."}}"#,
+            vec!["texts.en"],
+        ),
+        (
+            "/api/v1/tips",
+            r#"{"category": "qr_code", "texts": {"en": "Call 1930.", "fr": "Appelez 1930."},
+                "template_ids": {"EN": "1107160000000012345", "en": "1107160000000054321",
+                                 "hne": "1107160000000099999"}}"#,
+            vec!["template_ids.en", "template_ids.hne", "texts.fr"],
+        ),
+        (
+            "/api/v1/tips/1",
+            r#"{"texts": {"hi-latn": "Call 1930.", "hi-Latn": "Call 112."}}"#,
+            vec!["texts.hi-Latn"],
+        ),
+    ] {
+        let answer = post(path, body).await.unwrap();
+        assert_eq!(answer.status(), 422, "{body}");
+        assert_eq!(fields(answer.json().await.unwrap()), named, "{body}");
+    }
+    let after = app.state.store.tips().await.unwrap();
+    assert_eq!(after.len(), library.len(), "nothing saved");
+    assert_eq!(after[0].texts, library[0].texts, "tip 1 unchanged");
+    // A key in another case is the same key, once.
+    let created = post(
+        "/api/v1/tips",
+        r#"{"category": "qr_code", "texts": {"EN": "Call 1930."},
+            "template_ids": {"en": "1107160000000012345"}}"#,
+    )
+    .await
+    .unwrap();
+    assert_eq!(created.status(), 201);
+    let tip: serde_json::Value = created.json().await.unwrap();
+    assert_eq!(tip["texts"][0]["key"], "en");
+    assert_eq!(tip["texts"][0]["template_id"], "1107160000000012345");
+}
+
+#[tokio::test]
 async fn a_tip_with_a_stranger_s_number_or_link_is_refused_with_the_reason() {
     let app = spawn_app().await;
     let token = app.admin_token().await;

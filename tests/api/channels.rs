@@ -610,3 +610,86 @@ async fn a_channel_without_credentials_fails_its_sends_without_blaming_the_numbe
         .contains("not configured"));
     assert!(!suppressed(&app, VILLAGER).await);
 }
+
+#[tokio::test]
+async fn an_inbound_sms_without_its_text_field_is_400_on_every_kind_and_an_empty_text_is_taken() {
+    let fake = FakeAggregator::start(Canned::new(500, "unused")).await;
+    let app = configured(&fake, "twilio", &[("auth_token", TWILIO_TOKEN)]).await;
+    let form = |path: &str, fields: Vec<(&'static str, &'static str)>| {
+        app.client.post(app.url(path)).form(&fields).send()
+    };
+    let twilio = |fields: Vec<(&'static str, &'static str)>| {
+        let path = "/webhooks/twilio/sms";
+        let signed = twilio::signature(
+            TWILIO_TOKEN,
+            &format!("{PUBLIC_URL}{path}"),
+            &pairs(&fields),
+        );
+        app.client
+            .post(app.url(path))
+            .header(twilio::SIGNATURE_HEADER, signed)
+            .form(&fields)
+            .send()
+    };
+    let generic = |body: serde_json::Value| generic_post(&app, "/webhooks/generic/sms", body);
+    let from = ("from", VILLAGER);
+
+    for (with_text, status) in [(false, 400), (true, 200)] {
+        let text = |name: &'static str| with_text.then_some((name, ""));
+        let at: Vec<_> = [Some(from), Some(("id", "at-1")), text("text")]
+            .into_iter()
+            .flatten()
+            .collect();
+        for channel in ["africastalking", "console"] {
+            let answer = form(&format!("/webhooks/{channel}/sms"), at.clone())
+                .await
+                .unwrap();
+            assert_eq!(answer.status(), status, "{channel} text given: {with_text}");
+        }
+        let exotel: Vec<_> = [
+            Some(("From", VILLAGER)),
+            Some(("SmsSid", "ex-1")),
+            text("Body"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let answer = form("/webhooks/exotel/sms", exotel).await.unwrap();
+        assert_eq!(answer.status(), status, "exotel text given: {with_text}");
+        let kannel: Vec<_> = [
+            Some(("sender", VILLAGER)),
+            Some(("id", "k-1")),
+            text("message"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let answer = form("/webhooks/kannel/sms", kannel).await.unwrap();
+        assert_eq!(answer.status(), status, "kannel text given: {with_text}");
+        let twilio_fields: Vec<_> = [
+            Some(("From", VILLAGER)),
+            Some(("MessageSid", "SM1")),
+            text("Body"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let answer = twilio(twilio_fields).await.unwrap();
+        assert_eq!(answer.status(), status, "twilio text given: {with_text}");
+        let mut body = json!({"message_id": "g-1", "from": VILLAGER});
+        if with_text {
+            body["text"] = json!("");
+        }
+        let answer = generic(body).await;
+        assert_eq!(answer.status(), status, "generic text given: {with_text}");
+        if !with_text {
+            assert!(
+                app.outbox().await.is_empty(),
+                "a refused message did something"
+            );
+        }
+    }
+    // A JSON `null` is no text either.
+    let null = generic(json!({"message_id": "g-2", "from": VILLAGER, "text": null})).await;
+    assert_eq!(null.status(), 400);
+}

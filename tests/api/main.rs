@@ -8,6 +8,7 @@ mod helpers;
 mod admin;
 mod broadcasts;
 mod channels;
+mod config;
 mod crash;
 mod faults;
 mod health;

@@ -95,6 +95,64 @@ async fn a_csv_with_bad_rows_saves_the_good_ones_reports_each_bad_one_and_fails(
 }
 
 #[tokio::test]
+async fn a_text_key_given_twice_or_unknown_in_a_json_file_is_refused_by_name() {
+    let db = TestDatabase::fresh().await;
+    let file = db.dir.path().join("tips.json");
+    // Written by hand: a JSON map would keep one of the two "en" texts silently.
+    std::fs::write(
+        &file,
+        r#"{"tips": [{"id": "qr", "category": "qr_code", "order": 1,
+            "texts": {"en": "Never scan a QR code to get money. Call 1930.",
+                      "en": "Scanning a QR code only ever pays. Call 112.",
+                      "EN": "Shout: call 1930.",
+                      "hi": "QR कोड स्कैन करने से पैसा जाता है। 1930",
+                      "xx": "Call 1930."},
+            "template_ids": {"HI": "1107160000000012345", "hne": "1107160000000054321",
+                             "hi": "1107160000000099999"}}]}"#,
+    )
+    .unwrap();
+    let run = import(&db, file.to_str().unwrap());
+    assert!(!run.status.success(), "{}", run.output);
+    assert!(
+        run.output.contains("imported 1 tips (2 texts)"),
+        "{}",
+        run.output
+    );
+    for (row, fragment) in [
+        ("qr en: ", "qr already has a en text"),
+        ("qr EN: ", "qr already has a en text"),
+        ("qr xx: ", "unknown text key \"xx\""),
+        ("qr template_ids.hne: ", "no text with this key"),
+        ("qr template_ids.hi: ", "given twice"),
+    ] {
+        assert!(
+            run.output
+                .lines()
+                .any(|l| l.trim_start().starts_with(row) && l.contains(fragment)),
+            "{row} should say {fragment}:\n{}",
+            run.output
+        );
+    }
+    let tips = open_store(&db.url).await.tips().await.unwrap();
+    let texts: Vec<(&str, &str, Option<&str>)> = tips[0]
+        .texts
+        .iter()
+        .map(|t| (t.key.tag(), t.body.as_str(), t.template_id.as_deref()))
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            (
+                "hi",
+                "QR कोड स्कैन करने से पैसा जाता है। 1930",
+                Some("1107160000000012345")
+            ),
+            ("en", "Never scan a QR code to get money. Call 1930.", None),
+        ]
+    );
+}
+
+#[tokio::test]
 async fn a_file_that_is_not_a_tip_file_is_refused_in_one_line() {
     let db = TestDatabase::fresh().await;
     let file = db.dir.path().join("tips.json");

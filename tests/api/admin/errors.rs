@@ -174,3 +174,85 @@ async fn things_that_do_not_exist_get_404() {
         200
     );
 }
+
+#[tokio::test]
+async fn a_name_of_invisible_characters_is_refused_wherever_a_name_is_taken() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let koni = thana(&app, &admin, "Koni").await;
+    let (recruiter, _) = officer(&app, &admin, "SI Verma", None).await;
+    let before = app.api_get("/api/v1/areas", &admin).await.json();
+    let expires = "2030-01-01T00:00:00Z";
+    for name in [
+        "\u{200b}",
+        "\u{202e}",
+        "\u{200b}\u{200c}\u{200d}",
+        " \u{2060}\u{feff} ",
+        "\u{3164}",
+        "\u{00ad}",
+        "\u{2066}\u{2069}",
+        "Koni\u{202e}anirb",
+        "\u{200b}Koni",
+    ] {
+        let requests = [
+            (
+                "POST",
+                "/api/v1/areas".to_string(),
+                json!({"kind": "village", "name": name, "parent_id": koni}),
+                "name",
+            ),
+            (
+                "PATCH",
+                format!("/api/v1/areas/{koni}"),
+                json!({ "name": name }),
+                "name",
+            ),
+            (
+                "POST",
+                "/api/v1/recruiters".to_string(),
+                json!({"name": name, "kind": "police"}),
+                "name",
+            ),
+            (
+                "PATCH",
+                format!("/api/v1/recruiters/{recruiter}"),
+                json!({ "name": name }),
+                "name",
+            ),
+            (
+                "POST",
+                "/api/v1/event-codes".to_string(),
+                json!({"recruiter_id": recruiter, "label": name, "expires_at": expires}),
+                "label",
+            ),
+        ];
+        for (method, path, body, field) in requests {
+            let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+            let response = app.api(method, &path, Some(&admin), Some(body)).await;
+            assert_invalid(&response, &[field]);
+            assert!(
+                !response.text.contains(name),
+                "{name:?} came back: {}",
+                response.text
+            );
+        }
+    }
+    assert_eq!(app.api_get("/api/v1/areas", &admin).await.json(), before);
+    assert_eq!(
+        app.api_get("/api/v1/event-codes", &admin).await.json(),
+        json!([])
+    );
+    let recruiters = app.api_get("/api/v1/recruiters", &admin).await.json();
+    assert_eq!(recruiters["items"].as_array().unwrap().len(), 1);
+
+    // Joiners that Indian scripts need inside a word are letters' business, not invisible names.
+    let village = app
+        .api_post(
+            "/api/v1/areas",
+            &admin,
+            json!({"kind": "village", "name": "क्\u{200d}षेत्र", "parent_id": koni}),
+        )
+        .await;
+    assert_eq!(village.status, 201, "{}", village.text);
+    assert_eq!(village.json()["name"], "क्\u{200d}षेत्र");
+}

@@ -5,6 +5,7 @@ mod anti_gaming;
 mod areas;
 mod audit;
 mod auth;
+mod bodies;
 mod cascade;
 mod cli;
 mod days;
