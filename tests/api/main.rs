@@ -15,6 +15,7 @@ mod health;
 mod lifecycle;
 mod outbox;
 mod privacy;
+mod retries;
 mod sms;
 mod store;
 mod tips;
