@@ -5,39 +5,21 @@
 
 use std::time::Duration;
 
-use crate::helpers::{random_master_key, villager, wait_for, Binary};
+use crate::helpers::{
+    africastalking_hop, random_master_key, villager, wait_for, Binary, ENGLISH_JOIN,
+};
 
 /// What a villager sees when a hop could not be served.
 const BUSY: &str = "Service busy";
 
-/// The whole USSD join of `phone` over Africa's Talking: English, Join, no code, the two pages
-/// of the notice, agree. The screens it saw, `CON `/`END ` included.
+/// The whole USSD join of `phone` over Africa's Talking: the screens it saw, `CON `/`END `
+/// included, up to the first `END`.
 async fn join_over_ussd(mitan: &Binary, phone: &str, session: &str) -> Vec<String> {
     let client = reqwest::Client::new();
+    let url = mitan.url("/webhooks/africastalking/ussd");
     let mut screens = Vec::new();
-    for path in [
-        "",
-        "3",
-        "3*1",
-        "3*1*0",
-        "3*1*0*1",
-        "3*1*0*1*1",
-        "3*1*0*1*1*1",
-    ] {
-        let reply = client
-            .post(mitan.url("/webhooks/africastalking/ussd"))
-            .form(&[
-                ("sessionId", session),
-                ("serviceCode", "*384*25#"),
-                ("phoneNumber", phone),
-                ("networkCode", "40445"),
-                ("text", path),
-            ])
-            .send()
-            .await
-            .expect("USSD hop");
-        assert_eq!(reply.status(), 200, "a hop is always answered 200");
-        let text = reply.text().await.unwrap();
+    for path in ENGLISH_JOIN {
+        let text = africastalking_hop(&client, &url, session, phone, path).await;
         assert!(
             text.starts_with("CON ") || text.starts_with("END "),
             "{text:?}"
@@ -49,6 +31,32 @@ async fn join_over_ussd(mitan: &Binary, phone: &str, session: &str) -> Vec<Strin
         }
     }
     screens
+}
+
+/// The log of one episode of failing writes: one error line when it starts (naming `cause`,
+/// one of the words given), one line when it ends, and no other error line.
+fn assert_one_episode(log: &str, causes: &[&str]) {
+    let starts: Vec<&str> = log
+        .lines()
+        .filter(|line| line.contains("the database takes no writes:"))
+        .collect();
+    assert_eq!(starts.len(), 1, "one line when the episode starts:\n{log}");
+    assert!(
+        causes.iter().any(|cause| starts[0].contains(cause)),
+        "the line names the cause: {}",
+        starts[0]
+    );
+    assert_eq!(
+        log.matches("the database takes writes again").count(),
+        1,
+        "one line when it ends:\n{log}"
+    );
+    let errors = log.lines().filter(|l| l.contains(r#""level":"ERROR""#));
+    assert_eq!(
+        errors.count(),
+        1,
+        "nothing else is logged as an error per request:\n{log}"
+    );
 }
 
 fn joined(screens: &[String]) -> bool {
@@ -131,27 +139,7 @@ async fn after_the_disk_fills_and_frees_sqlite_takes_writes_again_without_a_rest
         !log.contains("non-zero transaction depth"),
         "a connection was reused in a broken transaction:\n{log}"
     );
-    let starts = log.matches("the database takes no writes:").count();
-    let cause = log
-        .lines()
-        .find(|line| line.contains("the database takes no writes:"))
-        .unwrap_or_default();
-    assert_eq!(starts, 1, "one line when the episode starts:\n{log}");
-    assert!(
-        cause.contains("disk is full") || cause.contains("disk I/O error"),
-        "the line names the cause: {cause}"
-    );
-    assert_eq!(
-        log.matches("the database takes writes again").count(),
-        1,
-        "{log}"
-    );
-    let errors = log.lines().filter(|l| l.contains(r#""level":"ERROR""#));
-    assert_eq!(
-        errors.count(),
-        1,
-        "nothing else is logged as an error per request:\n{log}"
-    );
+    assert_one_episode(&log, &["disk is full", "disk I/O error"]);
 }
 
 /// A TCP relay in front of the PostgreSQL server: closing it is the server stopping (every
@@ -251,21 +239,8 @@ async fn after_the_postgresql_server_stops_and_starts_again_mitan_carries_on_by_
     .await;
     assert!(joined(&join_over_ussd(&mitan, &villager(2), "after").await));
 
-    let log = mitan.output();
-    assert_eq!(
-        log.matches("the database takes no writes:").count(),
-        1,
-        "one line when the episode starts:\n{log}"
-    );
-    assert_eq!(
-        log.matches("the database takes writes again").count(),
-        1,
-        "{log}"
-    );
-    let errors = log.lines().filter(|l| l.contains(r#""level":"ERROR""#));
-    assert_eq!(
-        errors.count(),
-        1,
-        "nothing else is logged as an error per request:\n{log}"
+    assert_one_episode(
+        &mitan.output(),
+        &["pool timed out", "connect", "Connection"],
     );
 }

@@ -701,6 +701,43 @@ impl Handset<'_> {
     }
 }
 
+/// The hops of an English USSD join over Africa's Talking, each path what the aggregator sends:
+/// the dial, English, Join, no code, both pages of the notice, agree.
+pub const ENGLISH_JOIN: [&str; 7] = [
+    "",
+    "3",
+    "3*1",
+    "3*1*0",
+    "3*1*0*1",
+    "3*1*0*1*1",
+    "3*1*0*1*1*1",
+];
+
+/// Posts one Africa's Talking USSD hop to `url` (a running mitan's `/webhooks/…/ussd`) and
+/// returns the raw answer, `CON `/`END ` included; fails unless it is 200.
+pub async fn africastalking_hop(
+    client: &reqwest::Client,
+    url: &str,
+    session: &str,
+    phone: &str,
+    path: &str,
+) -> String {
+    let response = client
+        .post(url)
+        .form(&[
+            ("sessionId", session),
+            ("serviceCode", "*384*25#"),
+            ("phoneNumber", phone),
+            ("networkCode", "40445"),
+            ("text", path),
+        ])
+        .send()
+        .await
+        .expect("USSD hop");
+    assert_eq!(response.status(), 200, "a hop is always answered 200");
+    response.text().await.unwrap()
+}
+
 /// A fresh aggregator message id.
 pub fn message_id() -> String {
     format!("ATXid_{:032x}", rand::thread_rng().gen::<u128>())

@@ -12,26 +12,9 @@ async fn requests_carrying_numbers_leave_no_number_in_the_logs() {
     // Whole USSD journeys: each number joins, looks at its data, and stops.
     for (n, number) in TEST_NUMBERS.iter().enumerate() {
         let session = format!("ATUid_logs_{n}");
-        for text in [
-            "",
-            "3",
-            "3*1",
-            "3*1*0",
-            "3*1*0*1",
-            "3*1*0*1*1",
-            "3*1*0*1*1*1",
-        ] {
-            let reply = client
-                .post(mitan.url("/webhooks/africastalking/ussd"))
-                .form(&[
-                    ("sessionId", session.as_str()),
-                    ("phoneNumber", number),
-                    ("text", text),
-                ])
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(reply.status(), 200);
+        let url = mitan.url("/webhooks/africastalking/ussd");
+        for text in crate::helpers::ENGLISH_JOIN {
+            crate::helpers::africastalking_hop(&client, &url, &session, number, text).await;
         }
         let again = format!("ATUid_logs_again_{n}");
         for text in ["", "5", "2"] {

@@ -729,33 +729,11 @@ async fn forty_villagers_joining_at_once_each_see_their_own_screens_and_join_onc
 
 /// One Africa's Talking hop as the aggregator posts it; the raw answer, byte for byte.
 async fn raw_hop(app: &TestApp, session: &str, path: &str) -> String {
-    let response = app
-        .client
-        .post(app.url("/webhooks/africastalking/ussd"))
-        .form(&[
-            ("sessionId", session),
-            ("serviceCode", "*384*25#"),
-            ("phoneNumber", PHONE),
-            ("networkCode", "40445"),
-            ("text", path),
-        ])
-        .send()
-        .await
-        .expect("USSD hop");
-    assert_eq!(response.status(), 200);
-    response.text().await.unwrap()
+    let url = app.url("/webhooks/africastalking/ussd");
+    crate::helpers::africastalking_hop(&app.client, &url, session, PHONE, path).await
 }
 
-/// The hops of an English join: the dial, English, Join, no code, both notices, agree.
-const JOIN_PATHS: [&str; 7] = [
-    "",
-    "3",
-    "3*1",
-    "3*1*0",
-    "3*1*0*1",
-    "3*1*0*1*1",
-    "3*1*0*1*1*1",
-];
+const JOIN_PATHS: [&str; 7] = crate::helpers::ENGLISH_JOIN;
 
 #[tokio::test]
 async fn a_retried_final_hop_gets_the_same_end_screen_and_joins_nobody_twice() {
