@@ -46,7 +46,8 @@ pub enum WebhookError {
     MissingField(&'static str),
     #[error("field `{0}` is too long")]
     TooLong(&'static str),
-    #[error("malformed body: {0}")]
+    /// What is wrong, as the reader (or serde) said it; shown without the numbers in it.
+    #[error("malformed body: {}", without_numbers(.0))]
     Malformed(String),
     #[error("missing or invalid signature")]
     BadSignature,
@@ -54,6 +55,38 @@ pub enum WebhookError {
     NoSecret,
     #[error("this channel does not take this kind of webhook")]
     Unsupported,
+}
+
+/// `text` with every run of five or more digits (spaces, dashes, dots, brackets and `+` between
+/// them included) cut to `…`: a refusal goes back to whoever sent the request, and the value it
+/// quotes (a status, a JSON number where text belongs) may be a phone number.
+fn without_numbers(text: &str) -> String {
+    let is_joiner = |c: char| matches!(c, ' ' | '-' | '.' | '(' | ')' | '+');
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.chars().filter(char::is_ascii_digit).count() >= 5 {
+            // The spaces around the number stay.
+            let core = run.trim_matches(' ');
+            let start = run.find(core).unwrap_or_default();
+            out.push_str(&run[..start]);
+            out.push('…');
+            out.push_str(&run[start + core.len()..]);
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_digit() || is_joiner(c) {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
 }
 
 /// Longest session id accepted (Africa's Talking ids are about 40 characters).
@@ -404,5 +437,45 @@ fn bounded(value: String, field: &'static str, max: usize) -> Result<String, Web
         Err(WebhookError::TooLong(field))
     } else {
         Ok(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_never_repeats_a_number_it_was_sent() {
+        let refusals = [
+            generic::parse_sms(br#"{"from": 919876543210}"#),
+            generic::parse_sms(br#"{"from": "+919876543210", "to": ["+91 98765 43210"]}"#),
+            generic::parse_sms(br#"{"from": "x", "text": {"+919876543210": 1}}"#),
+        ]
+        .into_iter()
+        .map(|read| read.map(|_| ()))
+        .chain([
+            generic::parse_delivery(br#"{"message_id": "m", "status": "+919876543210"}"#)
+                .map(|_| ()),
+            exotel::parse_delivery(&WebhookRequest {
+                method: &Method::GET,
+                path_and_query: "/",
+                query: "SmsSid=1&Status=%2B91%2098765-43210",
+                headers: &HeaderMap::new(),
+                body: b"",
+            })
+            .map(|_| ()),
+        ]);
+        for refusal in refusals {
+            let text = refusal.expect_err("refused").to_string();
+            let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+            assert!(!digits.contains("9876543210"), "{text}");
+            assert!(text.starts_with("malformed body"), "{text}");
+        }
+        // What is not a number is still said.
+        let err = generic::parse_delivery(br#"{"message_id": "m", "status": "lost"}"#);
+        assert_eq!(
+            err.unwrap_err().to_string(),
+            "malformed body: unknown status \"lost\""
+        );
     }
 }

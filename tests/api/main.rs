@@ -9,6 +9,7 @@ mod admin;
 mod broadcasts;
 mod channels;
 mod crash;
+mod fuzz;
 mod health;
 mod lifecycle;
 mod outbox;
