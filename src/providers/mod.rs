@@ -46,6 +46,8 @@ pub enum WebhookError {
     MissingField(&'static str),
     #[error("field `{0}` is too long")]
     TooLong(&'static str),
+    #[error("field `{0}` holds a NUL character")]
+    Nul(&'static str),
     /// What is wrong, as the reader (or serde) said it; shown without the numbers in it.
     #[error("malformed body: {}", without_numbers(.0))]
     Malformed(String),
@@ -432,9 +434,13 @@ pub async fn send(
     }
 }
 
+/// A field's value as mitan keeps it: at most `max` bytes, and no NUL (PostgreSQL's text
+/// cannot hold one: an id or a USSD input with one would fail in the store).
 fn bounded(value: String, field: &'static str, max: usize) -> Result<String, WebhookError> {
     if value.len() > max {
         Err(WebhookError::TooLong(field))
+    } else if value.contains('\0') {
+        Err(WebhookError::Nul(field))
     } else {
         Ok(value)
     }
@@ -443,6 +449,37 @@ fn bounded(value: String, field: &'static str, max: usize) -> Result<String, Web
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_field_holding_a_nul_character_is_refused_for_no_database_text_can_hold_one() {
+        let headers = HeaderMap::new();
+        let exotel = |query| WebhookRequest {
+            method: &Method::GET,
+            path_and_query: "/",
+            query,
+            headers: &headers,
+            body: b"",
+        };
+        let nul = |field| Err(WebhookError::Nul(field));
+        assert_eq!(
+            exotel::parse_sms(&exotel("SmsSid=a%00b&From=%2B919876543210&Body=HELP")).map(|_| ()),
+            nul("SmsSid")
+        );
+        assert_eq!(
+            exotel::parse_delivery(&exotel("SmsSid=a&Status=failed&DetailedStatus=x%00"))
+                .map(|_| ()),
+            nul("DetailedStatus")
+        );
+        assert_eq!(
+            africastalking::parse_ussd_hop(b"sessionId=a&phoneNumber=%2B919876543210&text=1%00")
+                .map(|_| ()),
+            nul("text")
+        );
+        assert_eq!(
+            generic::parse_ussd_end(br#"{"session_id": "a\u0000"}"#).map(|_| ()),
+            nul("session_id")
+        );
+    }
 
     #[test]
     fn a_refusal_never_repeats_a_number_it_was_sent() {

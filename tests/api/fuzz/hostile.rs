@@ -182,7 +182,7 @@ pub fn dialect_body(kind: &str, route: Route) -> BoxedStrategy<Vec<u8>> {
 }
 
 /// Every status word of every dialect's delivery reports, and numeric Kannel bits.
-const STATUSES: &[&str] = &[
+pub const STATUSES: &[&str] = &[
     "Success",
     "Sent",
     "Submitted",
@@ -248,6 +248,7 @@ pub fn value() -> BoxedStrategy<String> {
         2 => any::<String>(),
         1 => "[\\u{0900}-\\u{097F}\\u{200C}\\u{200D} ]{0,40}",
         1 => "[\\x00-\\x1f\\x7f\"'<>&%\\\\{}\\[\\]]{0,12}",
+        1 => ("[a-zA-Z0-9_-]{0,12}", "[a-zA-Z0-9]{0,4}").prop_map(|(a, b)| format!("{a}\0{b}")),
         1 => Just(String::new()),
         1 => "[ \t\r\n]{1,4}",
         1 => (0..6usize, "[a-zA-Z0-9]").prop_map(|(edge, c)| {

@@ -7,6 +7,7 @@
 mod hostile;
 mod providers;
 mod ussd;
+mod webhooks;
 
 /// The properties' settings: `cases` cases drawn from a fixed seed, no regression files.
 pub fn config(cases: u32) -> proptest::test_runner::Config {

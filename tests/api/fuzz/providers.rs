@@ -226,6 +226,7 @@ fn read(case: &Hostile) -> Result<Read, WebhookError> {
 
 fn bounded(value: &str, max: usize, what: &str) -> Result<(), TestCaseError> {
     prop_assert!(!value.is_empty(), "{what} is empty");
+    prop_assert!(!value.contains('\0'), "{what} holds a NUL");
     prop_assert!(value.len() <= max, "{what} is {} bytes", value.len());
     Ok(())
 }
@@ -280,6 +281,18 @@ fn check_refusal(err: &WebhookError) -> Result<(), TestCaseError> {
         "the refusal {text:?} holds a number"
     );
     Ok(())
+}
+
+/// How a reader refuses `value` in `field`, if it does: too long, or holding a NUL.
+fn refusal(field: &'static str, value: Option<&String>, max: usize) -> Option<WebhookError> {
+    let value = value?;
+    if value.len() > max {
+        Some(WebhookError::TooLong(field))
+    } else if value.contains('\0') {
+        Some(WebhookError::Nul(field))
+    } else {
+        None
+    }
 }
 
 fn signs(channel: &str) -> bool {
@@ -386,22 +399,17 @@ proptest! {
             body: body.into_bytes(),
             signature: Signature::Valid,
         };
-        let too_long = |value: &str, max| value.len() > max;
         let mut refusals = Vec::new();
-        if too_long(&id, MAX_MESSAGE_ID) {
-            refusals.push(WebhookError::TooLong(id_name));
-        }
         if from.is_empty() {
             refusals.push(WebhookError::MissingField(from_name));
         }
-        if too_long(&from, MAX_PHONE_FIELD) {
-            refusals.push(WebhookError::TooLong(from_name));
-        }
-        if too_long(&to, MAX_PHONE_FIELD) {
-            refusals.push(WebhookError::TooLong(to_name));
-        }
-        if too_long(&text, MAX_SMS_TEXT) {
-            refusals.push(WebhookError::TooLong(text_name));
+        for (name, value, max) in [
+            (id_name, &id, MAX_MESSAGE_ID),
+            (from_name, &from, MAX_PHONE_FIELD),
+            (to_name, &to, MAX_PHONE_FIELD),
+            (text_name, &text, MAX_SMS_TEXT),
+        ] {
+            refusals.extend(refusal(name, Some(value), max));
         }
         let some = |value: &String| (!value.is_empty()).then(|| value.clone());
         match read(&case) {
@@ -437,15 +445,17 @@ proptest! {
             signature: Signature::Valid,
         };
         let mut refusals = Vec::new();
-        for (name, value, max) in [("message_id", &message_id, MAX_MESSAGE_ID), ("to", &to, MAX_PHONE_FIELD), ("text", &text, MAX_SMS_TEXT)] {
-            if value.as_ref().is_some_and(|value| value.len() > max) {
-                refusals.push(WebhookError::TooLong(name));
-            }
+        for (name, value, max) in [
+            ("message_id", &message_id, MAX_MESSAGE_ID),
+            ("to", &to, MAX_PHONE_FIELD),
+            ("text", &text, MAX_SMS_TEXT),
+        ] {
+            refusals.extend(refusal(name, value.as_ref(), max));
         }
         if from.trim().is_empty() {
             refusals.push(WebhookError::MissingField("from"));
-        } else if from.len() > MAX_PHONE_FIELD {
-            refusals.push(WebhookError::TooLong("from"));
+        } else {
+            refusals.extend(refusal("from", Some(&from), MAX_PHONE_FIELD));
         }
         match read(&case) {
             Ok(Read::Sms(sms)) => {
@@ -480,7 +490,14 @@ proptest! {
                 prop_assert_eq!(hop.input, HopInput::Path(text));
             }
             Err(err) => {
-                prop_assert!(matches!(err, WebhookError::TooLong(_)), "{err:?}");
+                let refusals: Vec<_> = [
+                    refusal("phoneNumber", Some(&phone), MAX_PHONE_FIELD),
+                    refusal("text", Some(&text), MAX_INPUT * 8),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                prop_assert!(refusals.contains(&err), "{err:?}, expected one of {refusals:?}");
                 check_refusal(&err)?;
             }
         }
