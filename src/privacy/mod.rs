@@ -10,7 +10,7 @@ use std::path::Path;
 use anyhow::Context as _;
 use secrecy::ExposeSecret as _;
 
-pub use msisdn::{Msisdn, PhoneError};
+pub use msisdn::{without_numbers, Msisdn, PhoneError};
 pub use vault::{BlindIndex, KeyError, MasterKey, OpenError, SealedPhone, Vault};
 
 use crate::config::SecuritySettings;

@@ -149,6 +149,40 @@ impl Msisdn {
     }
 }
 
+/// `text` with every run of seven or more digits (spaces, dashes, dots, brackets and `+` between
+/// them included: `+91 98765 43210`, `98-76-54-32-10`) cut to `…`. For messages that quote
+/// what they refused (serde's, a webhook reader's, a field check's), which may be a phone
+/// number, on their way back to the sender; a bound such as `100000` stays. Seven digits is
+/// also where a name starts to look like a number.
+pub fn without_numbers(text: &str) -> String {
+    let is_joiner = |c: char| matches!(c, ' ' | '-' | '.' | '(' | ')' | '+');
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.chars().filter(char::is_ascii_digit).count() >= 7 {
+            // The spaces and dots around the number stay (`texts.…`, `call … now.`).
+            let core = run.trim_matches([' ', '.']);
+            let start = run.find(core).unwrap_or_default();
+            out.push_str(&run[..start]);
+            out.push('…');
+            out.push_str(&run[start + core.len()..]);
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_digit() || is_joiner(c) {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
 /// The numbering plan of one region, as libphonenumber's metadata gives it, compiled once into
 /// plain regexes.
 ///
@@ -430,6 +464,25 @@ mod tests {
             RegionPatterns::of(country::Id::US).is_none(),
             "+1 is shared by many regions: the parser tells them apart"
         );
+    }
+
+    #[test]
+    fn numbers_in_any_grouping_are_cut_from_a_message_and_the_rest_stays() {
+        for (text, cut) in [
+            ("status \"+919876543210\"", "status \"…\""),
+            ("integer `919876543210`, expected", "integer `…`, expected"),
+            ("call +91 98765 43210 now", "call … now"),
+            ("(+91) 98765-43210.", "…."),
+            ("texts.+919876543210", "texts.…"),
+            ("98 76 54 32 10", "…"),
+            ("at line 1 column 12", "at line 1 column 12"),
+            (
+                "costs 4 SMS parts; at most 3",
+                "costs 4 SMS parts; at most 3",
+            ),
+        ] {
+            assert_eq!(without_numbers(text), cut, "{text}");
+        }
     }
 
     #[test]

@@ -49,7 +49,7 @@ pub enum WebhookError {
     #[error("field `{0}` holds a NUL character")]
     Nul(&'static str),
     /// What is wrong, as the reader (or serde) said it; shown without the numbers in it.
-    #[error("malformed body: {}", without_numbers(.0))]
+    #[error("malformed body: {}", crate::privacy::without_numbers(.0))]
     Malformed(String),
     #[error("missing or invalid signature")]
     BadSignature,
@@ -57,38 +57,6 @@ pub enum WebhookError {
     NoSecret,
     #[error("this channel does not take this kind of webhook")]
     Unsupported,
-}
-
-/// `text` with every run of five or more digits (spaces, dashes, dots, brackets and `+` between
-/// them included) cut to `…`: a refusal goes back to whoever sent the request, and the value it
-/// quotes (a status, a JSON number where text belongs) may be a phone number.
-fn without_numbers(text: &str) -> String {
-    let is_joiner = |c: char| matches!(c, ' ' | '-' | '.' | '(' | ')' | '+');
-    let mut out = String::with_capacity(text.len());
-    let mut run = String::new();
-    let flush = |run: &mut String, out: &mut String| {
-        if run.chars().filter(char::is_ascii_digit).count() >= 5 {
-            // The spaces around the number stay.
-            let core = run.trim_matches(' ');
-            let start = run.find(core).unwrap_or_default();
-            out.push_str(&run[..start]);
-            out.push('…');
-            out.push_str(&run[start + core.len()..]);
-        } else {
-            out.push_str(run);
-        }
-        run.clear();
-    };
-    for c in text.chars() {
-        if c.is_ascii_digit() || is_joiner(c) {
-            run.push(c);
-        } else {
-            flush(&mut run, &mut out);
-            out.push(c);
-        }
-    }
-    flush(&mut run, &mut out);
-    out
 }
 
 /// Longest session id accepted (Africa's Talking ids are about 40 characters).

@@ -4,6 +4,7 @@
 //! names its case and reproduces; `FUZZ_SEED` (HTTP) and `PROPTEST_RNG_SEED` (properties)
 //! draw other cases, `PROPTEST_CASES` more of them.
 
+mod admin;
 mod hostile;
 mod providers;
 mod ussd;
