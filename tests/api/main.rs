@@ -3,6 +3,7 @@
 //! where a process boundary matters (signals, exit codes, captured logs).
 
 mod fake;
+mod faults;
 mod helpers;
 
 mod admin;
