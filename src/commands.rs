@@ -634,8 +634,11 @@ mod tests {
         }
 
         proptest! {
+            // A fixed seed, so CI runs the same cases; PROPTEST_RNG_SEED draws others.
             #![proptest_config(ProptestConfig {
                 cases: 1024,
+                rng_seed: proptest::test_runner::RngSeed::Fixed(1930),
+                failure_persistence: None,
                 ..ProptestConfig::default()
             })]
 

@@ -88,7 +88,10 @@ impl Msisdn {
         if digits > 15 {
             return Err(PhoneError::TooLong);
         }
-        let number = phonenumber::parse(Some(default_region), input).map_err(|err| {
+        // A number that starts with its country code needs no region; given one, the parser
+        // strips that region's trunk prefix from it (the 8 of Belarus from "+91 81…").
+        let region = (!input.starts_with('+')).then_some(default_region);
+        let number = phonenumber::parse(region, input).map_err(|err| {
             use phonenumber::ParseError as P;
             match err {
                 P::NoNumber => PhoneError::TooShort,
@@ -414,6 +417,17 @@ mod tests {
     }
 
     #[test]
+    fn a_number_written_with_its_country_code_is_the_same_number_in_every_region() {
+        // Belarus, Russia and Kazakhstan dial a trunk 8: the parser took the 8 of an Indian
+        // "+91 81…" for it when reading in those regions.
+        use country::Id::{BY, IN, KZ, RU};
+        for region in [IN, BY, RU, KZ] {
+            let number = Msisdn::parse("+91 81000 00000", region).map(|m| m.e164().to_string());
+            assert_eq!(number.as_deref(), Ok("+918100000000"), "{region:?}");
+        }
+    }
+
+    #[test]
     fn a_remembered_number_parses_the_same_as_the_first_time() {
         for _ in 0..2 {
             assert_eq!(parse("+91 98765 43210").as_deref(), Ok("+919876543210"));
@@ -525,8 +539,11 @@ mod tests {
         }
 
         proptest! {
+            // A fixed seed, so CI runs the same cases; PROPTEST_RNG_SEED draws others.
             #![proptest_config(ProptestConfig {
                 cases: 256,
+                rng_seed: proptest::test_runner::RngSeed::Fixed(1930),
+                failure_persistence: None,
                 ..ProptestConfig::default()
             })]
 
