@@ -107,7 +107,7 @@ fn yes() -> bool {
 const MAX_ORDER: i64 = 100_000;
 
 fn check_order(invalid: &mut Invalid, order: Option<i64>) {
-    if order.is_some_and(|order| order.abs() > MAX_ORDER) {
+    if order.is_some_and(|order| !(-MAX_ORDER..=MAX_ORDER).contains(&order)) {
         invalid.add("order", format!("must be from -{MAX_ORDER} to {MAX_ORDER}"));
     }
 }

@@ -125,6 +125,12 @@ async fn a_number_typed_into_a_count_an_order_or_a_key_is_refused_without_being_
             "order",
         ),
         (
+            Method::PATCH,
+            "/api/v1/tips/1".into(),
+            json!({"order": i64::MIN}),
+            "order",
+        ),
+        (
             Method::POST,
             "/api/v1/tips".into(),
             json!({"category": number[1..].to_string(), "texts": {"en": "Call 1930."}}),
