@@ -610,5 +610,80 @@ mod tests {
                 prop_assert_eq!(parse(&format!("{before}{cased}{after}")), expected);
             }
         }
+
+        /// The keywords for which `keep` holds.
+        fn keywords(keep: fn(Kind) -> bool) -> impl Strategy<Value = &'static str> {
+            let words: Vec<&str> = KEYWORDS
+                .iter()
+                .filter(|(_, kind)| keep(*kind))
+                .map(|(word, _)| *word)
+                .collect();
+            proptest::sample::select(words)
+        }
+
+        /// The keywords that take nothing after them.
+        fn takes_nothing(kind: Kind) -> bool {
+            !matches!(kind, Kind::Join | Kind::Lang | Kind::Invite)
+        }
+
+        /// A well-formed code with `body` before its check digit.
+        fn with_check_digit(body: &str) -> OptInCode {
+            (0..10)
+                .find_map(|d| OptInCode::parse(&format!("{body}{d}")).ok())
+                .expect("one digit checks")
+        }
+
+        proptest! {
+            // A fixed seed, so CI runs the same cases; PROPTEST_RNG_SEED draws others.
+            #![proptest_config(ProptestConfig {
+                cases: 1024,
+                rng_seed: proptest::test_runner::RngSeed::Fixed(1930),
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            })]
+
+            #[test]
+            fn what_a_command_carries_back_is_bounded_and_taken_from_the_message(
+                text in prop_oneof![any::<String>(), MIXED, "(?i)(join|invite|lang) [0-9a-z +#.-]{0,40}"],
+            ) {
+                match parse(&text) {
+                    Unknown(echo) => {
+                        prop_assert!(echo.chars().count() <= MAX_ECHO);
+                        prop_assert!(text.trim().starts_with(&echo), "{echo:?} is not from {text:?}");
+                    }
+                    BadCode(code) => {
+                        prop_assert!(code.chars().count() <= MAX_ECHO);
+                        prop_assert!(OptInCode::parse(&code).is_err(), "{code:?} is well formed");
+                    }
+                    Invite(number) => prop_assert!(number.chars().count() <= MAX_ECHO),
+                    Join(Some(code)) => {
+                        prop_assert_eq!(OptInCode::parse(code.as_str()), Ok(code.clone()));
+                    }
+                    _ => {}
+                }
+            }
+
+            #[test]
+            fn a_keyword_that_takes_nothing_ignores_whatever_follows_it(
+                word in keywords(takes_nothing),
+                tail in prop_oneof![any::<String>(), MIXED],
+            ) {
+                prop_assert_eq!(parse(&format!("{word} {tail}")), parse(word));
+            }
+
+            #[test]
+            fn join_with_a_well_formed_code_credits_exactly_that_code(
+                body in "[1-9][0-9]{2,8}",
+                word in keywords(|kind| kind == Kind::Join),
+                between in "[ :#.-]{1,3}",
+            ) {
+                let code = with_check_digit(&body);
+                let expected = Join(Some(code.clone()));
+                prop_assert_eq!(parse(&format!("{word}{between}{}", code.as_str())), expected.clone());
+                if code.as_str().len() < 10 {
+                    prop_assert_eq!(parse(code.as_str()), expected);
+                }
+            }
+        }
     }
 }

@@ -44,6 +44,9 @@ impl From<EventCodeRecord> for EventCode {
     }
 }
 
+/// Most joins one event code may credit (a phone number typed here would be stored and shown).
+const MAX_USES: i64 = 100_000;
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewEventCode {
@@ -53,7 +56,7 @@ pub struct NewEventCode {
     pub label: String,
     /// When it stops working (RFC 3339); must be in the future.
     pub expires_at: DateTime<Utc>,
-    /// How many joins it may credit.
+    /// How many joins it may credit (1 to 100000).
     #[serde(default)]
     pub max_uses: Option<i64>,
 }
@@ -100,8 +103,11 @@ pub async fn create(
     if new.expires_at <= at {
         invalid.add("expires_at", "must be in the future");
     }
-    if new.max_uses.is_some_and(|uses| uses < 1) {
-        invalid.add("max_uses", "must be at least 1");
+    if new
+        .max_uses
+        .is_some_and(|uses| !(1..=MAX_USES).contains(&uses))
+    {
+        invalid.add("max_uses", format!("must be from 1 to {MAX_USES}"));
     }
     invalid.finish()?;
     let label = label.unwrap_or_default();

@@ -103,6 +103,16 @@ fn yes() -> bool {
     true
 }
 
+/// Largest place in a drip, either way: a library has tens of tips (and a phone number typed
+/// here would be stored and shown).
+const MAX_ORDER: i64 = 100_000;
+
+fn check_order(invalid: &mut Invalid, order: Option<i64>) {
+    if order.is_some_and(|order| !(-MAX_ORDER..=MAX_ORDER).contains(&order)) {
+        invalid.add("order", format!("must be from -{MAX_ORDER} to {MAX_ORDER}"));
+    }
+}
+
 /// Checks texts keyed by tag (and their template ids), recording problems under `texts.<key>`
 /// and `template_ids.<key>` as the keys were given: a key that is not a text key, or one given
 /// twice (`en` and `EN` are one key), is refused by name rather than one text silently winning.
@@ -178,6 +188,7 @@ pub async fn create(
 ) -> Result<(StatusCode, axum::Json<Tip>), ApiError> {
     let mut invalid = Invalid::default();
     let category = invalid.check("category", Category::parse(&new.category));
+    check_order(&mut invalid, Some(new.order));
     let texts = checked_texts(&state, &new.texts, &new.template_ids, &mut invalid);
     invalid.finish()?;
     let tip = DomainNewTip {
@@ -227,6 +238,7 @@ pub async fn update(
         Some(category) => invalid.check("category", Category::parse(category)),
         None => None,
     };
+    check_order(&mut invalid, changes.order);
     let texts = if changes.texts.is_empty() && changes.template_ids.is_empty() {
         Vec::new()
     } else {

@@ -147,8 +147,15 @@ impl Default for ContentPolicy {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
     Empty,
-    TooLong { parts: usize, max: usize },
-    NotGsm7 { found: char },
+    TooLong {
+        parts: usize,
+        max: usize,
+    },
+    NotGsm7 {
+        found: char,
+    },
+    /// A control character other than a line break (a NUL cannot even be stored).
+    Control,
     Link(String),
     Number(String),
     DialCode(String),
@@ -168,6 +175,9 @@ impl fmt::Display for Problem {
                 "Latin-script texts must be plain GSM-7 (for handsets without Devanagari); \
                  found {found:?}"
             ),
+            Problem::Control => {
+                f.write_str("control characters other than line breaks are not allowed")
+            }
             Problem::Link(host) => write!(f, "link to {host:?}, which is not an allowed domain"),
             Problem::Number(number) => {
                 // A phone number is never echoed whole, even one the admin typed.
@@ -234,6 +244,12 @@ impl ContentPolicy {
                 parts: cost.parts,
                 max: self.max_parts,
             });
+        }
+        if text
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r'))
+        {
+            problems.push(Problem::Control);
         }
         if key.is_latin() && !is_gsm7(&text) {
             let found = text.chars().find(|c| !is_gsm7(&c.to_string()));
@@ -416,6 +432,28 @@ mod tests {
                 .collect();
             assert_eq!(problems("en", text), expected, "{text:?}");
         }
+    }
+
+    #[test]
+    fn control_characters_other_than_line_breaks_are_refused_in_every_script() {
+        for (key, text) in [
+            ("hi", "ओटीपी किसी को न बताएं।\u{0} 1930 पर कॉल करें।"),
+            ("hne", "ओटीपी\u{7} 1930"),
+            ("en", "Never share your OTP.\u{1b} Call 1930."),
+        ] {
+            assert!(
+                problems(key, text).contains(&Problem::Control),
+                "{key} {text:?}"
+            );
+        }
+        assert_eq!(
+            problems("hi", "ओटीपी किसी को न बताएं।\n1930 पर कॉल करें।"),
+            vec![]
+        );
+        assert_eq!(
+            problems("en", "Never share your OTP.\r\nCall 1930."),
+            vec![]
+        );
     }
 
     #[test]

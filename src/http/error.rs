@@ -48,15 +48,18 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    /// `field` is `""` for the whole body (its pointer is `#`).
+    /// `field` is `""` for the whole body (its pointer is `#`). The field and the detail are
+    /// answered to the client, so neither keeps a number: a key or a value quoted from the
+    /// request may be one.
     pub fn new(field: &str, detail: impl std::fmt::Display) -> Self {
+        let field = crate::privacy::without_numbers(field);
         Self {
-            field: field.to_string(),
-            pointer: match field {
+            pointer: match field.as_str() {
                 "" => "#".to_string(),
                 field => format!("#/{field}"),
             },
-            detail: detail.to_string(),
+            field,
+            detail: crate::privacy::without_numbers(&detail.to_string()),
         }
     }
 }
@@ -191,4 +194,32 @@ pub(crate) async fn plain_errors_as_problems(response: Response) -> Response {
         .headers
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
     Response::from_parts(parts, problem.into_body())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_field_error_never_quotes_a_number_in_its_field_or_its_detail() {
+        for number in [
+            "+919876543210",
+            "+91 98765 43210",
+            "(+91) 98765-43210",
+            "919876543210",
+        ] {
+            let error = FieldError::new(
+                &format!("texts.{number}"),
+                format!("category \"{number}\" must be lower-case letters"),
+            );
+            let all = format!("{} {} {}", error.field, error.pointer, error.detail);
+            let digits: String = all.chars().filter(char::is_ascii_digit).collect();
+            assert!(!digits.contains("9876543210"), "{all}");
+        }
+        let error = FieldError::new("quota", "must be from 1 to 200");
+        assert_eq!(
+            (error.field.as_str(), error.detail.as_str()),
+            ("quota", "must be from 1 to 200")
+        );
+    }
 }

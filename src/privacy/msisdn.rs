@@ -88,7 +88,10 @@ impl Msisdn {
         if digits > 15 {
             return Err(PhoneError::TooLong);
         }
-        let number = phonenumber::parse(Some(default_region), input).map_err(|err| {
+        // A number that starts with its country code needs no region; given one, the parser
+        // strips that region's trunk prefix from it (the 8 of Belarus from "+91 81…").
+        let region = (!input.starts_with('+')).then_some(default_region);
+        let number = phonenumber::parse(region, input).map_err(|err| {
             use phonenumber::ParseError as P;
             match err {
                 P::NoNumber => PhoneError::TooShort,
@@ -98,6 +101,11 @@ impl Msisdn {
                 _ => PhoneError::Impossible,
             }
         })?;
+        // Leading zeros are part of the number as it is written below: it must be valid with
+        // them (the type is decided without them, so "+1 0601…" would pass as "+1 601…").
+        if !phonenumber::is_valid(&number) {
+            return Err(PhoneError::Impossible);
+        }
         // The number's type decides validity too: a number that matches no pattern of its region
         // is `Unknown`, one that matches another type (fixed line, toll free…) cannot get SMS.
         use phonenumber::Type;
@@ -359,6 +367,33 @@ mod tests {
     }
 
     #[test]
+    fn a_leading_zero_the_region_does_not_dial_is_refused_not_kept_in_the_number() {
+        // Saint Lucia dials no trunk 0: the parser keeps it as a leading zero of the national
+        // number, "+1 0601…", which no phone has; typed without it, the number looked mobile.
+        use country::Id::{BY, LC, US};
+        for region in [LC, US] {
+            assert_eq!(
+                Msisdn::parse("06012000000", region),
+                Err(PhoneError::Impossible),
+                "{region:?}"
+            );
+        }
+        let italian = Msisdn::parse("+39 312 345 6789", BY).unwrap();
+        assert_eq!(italian.e164(), "+393123456789");
+    }
+
+    #[test]
+    fn a_number_written_with_its_country_code_is_the_same_number_in_every_region() {
+        // Belarus, Russia and Kazakhstan dial a trunk 8: the parser took the 8 of an Indian
+        // "+91 81…" for it when reading in those regions.
+        use country::Id::{BY, IN, KZ, RU};
+        for region in [IN, BY, RU, KZ] {
+            let number = Msisdn::parse("+91 81000 00000", region).map(|m| m.e164().to_string());
+            assert_eq!(number.as_deref(), Ok("+918100000000"), "{region:?}");
+        }
+    }
+
+    #[test]
     fn a_remembered_number_parses_the_same_as_the_first_time() {
         for _ in 0..2 {
             assert_eq!(parse("+91 98765 43210").as_deref(), Ok("+919876543210"));
@@ -421,5 +456,77 @@ mod tests {
         assert!(!debug.contains("98765"), "{debug}");
         let us = Msisdn::parse("+14158675309", country::Id::IN).unwrap();
         assert_eq!(us.masked(), "+1******09");
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Every region the numbering plan knows, by its two-letter id.
+        fn regions() -> impl Strategy<Value = country::Id> {
+            let letters = 'A'..='Z';
+            let ids: Vec<country::Id> = letters
+                .clone()
+                .flat_map(|a| letters.clone().map(move |b| format!("{a}{b}")))
+                .filter_map(|id| id.parse().ok())
+                .collect();
+            assert!(ids.len() > 200, "{} regions", ids.len());
+            proptest::sample::select(ids)
+        }
+
+        /// Anything, and things shaped like numbers written by people and aggregators.
+        fn texts() -> impl Strategy<Value = String> {
+            prop_oneof![
+                any::<String>(),
+                "[0-9+ ().-]{0,24}",
+                "\\+?[0-9]{5,16}",
+                "(\\+91|0|91|0091)?[ -]?[6-9][0-9]{4}[ -]?[0-9]{5}",
+                "\\+[1-9][0-9]{6,14}",
+            ]
+        }
+
+        proptest! {
+            // A fixed seed, so CI runs the same cases; PROPTEST_RNG_SEED draws others.
+            #![proptest_config(ProptestConfig {
+                cases: 256,
+                rng_seed: proptest::test_runner::RngSeed::Fixed(1930),
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            })]
+
+            #[test]
+            fn any_text_in_any_region_is_a_number_that_round_trips_or_a_typed_refusal(
+                text in texts(),
+                region in regions(),
+                other in regions(),
+            ) {
+                let Ok(number) = Msisdn::parse(&text, region) else {
+                    return Ok(());
+                };
+                let e164 = number.e164();
+                let digits = &e164[1..];
+                prop_assert!(e164.starts_with('+'), "{e164}");
+                prop_assert!(digits.bytes().all(|b| b.is_ascii_digit()), "{e164}");
+                prop_assert!((7..=15).contains(&digits.len()), "{e164}");
+                // E.164 names the country itself: read again anywhere, it is the same number.
+                prop_assert_eq!(Msisdn::parse(e164, region), Ok(number.clone()));
+                prop_assert_eq!(Msisdn::parse(e164, other), Ok(number.clone()));
+                prop_assert_eq!(number.hint(), &e164[e164.len() - 2..]);
+                let shown = format!("{} {number:?}", number.masked());
+                prop_assert!(!shown.contains(digits), "{shown}");
+            }
+
+            #[test]
+            fn spaces_around_a_number_never_change_the_answer(
+                text in texts(),
+                region in regions(),
+            ) {
+                prop_assume!(text.len() + 2 <= MAX_INPUT);
+                prop_assert_eq!(
+                    Msisdn::parse(&format!(" {text} "), region),
+                    Msisdn::parse(&text, region)
+                );
+            }
+        }
     }
 }

@@ -109,11 +109,8 @@ struct EndBody {
 pub fn parse_ussd_end(body: &[u8]) -> Result<UssdSessionEnd, WebhookError> {
     let end: EndBody =
         serde_json::from_slice(body).map_err(|err| WebhookError::Malformed(err.to_string()))?;
-    let session_id = end
-        .session_id
-        .ok_or(WebhookError::MissingField("session_id"))?;
     Ok(UssdSessionEnd {
-        session_id: bounded(session_id, "session_id", MAX_SESSION_ID)?,
+        session_id: required(end.session_id, "session_id", MAX_SESSION_ID)?,
     })
 }
 
@@ -154,6 +151,16 @@ fn optional(
     value.map(|v| bounded(v, field, max)).transpose()
 }
 
+/// An aggregator's id: an empty one is none (else every message sent without an id would be
+/// a retry of the first).
+fn optional_id(
+    value: Option<String>,
+    field: &'static str,
+    max: usize,
+) -> Result<Option<String>, WebhookError> {
+    optional(value.filter(|id| !id.is_empty()), field, max)
+}
+
 #[derive(Deserialize)]
 struct SmsBody {
     message_id: Option<String>,
@@ -165,7 +172,7 @@ struct SmsBody {
 pub fn parse_sms(body: &[u8]) -> Result<InboundSms, WebhookError> {
     let sms: SmsBody = json(body)?;
     Ok(InboundSms {
-        message_id: optional(sms.message_id, "message_id", MAX_MESSAGE_ID)?,
+        message_id: optional_id(sms.message_id, "message_id", MAX_MESSAGE_ID)?,
         from: required(sms.from, "from", MAX_PHONE_FIELD)?,
         to: optional(sms.to, "to", MAX_PHONE_FIELD)?,
         // May be empty, not missing (nor null).
@@ -187,7 +194,7 @@ struct CallBody {
 pub fn parse_call(body: &[u8]) -> Result<MissedCall, WebhookError> {
     let call: CallBody = json(body)?;
     Ok(MissedCall {
-        call_id: optional(call.call_id, "call_id", MAX_MESSAGE_ID)?,
+        call_id: optional_id(call.call_id, "call_id", MAX_MESSAGE_ID)?,
         from: required(call.from, "from", MAX_PHONE_FIELD)?,
         to: optional(call.to, "to", MAX_PHONE_FIELD)?,
     })
@@ -351,6 +358,18 @@ mod tests {
         assert_eq!(
             verify(None, &headers(&good), body),
             Err(WebhookError::NoSecret)
+        );
+    }
+
+    #[test]
+    fn an_empty_id_is_no_id_so_messages_without_one_are_never_taken_for_retries() {
+        let sms = parse_sms(br#"{"message_id":"","from":"+919876543210","text":"STOP"}"#);
+        assert_eq!(sms.unwrap().message_id, None);
+        let call = parse_call(br#"{"call_id":"","from":"+919876543210"}"#);
+        assert_eq!(call.unwrap().call_id, None);
+        assert_eq!(
+            parse_ussd_end(br#"{"session_id":" "}"#),
+            Err(WebhookError::MissingField("session_id"))
         );
     }
 

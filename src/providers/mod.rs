@@ -46,7 +46,10 @@ pub enum WebhookError {
     MissingField(&'static str),
     #[error("field `{0}` is too long")]
     TooLong(&'static str),
-    #[error("malformed body: {0}")]
+    #[error("field `{0}` holds a NUL character")]
+    Nul(&'static str),
+    /// What is wrong, as the reader (or serde) said it; shown without the numbers in it.
+    #[error("malformed body: {}", crate::privacy::without_numbers(.0))]
     Malformed(String),
     #[error("missing or invalid signature")]
     BadSignature,
@@ -460,10 +463,85 @@ pub async fn send(
     }
 }
 
+/// A field's value as mitan keeps it: at most `max` bytes, and no NUL (PostgreSQL's text
+/// cannot hold one: an id or a USSD input with one would fail in the store).
 fn bounded(value: String, field: &'static str, max: usize) -> Result<String, WebhookError> {
     if value.len() > max {
         Err(WebhookError::TooLong(field))
+    } else if value.contains('\0') {
+        Err(WebhookError::Nul(field))
     } else {
         Ok(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_field_holding_a_nul_character_is_refused_for_no_database_text_can_hold_one() {
+        let headers = HeaderMap::new();
+        let exotel = |query| WebhookRequest {
+            method: &Method::GET,
+            path_and_query: "/",
+            query,
+            headers: &headers,
+            body: b"",
+        };
+        let nul = |field| Err(WebhookError::Nul(field));
+        assert_eq!(
+            exotel::parse_sms(&exotel("SmsSid=a%00b&From=%2B919876543210&Body=HELP")).map(|_| ()),
+            nul("SmsSid")
+        );
+        assert_eq!(
+            exotel::parse_delivery(&exotel("SmsSid=a&Status=failed&DetailedStatus=x%00"))
+                .map(|_| ()),
+            nul("DetailedStatus")
+        );
+        assert_eq!(
+            africastalking::parse_ussd_hop(b"sessionId=a&phoneNumber=%2B919876543210&text=1%00")
+                .map(|_| ()),
+            nul("text")
+        );
+        assert_eq!(
+            generic::parse_ussd_end(br#"{"session_id": "a\u0000"}"#).map(|_| ()),
+            nul("session_id")
+        );
+    }
+
+    #[test]
+    fn a_refusal_never_repeats_a_number_it_was_sent() {
+        let refusals = [
+            generic::parse_sms(br#"{"from": 919876543210}"#),
+            generic::parse_sms(br#"{"from": "+919876543210", "to": ["+91 98765 43210"]}"#),
+            generic::parse_sms(br#"{"from": "x", "text": {"+919876543210": 1}}"#),
+        ]
+        .into_iter()
+        .map(|read| read.map(|_| ()))
+        .chain([
+            generic::parse_delivery(br#"{"message_id": "m", "status": "+919876543210"}"#)
+                .map(|_| ()),
+            exotel::parse_delivery(&WebhookRequest {
+                method: &Method::GET,
+                path_and_query: "/",
+                query: "SmsSid=1&Status=%2B91%2098765-43210",
+                headers: &HeaderMap::new(),
+                body: b"",
+            })
+            .map(|_| ()),
+        ]);
+        for refusal in refusals {
+            let text = refusal.expect_err("refused").to_string();
+            let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+            assert!(!digits.contains("9876543210"), "{text}");
+            assert!(text.starts_with("malformed body"), "{text}");
+        }
+        // What is not a number is still said.
+        let err = generic::parse_delivery(br#"{"message_id": "m", "status": "lost"}"#);
+        assert_eq!(
+            err.unwrap_err().to_string(),
+            "malformed body: unknown status \"lost\""
+        );
     }
 }

@@ -76,8 +76,11 @@ pub fn verify(channel: &Channel<'_>, request: &WebhookRequest<'_>) -> Result<(),
     let given = header_value(request.headers).ok_or(WebhookError::BadSignature)?;
     let params = if *request.method == Method::POST {
         Fields::body(request.body)?.pairs().to_vec()
-    } else {
+    } else if request.body.is_empty() {
         Vec::new()
+    } else {
+        // A GET is signed on its URL alone: a body on one is not Twilio's, and is not read.
+        return Err(WebhookError::BadSignature);
     };
     let matches = signed_urls(channel.public_url, request.path_and_query)
         .iter()
@@ -343,6 +346,32 @@ mod tests {
         }
         let lower = VECTOR.to_ascii_lowercase();
         assert!(!check(origin, path, &good, Some(&lower)));
+    }
+
+    #[test]
+    fn a_body_on_a_signed_get_is_refused_for_the_signature_does_not_cover_it() {
+        let settings = settings();
+        let channel = Channel {
+            name: "twilio",
+            settings: &settings,
+            public_url: "https://mycompany.com",
+        };
+        let path = "/webhooks/twilio/sms?MessageSid=SM1&Body=HELP";
+        let signed = signature(TOKEN, &format!("https://mycompany.com{path}"), &[]);
+        let mut headers = HeaderMap::new();
+        headers.insert(SIGNATURE_HEADER, signed.parse().unwrap());
+        let request = |body: &'static [u8]| WebhookRequest {
+            method: &Method::GET,
+            path_and_query: path,
+            query: path.split_once('?').map_or("", |(_, q)| q),
+            headers: &headers,
+            body,
+        };
+        assert_eq!(verify(&channel, &request(b"")), Ok(()));
+        assert_eq!(
+            verify(&channel, &request(b"From=%2B919876543210")),
+            Err(WebhookError::BadSignature)
+        );
     }
 
     #[test]

@@ -198,11 +198,14 @@ impl Category {
             && text
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        if ok {
+        // Seven digits look like a phone number, as in a name: it would be shown to everyone.
+        let digits = text.chars().filter(char::is_ascii_digit).count();
+        if ok && digits < 7 {
             Ok(Self(text.to_string()))
         } else {
             Err(format!(
-                "category {text:?} must be 1 to 64 lower-case letters, digits or _"
+                "category {text:?} must be 1 to 64 lower-case letters, digits (fewer than 7) \
+                 or _"
             ))
         }
     }

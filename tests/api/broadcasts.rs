@@ -673,7 +673,7 @@ async fn a_broadcast_counts_its_failures_by_reason_and_no_reason_holds_a_number(
         counts["failures"],
         json!([
             {
-                "reason": r#"HTTP 400: {"detail":"the number +… is not on the DLT scrub list","error":"rejected"}"#,
+                "reason": r#"HTTP 400: {"detail":"the number … is not on the DLT scrub list","error":"rejected"}"#,
                 "count": 3
             },
             {"reason": r#"HTTP 403: {"error":"account suspended"}"#, "count": 2}

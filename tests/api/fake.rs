@@ -1,9 +1,12 @@
 //! A fake aggregator: a real HTTP server on 127.0.0.1:0 that records every request and answers
-//! with scripted responses (status, body, delay), so sends are tested over real HTTP.
+//! with scripted responses (status, body, delay), so sends are tested over real HTTP; or, with
+//! [`Faults`], fails and hangs at random (seeded) like a struggling aggregator.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use rand::{Rng as _, SeedableRng as _};
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -40,7 +43,7 @@ impl Canned {
     }
 }
 
-/// One request the fake received.
+/// One request the fake received, when, and what it answered.
 #[derive(Debug, Clone)]
 pub struct Recorded {
     pub method: Method,
@@ -48,7 +51,23 @@ pub struct Recorded {
     pub query: String,
     pub headers: HeaderMap,
     pub body: String,
+    pub at: Instant,
+    /// The status it answered with, or would have after `delay`.
+    pub status: u16,
+    pub delay: Duration,
 }
+
+/// How often a struggling aggregator fails a request with 503 or takes it and never answers
+/// (for an hour: far past any send timeout). Drawn per request from `seed`, in arrival order.
+#[derive(Debug, Clone, Copy)]
+pub struct Faults {
+    pub fail: f64,
+    pub hang: f64,
+    pub seed: u64,
+}
+
+/// How long a hanging request waits before its answer.
+pub const HANG: Duration = Duration::from_secs(3600);
 
 impl Recorded {
     /// A field of the form body, or else of the query string.
@@ -77,7 +96,32 @@ impl Recorded {
 struct Script {
     next: VecDeque<Canned>,
     otherwise: Option<Canned>,
+    faults: Option<(Faults, rand::rngs::StdRng)>,
     requests: Vec<Recorded>,
+}
+
+impl Script {
+    /// The answer to the next request: scripted, else `otherwise` (failed or hung as the
+    /// faults say).
+    fn next_answer(&mut self) -> Canned {
+        if let Some(canned) = self.next.pop_front() {
+            return canned;
+        }
+        let otherwise = self.otherwise.clone().unwrap();
+        match &mut self.faults {
+            Some((faults, rng)) => {
+                let draw: f64 = rng.gen();
+                if draw < faults.hang {
+                    otherwise.after(HANG)
+                } else if draw < faults.hang + faults.fail {
+                    Canned::new(503, "Service Unavailable")
+                } else {
+                    otherwise
+                }
+            }
+            None => otherwise,
+        }
+    }
 }
 
 pub struct FakeAggregator {
@@ -89,10 +133,26 @@ pub struct FakeAggregator {
 impl FakeAggregator {
     /// Starts the fake; it answers `otherwise` to anything not scripted with [`Self::then`].
     pub async fn start(otherwise: Canned) -> Self {
-        let script = Arc::new(Mutex::new(Script {
+        Self::serve(Script {
             otherwise: Some(otherwise),
             ..Script::default()
-        }));
+        })
+        .await
+    }
+
+    /// Starts a fake that answers `otherwise`, but fails and hangs as `faults` say.
+    pub async fn struggling(otherwise: Canned, faults: Faults) -> Self {
+        let rng = rand::rngs::StdRng::seed_from_u64(faults.seed);
+        Self::serve(Script {
+            otherwise: Some(otherwise),
+            faults: Some((faults, rng)),
+            ..Script::default()
+        })
+        .await
+    }
+
+    async fn serve(script: Script) -> Self {
+        let script = Arc::new(Mutex::new(script));
         let app = axum::Router::new()
             .fallback(answer)
             .with_state(script.clone());
@@ -132,17 +192,20 @@ async fn answer(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let at = Instant::now();
     let canned = {
         let mut script = script.lock().unwrap();
+        let mut canned = script.next_answer();
         script.requests.push(Recorded {
             method,
             path: uri.path().to_string(),
             query: uri.query().unwrap_or_default().to_string(),
             headers,
             body: String::from_utf8_lossy(&body).into_owned(),
+            at,
+            status: canned.status,
+            delay: canned.delay,
         });
-        let otherwise = script.otherwise.clone();
-        let mut canned = script.next.pop_front().or(otherwise).unwrap();
         let request = script.requests.last().expect("just recorded");
         let to = serde_json::from_str::<serde_json::Value>(&request.body)
             .ok()

@@ -11,6 +11,7 @@ mod channels;
 mod config;
 mod crash;
 mod faults;
+mod fuzz;
 mod health;
 mod lifecycle;
 mod outbox;

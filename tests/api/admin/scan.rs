@@ -95,3 +95,71 @@ async fn numbers_sent_through_every_door_never_come_back_out() {
         .collect();
     assert_eq!(hints, ["10", "45", "99"], "two digits at most");
 }
+
+#[tokio::test]
+async fn a_number_typed_into_a_count_an_order_or_a_key_is_refused_without_being_repeated() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (recruiter, _) = officer(&app, &admin, "SI Verma", None).await;
+    let number = TEST_NUMBERS[0];
+    let digits: i64 = number[1..].parse().unwrap();
+    let refused = [
+        (
+            Method::POST,
+            "/api/v1/event-codes".to_string(),
+            json!({"recruiter_id": recruiter, "label": "Camp", "expires_at": "2030-01-01T00:00:00Z",
+                   "max_uses": digits}),
+            "max_uses",
+        ),
+        (
+            Method::POST,
+            "/api/v1/tips".into(),
+            json!({"category": "otp_pin_sharing", "texts": {"en": "Never share your OTP. Call 1930."},
+                   "order": digits}),
+            "order",
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/tips/1".into(),
+            json!({"order": digits}),
+            "order",
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/tips/1".into(),
+            json!({"order": i64::MIN}),
+            "order",
+        ),
+        (
+            Method::POST,
+            "/api/v1/tips".into(),
+            json!({"category": number[1..].to_string(), "texts": {"en": "Call 1930."}}),
+            "category",
+        ),
+        (
+            Method::POST,
+            "/api/v1/tips".into(),
+            json!({"category": "otp_pin_sharing", "texts": {number: "Call 1930."}}),
+            "texts.…",
+        ),
+        (
+            Method::POST,
+            "/api/v1/broadcasts/dry-run".into(),
+            json!({"tip_id": 1, "segment": {"areas": [digits]}, "send_at": "2026-12-02T11:00:00Z"}),
+            "segment.areas",
+        ),
+    ];
+    for (method, path, body, field) in refused {
+        let response = app
+            .api(method, &path, Some(&admin), Some(body.clone()))
+            .await;
+        assert_eq!(response.status, 422, "{body}: {}", response.text);
+        let fields: Vec<String> = response.json()["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap().to_string())
+            .collect();
+        assert!(fields.iter().any(|f| f == field), "{body}: {fields:?}");
+    }
+}
