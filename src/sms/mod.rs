@@ -557,7 +557,7 @@ pub async fn receive_report(
     let outcome = match &applied {
         ReportApplied::UnknownMessage => {
             tracing::info!(
-                message_id = %report.message_id,
+                message_id = %crate::privacy::without_numbers(&report.message_id),
                 "delivery report for a message this service does not know; acknowledged"
             );
             "unknown_message"
