@@ -299,3 +299,119 @@ async fn a_broadcast_killed_mid_send_resumes_after_a_restart_and_sends_nobody_an
         received.len()
     );
 }
+
+/// Villagers pressing "I agree" together when the service is killed.
+const JOINING_AT_THE_KILL: u32 = 40;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_during_a_burst_of_joins_loses_no_acknowledged_join_and_leaves_none_half_made() {
+    use crate::helpers::{africastalking_hop, ENGLISH_JOIN};
+    let db = TestDatabase::fresh().await;
+    let key = random_master_key();
+    let env = [
+        ("MITAN__DATABASE__URL", db.url.as_str()),
+        ("MITAN__SECURITY__MASTER_KEY", key.as_str()),
+    ];
+    let first = Binary::serve(tempfile::tempdir().unwrap(), &env);
+    let client = reqwest::Client::new();
+    let url = first.url("/webhooks/africastalking/ussd");
+    let phones: Vec<String> = (0..JOINING_AT_THE_KILL).map(villager).collect();
+    for phone in &phones {
+        for path in &ENGLISH_JOIN[..6] {
+            africastalking_hop(&client, &url, &format!("kill-{phone}"), phone, path).await;
+        }
+    }
+    // Everyone agrees at once; kill -9 lands once the first of them is answered.
+    let (answered, first_answer) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let agrees: Vec<_> = phones
+        .iter()
+        .map(|phone| {
+            let (client, url, answered) = (client.clone(), url.clone(), answered.clone());
+            let form = [
+                ("sessionId", format!("kill-{phone}")),
+                ("phoneNumber", phone.clone()),
+                ("text", ENGLISH_JOIN[6].to_string()),
+            ];
+            tokio::spawn(async move {
+                let reply = client.post(&url).form(&form).send().await.ok()?;
+                let text = reply.text().await.ok()?;
+                let _ = answered.send(());
+                Some(text)
+            })
+        })
+        .collect();
+    let mut first_answer = first_answer;
+    first_answer.recv().await.expect("one join answered");
+    first.signal("KILL");
+    let mut told_done = BTreeMap::new();
+    for (agree, phone) in agrees.into_iter().zip(&phones) {
+        if let Some(text) = agree.await.unwrap() {
+            if let Some(code) = text
+                .strip_prefix("END Done! Your mitan code is ")
+                .and_then(|rest| rest.split(':').next())
+            {
+                told_done.insert(phone.clone(), code.to_string());
+            }
+        }
+    }
+    drop(first);
+    assert!(!told_done.is_empty());
+
+    // After the kill: everyone told "Done!" is a member with the code they were shown, and
+    // everyone stored is a whole member (a code of their own); nobody is half-joined.
+    let store = open_store(&db.url).await;
+    let vault = Vault::new(&MasterKey::from_base64(&key).unwrap());
+    let mut stored = BTreeSet::new();
+    for phone in &phones {
+        let number = Msisdn::parse(phone, phonenumber::country::Id::IN).unwrap();
+        let person = store
+            .person_by_index(&vault.blind_index(&number))
+            .await
+            .unwrap();
+        match (person, told_done.get(phone)) {
+            (Some(person), told) => {
+                stored.insert(phone.clone());
+                let code = person.own_code.expect("a member has a code of their own");
+                if let Some(told) = told {
+                    assert_eq!(&code, told, "{} got another code", masked(phone));
+                }
+            }
+            (None, Some(_)) => panic!("{} was told \"Done!\" but is not stored", masked(phone)),
+            (None, None) => {}
+        }
+    }
+    store.close().await;
+
+    // Restarted, the service knows those it stored (whose answer the kill took) as members, and
+    // takes the others' joins.
+    let second = Binary::serve(tempfile::tempdir().unwrap(), &env);
+    let url = second.url("/webhooks/africastalking/ussd");
+    for phone in &stored {
+        let menu = africastalking_hop(&client, &url, &format!("menu-{phone}"), phone, "").await;
+        assert!(
+            menu.contains("Today's tip") || menu.contains("टिप"),
+            "{menu}"
+        );
+    }
+    for phone in phones.iter().filter(|p| !stored.contains(*p)) {
+        let session = format!("again-{phone}");
+        let mut last = String::new();
+        for path in ENGLISH_JOIN {
+            last = africastalking_hop(&client, &url, &session, phone, path).await;
+            if last.starts_with("END ") {
+                break;
+            }
+        }
+        assert!(
+            last.contains("code is"),
+            "{} cannot join after the restart: {last}",
+            masked(phone)
+        );
+    }
+    println!(
+        "kill -9 mid-burst: {JOINING_AT_THE_KILL} agreeing, {} told Done!, {} stored, 0 lost, 0 half-made",
+        told_done.len(),
+        stored.len()
+    );
+    assert_no_number_in(&second.output(), "the log after the restart");
+}

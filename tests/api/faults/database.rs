@@ -123,10 +123,15 @@ async fn after_the_disk_fills_and_frees_sqlite_takes_writes_again_without_a_rest
 
     // Space comes back: mitan takes writes again by itself, and says so.
     limit_file_size(mitan.pid(), rlimit::INFINITY);
+    let freed = std::time::Instant::now();
     wait_for("/readyz to recover", Duration::from_secs(10), || async {
         (readiness(&mitan).await == 200).then_some(())
     })
     .await;
+    println!(
+        "SQLite: ready again {:?} after space came back",
+        freed.elapsed()
+    );
     let again = join_over_ussd(&mitan, &villager(2), "after").await;
     assert!(
         joined(&again),
@@ -233,10 +238,15 @@ async fn after_the_postgresql_server_stops_and_starts_again_mitan_carries_on_by_
     .await;
 
     gate.open().await;
+    let back = std::time::Instant::now();
     wait_for("/readyz to recover", Duration::from_secs(15), || async {
         (readiness(&mitan).await == 200).then_some(())
     })
     .await;
+    println!(
+        "PostgreSQL: ready again {:?} after the server came back",
+        back.elapsed()
+    );
     assert!(joined(&join_over_ussd(&mitan, &villager(2), "after").await));
 
     assert_one_episode(
