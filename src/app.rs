@@ -227,7 +227,8 @@ fn check_channels(settings: &Settings) -> anyhow::Result<()> {
         tracing::warn!(
             channel = %name,
             missing = %keys,
-            "this channel cannot send until {keys} are set: its replies fail until then"
+            "this channel cannot send until the settings it is missing are set: its replies \
+             fail until then"
         );
     }
     Ok(())
