@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{on_pool, on_reader, to_millis, BeginWrite as _, Store, StoreError};
+use super::tx::{Sql, WriteTx};
+use super::{on_pool, on_reader, to_millis, PersonStatus, Store, StoreError};
 use crate::enrollment::{
     CodeRefusal, JoinOutcome, JoinRequest, Language, OptInCode, RecruiterKind, Script,
 };
@@ -76,95 +77,63 @@ pub(super) fn judge_code(
     Ok(row)
 }
 
-/// The join itself, inside the caller's write transaction `$tx` (so that an SMS join records its
-/// webhook receipt and its reply in the same transaction); `$burst` is the store's
-/// `burst_per_hour`. Evaluates to `Result<JoinOutcome, JoinError>`; a refused code writes nothing.
-macro_rules! join_in {
-    ($tx:ident, $request:expr, $own_code:expr, $burst:expr) => {
-        async {
-            let request: &$crate::enrollment::JoinRequest = $request;
-            let own_code: &$crate::enrollment::OptInCode = $own_code;
-            let burst_per_hour: Option<i64> = $burst;
-            let phone = &request.phone;
-            let consent = &request.consent;
-            let at = $crate::store::to_millis(consent.at);
-            let existing: Option<(i64, String, Option<String>)> = sqlx::query_as(
+/// The join itself, inside the caller's write transaction (so that an SMS join records its
+/// webhook receipt and its reply in the same one); `burst_per_hour` is the store's. A refused
+/// code writes nothing.
+pub(super) async fn join_in(
+    tx: &mut WriteTx,
+    request: &JoinRequest,
+    own_code: &OptInCode,
+    burst_per_hour: Option<i64>,
+) -> Result<JoinOutcome, JoinError> {
+    let phone = &request.phone;
+    let consent = &request.consent;
+    let at = to_millis(consent.at);
+    let existing: Option<(i64, String, Option<String>)> = tx
+        .fetch_optional(
+            Sql::new(
                 "SELECT p.id, p.status, c.code FROM people p \
                  LEFT JOIN recruiters r ON r.person_id = p.id \
                  LEFT JOIN codes c ON c.recruiter_id = r.id AND c.kind = 'permanent' \
                  WHERE p.phone_index = $1",
             )
-            .bind(phone.index.as_bytes())
-            .fetch_optional(&mut *$tx)
+            .bind(phone.index.as_bytes()),
+        )
+        .await?;
+    if let Some((person_id, status, code)) = existing {
+        return rejoin(tx, request, person_id, &status, code.as_deref()).await;
+    }
+
+    let mut credited_to = None;
+    let mut via_code = None;
+    let mut area_id = None;
+    if let Some(code) = &request.code {
+        let row: Option<CodeRow> = tx
+            .fetch_optional(Sql::new(CODE_LOOKUP).bind(code.as_str()))
             .await?;
+        let row = judge_code(row, &phone.index, at).map_err(JoinError::Code)?;
+        // A number is credited once: joining, erasing and joining again counts nothing the
+        // second time.
+        let before: Option<String> = tx
+            .fetch_optional_value(
+                Sql::new("SELECT reason FROM suppressions WHERE phone_index = $1")
+                    .bind(phone.index.as_bytes()),
+            )
+            .await?;
+        if before.as_deref() != Some("erased") {
+            tx.execute(
+                Sql::new("UPDATE codes SET uses = uses + 1 WHERE code = $1").bind(code.as_str()),
+            )
+            .await?;
+            credited_to = Some(row.recruiter_id);
+            via_code = Some(code.as_str());
+        }
+        area_id = row.area_id;
+    }
 
-            if let Some((person_id, status, code)) = existing {
-                let own_code =
-                    $crate::enrollment::OptInCode::parse(code.as_deref().unwrap_or_default())
-                        .map_err(|_| {
-                            $crate::store::StoreError::Other(anyhow::anyhow!(
-                                "person {person_id} has no code"
-                            ))
-                        })?;
-                if status == $crate::store::PersonStatus::Active.as_str() {
-                    return Ok($crate::enrollment::JoinOutcome::AlreadyMember {
-                        person_id,
-                        own_code,
-                    });
-                }
-                sqlx::query(
-                    "UPDATE people SET status = 'active', language = $2, script = $3, \
-                     consent_channel = $4, consent_version = $5, consented_at = $6, \
-                     withdrawn_at = NULL WHERE id = $1",
-                )
-                .bind(person_id)
-                .bind(consent.language.tag())
-                .bind(consent.script.tag())
-                .bind(&consent.channel)
-                .bind(&consent.version)
-                .bind(at)
-                .execute(&mut *$tx)
-                .await?;
-                sqlx::query("DELETE FROM suppressions WHERE phone_index = $1")
-                    .bind(phone.index.as_bytes())
-                    .execute(&mut *$tx)
-                    .await?;
-                return Ok($crate::enrollment::JoinOutcome::Rejoined {
-                    person_id,
-                    own_code,
-                });
-            }
-
-            let mut credited_to = None;
-            let mut via_code = None;
-            let mut area_id = None;
-            if let Some(code) = &request.code {
-                let row: Option<$crate::store::enrollment::CodeRow> =
-                    sqlx::query_as($crate::store::enrollment::CODE_LOOKUP)
-                        .bind(code.as_str())
-                        .fetch_optional(&mut *$tx)
-                        .await?;
-                let row = $crate::store::enrollment::judge_code(row, &phone.index, at)
-                    .map_err($crate::store::JoinError::Code)?;
-                // A number is credited once: joining, erasing and joining again counts nothing
-                // the second time.
-                let before: Option<String> =
-                    sqlx::query_scalar("SELECT reason FROM suppressions WHERE phone_index = $1")
-                        .bind(phone.index.as_bytes())
-                        .fetch_optional(&mut *$tx)
-                        .await?;
-                if before.as_deref() != Some("erased") {
-                    sqlx::query("UPDATE codes SET uses = uses + 1 WHERE code = $1")
-                        .bind(code.as_str())
-                        .execute(&mut *$tx)
-                        .await?;
-                    credited_to = Some(row.recruiter_id);
-                    via_code = Some(code.as_str());
-                }
-                area_id = row.area_id;
-            }
-
-            let person_id: i64 = sqlx::query_scalar(
+    let person_id: i64 = tx
+        .fetch_value(
+            Sql::new(
                 "INSERT INTO people (phone_index, phone_ciphertext, phone_key_id, phone_hint, \
                  language, script, status, consent_channel, consent_version, consented_at, \
                  created_at, recruited_by, via_code, area_id) \
@@ -182,172 +151,280 @@ macro_rules! join_in {
             .bind(at)
             .bind(credited_to)
             .bind(via_code)
-            .bind(area_id)
-            .fetch_one(&mut *$tx)
-            .await?;
-            let name = format!("Mitan {person_id}");
-            let recruiter_id: i64 = sqlx::query_scalar(
+            .bind(area_id),
+        )
+        .await?;
+    let recruiter_id: i64 = tx
+        .fetch_value(
+            Sql::new(
                 "INSERT INTO recruiters (kind, name, area_id, quota, person_id, recruited_by, \
                  created_at) VALUES ('mitan', $1, $2, $3, $4, $5, $6) RETURNING id",
             )
-            .bind(&name)
+            .bind(format!("Mitan {person_id}"))
             .bind(area_id)
             .bind(request.quota)
             .bind(person_id)
             .bind(credited_to)
-            .bind(at)
-            .fetch_one(&mut *$tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO codes (code, recruiter_id, kind, created_at) \
-                 VALUES ($1, $2, 'permanent', $3)",
-            )
-            .bind(own_code.as_str())
-            .bind(recruiter_id)
-            .bind(at)
-            .execute(&mut *$tx)
-            .await?;
-            sqlx::query("DELETE FROM suppressions WHERE phone_index = $1")
-                .bind(phone.index.as_bytes())
-                .execute(&mut *$tx)
-                .await?;
-            if let (Some(threshold), Some(code), Some(owner)) =
-                (burst_per_hour, via_code, credited_to)
-            {
-                // Flag a code once joins through it reach the threshold within an hour, and
-                // again only an hour after the last flag.
-                let hour_ago = at - $crate::store::enrollment::HOUR_MS;
-                let joins: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM people \
-                     WHERE via_code = $1 AND created_at > $2 AND created_at <= $3",
-                )
-                .bind(code)
-                .bind(hour_ago)
-                .bind(at)
-                .fetch_one(&mut *$tx)
-                .await?;
-                let flagged: Option<i64> = sqlx::query_scalar(
-                    "SELECT id FROM code_bursts WHERE code = $1 AND flagged_at > $2 LIMIT 1",
-                )
-                .bind(code)
-                .bind(hour_ago)
-                .fetch_optional(&mut *$tx)
-                .await?;
-                if joins >= threshold && flagged.is_none() {
-                    sqlx::query(
-                        "INSERT INTO code_bursts (code, recruiter_id, flagged_at, joins) \
-                         VALUES ($1, $2, $3, $4)",
-                    )
-                    .bind(code)
-                    .bind(owner)
-                    .bind(at)
-                    .bind(joins)
-                    .execute(&mut *$tx)
-                    .await?;
-                    sqlx::query(
-                        "INSERT INTO audit_log (at, actor, action, target, detail) \
-                         VALUES ($1, 'system', 'code.burst', $2, $3)",
-                    )
-                    .bind(at)
-                    .bind(format!("recruiter:{owner}"))
-                    .bind(format!("code {code}: {joins} joins within an hour"))
-                    .execute(&mut *$tx)
-                    .await?;
-                }
-            }
-            Ok::<_, $crate::store::JoinError>($crate::enrollment::JoinOutcome::Joined {
-                person_id,
-                own_code: own_code.clone(),
-                credited_to,
-            })
-        }
-        .await
-    };
+            .bind(at),
+        )
+        .await?;
+    insert_code(tx, own_code, recruiter_id, &NewCode::Permanent, at).await?;
+    unsuppress(tx, &phone.index).await?;
+    if let (Some(threshold), Some(code), Some(owner)) = (burst_per_hour, via_code, credited_to) {
+        flag_burst(tx, code, owner, threshold, at).await?;
+    }
+    Ok(JoinOutcome::Joined {
+        person_id,
+        own_code: own_code.clone(),
+        credited_to,
+    })
 }
-pub(super) use join_in;
+
+/// Someone who joined before: an active member stays as they are, anyone else becomes active
+/// again under their new consent, with the code they always had.
+async fn rejoin(
+    tx: &mut WriteTx,
+    request: &JoinRequest,
+    person_id: i64,
+    status: &str,
+    code: Option<&str>,
+) -> Result<JoinOutcome, JoinError> {
+    let own_code = OptInCode::parse(code.unwrap_or_default())
+        .map_err(|_| StoreError::Other(anyhow::anyhow!("person {person_id} has no code")))?;
+    if PersonStatus::parse(status) == PersonStatus::Active {
+        return Ok(JoinOutcome::AlreadyMember {
+            person_id,
+            own_code,
+        });
+    }
+    let consent = &request.consent;
+    tx.execute(
+        Sql::new(
+            "UPDATE people SET status = 'active', language = $2, script = $3, \
+             consent_channel = $4, consent_version = $5, consented_at = $6, \
+             withdrawn_at = NULL WHERE id = $1",
+        )
+        .bind(person_id)
+        .bind(consent.language.tag())
+        .bind(consent.script.tag())
+        .bind(&consent.channel)
+        .bind(&consent.version)
+        .bind(to_millis(consent.at)),
+    )
+    .await?;
+    unsuppress(tx, &request.phone.index).await?;
+    Ok(JoinOutcome::Rejoined {
+        person_id,
+        own_code,
+    })
+}
+
+/// Flags `code` once joins through it reach `threshold` within an hour (in `code_bursts` and
+/// the audit log), and again only an hour after its last flag.
+async fn flag_burst(
+    tx: &mut WriteTx,
+    code: &str,
+    owner: i64,
+    threshold: i64,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    let hour_ago = at - HOUR_MS;
+    let joins: i64 = tx
+        .fetch_value(
+            Sql::new(
+                "SELECT COUNT(*) FROM people \
+                 WHERE via_code = $1 AND created_at > $2 AND created_at <= $3",
+            )
+            .bind(code)
+            .bind(hour_ago)
+            .bind(at),
+        )
+        .await?;
+    let flagged: Option<i64> = tx
+        .fetch_optional_value(
+            Sql::new("SELECT id FROM code_bursts WHERE code = $1 AND flagged_at > $2 LIMIT 1")
+                .bind(code)
+                .bind(hour_ago),
+        )
+        .await?;
+    if joins < threshold || flagged.is_some() {
+        return Ok(());
+    }
+    tx.execute(
+        Sql::new(
+            "INSERT INTO code_bursts (code, recruiter_id, flagged_at, joins) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(code)
+        .bind(owner)
+        .bind(at)
+        .bind(joins),
+    )
+    .await?;
+    tx.execute(
+        Sql::new(
+            "INSERT INTO audit_log (at, actor, action, target, detail) \
+             VALUES ($1, 'system', 'code.burst', $2, $3)",
+        )
+        .bind(at)
+        .bind(format!("recruiter:{owner}"))
+        .bind(format!("code {code}: {joins} joins within an hour")),
+    )
+    .await?;
+    Ok(())
+}
 
 /// Opting out inside the caller's write transaction: the person (if active) stops, the number
-/// joins the suppression list. Evaluates to `Result<bool, sqlx::Error>`: whether an active
-/// person opted out.
-macro_rules! opt_out_in {
-    ($tx:ident, $index:expr, $at:expr) => {
-        async {
-            let index: &$crate::privacy::BlindIndex = $index;
-            let at: i64 = $at;
-            let changed = sqlx::query(
+/// joins the suppression list, and the broadcast messages planned for them are withdrawn now
+/// (not at send time, so the broadcast's counts say so at once and the sealed number leaves
+/// the outbox). Whether an active person opted out.
+pub(super) async fn opt_out_in(
+    tx: &mut WriteTx,
+    index: &BlindIndex,
+    at: i64,
+) -> Result<bool, sqlx::Error> {
+    let changed = tx
+        .execute(
+            Sql::new(
                 "UPDATE people SET status = 'opted_out', withdrawn_at = $2 \
                  WHERE phone_index = $1 AND status = 'active'",
             )
             .bind(index.as_bytes())
-            .bind(at)
-            .execute(&mut *$tx)
-            .await?
-            .rows_affected();
-            $crate::store::enrollment::suppress(&mut $tx, index, "opt_out", at).await?;
-            // Broadcast messages planned for them are withdrawn now, not at send time, so the
-            // broadcast's counts say so at once and the sealed number leaves the outbox.
-            sqlx::query(
-                "UPDATE outbox SET status = 'suppressed', finished_at = $2, \
-                 phone_ciphertext = NULL, phone_key_id = NULL, recipient_tag = NULL, \
-                 last_error = 'the recipient opted out' WHERE status = 'queued' \
-                 AND kind = 'bulk' AND person_id IN (SELECT id FROM people WHERE phone_index = $1)",
-            )
-            .bind(index.as_bytes())
-            .bind(at)
-            .execute(&mut *$tx)
-            .await?;
-            Ok::<_, sqlx::Error>(changed == 1)
-        }
-        .await
-    };
+            .bind(at),
+        )
+        .await?;
+    suppress(tx, index, "opt_out", at).await?;
+    tx.execute(
+        Sql::new(
+            "UPDATE outbox SET status = 'suppressed', finished_at = $2, \
+             phone_ciphertext = NULL, phone_key_id = NULL, recipient_tag = NULL, \
+             last_error = 'the recipient opted out' WHERE status = 'queued' \
+             AND kind = 'bulk' AND person_id IN (SELECT id FROM people WHERE phone_index = $1)",
+        )
+        .bind(index.as_bytes())
+        .bind(at),
+    )
+    .await?;
+    Ok(changed == 1)
 }
-pub(super) use opt_out_in;
 
-/// Erasing a person inside the caller's write transaction. Evaluates to
-/// `Result<bool, sqlx::Error>`: whether a person with a number was erased.
-macro_rules! erase_in {
-    ($tx:ident, $id:expr, $at:expr) => {
-        async {
-            let id: i64 = $id;
-            let at: i64 = $at;
-            let index: Option<Option<Vec<u8>>> =
-                sqlx::query_scalar("SELECT phone_index FROM people WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&mut *$tx)
-                    .await?;
-            let Some(index) = index
-                .flatten()
-                .and_then(|bytes| $crate::privacy::BlindIndex::from_bytes(&bytes))
-            else {
-                return Ok(false);
-            };
-            sqlx::query(
-                "UPDATE people SET phone_index = NULL, phone_ciphertext = NULL, \
-                 phone_key_id = NULL, phone_hint = NULL, status = 'erased', erased_at = $2, \
-                 withdrawn_at = COALESCE(withdrawn_at, $2) WHERE id = $1",
-            )
-            .bind(id)
-            .bind(at)
-            .execute(&mut *$tx)
-            .await?;
-            $crate::store::enrollment::suppress(&mut $tx, &index, "erased", at).await?;
-            // Nothing queued for them goes out any more (whoever erased them: SMS, menu, admin).
-            sqlx::query(
-                "UPDATE outbox SET status = 'suppressed', finished_at = $2, \
-                 phone_ciphertext = NULL, phone_key_id = NULL, recipient_tag = NULL, \
-                 last_error = 'the recipient was erased' \
-                 WHERE person_id = $1 AND status = 'queued' AND kind <> 'confirmation'",
-            )
-            .bind(id)
-            .bind(at)
-            .execute(&mut *$tx)
-            .await?;
-            Ok::<_, sqlx::Error>(true)
-        }
-        .await
+/// Erasing a person inside the caller's write transaction: the number goes for good (its blind
+/// index to the suppression list), and nothing queued for them goes out any more, whoever
+/// erased them (SMS, menu, admin). Whether a person with a number was erased.
+pub(super) async fn erase_in(tx: &mut WriteTx, id: i64, at: i64) -> Result<bool, sqlx::Error> {
+    let index: Option<Option<Vec<u8>>> = tx
+        .fetch_optional_value(Sql::new("SELECT phone_index FROM people WHERE id = $1").bind(id))
+        .await?;
+    let Some(index) = index
+        .flatten()
+        .and_then(|bytes| BlindIndex::from_bytes(&bytes))
+    else {
+        return Ok(false);
     };
+    tx.execute(
+        Sql::new(
+            "UPDATE people SET phone_index = NULL, phone_ciphertext = NULL, \
+             phone_key_id = NULL, phone_hint = NULL, status = 'erased', erased_at = $2, \
+             withdrawn_at = COALESCE(withdrawn_at, $2) WHERE id = $1",
+        )
+        .bind(id)
+        .bind(at),
+    )
+    .await?;
+    suppress(tx, &index, "erased", at).await?;
+    tx.execute(
+        Sql::new(
+            "UPDATE outbox SET status = 'suppressed', finished_at = $2, \
+             phone_ciphertext = NULL, phone_key_id = NULL, recipient_tag = NULL, \
+             last_error = 'the recipient was erased' \
+             WHERE person_id = $1 AND status = 'queued' AND kind <> 'confirmation'",
+        )
+        .bind(id)
+        .bind(at),
+    )
+    .await?;
+    Ok(true)
 }
-pub(super) use erase_in;
+
+/// What a new code is: a recruiter's (or mitan's) own, or an event code with its label,
+/// expiry and use limit.
+pub(super) enum NewCode<'a> {
+    Permanent,
+    Event {
+        label: &'a str,
+        expires_at: Option<i64>,
+        max_uses: Option<i64>,
+    },
+}
+
+/// The one place rows enter `codes`. A clash with a code in use is a unique violation, which
+/// [`with_fresh_code`] answers with another code.
+pub(super) async fn insert_code(
+    tx: &mut WriteTx,
+    code: &OptInCode,
+    recruiter_id: i64,
+    new: &NewCode<'_>,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    let (kind, label, expires_at, max_uses) = match new {
+        NewCode::Permanent => ("permanent", None, None, None),
+        NewCode::Event {
+            label,
+            expires_at,
+            max_uses,
+        } => ("event", Some(*label), *expires_at, *max_uses),
+    };
+    tx.execute(
+        Sql::new(
+            "INSERT INTO codes (code, recruiter_id, kind, label, expires_at, max_uses, \
+             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(code.as_str())
+        .bind(recruiter_id)
+        .bind(kind)
+        .bind(label)
+        .bind(expires_at)
+        .bind(max_uses)
+        .bind(at),
+    )
+    .await?;
+    Ok(())
+}
+
+/// An error that may be a fresh code clashing with one in use.
+pub(super) trait MaybeClash {
+    fn is_clash(&self) -> bool;
+}
+
+impl MaybeClash for StoreError {
+    fn is_clash(&self) -> bool {
+        matches!(self, StoreError::Duplicate)
+    }
+}
+
+impl MaybeClash for JoinError {
+    fn is_clash(&self) -> bool {
+        matches!(self, JoinError::Store(StoreError::Duplicate))
+    }
+}
+
+/// Runs `write` with a fresh code of `length` digits, and again with another while it clashes
+/// with a code in use (rare; after every third clash the codes get a digit longer, as many in a
+/// row mean that length is crowded). The one place codes are drawn.
+pub(super) async fn with_fresh_code<T, E, F, Fut>(length: usize, mut write: F) -> Result<T, E>
+where
+    E: MaybeClash,
+    F: FnMut(OptInCode) -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let mut attempt = 0;
+    loop {
+        match write(OptInCode::generate(length + attempt / 3)).await {
+            Err(err) if err.is_clash() && attempt < CODE_ATTEMPTS => attempt += 1,
+            done => return done,
+        }
+    }
+}
 
 /// How many fresh codes to try before giving up (a clash is rare; many in a row means the code
 /// space of that length is crowded).
@@ -359,27 +436,13 @@ impl Store {
     /// Records consent and makes the person a mitan with a code of their own, crediting the
     /// owner of `request.code`. An opted-out person re-joins; an active one is left as is.
     pub async fn join(&self, request: &JoinRequest) -> Result<JoinOutcome, JoinError> {
-        for attempt in 0.. {
-            let own_code = OptInCode::generate(request.code_length + attempt / 3);
-            match self.try_join(request, &own_code).await {
-                Err(JoinError::Store(StoreError::Duplicate)) if attempt < CODE_ATTEMPTS => continue,
-                other => return other,
-            }
-        }
-        unreachable!("the loop returns")
-    }
-
-    async fn try_join(
-        &self,
-        request: &JoinRequest,
-        own_code: &OptInCode,
-    ) -> Result<JoinOutcome, JoinError> {
-        on_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            let outcome = join_in!(tx, request, own_code, self.burst_per_hour)?;
+        with_fresh_code(request.code_length, |own_code| async move {
+            let mut tx = self.begin_write().await?;
+            let outcome = join_in(&mut tx, request, &own_code, self.burst_per_hour).await?;
             tx.commit().await?;
             Ok(outcome)
         })
+        .await
     }
 
     /// Whether `code` would credit its owner if this number joined now (nothing is written).
@@ -430,26 +493,20 @@ impl Store {
 
     /// Stops all messages to a number at once. Returns whether an active person opted out.
     pub async fn opt_out(&self, index: &BlindIndex, at: DateTime<Utc>) -> Result<bool, StoreError> {
-        let at = to_millis(at);
-        on_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            let changed = opt_out_in!(tx, index, at)?;
-            tx.commit().await?;
-            Ok(changed)
-        })
+        let mut tx = self.begin_write().await?;
+        let changed = opt_out_in(&mut tx, index, to_millis(at)).await?;
+        tx.commit().await?;
+        Ok(changed)
     }
 
     /// Removes the number for good (index, ciphertext, hint); the row stays, anonymous, so that
     /// counts and the cascade do not change. The blind index goes to the suppression list.
     /// Returns whether a person with a number was erased.
     pub async fn erase_person(&self, id: i64, at: DateTime<Utc>) -> Result<bool, StoreError> {
-        let at = to_millis(at);
-        on_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            let erased = erase_in!(tx, id, at)?;
-            tx.commit().await?;
-            Ok(erased)
-        })
+        let mut tx = self.begin_write().await?;
+        let erased = erase_in(&mut tx, id, to_millis(at)).await?;
+        tx.commit().await?;
+        Ok(erased)
     }
 
     /// Erases everyone who opted out before `cutoff` and has not come back. Returns how many.
@@ -487,15 +544,11 @@ impl Store {
                 return Err(StoreError::Duplicate);
             }
         }
-        for attempt in 0.. {
-            let code = OptInCode::generate(new.code_length + attempt / 3);
-            match self.try_create_recruiter(new, &code).await {
-                Err(StoreError::Duplicate) if attempt < CODE_ATTEMPTS => continue,
-                Ok(id) => return Ok((id, code)),
-                Err(err) => return Err(err),
-            }
-        }
-        unreachable!("the loop returns")
+        with_fresh_code(new.code_length, |code| async move {
+            let id = self.try_create_recruiter(new, &code).await?;
+            Ok((id, code))
+        })
+        .await
     }
 
     async fn try_create_recruiter(
@@ -504,37 +557,29 @@ impl Store {
         code: &OptInCode,
     ) -> Result<i64, StoreError> {
         let at = to_millis(new.at);
-        on_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO recruiters (kind, name, area_id, phone_index, phone_ciphertext, \
-                 phone_key_id, phone_hint, quota, recruited_by, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        let mut tx = self.begin_write().await?;
+        let id: i64 = tx
+            .fetch_value(
+                Sql::new(
+                    "INSERT INTO recruiters (kind, name, area_id, phone_index, phone_ciphertext, \
+                     phone_key_id, phone_hint, quota, recruited_by, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                )
+                .bind(new.kind.tag())
+                .bind(new.name)
+                .bind(new.area_id)
+                .bind(new.phone.map(|p| p.index.as_bytes()))
+                .bind(new.phone.map(|p| &p.ciphertext))
+                .bind(new.phone.map(|p| &p.key_id))
+                .bind(new.phone.map(|p| &p.hint))
+                .bind(new.quota)
+                .bind(new.recruited_by)
+                .bind(at),
             )
-            .bind(new.kind.tag())
-            .bind(new.name)
-            .bind(new.area_id)
-            .bind(new.phone.map(|p| p.index.as_bytes().to_vec()))
-            .bind(new.phone.map(|p| p.ciphertext.clone()))
-            .bind(new.phone.map(|p| p.key_id.clone()))
-            .bind(new.phone.map(|p| p.hint.clone()))
-            .bind(new.quota)
-            .bind(new.recruited_by)
-            .bind(at)
-            .fetch_one(&mut *tx)
             .await?;
-            sqlx::query(
-                "INSERT INTO codes (code, recruiter_id, kind, created_at) \
-                 VALUES ($1, $2, 'permanent', $3)",
-            )
-            .bind(code.as_str())
-            .bind(id)
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            Ok(id)
-        })
+        insert_code(&mut tx, code, id, &NewCode::Permanent, at).await?;
+        tx.commit().await?;
+        Ok(id)
     }
 }
 
@@ -552,55 +597,47 @@ pub struct NewEventCode<'a> {
 
 impl Store {
     pub async fn create_event_code(&self, new: &NewEventCode<'_>) -> Result<OptInCode, StoreError> {
-        for attempt in 0.. {
-            let code = OptInCode::generate(new.code_length + attempt / 3);
-            let inserted = on_pool!(self, pool => {
-                sqlx::query(
-                    "INSERT INTO codes (code, recruiter_id, kind, label, expires_at, max_uses, \
-                     created_at) VALUES ($1, $2, 'event', $3, $4, $5, $6)",
-                )
-                .bind(code.as_str())
-                .bind(new.recruiter_id)
-                .bind(new.label)
-                .bind(new.expires_at.map(to_millis))
-                .bind(new.max_uses)
-                .bind(to_millis(new.at))
-                .execute(pool)
-                .await
-                .map(|_| ())
-            });
-            match inserted.map_err(StoreError::from) {
-                Ok(_) => return Ok(code),
-                Err(StoreError::Duplicate) if attempt < CODE_ATTEMPTS => continue,
-                Err(err) => return Err(err),
+        let event = NewCode::Event {
+            label: new.label,
+            expires_at: new.expires_at.map(to_millis),
+            max_uses: new.max_uses,
+        };
+        with_fresh_code(new.code_length, |code| {
+            let event = &event;
+            async move {
+                let mut tx = self.begin_write().await?;
+                insert_code(&mut tx, &code, new.recruiter_id, event, to_millis(new.at)).await?;
+                tx.commit().await?;
+                Ok(code)
             }
-        }
-        unreachable!("the loop returns")
+        })
+        .await
     }
 }
 
-pub(super) async fn suppress<'c, DB>(
-    tx: &mut sqlx::Transaction<'c, DB>,
+/// Puts a number on the suppression list (or changes why it is there).
+pub(super) async fn suppress(
+    tx: &mut WriteTx,
     index: &BlindIndex,
     reason: &str,
     at: i64,
-) -> Result<(), sqlx::Error>
-where
-    DB: sqlx::Database,
-    for<'e> &'e mut DB::Connection: sqlx::Executor<'e, Database = DB>,
-    for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
-    for<'q> Vec<u8>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-{
-    sqlx::query(
-        "INSERT INTO suppressions (phone_index, reason, at) VALUES ($1, $2, $3) \
-         ON CONFLICT (phone_index) DO UPDATE SET reason = excluded.reason, at = excluded.at",
+) -> Result<(), sqlx::Error> {
+    tx.execute(
+        Sql::new(
+            "INSERT INTO suppressions (phone_index, reason, at) VALUES ($1, $2, $3) \
+             ON CONFLICT (phone_index) DO UPDATE SET reason = excluded.reason, at = excluded.at",
+        )
+        .bind(index.as_bytes())
+        .bind(reason)
+        .bind(at),
     )
-    .bind(index.as_bytes().to_vec())
-    .bind(reason)
-    .bind(at)
-    .execute(&mut **tx)
     .await?;
+    Ok(())
+}
+
+/// Takes a number off the suppression list: its owner joined (again).
+async fn unsuppress(tx: &mut WriteTx, index: &BlindIndex) -> Result<(), sqlx::Error> {
+    tx.execute(Sql::new("DELETE FROM suppressions WHERE phone_index = $1").bind(index.as_bytes()))
+        .await?;
     Ok(())
 }

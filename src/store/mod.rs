@@ -18,6 +18,7 @@ mod sms;
 mod stats;
 mod tips;
 mod tokens;
+mod tx;
 mod ussd;
 
 use std::str::FromStr;

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::enrollment::suppress;
+use super::tx::{Sql, WriteTx};
 use super::{from_millis, on_pool, to_millis, BeginWrite as _, Store, StoreError};
 use crate::encoding::Encoding;
 use crate::privacy::{BlindIndex, SealedPhone};
@@ -245,12 +246,14 @@ pub(super) const INSERT_OUTBOUND: &str = "INSERT INTO outbox (channel, kind, pri
      created_at) VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
      $15, 0, $14, $16) RETURNING id";
 
-/// Queues `$message` (a `&NewOutbound`) on `$executor` at `$now` (epoch ms); evaluates to
-/// `Result<i64, sqlx::Error>`, the new row's id.
-macro_rules! insert_outbound {
-    ($executor:expr, $message:expr, $now:expr) => {{
-        let message: &$crate::store::NewOutbound = $message;
-        sqlx::query_scalar::<_, i64>($crate::store::outbox::INSERT_OUTBOUND)
+/// Queues `message` inside the caller's write transaction at `now` (epoch ms); the new row's id.
+pub(super) async fn insert_outbound(
+    tx: &mut WriteTx,
+    message: &NewOutbound,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    tx.fetch_value(
+        Sql::new(INSERT_OUTBOUND)
             .bind(&message.channel)
             .bind(message.kind.tag_for_store())
             .bind(message.kind.priority())
@@ -261,17 +264,15 @@ macro_rules! insert_outbound {
             .bind(message.person_id)
             .bind(message.broadcast_id)
             .bind(&message.body)
-            .bind($crate::store::outbox::encoding_tag(message.encoding))
+            .bind(encoding_tag(message.encoding))
             .bind(message.parts as i64)
             .bind(message.dlt_template_id.as_deref())
-            .bind($crate::store::to_millis(message.not_before))
-            .bind(message.expires_at.map($crate::store::to_millis))
-            .bind($now)
-            .fetch_one($executor)
-            .await
-    }};
+            .bind(to_millis(message.not_before))
+            .bind(message.expires_at.map(to_millis))
+            .bind(now),
+    )
+    .await
 }
-pub(super) use insert_outbound;
 
 impl OutboundKind {
     pub(super) fn tag_for_store(self) -> &'static str {
@@ -280,22 +281,23 @@ impl OutboundKind {
 }
 
 /// Marks everything still queued for a number as suppressed (a STOP or DELETE), except the
-/// confirmations of an earlier STOP. Evaluates to `Result<u64, sqlx::Error>`.
-macro_rules! cancel_queued_in {
-    ($tx:ident, $tag:expr, $now:expr) => {
-        sqlx::query(
+/// confirmations of an earlier STOP; how many.
+pub(super) async fn cancel_queued_in(
+    tx: &mut WriteTx,
+    recipient_tag: &[u8],
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    tx.execute(
+        Sql::new(
             "UPDATE outbox SET status = 'suppressed', finished_at = $2, phone_ciphertext = NULL, \
              phone_key_id = NULL, recipient_tag = NULL, last_error = 'stopped by the recipient' \
              WHERE recipient_tag = $1 AND status = 'queued' AND kind <> 'confirmation'",
         )
-        .bind($tag)
-        .bind($now)
-        .execute(&mut *$tx)
-        .await
-        .map(|done| done.rows_affected())
-    };
+        .bind(recipient_tag)
+        .bind(now),
+    )
+    .await
 }
-pub(super) use cancel_queued_in;
 
 #[derive(sqlx::FromRow)]
 struct ClaimRow {
@@ -345,8 +347,9 @@ impl Store {
         message: &NewOutbound,
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
-        let now = to_millis(now);
-        let id = on_pool!(self, pool => insert_outbound!(pool, message, now)?);
+        let mut tx = self.begin_write().await?;
+        let id = insert_outbound(&mut tx, message, to_millis(now)).await?;
+        tx.commit().await?;
         Ok(id)
     }
 
@@ -468,24 +471,29 @@ impl Store {
             "UPDATE outbox SET status = '{}', lease_owner = NULL, lease_expires_at = NULL, {set} {guard}",
             status.as_str()
         );
-        on_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            let query = sqlx::query(&sql).bind(id).bind(owner).bind(now);
-            let query = match record {
-                SendRecord::Sent { provider_id } => query.bind(*provider_id),
-                SendRecord::Retry { at, error } => query.bind(to_millis(*at)).bind(*error),
-                SendRecord::Failed { error, .. } | SendRecord::Unanswered { error } => {
-                    query.bind(*error)
-                }
-                SendRecord::Suppressed | SendRecord::Expired => query,
-            };
-            let changed = query.execute(&mut *tx).await?.rows_affected() == 1;
-            if let (true, SendRecord::Failed { suppress: Some(index), .. }) = (changed, record) {
-                suppress(&mut tx, index, "refused_by_network", now).await?;
+        let statement = Sql::new(sql).bind(id).bind(owner).bind(now);
+        let statement = match record {
+            SendRecord::Sent { provider_id } => statement.bind(*provider_id),
+            SendRecord::Retry { at, error } => statement.bind(to_millis(*at)).bind(*error),
+            SendRecord::Failed { error, .. } | SendRecord::Unanswered { error } => {
+                statement.bind(*error)
             }
-            tx.commit().await?;
-            Ok(changed)
-        })
+            SendRecord::Suppressed | SendRecord::Expired => statement,
+        };
+        let mut tx = self.begin_write().await?;
+        let changed = tx.execute(statement).await? == 1;
+        if let (
+            true,
+            SendRecord::Failed {
+                suppress: Some(index),
+                ..
+            },
+        ) = (changed, record)
+        {
+            suppress(&mut tx, index, "refused_by_network", now).await?;
+        }
+        tx.commit().await?;
+        Ok(changed)
     }
 
     /// Applies a delivery report to the message the aggregator knows as `provider_id`.
@@ -558,12 +566,9 @@ impl Store {
         reason: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let now = to_millis(now);
-        on_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            suppress(&mut tx, index, reason, now).await?;
-            tx.commit().await?;
-        });
+        let mut tx = self.begin_write().await?;
+        suppress(&mut tx, index, reason, to_millis(now)).await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -3,12 +3,11 @@
 
 use chrono::{DateTime, Utc};
 
-use super::enrollment::{erase_in, join_in, opt_out_in};
+use super::enrollment::{erase_in, join_in, opt_out_in, with_fresh_code};
 use super::outbox::{cancel_queued_in, insert_outbound};
+use super::tx::{Sql, WriteTx};
 use super::StoreError;
-use super::{
-    from_millis, on_pool, on_reader, to_millis, BeginWrite as _, JoinError, NewOutbound, Store,
-};
+use super::{from_millis, on_pool, on_reader, to_millis, JoinError, NewOutbound, Store};
 use crate::enrollment::{
     CodeRefusal, JoinOutcome, JoinRequest, Language, OptInCode, RecruiterKind, Script,
 };
@@ -121,8 +120,6 @@ pub struct RecruiterCard {
 /// member's code).
 pub type Replies<'a> = &'a (dyn Fn(&Changed) -> Vec<NewOutbound> + Sync);
 
-const CODE_ATTEMPTS: usize = 8;
-
 impl ReceiptKind {
     fn as_str(self) -> &'static str {
         match self {
@@ -158,148 +155,21 @@ impl Store {
         replies: Replies<'_>,
         now: DateTime<Utc>,
     ) -> Result<Applied, StoreError> {
-        for attempt in 0.. {
-            let code_length = match change {
-                SmsChange::Join { request, .. } => request.code_length + attempt / 3,
-                _ => 0,
-            };
-            let own_code = OptInCode::generate(code_length.max(4));
-            match self
-                .try_apply_sms(receipt, change, replies, &own_code, now)
-                .await
-            {
-                Err(StoreError::Duplicate) if attempt < CODE_ATTEMPTS => continue,
-                other => return other,
+        // Only a join uses the code; every other change ignores it.
+        let code_length = match change {
+            SmsChange::Join { request, .. } => request.code_length,
+            _ => 4,
+        };
+        with_fresh_code(code_length, |own_code| async move {
+            let mut tx = self.begin_write().await?;
+            let applied =
+                apply_sms_in(&mut tx, receipt, change, replies, &own_code, self, now).await?;
+            if matches!(applied, Applied::Done(_)) {
+                tx.commit().await?;
             }
-        }
-        unreachable!("the loop returns")
-    }
-
-    async fn try_apply_sms(
-        &self,
-        receipt: Option<Receipt<'_>>,
-        change: &SmsChange<'_>,
-        replies: Replies<'_>,
-        own_code: &OptInCode,
-        now: DateTime<Utc>,
-    ) -> Result<Applied, StoreError> {
-        let at = to_millis(now);
-        on_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            if let Some(receipt) = receipt {
-                let fresh = sqlx::query(
-                    "INSERT INTO webhook_receipts (channel, kind, message_id, seen_at) \
-                     VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                )
-                .bind(receipt.channel)
-                .bind(receipt.kind.as_str())
-                .bind(receipt.message_id)
-                .bind(at)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if fresh == 0 {
-                    return Ok(Applied::Duplicate);
-                }
-            }
-            let changed = match change {
-                SmsChange::Nothing => Changed::Nothing,
-                SmsChange::Pending(pending) => {
-                    sqlx::query(
-                        "INSERT INTO sms_pending_consents (tag, language, script, code, \
-                         invited_by, notice_version, created_at, expires_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tag) DO UPDATE SET \
-                         language = excluded.language, script = excluded.script, \
-                         code = excluded.code, invited_by = excluded.invited_by, \
-                         notice_version = excluded.notice_version, \
-                         expires_at = excluded.expires_at",
-                    )
-                    .bind(pending.tag.as_slice())
-                    .bind(pending.language.tag())
-                    .bind(pending.script.tag())
-                    .bind(pending.code.as_ref().map(OptInCode::as_str))
-                    .bind(pending.invited_by)
-                    .bind(&pending.notice_version)
-                    .bind(at)
-                    .bind(to_millis(pending.expires_at))
-                    .execute(&mut *tx)
-                    .await?;
-                    Changed::PendingSaved
-                }
-                SmsChange::Join { request, consent_tag } => {
-                    match join_in!(tx, request, own_code, self.burst_per_hour) {
-                        Ok(outcome) => {
-                            sqlx::query("DELETE FROM sms_pending_consents WHERE tag = $1")
-                                .bind(consent_tag.as_slice())
-                                .execute(&mut *tx)
-                                .await?;
-                            Changed::Joined(outcome)
-                        }
-                        Err(JoinError::Code(refusal)) => {
-                            sqlx::query(
-                                "UPDATE sms_pending_consents SET code = NULL, invited_by = NULL \
-                                 WHERE tag = $1",
-                            )
-                            .bind(consent_tag.as_slice())
-                            .execute(&mut *tx)
-                            .await?;
-                            Changed::CodeRefused(refusal)
-                        }
-                        Err(JoinError::Store(err)) => return Err(err),
-                    }
-                }
-                SmsChange::OptOut(keys) | SmsChange::Erase(keys) => {
-                    let was_suppressed: Option<i32> =
-                        sqlx::query_scalar("SELECT 1 FROM suppressions WHERE phone_index = $1")
-                            .bind(keys.index.as_bytes())
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                    let was_suppressed = was_suppressed.is_some();
-                    opt_out_in!(tx, &keys.index, at)?;
-                    cancel_queued_in!(tx, keys.consent_tag.as_slice(), at)?;
-                    sqlx::query("DELETE FROM sms_pending_consents WHERE tag = $1")
-                        .bind(keys.consent_tag.as_slice())
-                        .execute(&mut *tx)
-                        .await?;
-                    sqlx::query("DELETE FROM ussd_sessions WHERE resume_tag = $1")
-                        .bind(keys.resume_tag.as_slice())
-                        .execute(&mut *tx)
-                        .await?;
-                    if let SmsChange::Erase(_) = change {
-                        let person: Option<i64> =
-                            sqlx::query_scalar("SELECT id FROM people WHERE phone_index = $1")
-                                .bind(keys.index.as_bytes())
-                                .fetch_optional(&mut *tx)
-                                .await?;
-                        let had_number = match person {
-                            Some(id) => erase_in!(tx, id, at)?,
-                            None => false,
-                        };
-                        Changed::Erased { had_number, was_suppressed }
-                    } else {
-                        Changed::OptedOut { was_suppressed }
-                    }
-                }
-                SmsChange::Language { index, language, script } => {
-                    let changed = sqlx::query(
-                        "UPDATE people SET language = $2, script = $3 \
-                         WHERE phone_index = $1 AND status = 'active'",
-                    )
-                    .bind(index.as_bytes())
-                    .bind(language.tag())
-                    .bind(script.tag())
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    Changed::LanguageSet { member: changed == 1 }
-                }
-            };
-            for message in replies(&changed) {
-                insert_outbound!(&mut *tx, &message, at)?;
-            }
-            tx.commit().await?;
-            Ok(Applied::Done(changed))
+            Ok(applied)
         })
+        .await
     }
 
     /// Stops everything for a number at once, from any channel: opt-out and suppression, what is
@@ -394,4 +264,149 @@ impl Store {
         });
         Ok(purged)
     }
+}
+
+/// The body of [`Store::apply_sms`], in its write transaction: the receipt (a retry finds it and
+/// stops here), the change, the replies. A duplicate is rolled back by the caller.
+async fn apply_sms_in(
+    tx: &mut WriteTx,
+    receipt: Option<Receipt<'_>>,
+    change: &SmsChange<'_>,
+    replies: Replies<'_>,
+    own_code: &OptInCode,
+    store: &Store,
+    now: DateTime<Utc>,
+) -> Result<Applied, StoreError> {
+    let at = to_millis(now);
+    if let Some(receipt) = receipt {
+        let fresh = tx
+            .execute(
+                Sql::new(
+                    "INSERT INTO webhook_receipts (channel, kind, message_id, seen_at) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                )
+                .bind(receipt.channel)
+                .bind(receipt.kind.as_str())
+                .bind(receipt.message_id)
+                .bind(at),
+            )
+            .await?;
+        if fresh == 0 {
+            return Ok(Applied::Duplicate);
+        }
+    }
+    let changed = match change {
+        SmsChange::Nothing => Changed::Nothing,
+        SmsChange::Pending(pending) => {
+            tx.execute(
+                Sql::new(
+                    "INSERT INTO sms_pending_consents (tag, language, script, code, \
+                     invited_by, notice_version, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tag) DO UPDATE SET \
+                     language = excluded.language, script = excluded.script, \
+                     code = excluded.code, invited_by = excluded.invited_by, \
+                     notice_version = excluded.notice_version, \
+                     expires_at = excluded.expires_at",
+                )
+                .bind(pending.tag.as_slice())
+                .bind(pending.language.tag())
+                .bind(pending.script.tag())
+                .bind(pending.code.as_ref().map(OptInCode::as_str))
+                .bind(pending.invited_by)
+                .bind(&pending.notice_version)
+                .bind(at)
+                .bind(to_millis(pending.expires_at)),
+            )
+            .await?;
+            Changed::PendingSaved
+        }
+        SmsChange::Join {
+            request,
+            consent_tag,
+        } => match join_in(tx, request, own_code, store.burst_per_hour).await {
+            Ok(outcome) => {
+                forget_pending(tx, consent_tag).await?;
+                Changed::Joined(outcome)
+            }
+            Err(JoinError::Code(refusal)) => {
+                tx.execute(
+                    Sql::new(
+                        "UPDATE sms_pending_consents SET code = NULL, invited_by = NULL \
+                         WHERE tag = $1",
+                    )
+                    .bind(consent_tag.as_slice()),
+                )
+                .await?;
+                Changed::CodeRefused(refusal)
+            }
+            Err(JoinError::Store(err)) => return Err(err),
+        },
+        SmsChange::OptOut(keys) | SmsChange::Erase(keys) => {
+            let was_suppressed: Option<i32> = tx
+                .fetch_optional_value(
+                    Sql::new("SELECT 1 FROM suppressions WHERE phone_index = $1")
+                        .bind(keys.index.as_bytes()),
+                )
+                .await?;
+            let was_suppressed = was_suppressed.is_some();
+            opt_out_in(tx, &keys.index, at).await?;
+            cancel_queued_in(tx, keys.consent_tag.as_slice(), at).await?;
+            forget_pending(tx, &keys.consent_tag).await?;
+            tx.execute(
+                Sql::new("DELETE FROM ussd_sessions WHERE resume_tag = $1")
+                    .bind(keys.resume_tag.as_slice()),
+            )
+            .await?;
+            if let SmsChange::Erase(_) = change {
+                let person: Option<i64> = tx
+                    .fetch_optional_value(
+                        Sql::new("SELECT id FROM people WHERE phone_index = $1")
+                            .bind(keys.index.as_bytes()),
+                    )
+                    .await?;
+                let had_number = match person {
+                    Some(id) => erase_in(tx, id, at).await?,
+                    None => false,
+                };
+                Changed::Erased {
+                    had_number,
+                    was_suppressed,
+                }
+            } else {
+                Changed::OptedOut { was_suppressed }
+            }
+        }
+        SmsChange::Language {
+            index,
+            language,
+            script,
+        } => {
+            let changed = tx
+                .execute(
+                    Sql::new(
+                        "UPDATE people SET language = $2, script = $3 \
+                         WHERE phone_index = $1 AND status = 'active'",
+                    )
+                    .bind(index.as_bytes())
+                    .bind(language.tag())
+                    .bind(script.tag()),
+                )
+                .await?;
+            Changed::LanguageSet {
+                member: changed == 1,
+            }
+        }
+    };
+    for message in replies(&changed) {
+        insert_outbound(tx, &message, at).await?;
+    }
+    Ok(Applied::Done(changed))
+}
+
+async fn forget_pending(tx: &mut WriteTx, consent_tag: &[u8; 32]) -> Result<(), sqlx::Error> {
+    tx.execute(
+        Sql::new("DELETE FROM sms_pending_consents WHERE tag = $1").bind(consent_tag.as_slice()),
+    )
+    .await?;
+    Ok(())
 }

@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use super::{on_pool, on_reader, to_millis, BeginWrite as _, Store, StoreError};
+use super::tx::{Sql, WriteTx};
+use super::{on_reader, to_millis, Store, StoreError};
 use crate::broadcasts::TextKey;
 use crate::encoding::{Encoding, TextCost};
 use crate::enrollment::{Language, Script};
@@ -80,12 +81,17 @@ impl TextRow {
     }
 }
 
-/// Writes `$texts` of tip `$id` inside transaction `$tx`: each replaces the tip's text of its
-/// language and script, others stay.
-macro_rules! upsert_texts {
-    ($tx:ident, $id:expr, $texts:expr, $at:expr) => {
-        for text in $texts {
-            sqlx::query(
+/// Writes `texts` of tip `id` inside the caller's transaction: each replaces the tip's text of
+/// its language and script, others stay.
+async fn upsert_texts(
+    tx: &mut WriteTx,
+    id: i64,
+    texts: &[TipText],
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    for text in texts {
+        tx.execute(
+            Sql::new(
                 "INSERT INTO tip_texts (tip_id, language, script, body, template_id, \
                  encoding, parts, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
                  ON CONFLICT (tip_id, language, script) DO UPDATE SET \
@@ -93,18 +99,18 @@ macro_rules! upsert_texts {
                  encoding = excluded.encoding, parts = excluded.parts, \
                  updated_at = excluded.updated_at",
             )
-            .bind($id)
+            .bind(id)
             .bind(text.key.language.tag())
             .bind(text.key.script.tag())
             .bind(&text.body)
             .bind(text.template_id.as_deref())
             .bind(encoding_tag(text.cost.encoding))
             .bind(text.cost.parts as i64)
-            .bind($at)
-            .execute(&mut *$tx)
-            .await?;
-        }
-    };
+            .bind(at),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// What an admin changes in a tip; `None` keeps a field, texts given replace theirs.
@@ -125,27 +131,27 @@ impl Store {
     /// category, order and active flag replaced, each given text replaced, other texts kept.
     pub async fn save_tip(&self, tip: &NewTip, at: DateTime<Utc>) -> Result<i64, StoreError> {
         let at = to_millis(at);
-        on_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO tips (slug, category, position, active, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $5) \
-                 ON CONFLICT (slug) DO UPDATE SET category = excluded.category, \
-                 position = excluded.position, active = excluded.active, \
-                 updated_at = excluded.updated_at \
-                 RETURNING id",
+        let mut tx = self.begin_write().await?;
+        let id: i64 = tx
+            .fetch_value(
+                Sql::new(
+                    "INSERT INTO tips (slug, category, position, active, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $5) \
+                     ON CONFLICT (slug) DO UPDATE SET category = excluded.category, \
+                     position = excluded.position, active = excluded.active, \
+                     updated_at = excluded.updated_at \
+                     RETURNING id",
+                )
+                .bind(tip.slug.as_deref())
+                .bind(tip.category.as_str())
+                .bind(tip.order)
+                .bind(tip.active)
+                .bind(at),
             )
-            .bind(tip.slug.as_deref())
-            .bind(tip.category.as_str())
-            .bind(tip.order)
-            .bind(tip.active)
-            .bind(at)
-            .fetch_one(&mut *tx)
             .await?;
-            upsert_texts!(tx, id, &tip.texts, at);
-            tx.commit().await?;
-            Ok(id)
-        })
+        upsert_texts(&mut tx, id, &tip.texts, at).await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     /// Changes a tip; false if there is none with this id.
@@ -156,29 +162,28 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let at = to_millis(at);
-        on_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            let found = sqlx::query(
-                "UPDATE tips SET category = COALESCE($2, category), \
-                 position = COALESCE($3, position), active = COALESCE($4, active), \
-                 updated_at = $5 WHERE id = $1",
+        let mut tx = self.begin_write().await?;
+        let found = tx
+            .execute(
+                Sql::new(
+                    "UPDATE tips SET category = COALESCE($2, category), \
+                     position = COALESCE($3, position), active = COALESCE($4, active), \
+                     updated_at = $5 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(changes.category)
+                .bind(changes.order)
+                .bind(changes.active)
+                .bind(at),
             )
-            .bind(id)
-            .bind(changes.category)
-            .bind(changes.order)
-            .bind(changes.active)
-            .bind(at)
-            .execute(&mut *tx)
             .await?
-            .rows_affected()
-                == 1;
-            if !found {
-                return Ok(false);
-            }
-            upsert_texts!(tx, id, changes.texts, at);
-            tx.commit().await?;
-            Ok(true)
-        })
+            == 1;
+        if !found {
+            return Ok(false);
+        }
+        upsert_texts(&mut tx, id, changes.texts, at).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     pub async fn tip(&self, id: i64) -> Result<Option<StoredTip>, StoreError> {

@@ -1,0 +1,211 @@
+//! A write transaction on whichever backend is configured, so that a body of statements that
+//! must commit together is one plain `async fn` over [`WriteTx`], compiled once, instead of a
+//! macro expanded per backend and per call site.
+//!
+//! Statements are [`Sql`] values: the query text (the same `$N` text runs on both backends) and
+//! its bound [`Value`]s, turned into the backend's arguments only when run.
+
+use std::borrow::Cow;
+
+use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::sqlite::{SqliteArguments, SqliteRow};
+use sqlx::Arguments as _;
+
+use super::{Backend, Store};
+
+/// An open write transaction. Dropped without [`WriteTx::commit`], it rolls back.
+pub(crate) enum WriteTx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// One statement and its arguments, in order (`$1`, `$2`, …).
+#[derive(Debug, Clone)]
+pub(crate) struct Sql {
+    text: Cow<'static, str>,
+    values: Vec<Value>,
+}
+
+/// A value bound to a statement; `None` is SQL NULL of that type.
+#[derive(Debug, Clone)]
+pub(crate) enum Value {
+    Int(Option<i64>),
+    Text(Option<String>),
+    Bytes(Option<Vec<u8>>),
+    Bool(Option<bool>),
+}
+
+/// A row type both backends can read (`#[derive(sqlx::FromRow)]` structs and tuples).
+pub(crate) trait Row:
+    for<'r> sqlx::FromRow<'r, SqliteRow> + for<'r> sqlx::FromRow<'r, PgRow> + Send + Unpin
+{
+}
+impl<T> Row for T where
+    T: for<'r> sqlx::FromRow<'r, SqliteRow> + for<'r> sqlx::FromRow<'r, PgRow> + Send + Unpin
+{
+}
+
+impl Sql {
+    pub(crate) fn new(text: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            text: text.into(),
+            values: Vec::new(),
+        }
+    }
+
+    /// The next argument.
+    pub(crate) fn bind(mut self, value: impl Into<Value>) -> Self {
+        self.values.push(value.into());
+        self
+    }
+
+    fn sqlite(&self) -> Result<SqliteArguments<'static>, sqlx::Error> {
+        let mut args = SqliteArguments::default();
+        for value in &self.values {
+            match value.clone() {
+                Value::Int(v) => args.add(v),
+                Value::Text(v) => args.add(v),
+                Value::Bytes(v) => args.add(v),
+                Value::Bool(v) => args.add(v),
+            }
+            .map_err(sqlx::Error::Encode)?;
+        }
+        Ok(args)
+    }
+
+    fn postgres(&self) -> Result<PgArguments, sqlx::Error> {
+        let mut args = PgArguments::default();
+        for value in &self.values {
+            match value.clone() {
+                Value::Int(v) => args.add(v),
+                Value::Text(v) => args.add(v),
+                Value::Bytes(v) => args.add(v),
+                Value::Bool(v) => args.add(v),
+            }
+            .map_err(sqlx::Error::Encode)?;
+        }
+        Ok(args)
+    }
+}
+
+impl Store {
+    /// Opens a write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`), so
+    /// two writers queue for the one writer connection instead of failing when a read upgrades.
+    pub(crate) async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
+        Ok(match &self.backend {
+            Backend::Sqlite { writer, .. } => {
+                WriteTx::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await?)
+            }
+            Backend::Postgres(pool) => WriteTx::Postgres(pool.begin().await?),
+        })
+    }
+}
+
+impl WriteTx {
+    /// Runs a statement; the rows it changed.
+    pub(crate) async fn execute(&mut self, sql: Sql) -> Result<u64, sqlx::Error> {
+        Ok(match self {
+            WriteTx::Sqlite(tx) => sqlx::query_with(&sql.text, sql.sqlite()?)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected(),
+            WriteTx::Postgres(tx) => sqlx::query_with(&sql.text, sql.postgres()?)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected(),
+        })
+    }
+
+    pub(crate) async fn fetch_optional<T: Row>(
+        &mut self,
+        sql: Sql,
+    ) -> Result<Option<T>, sqlx::Error> {
+        match self {
+            WriteTx::Sqlite(tx) => {
+                sqlx::query_as_with(&sql.text, sql.sqlite()?)
+                    .fetch_optional(&mut **tx)
+                    .await
+            }
+            WriteTx::Postgres(tx) => {
+                sqlx::query_as_with(&sql.text, sql.postgres()?)
+                    .fetch_optional(&mut **tx)
+                    .await
+            }
+        }
+    }
+
+    pub(crate) async fn fetch_one<T: Row>(&mut self, sql: Sql) -> Result<T, sqlx::Error> {
+        match self {
+            WriteTx::Sqlite(tx) => {
+                sqlx::query_as_with(&sql.text, sql.sqlite()?)
+                    .fetch_one(&mut **tx)
+                    .await
+            }
+            WriteTx::Postgres(tx) => {
+                sqlx::query_as_with(&sql.text, sql.postgres()?)
+                    .fetch_one(&mut **tx)
+                    .await
+            }
+        }
+    }
+
+    /// The first column of the one row a statement returns (`RETURNING id`, `COUNT(*)`).
+    pub(crate) async fn fetch_value<T>(&mut self, sql: Sql) -> Result<T, sqlx::Error>
+    where
+        (T,): Row,
+    {
+        let (value,) = self.fetch_one::<(T,)>(sql).await?;
+        Ok(value)
+    }
+
+    /// As [`WriteTx::fetch_value`], for a statement that may return no row.
+    pub(crate) async fn fetch_optional_value<T>(
+        &mut self,
+        sql: Sql,
+    ) -> Result<Option<T>, sqlx::Error>
+    where
+        (T,): Row,
+    {
+        Ok(self
+            .fetch_optional::<(T,)>(sql)
+            .await?
+            .map(|(value,)| value))
+    }
+
+    pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            WriteTx::Sqlite(tx) => tx.commit().await,
+            WriteTx::Postgres(tx) => tx.commit().await,
+        }
+    }
+}
+
+/// `From` for each type a statement binds, and for its `Option` (a NULL of the same type: on
+/// PostgreSQL a NULL's type matters).
+macro_rules! value_from {
+    ($($ty:ty => $variant:ident($convert:expr)),* $(,)?) => {
+        $(
+            impl From<$ty> for Value {
+                fn from(value: $ty) -> Self {
+                    Value::$variant(Some($convert(value)))
+                }
+            }
+            impl From<Option<$ty>> for Value {
+                fn from(value: Option<$ty>) -> Self {
+                    Value::$variant(value.map($convert))
+                }
+            }
+        )*
+    };
+}
+
+value_from! {
+    i64 => Int(|v| v),
+    bool => Bool(|v| v),
+    String => Text(|v| v),
+    &str => Text(str::to_string),
+    &String => Text(String::clone),
+    Vec<u8> => Bytes(|v| v),
+    &[u8] => Bytes(<[u8]>::to_vec),
+    &Vec<u8> => Bytes(Vec::clone),
+}
