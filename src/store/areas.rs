@@ -1,6 +1,7 @@
 //! Areas: district → thana → village.
 
-use super::{on_pool, BeginWrite as _, Store, StoreError};
+use super::tx::Sql;
+use super::{on_pool, Store, StoreError};
 use crate::enrollment::{Area, AreaKind, AreaPlan};
 
 #[derive(sqlx::FromRow)]
@@ -87,41 +88,34 @@ impl Store {
     }
 
     async fn try_seed_areas(&self, plan: &AreaPlan) -> Result<bool, StoreError> {
-        on_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM areas")
-                .fetch_one(&mut *tx)
+        let mut tx = self.begin_write().await?;
+        let existing: i64 = tx
+            .fetch_value(Sql::new("SELECT COUNT(*) FROM areas"))
+            .await?;
+        if existing > 0 {
+            return Ok(false);
+        }
+        let insert = |parent: Option<i64>, kind: AreaKind, name: &str| {
+            Sql::new("INSERT INTO areas (parent_id, kind, name) VALUES ($1, $2, $3) RETURNING id")
+                .bind(parent)
+                .bind(kind.tag())
+                .bind(name)
+        };
+        for district in &plan.districts {
+            let district_id: i64 = tx
+                .fetch_value(insert(None, AreaKind::District, &district.name))
                 .await?;
-            if existing > 0 {
-                return Ok(false);
-            }
-            let insert = "INSERT INTO areas (parent_id, kind, name) VALUES ($1, $2, $3) RETURNING id";
-            for district in &plan.districts {
-                let district_id: i64 = sqlx::query_scalar(insert)
-                    .bind(None::<i64>)
-                    .bind(AreaKind::District.tag())
-                    .bind(&district.name)
-                    .fetch_one(&mut *tx)
+            for thana in &district.thanas {
+                let thana_id: i64 = tx
+                    .fetch_value(insert(Some(district_id), AreaKind::Thana, &thana.name))
                     .await?;
-                for thana in &district.thanas {
-                    let thana_id: i64 = sqlx::query_scalar(insert)
-                        .bind(Some(district_id))
-                        .bind(AreaKind::Thana.tag())
-                        .bind(&thana.name)
-                        .fetch_one(&mut *tx)
+                for village in &thana.villages {
+                    tx.execute(insert(Some(thana_id), AreaKind::Village, village))
                         .await?;
-                    for village in &thana.villages {
-                        sqlx::query(insert)
-                            .bind(Some(thana_id))
-                            .bind(AreaKind::Village.tag())
-                            .bind(village)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
                 }
             }
-            tx.commit().await?;
-            Ok(true)
-        })
+        }
+        tx.commit().await?;
+        Ok(true)
     }
 }

@@ -11,9 +11,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{
-    from_millis, on_pool, on_reader, to_millis, Backend, BeginWrite as _, Store, StoreError,
-};
+use super::tx::{Sql, Value};
+use super::{from_millis, on_pool, on_reader, to_millis, Backend, Store, StoreError};
 use crate::broadcasts::plan::{Content, Segment};
 use crate::broadcasts::{FrequencyCap, TextKey, Timing};
 use crate::enrollment::{Language, RecruiterKind, Script};
@@ -237,18 +236,12 @@ impl From<BroadcastRow> for BroadcastRecord {
 const BROADCAST_SELECT: &str = "SELECT id, segment, content, tip_id, custom_texts, send_at, \
      cron, status, next_due_at, created_at FROM broadcasts";
 
-/// A value bound to a generated placeholder.
-enum Bind {
-    Int(i64),
-    Text(String),
-}
-
 /// The `WHERE` conditions that select a segment's active people (`people p`), with their
 /// values, numbered from `$first`. `areas` is the segment's areas with everything inside them.
-fn segment_filter(segment: &Segment, areas: &[i64], first: usize) -> (String, Vec<Bind>) {
+fn segment_filter(segment: &Segment, areas: &[i64], first: usize) -> (String, Vec<Value>) {
     let mut conditions = vec!["p.status = 'active'".to_string()];
     let mut binds = Vec::new();
-    let list = |binds: &mut Vec<Bind>, values: Vec<Bind>| -> String {
+    let list = |binds: &mut Vec<Value>, values: Vec<Value>| -> String {
         let start = first + binds.len();
         let placeholders: Vec<String> = (start..start + values.len())
             .map(|n| format!("${n}"))
@@ -260,7 +253,7 @@ fn segment_filter(segment: &Segment, areas: &[i64], first: usize) -> (String, Ve
         if areas.is_empty() {
             conditions.push("1 = 0".into());
         } else {
-            let values = areas.iter().map(|a| Bind::Int(*a)).collect();
+            let values = areas.iter().map(|a| Value::from(*a)).collect();
             conditions.push(format!("p.area_id IN ({})", list(&mut binds, values)));
         }
     }
@@ -268,7 +261,7 @@ fn segment_filter(segment: &Segment, areas: &[i64], first: usize) -> (String, Ve
         let values = segment
             .languages
             .iter()
-            .map(|l| Bind::Text(l.tag().into()))
+            .map(|l| Value::from(l.tag()))
             .collect();
         conditions.push(format!("p.language IN ({})", list(&mut binds, values)));
     }
@@ -276,7 +269,7 @@ fn segment_filter(segment: &Segment, areas: &[i64], first: usize) -> (String, Ve
         let values = segment
             .recruiter_kinds
             .iter()
-            .map(|k| Bind::Text(k.tag().into()))
+            .map(|k| Value::from(k.tag()))
             .collect();
         conditions.push(format!(
             "p.recruited_by IN (SELECT id FROM recruiters WHERE kind IN ({}))",
@@ -284,11 +277,11 @@ fn segment_filter(segment: &Segment, areas: &[i64], first: usize) -> (String, Ve
         ));
     }
     if let Some(after) = segment.joined_after {
-        let n = list(&mut binds, vec![Bind::Int(to_millis(after))]);
+        let n = list(&mut binds, vec![Value::from(to_millis(after))]);
         conditions.push(format!("p.created_at >= {n}"));
     }
     if let Some(before) = segment.joined_before {
-        let n = list(&mut binds, vec![Bind::Int(to_millis(before))]);
+        let n = list(&mut binds, vec![Value::from(to_millis(before))]);
         conditions.push(format!("p.created_at < {n}"));
     }
     (conditions.join(" AND "), binds)
@@ -476,15 +469,15 @@ impl Store {
             "UPDATE broadcasts SET status = $2 WHERE id = $1 AND status IN ({})",
             placeholders.join(", ")
         );
-        let done = on_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            let mut query = sqlx::query(&sql).bind(id).bind(to.as_str());
-            for status in &from {
-                query = query.bind(*status);
-            }
-            let done = query.execute(&mut *tx).await?.rows_affected();
-            if done == 1 && to == BroadcastStatus::Cancelled {
-                sqlx::query(
+        let statement = Sql::new(sql)
+            .bind(id)
+            .bind(to.as_str())
+            .bind_all(from.iter().map(|status| Value::from(*status)));
+        let mut tx = self.begin_write().await?;
+        let done = tx.execute(statement).await?;
+        if done == 1 && to == BroadcastStatus::Cancelled {
+            tx.execute(
+                Sql::new(
                     "UPDATE outbox SET status = 'suppressed', finished_at = $2, \
                      phone_ciphertext = NULL, phone_key_id = NULL, recipient_tag = NULL, \
                      last_error = 'broadcast cancelled' WHERE status = 'queued' \
@@ -492,13 +485,11 @@ impl Store {
                      (SELECT id FROM broadcast_runs WHERE broadcast_id = $1)",
                 )
                 .bind(id)
-                .bind(to_millis(at))
-                .execute(&mut *tx)
-                .await?;
-            }
-            tx.commit().await?;
-            done
-        });
+                .bind(to_millis(at)),
+            )
+            .await?;
+        }
+        tx.commit().await?;
         Ok(done == 1)
     }
 
@@ -578,9 +569,9 @@ impl Store {
         next: Option<DateTime<Utc>>,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        on_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            sqlx::query(
+        let mut tx = self.begin_write().await?;
+        tx.execute(
+            Sql::new(
                 "INSERT INTO broadcast_runs (broadcast_id, due_at, not_before, expires_at, \
                  created_at) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (broadcast_id, due_at) DO NOTHING",
@@ -589,17 +580,17 @@ impl Store {
             .bind(to_millis(due))
             .bind(to_millis(timing.not_before))
             .bind(to_millis(timing.expires_at))
-            .bind(to_millis(at))
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("UPDATE broadcasts SET next_due_at = $2 WHERE id = $1 AND next_due_at = $3")
+            .bind(to_millis(at)),
+        )
+        .await?;
+        tx.execute(
+            Sql::new("UPDATE broadcasts SET next_due_at = $2 WHERE id = $1 AND next_due_at = $3")
                 .bind(broadcast_id)
                 .bind(next.map(to_millis))
-                .bind(to_millis(due))
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-        });
+                .bind(to_millis(due)),
+        )
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -636,114 +627,104 @@ impl Store {
             Backend::Postgres(_) => format!("{pick} FOR UPDATE OF r SKIP LOCKED"),
         };
         let serialise = matches!(self.backend, Backend::Postgres(_));
-        on_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            if serialise {
-                // The frequency cap counts what other runs queued: two instances planning two
-                // runs at once would each see the other's batch uncommitted and both queue a
-                // person at their cap. One planning transaction at a time (SQLite's single
-                // writer gives this for free); the lock ends with the transaction.
-                sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                    .bind(PLANNING_LOCK)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            let Some(run): Option<RunToPlan> =
-                sqlx::query_as(&pick).fetch_optional(&mut *tx).await?
-            else {
-                return Ok(None);
-            };
-            let row: BroadcastRow = sqlx::query_as(&format!("{BROADCAST_SELECT} WHERE id = $1"))
-                .bind(run.broadcast_id)
-                .fetch_one(&mut *tx)
+        let mut tx = self.begin_write().await?;
+        if serialise {
+            // The frequency cap counts what other runs queued: two instances planning two runs
+            // at once would each see the other's batch uncommitted and both queue a person at
+            // their cap. One planning transaction at a time (SQLite's single writer gives this
+            // for free); the lock ends with the transaction.
+            tx.execute(Sql::new("SELECT pg_advisory_xact_lock($1)").bind(PLANNING_LOCK))
                 .await?;
-            let broadcast = BroadcastRecord::from(row);
-            let roots = &broadcast.segment.areas;
-            let areas: Vec<i64> = if roots.is_empty() {
-                Vec::new()
-            } else {
-                let sql = areas_within_sql(roots.len());
-                let mut query = sqlx::query_scalar(&sql);
-                for root in roots {
-                    query = query.bind(*root);
-                }
-                query.fetch_all(&mut *tx).await?
-            };
-            let (filter, binds) = segment_filter(&broadcast.segment, &areas, 3);
-            let upper_sql = format!(
-                "SELECT MAX(id) FROM (SELECT p.id FROM people p WHERE {filter} AND p.id > $1 \
-                 ORDER BY p.id LIMIT $2) b"
-            );
-            let mut upper = sqlx::query_scalar(&upper_sql).bind(run.cursor).bind(batch);
-            for bind in &binds {
-                upper = match bind {
-                    Bind::Int(v) => upper.bind(*v),
-                    Bind::Text(v) => upper.bind(v.as_str()),
-                };
-            }
-            let upper: Option<i64> = upper.fetch_one(&mut *tx).await?;
-            let Some(upper) = upper else {
-                sqlx::query("UPDATE broadcast_runs SET planned_at = $2 WHERE id = $1")
-                    .bind(run.id)
-                    .bind(to_millis(now))
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                return Ok(Some(PlannedBatch {
-                    run_id: run.id,
-                    broadcast_id: run.broadcast_id,
-                    rows: 0,
-                    finished: true,
-                }));
-            };
-            let (filter, binds) = segment_filter(&broadcast.segment, &areas, 8);
-            let drip = broadcast.content == Content::Drip;
-            let insert = format!(
-                "INSERT INTO broadcast_recipients (run_id, person_id, tip_id, outcome, due_at) \
-                 SELECT $7, x.id, x.tip, x.outcome, $2 FROM ({}) x WHERE TRUE \
-                 ON CONFLICT (run_id, person_id) DO NOTHING",
-                candidates(drip, &filter)
-            );
-            let due = from_millis(run.due_at);
-            let tip = broadcast.tip_id;
-            let mut query = sqlx::query(&insert)
-                .bind(to_millis(FrequencyCap::period_start(due)))
-                .bind(run.due_at)
-                .bind(i64::from(cap.max_per_period))
+        }
+        let Some(run): Option<RunToPlan> = tx.fetch_optional(Sql::new(pick)).await? else {
+            return Ok(None);
+        };
+        let row: BroadcastRow = tx
+            .fetch_one(Sql::new(format!("{BROADCAST_SELECT} WHERE id = $1")).bind(run.broadcast_id))
+            .await?;
+        let broadcast = BroadcastRecord::from(row);
+        let roots = &broadcast.segment.areas;
+        let areas: Vec<i64> = if roots.is_empty() {
+            Vec::new()
+        } else {
+            let within = Sql::new(areas_within_sql(roots.len()))
+                .bind_all(roots.iter().map(|root| Value::from(*root)));
+            let rows: Vec<(i64,)> = tx.fetch_all(within).await?;
+            rows.into_iter().map(|(id,)| id).collect()
+        };
+        let (filter, binds) = segment_filter(&broadcast.segment, &areas, 3);
+        let upper: Option<i64> = tx
+            .fetch_value(
+                Sql::new(format!(
+                    "SELECT MAX(id) FROM (SELECT p.id FROM people p WHERE {filter} \
+                     AND p.id > $1 ORDER BY p.id LIMIT $2) b"
+                ))
                 .bind(run.cursor)
-                .bind(upper)
-                .bind(tip)
-                .bind(run.id);
-            for bind in &binds {
-                query = match bind {
-                    Bind::Int(v) => query.bind(*v),
-                    Bind::Text(v) => query.bind(v.as_str()),
-                };
-            }
-            let rows = query.execute(&mut *tx).await?.rows_affected();
-            sqlx::query(&outbox_insert())
+                .bind(batch)
+                .bind_all(binds),
+            )
+            .await?;
+        let Some(upper) = upper else {
+            tx.execute(
+                Sql::new("UPDATE broadcast_runs SET planned_at = $2 WHERE id = $1")
+                    .bind(run.id)
+                    .bind(to_millis(now)),
+            )
+            .await?;
+            tx.commit().await?;
+            return Ok(Some(PlannedBatch {
+                run_id: run.id,
+                broadcast_id: run.broadcast_id,
+                rows: 0,
+                finished: true,
+            }));
+        };
+        let (filter, binds) = segment_filter(&broadcast.segment, &areas, 8);
+        let drip = broadcast.content == Content::Drip;
+        let insert = format!(
+            "INSERT INTO broadcast_recipients (run_id, person_id, tip_id, outcome, due_at) \
+             SELECT $7, x.id, x.tip, x.outcome, $2 FROM ({}) x WHERE TRUE \
+             ON CONFLICT (run_id, person_id) DO NOTHING",
+            candidates(drip, &filter)
+        );
+        let due = from_millis(run.due_at);
+        let rows = tx
+            .execute(
+                Sql::new(insert)
+                    .bind(to_millis(FrequencyCap::period_start(due)))
+                    .bind(run.due_at)
+                    .bind(i64::from(cap.max_per_period))
+                    .bind(run.cursor)
+                    .bind(upper)
+                    .bind(broadcast.tip_id)
+                    .bind(run.id)
+                    .bind_all(binds),
+            )
+            .await?;
+        tx.execute(
+            Sql::new(outbox_insert())
                 .bind(channel)
                 .bind(run.not_before)
                 .bind(run.expires_at)
                 .bind(to_millis(now))
                 .bind(run.id)
                 .bind(run.cursor)
-                .bind(upper)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("UPDATE broadcast_runs SET cursor = $2 WHERE id = $1")
+                .bind(upper),
+        )
+        .await?;
+        tx.execute(
+            Sql::new("UPDATE broadcast_runs SET cursor = $2 WHERE id = $1")
                 .bind(run.id)
-                .bind(upper)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            Ok(Some(PlannedBatch {
-                run_id: run.id,
-                broadcast_id: run.broadcast_id,
-                rows,
-                finished: false,
-            }))
-        })
+                .bind(upper),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(PlannedBatch {
+            run_id: run.id,
+            broadcast_id: run.broadcast_id,
+            rows,
+            finished: false,
+        }))
     }
 
     /// What planning `content` for `segment` at `due` would give, without writing anything.
@@ -765,22 +746,18 @@ impl Store {
             Content::Tip(id) => Some(*id),
             _ => None,
         };
-        let rows: Vec<(Option<i64>, String, String, String, i64)> = on_reader!(self, pool => {
-            let mut query = sqlx::query_as(&sql)
-                .bind(to_millis(FrequencyCap::period_start(due)))
-                .bind(to_millis(due))
-                .bind(i64::from(cap.max_per_period))
-                .bind(0_i64)
-                .bind(i64::MAX)
-                .bind(tip);
-            for bind in &binds {
-                query = match bind {
-                    Bind::Int(v) => query.bind(*v),
-                    Bind::Text(v) => query.bind(v.as_str()),
-                };
-            }
-            query.fetch_all(pool).await?
-        });
+        let rows: Vec<(Option<i64>, String, String, String, i64)> = self
+            .read_all(
+                Sql::new(sql)
+                    .bind(to_millis(FrequencyCap::period_start(due)))
+                    .bind(to_millis(due))
+                    .bind(i64::from(cap.max_per_period))
+                    .bind(0_i64)
+                    .bind(i64::MAX)
+                    .bind(tip)
+                    .bind_all(binds),
+            )
+            .await?;
         Ok(rows
             .into_iter()
             .filter_map(|(tip, language, script, outcome, n)| {

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 
-use super::{on_pool, BeginWrite as _, Store, StoreError};
+use super::tx::Sql;
+use super::{Store, StoreError};
 
 /// How often the probe writes.
 pub const PROBE_EVERY: Duration = Duration::from_secs(1);
@@ -123,16 +124,11 @@ impl Store {
     /// Writes a row and deletes it again in one transaction: the commit must reach the disk (on
     /// SQLite, the write-ahead log), so it fails when the disk is full, and nothing is left.
     async fn probe_write(&self) -> Result<(), StoreError> {
-        on_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            sqlx::query("INSERT INTO write_probes DEFAULT VALUES")
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("DELETE FROM write_probes")
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-        });
+        let mut tx = self.begin_write().await?;
+        tx.execute(Sql::new("INSERT INTO write_probes DEFAULT VALUES"))
+            .await?;
+        tx.execute(Sql::new("DELETE FROM write_probes")).await?;
+        tx.commit().await?;
         Ok(())
     }
 }

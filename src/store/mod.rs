@@ -86,30 +86,6 @@ macro_rules! on_reader {
 }
 pub(crate) use on_reader;
 
-/// Opens a transaction that will write. SQLite takes the write lock up front (`BEGIN IMMEDIATE`),
-/// so two writers queue on the busy timeout instead of failing when a read upgrades to a write.
-pub(crate) trait BeginWrite {
-    type Db: sqlx::Database;
-    fn begin_write(
-        &self,
-    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>>
-           + Send;
-}
-
-impl BeginWrite for SqlitePool {
-    type Db = sqlx::Sqlite;
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-        self.begin_with("BEGIN IMMEDIATE").await
-    }
-}
-
-impl BeginWrite for PgPool {
-    type Db = sqlx::Postgres;
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
-        self.begin().await
-    }
-}
-
 #[derive(Clone)]
 pub struct Store {
     backend: Backend,

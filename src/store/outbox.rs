@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::enrollment::suppress;
 use super::tx::{Sql, WriteTx};
-use super::{from_millis, on_pool, to_millis, BeginWrite as _, Store, StoreError};
+use super::{from_millis, on_pool, to_millis, Store, StoreError};
 use crate::encoding::Encoding;
 use crate::privacy::{BlindIndex, SealedPhone};
 
@@ -378,19 +378,18 @@ impl Store {
             "UPDATE outbox SET status = 'sending', lease_owner = $1, lease_expires_at = $2, \
              attempts = attempts + 1 WHERE id IN ({due}{lock}) {CLAIM_RETURNING}"
         );
-        let mut rows: Vec<ClaimRow> = on_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            let rows = sqlx::query_as(&sql)
-                .bind(owner)
-                .bind(to_millis(lease_until))
-                .bind(to_millis(now))
-                .bind(limit)
-                .bind(bulk_open)
-                .fetch_all(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            rows
-        });
+        let mut tx = self.begin_write().await?;
+        let mut rows: Vec<ClaimRow> = tx
+            .fetch_all(
+                Sql::new(sql)
+                    .bind(owner)
+                    .bind(to_millis(lease_until))
+                    .bind(to_millis(now))
+                    .bind(limit)
+                    .bind(bulk_open),
+            )
+            .await?;
+        tx.commit().await?;
         rows.sort_by_key(|row| row.id);
         Ok(rows
             .into_iter()
@@ -506,56 +505,60 @@ impl Store {
         reason: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<ReportApplied, StoreError> {
-        on_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            let mut row: Option<ReportRow> = sqlx::query_as(
-                "SELECT id, status, phone_ciphertext, phone_key_id FROM outbox \
-                 WHERE channel = $1 AND provider_message_id = $2",
-            )
-            .bind(channel)
-            .bind(provider_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let (None, Some(mitan_id)) = (&row, mitan_id) {
-                // A send that got no answer has no aggregator id: the report names it by ours.
-                row = sqlx::query_as(
+        let mut tx = self.begin_write().await?;
+        let mut row: Option<ReportRow> = tx
+            .fetch_optional(
+                Sql::new(
                     "SELECT id, status, phone_ciphertext, phone_key_id FROM outbox \
-                     WHERE channel = $1 AND id = $2 AND provider_message_id IS NULL",
+                     WHERE channel = $1 AND provider_message_id = $2",
                 )
                 .bind(channel)
-                .bind(mitan_id)
-                .fetch_optional(&mut *tx)
+                .bind(provider_id),
+            )
+            .await?;
+        if let (None, Some(mitan_id)) = (&row, mitan_id) {
+            // A send that got no answer has no aggregator id: the report names it by ours.
+            row = tx
+                .fetch_optional(
+                    Sql::new(
+                        "SELECT id, status, phone_ciphertext, phone_key_id FROM outbox \
+                         WHERE channel = $1 AND id = $2 AND provider_message_id IS NULL",
+                    )
+                    .bind(channel)
+                    .bind(mitan_id),
+                )
                 .await?;
-            }
-            let Some((id, current, ciphertext, key_id)) = row else {
-                return Ok(ReportApplied::UnknownMessage);
-            };
-            let current = OutboxStatus::parse(&current).unwrap_or(OutboxStatus::Unknown);
-            let Some(next) = current.after_report(reported) else {
-                return Ok(ReportApplied::Unchanged(current));
-            };
-            let forget = if next.is_final() {
-                format!(", finished_at = $4, {FORGET_RECIPIENT}")
-            } else {
-                String::new()
-            };
-            let sql = format!(
-                "UPDATE outbox SET status = $2, last_error = COALESCE($3, last_error), \
-                 lease_owner = NULL, lease_expires_at = NULL{forget} WHERE id = $1"
-            );
-            let query = sqlx::query(&sql).bind(id).bind(next.as_str()).bind(reason);
-            let query = if next.is_final() {
-                query.bind(to_millis(now))
-            } else {
-                query
-            };
-            query.execute(&mut *tx).await?;
-            tx.commit().await?;
-            Ok(ReportApplied::Moved {
-                from: current,
-                to: next,
-                sealed: ciphertext.zip(key_id),
-            })
+        }
+        let Some((id, current, ciphertext, key_id)) = row else {
+            return Ok(ReportApplied::UnknownMessage);
+        };
+        let current = OutboxStatus::parse(&current).unwrap_or(OutboxStatus::Unknown);
+        let Some(next) = current.after_report(reported) else {
+            return Ok(ReportApplied::Unchanged(current));
+        };
+        let forget = if next.is_final() {
+            format!(", finished_at = $4, {FORGET_RECIPIENT}")
+        } else {
+            String::new()
+        };
+        let update = Sql::new(format!(
+            "UPDATE outbox SET status = $2, last_error = COALESCE($3, last_error), \
+             lease_owner = NULL, lease_expires_at = NULL{forget} WHERE id = $1"
+        ))
+        .bind(id)
+        .bind(next.as_str())
+        .bind(reason);
+        let update = if next.is_final() {
+            update.bind(to_millis(now))
+        } else {
+            update
+        };
+        tx.execute(update).await?;
+        tx.commit().await?;
+        Ok(ReportApplied::Moved {
+            from: current,
+            to: next,
+            sealed: ciphertext.zip(key_id),
         })
     }
 

@@ -20,7 +20,7 @@ pub(crate) enum WriteTx {
 }
 
 /// One statement and its arguments, in order (`$1`, `$2`, …).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Sql {
     text: Cow<'static, str>,
     values: Vec<Value>,
@@ -59,24 +59,29 @@ impl Sql {
         self
     }
 
-    fn sqlite(&self) -> Result<SqliteArguments<'static>, sqlx::Error> {
-        let mut args = SqliteArguments::default();
-        for value in &self.values {
-            match value.clone() {
-                Value::Int(v) => args.add(v),
-                Value::Text(v) => args.add(v),
-                Value::Bytes(v) => args.add(v),
-                Value::Bool(v) => args.add(v),
-            }
-            .map_err(sqlx::Error::Encode)?;
-        }
-        Ok(args)
+    /// The next arguments, in order.
+    pub(crate) fn bind_all(mut self, values: impl IntoIterator<Item = Value>) -> Self {
+        self.values.extend(values);
+        self
     }
 
-    fn postgres(&self) -> Result<PgArguments, sqlx::Error> {
-        let mut args = PgArguments::default();
-        for value in &self.values {
-            match value.clone() {
+    /// Adds an argument for a statement whose text is still being written; its placeholder.
+    pub(crate) fn placeholder(&mut self, value: impl Into<Value>) -> String {
+        self.values.push(value.into());
+        format!("${}", self.values.len())
+    }
+
+    /// Sets the text once the placeholders are known.
+    pub(crate) fn with_text(mut self, text: impl Into<Cow<'static, str>>) -> Self {
+        self.text = text.into();
+        self
+    }
+
+    /// The text and SQLite's arguments (the values move; nothing is copied).
+    fn sqlite(self) -> Result<(Cow<'static, str>, SqliteArguments<'static>), sqlx::Error> {
+        let mut args = SqliteArguments::default();
+        for value in self.values {
+            match value {
                 Value::Int(v) => args.add(v),
                 Value::Text(v) => args.add(v),
                 Value::Bytes(v) => args.add(v),
@@ -84,7 +89,22 @@ impl Sql {
             }
             .map_err(sqlx::Error::Encode)?;
         }
-        Ok(args)
+        Ok((self.text, args))
+    }
+
+    /// The text and PostgreSQL's arguments.
+    fn postgres(self) -> Result<(Cow<'static, str>, PgArguments), sqlx::Error> {
+        let mut args = PgArguments::default();
+        for value in self.values {
+            match value {
+                Value::Int(v) => args.add(v),
+                Value::Text(v) => args.add(v),
+                Value::Bytes(v) => args.add(v),
+                Value::Bool(v) => args.add(v),
+            }
+            .map_err(sqlx::Error::Encode)?;
+        }
+        Ok((self.text, args))
     }
 }
 
@@ -101,19 +121,55 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Runs a statement that only reads, on SQLite's reader connections (side by side with
+    /// each other and with the writer) or on PostgreSQL's pool.
+    pub(crate) async fn read_all<T: Row>(&self, sql: Sql) -> Result<Vec<T>, sqlx::Error> {
+        match &self.backend {
+            Backend::Sqlite { reader, .. } => {
+                let (text, args) = sql.sqlite()?;
+                sqlx::query_as_with(&text, args).fetch_all(reader).await
+            }
+            Backend::Postgres(pool) => {
+                let (text, args) = sql.postgres()?;
+                sqlx::query_as_with(&text, args).fetch_all(pool).await
+            }
+        }
+    }
+}
+
 impl WriteTx {
     /// Runs a statement; the rows it changed.
     pub(crate) async fn execute(&mut self, sql: Sql) -> Result<u64, sqlx::Error> {
         Ok(match self {
-            WriteTx::Sqlite(tx) => sqlx::query_with(&sql.text, sql.sqlite()?)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected(),
-            WriteTx::Postgres(tx) => sqlx::query_with(&sql.text, sql.postgres()?)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected(),
+            WriteTx::Sqlite(tx) => {
+                let (text, args) = sql.sqlite()?;
+                sqlx::query_with(&text, args)
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected()
+            }
+            WriteTx::Postgres(tx) => {
+                let (text, args) = sql.postgres()?;
+                sqlx::query_with(&text, args)
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected()
+            }
         })
+    }
+
+    pub(crate) async fn fetch_all<T: Row>(&mut self, sql: Sql) -> Result<Vec<T>, sqlx::Error> {
+        match self {
+            WriteTx::Sqlite(tx) => {
+                let (text, args) = sql.sqlite()?;
+                sqlx::query_as_with(&text, args).fetch_all(&mut **tx).await
+            }
+            WriteTx::Postgres(tx) => {
+                let (text, args) = sql.postgres()?;
+                sqlx::query_as_with(&text, args).fetch_all(&mut **tx).await
+            }
+        }
     }
 
     pub(crate) async fn fetch_optional<T: Row>(
@@ -122,12 +178,14 @@ impl WriteTx {
     ) -> Result<Option<T>, sqlx::Error> {
         match self {
             WriteTx::Sqlite(tx) => {
-                sqlx::query_as_with(&sql.text, sql.sqlite()?)
+                let (text, args) = sql.sqlite()?;
+                sqlx::query_as_with(&text, args)
                     .fetch_optional(&mut **tx)
                     .await
             }
             WriteTx::Postgres(tx) => {
-                sqlx::query_as_with(&sql.text, sql.postgres()?)
+                let (text, args) = sql.postgres()?;
+                sqlx::query_as_with(&text, args)
                     .fetch_optional(&mut **tx)
                     .await
             }
@@ -137,14 +195,12 @@ impl WriteTx {
     pub(crate) async fn fetch_one<T: Row>(&mut self, sql: Sql) -> Result<T, sqlx::Error> {
         match self {
             WriteTx::Sqlite(tx) => {
-                sqlx::query_as_with(&sql.text, sql.sqlite()?)
-                    .fetch_one(&mut **tx)
-                    .await
+                let (text, args) = sql.sqlite()?;
+                sqlx::query_as_with(&text, args).fetch_one(&mut **tx).await
             }
             WriteTx::Postgres(tx) => {
-                sqlx::query_as_with(&sql.text, sql.postgres()?)
-                    .fetch_one(&mut **tx)
-                    .await
+                let (text, args) = sql.postgres()?;
+                sqlx::query_as_with(&text, args).fetch_one(&mut **tx).await
             }
         }
     }

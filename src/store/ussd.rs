@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::{on_pool, on_reader, to_millis, Backend, BeginWrite as _, Store, StoreError};
+use super::tx::{Sql, WriteTx};
+use super::{on_pool, on_reader, to_millis, Backend, Store, StoreError};
 use crate::enrollment::{Language, Script};
 use crate::privacy::BlindIndex;
 use crate::store::PersonStatus;
@@ -179,11 +180,10 @@ impl Store {
     async fn write_session(&self, ops: Vec<SessionOp>) -> Result<(), StoreError> {
         match &self.backend {
             Backend::Sqlite { sessions, .. } => sessions.submit(ops).await,
-            Backend::Postgres(pool) => {
-                let mut tx = pool.begin_write().await?;
+            Backend::Postgres(_) => {
+                let mut tx = self.begin_write().await?;
                 for op in ops {
-                    let (sql, binds) = op.statement();
-                    binds.bind_all(sqlx::query(&sql)).execute(&mut *tx).await?;
+                    tx.execute(SessionOp::statement_of(vec![op])).await?;
                 }
                 tx.commit().await?;
                 Ok(())
@@ -274,56 +274,6 @@ impl From<&UssdSessionWrite<'_>> for OwnedSessionWrite {
     }
 }
 
-/// A value bound to a generated placeholder.
-enum Value {
-    Text(String),
-    OptText(Option<String>),
-    Blob(Option<Vec<u8>>),
-    Int(i64),
-    OptInt(Option<i64>),
-    Bool(bool),
-}
-
-struct Binds(Vec<Value>);
-
-impl Binds {
-    fn bind_all<'q, DB>(
-        self,
-        mut query: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>,
-    ) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>
-    where
-        DB: sqlx::Database,
-        String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-        Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-        Option<Vec<u8>>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-        i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-        Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-        bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    {
-        for value in self.0 {
-            query = match value {
-                Value::Text(v) => query.bind(v),
-                Value::OptText(v) => query.bind(v),
-                Value::Blob(v) => query.bind(v),
-                Value::Int(v) => query.bind(v),
-                Value::OptInt(v) => query.bind(v),
-                Value::Bool(v) => query.bind(v),
-            };
-        }
-        query
-    }
-
-    /// Adds values, returning their placeholders (`$n, $n+1, …`).
-    fn push(&mut self, values: impl IntoIterator<Item = Value>) -> String {
-        let mut placeholders = Vec::new();
-        for value in values {
-            self.0.push(value);
-            placeholders.push(format!("${}", self.0.len()));
-        }
-        placeholders.join(", ")
-    }
-}
-
 const SAVE_COLUMNS: &str = "INSERT INTO ussd_sessions (channel, session_id, state, last_input, \
      last_reply, resume_tag, expires_at, resume_until, ended) VALUES ";
 const SAVE_CONFLICT: &str = " ON CONFLICT (channel, session_id) DO UPDATE SET \
@@ -332,33 +282,28 @@ const SAVE_CONFLICT: &str = " ON CONFLICT (channel, session_id) DO UPDATE SET \
      resume_until = excluded.resume_until, ended = excluded.ended";
 
 impl SessionOp {
-    /// The statement of this write alone.
-    fn statement(self) -> (String, Binds) {
-        Self::statement_of(vec![self])
-    }
-
     /// One statement for writes of one kind: saves as one multi-row upsert, deletions as one
     /// `DELETE` (a batch is split into runs of one kind, so their order holds).
-    fn statement_of(ops: Vec<SessionOp>) -> (String, Binds) {
-        let mut binds = Binds(Vec::new());
+    fn statement_of(ops: Vec<SessionOp>) -> Sql {
+        let mut sql = Sql::new("");
         let saves = matches!(ops.first(), Some(SessionOp::Save(_)));
         let mut parts = Vec::new();
         for op in ops {
             let part = match op {
-                SessionOp::Save(w) => format!(
-                    "({})",
-                    binds.push([
-                        Value::Text(w.channel),
-                        Value::Text(w.session_id),
-                        Value::Text(w.state),
-                        Value::OptText(w.last_input),
-                        Value::Text(w.last_reply),
-                        Value::Blob(w.resume_tag),
-                        Value::Int(w.expires_at),
-                        Value::OptInt(w.resume_until),
-                        Value::Bool(w.ended),
-                    ])
-                ),
+                SessionOp::Save(w) => {
+                    let values = [
+                        sql.placeholder(w.channel),
+                        sql.placeholder(w.session_id),
+                        sql.placeholder(w.state),
+                        sql.placeholder(w.last_input),
+                        sql.placeholder(w.last_reply),
+                        sql.placeholder(w.resume_tag),
+                        sql.placeholder(w.expires_at),
+                        sql.placeholder(w.resume_until),
+                        sql.placeholder(w.ended),
+                    ];
+                    format!("({})", values.join(", "))
+                }
                 SessionOp::Delete {
                     channel,
                     session_id,
@@ -366,12 +311,11 @@ impl SessionOp {
                 } => {
                     let mut term = format!(
                         "(channel = {} AND session_id = {})",
-                        binds.push([Value::Text(channel)]),
-                        binds.push([Value::Text(session_id)])
+                        sql.placeholder(channel),
+                        sql.placeholder(session_id)
                     );
-                    if resume_tag.is_some() {
-                        let tag = binds.push([Value::Blob(resume_tag)]);
-                        term = format!("{term} OR resume_tag = {tag}");
+                    if let Some(tag) = resume_tag {
+                        term = format!("{term} OR resume_tag = {}", sql.placeholder(tag));
                     }
                     term
                 }
@@ -380,18 +324,18 @@ impl SessionOp {
                     session_id,
                 } => format!(
                     "(channel = {} AND session_id = {} AND resume_tag IS NULL AND NOT ended)",
-                    binds.push([Value::Text(channel)]),
-                    binds.push([Value::Text(session_id)])
+                    sql.placeholder(channel),
+                    sql.placeholder(session_id)
                 ),
             };
             parts.push(part);
         }
-        let sql = if saves {
+        let text = if saves {
             format!("{SAVE_COLUMNS}{}{SAVE_CONFLICT}", parts.join(", "))
         } else {
             format!("DELETE FROM ussd_sessions WHERE {}", parts.join(" OR "))
         };
-        (sql, binds)
+        sql.with_text(text)
     }
 }
 
@@ -465,19 +409,18 @@ async fn run(pool: sqlx::SqlitePool, mut jobs: mpsc::Receiver<Job>) {
 
 /// Writes `ops` in order in one transaction, a statement per run of one kind.
 async fn write(pool: &sqlx::SqlitePool, ops: Vec<SessionOp>) -> Result<(), StoreError> {
-    let mut tx = pool.begin_write().await?;
+    let mut tx = WriteTx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?);
     let mut run: Vec<SessionOp> = Vec::new();
     for op in ops {
         let save = |op: &SessionOp| matches!(op, SessionOp::Save(_));
         if run.last().is_some_and(|last| save(last) != save(&op)) {
-            let (sql, binds) = SessionOp::statement_of(std::mem::take(&mut run));
-            binds.bind_all(sqlx::query(&sql)).execute(&mut *tx).await?;
+            tx.execute(SessionOp::statement_of(std::mem::take(&mut run)))
+                .await?;
         }
         run.push(op);
     }
     if !run.is_empty() {
-        let (sql, binds) = SessionOp::statement_of(run);
-        binds.bind_all(sqlx::query(&sql)).execute(&mut *tx).await?;
+        tx.execute(SessionOp::statement_of(run)).await?;
     }
     tx.commit().await?;
     Ok(())
