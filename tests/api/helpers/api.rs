@@ -107,9 +107,14 @@ impl ApiResponse {
     }
 
     pub fn content_type(&self) -> &str {
-        self.headers
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
+        content_type(&self.headers)
     }
+}
+
+/// The `content-type` an answer declared; empty if none (or not text).
+pub fn content_type(headers: &reqwest::header::HeaderMap) -> &str {
+    headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
 }

@@ -186,6 +186,16 @@ fn listening_port(line: &str) -> Option<u16> {
         .ok()
 }
 
+/// The one `mitan: error: …` line of what the binary printed; fails unless there is exactly one.
+pub fn the_error_line(output: &str) -> &str {
+    let errors: Vec<&str> = output
+        .lines()
+        .filter(|l| l.starts_with("mitan: error:"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{output}");
+    errors[0]
+}
+
 /// Runs `mitan simulate ARGS` against a running `mitan`, typing `input`, and returns everything
 /// it showed; fails the test unless it exits successfully.
 pub fn simulate(mitan: &Binary, args: &[&str], input: &str) -> String {

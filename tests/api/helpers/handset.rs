@@ -1,9 +1,11 @@
 //! USSD as a villager's handset makes it: `Handset` dials, presses and hangs up over Africa's
-//! Talking, and `africastalking_hop` posts one raw hop to any running mitan.
+//! Talking on the app in-process; `africastalking_hop` posts one raw hop to any running mitan,
+//! and `Binary::join_by_ussd` makes a whole join on the real binary.
 
 use rand::Rng as _;
 
 use super::app::TestApp;
+use super::binary::Binary;
 
 /// A feature phone on the Africa's Talking channel: one USSD session at a time.
 pub struct Handset<'a> {
@@ -65,19 +67,12 @@ impl Handset<'_> {
         self.send().await
     }
 
+    /// Sends the path typed so far as one hop: the screen answered (a 200 `text/plain` `CON `
+    /// or `END ` reply, or the test fails).
     pub async fn send(&self) -> Screen {
-        let response = self
-            .app
-            .client
-            .post(self.app.url(&format!("/webhooks/{}/ussd", self.channel)))
-            .form(&[
-                ("sessionId", self.session.as_str()),
-                ("serviceCode", "*384*25#"),
-                ("phoneNumber", self.phone.as_str()),
-                ("networkCode", "40445"),
-                ("text", &self.path.join("*")),
-            ])
-            .send()
+        let url = self.app.url(&format!("/webhooks/{}/ussd", self.channel));
+        let path = self.path.join("*");
+        let response = post_hop(&self.app.client, &url, &self.session, &self.phone, &path)
             .await
             .expect("USSD hop");
         assert_eq!(response.status(), 200);
@@ -122,6 +117,17 @@ impl Handset<'_> {
             .unwrap();
         assert_eq!(response.status(), 200);
     }
+
+    /// The session as the store holds it now, unless it has ended or expired.
+    pub async fn stored_session(&self) -> Option<mitan::store::StoredUssdSession> {
+        use mitan::clock::Clock as _;
+        self.app
+            .state
+            .store
+            .ussd_session(&self.channel, &self.session, self.app.clock.now())
+            .await
+            .unwrap()
+    }
 }
 
 /// The hops of an English USSD join over Africa's Talking, each path what the aggregator sends:
@@ -145,7 +151,60 @@ pub async fn africastalking_hop(
     phone: &str,
     path: &str,
 ) -> String {
-    let response = client
+    let response = post_hop(client, url, session, phone, path)
+        .await
+        .expect("USSD hop");
+    assert_eq!(response.status(), 200, "a hop is always answered 200");
+    response.text().await.unwrap()
+}
+
+/// The same hop where the service may be going away (a signal, a kill): the raw answer, or
+/// `None` if none came.
+pub async fn try_africastalking_hop(
+    client: &reqwest::Client,
+    url: &str,
+    session: &str,
+    phone: &str,
+    path: &str,
+) -> Option<String> {
+    let response = post_hop(client, url, session, phone, path).await.ok()?;
+    response.text().await.ok()
+}
+
+impl Binary {
+    /// `phone`'s whole English USSD join over Africa's Talking ([`ENGLISH_JOIN`]) in `session`,
+    /// up to the first `END`: the screens seen, `CON `/`END ` included; fails on an answer that
+    /// is neither.
+    pub async fn join_by_ussd(&self, phone: &str, session: &str) -> Vec<String> {
+        let client = reqwest::Client::new();
+        let url = self.url("/webhooks/africastalking/ussd");
+        let mut screens = Vec::new();
+        for path in ENGLISH_JOIN {
+            let text = africastalking_hop(&client, &url, session, phone, path).await;
+            assert!(
+                text.starts_with("CON ") || text.starts_with("END "),
+                "{text:?}"
+            );
+            let ended = text.starts_with("END ");
+            screens.push(text);
+            if ended {
+                break;
+            }
+        }
+        screens
+    }
+}
+
+/// One hop as Africa's Talking posts it: the session, the service code, the number, the
+/// network, and the path typed so far.
+async fn post_hop(
+    client: &reqwest::Client,
+    url: &str,
+    session: &str,
+    phone: &str,
+    path: &str,
+) -> reqwest::Result<reqwest::Response> {
+    client
         .post(url)
         .form(&[
             ("sessionId", session),
@@ -156,7 +215,4 @@ pub async fn africastalking_hop(
         ])
         .send()
         .await
-        .expect("USSD hop");
-    assert_eq!(response.status(), 200, "a hop is always answered 200");
-    response.text().await.unwrap()
 }

@@ -1,9 +1,15 @@
-//! People and recruiters made directly in the store: a join with consent, and officers.
+//! People and recruiters in the store: joins with consent and officers made directly, and what
+//! the store knows of a number (its person, whether it is suppressed).
 
-use mitan::enrollment::{Consent, JoinOutcome, JoinRequest, Language, OptInCode, Script};
-use mitan::privacy::Msisdn;
+use mitan::clock::Clock as _;
+use mitan::enrollment::{
+    Consent, JoinOutcome, JoinRequest, Language, OptInCode, RecruiterKind, Script,
+};
+use mitan::privacy::Vault;
+use mitan::store::{NewRecruiter, PersonRecord, Store};
 
 use super::app::TestApp;
+use super::numbers::msisdn;
 
 impl TestApp {
     /// `number` joins with consent at `at`, through `code` if given, the way the USSD menu and
@@ -23,11 +29,10 @@ impl TestApp {
         code: Option<&str>,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<JoinOutcome, mitan::store::JoinError> {
-        let msisdn = Msisdn::parse(number, phonenumber::country::Id::IN).expect("valid number");
         self.state
             .store
             .join(&JoinRequest {
-                phone: self.state.vault.seal(&msisdn),
+                phone: self.state.vault.seal(&msisdn(number)),
                 consent: Consent {
                     channel: "console".into(),
                     language: Language::Hindi,
@@ -41,20 +46,36 @@ impl TestApp {
             })
             .await
     }
+
+    /// The person stored for `number`, if any.
+    pub async fn person(&self, number: &str) -> Option<PersonRecord> {
+        person_in(&self.state.store, &self.state.vault, number).await
+    }
+
+    /// Whether `number` is on the suppression list (never to be messaged).
+    pub async fn is_suppressed(&self, number: &str) -> bool {
+        let index = self.state.vault.blind_index(&msisdn(number));
+        self.state.store.is_suppressed(&index).await.unwrap()
+    }
+}
+
+/// The person `store` holds for `number`, found by its blind index under `vault`'s key: for a
+/// store opened beside a running binary.
+pub async fn person_in(store: &Store, vault: &Vault, number: &str) -> Option<PersonRecord> {
+    store
+        .person_by_index(&vault.blind_index(&msisdn(number)))
+        .await
+        .unwrap()
 }
 
 /// A police officer recruiter; with `phone`, their phone is registered (so their SMS commands
 /// are recognised as theirs).
-pub async fn officer(
-    app: &TestApp,
-    phone: Option<&mitan::privacy::Msisdn>,
-) -> (i64, mitan::enrollment::OptInCode) {
-    use mitan::clock::Clock as _;
-    let sealed = phone.map(|p| app.state.vault.seal(p));
+pub async fn officer(app: &TestApp, phone: Option<&str>) -> (i64, OptInCode) {
+    let sealed = phone.map(|p| app.state.vault.seal(&msisdn(p)));
     app.state
         .store
-        .create_recruiter(&mitan::store::NewRecruiter {
-            kind: mitan::enrollment::RecruiterKind::Police,
+        .create_recruiter(&NewRecruiter {
+            kind: RecruiterKind::Police,
             name: "SI Verma",
             area_id: None,
             phone: sealed.as_ref(),

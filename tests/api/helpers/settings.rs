@@ -38,6 +38,16 @@ pub fn test_figment(db: &TestDatabase) -> Figment {
         .merge(Serialized::default("outbound.workers", 0))
 }
 
+/// The channels of the default settings: one of each kind, named after it.
+pub const CHANNEL_KINDS: [&str; 6] = [
+    "africastalking",
+    "console",
+    "twilio",
+    "exotel",
+    "kannel",
+    "generic",
+];
+
 /// The `generic` channel's signing secret in tests.
 pub const GENERIC_SECRET: &str = "test-generic-secret";
 

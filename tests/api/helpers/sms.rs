@@ -1,9 +1,12 @@
 //! SMS, missed calls and the outbox: texts and calls as the console channel's aggregator posts
 //! them, the dispatcher run by hand, and what each number received.
 
+use mitan::clock::Clock as _;
+use mitan::store::OutboundKind;
 use rand::Rng as _;
 
 use super::app::TestApp;
+use super::numbers::msisdn;
 
 /// A fresh aggregator message id.
 pub fn message_id() -> String {
@@ -43,6 +46,14 @@ impl TestApp {
         response
     }
 
+    /// Texts from `from`, delivers what is due, and returns what `from` received in answer.
+    pub async fn text(&self, from: &str, body: &str) -> Vec<String> {
+        let before = self.inbox(from).len();
+        self.sms(from, body).await;
+        self.deliver().await;
+        self.inbox(from)[before..].to_vec()
+    }
+
     /// A missed call on the console channel from `from` to `to`.
     pub async fn missed_call(&self, from: &str, to: &str) -> reqwest::Response {
         self.client
@@ -72,8 +83,7 @@ impl TestApp {
 
     /// Every SMS the console channel has sent to `number`, oldest first.
     pub fn inbox(&self, number: &str) -> Vec<String> {
-        let phone = mitan::privacy::Msisdn::parse(number, phonenumber::country::Id::IN).unwrap();
-        self.state.console.to(phone.e164())
+        self.state.console.to(msisdn(number).e164())
     }
 
     /// The last SMS `number` received; fails if there is none.
@@ -83,6 +93,29 @@ impl TestApp {
             .last()
             .cloned()
             .unwrap_or_else(|| panic!("{number} received no SMS"))
+    }
+
+    /// Queues a message to `number` on `channel` the way a broadcast (or a reply) would, outside
+    /// any webhook, for `person` if given; its id.
+    pub async fn queue(
+        &self,
+        channel: &str,
+        number: &str,
+        kind: OutboundKind,
+        text: &str,
+        person: Option<i64>,
+    ) -> i64 {
+        let now = self.clock.now();
+        let message = mitan::outbox::compose(
+            &self.state,
+            &msisdn(number),
+            channel,
+            kind,
+            text,
+            person,
+            now,
+        );
+        self.state.store.enqueue(&message, now).await.unwrap()
     }
 
     pub async fn outbox(&self) -> Vec<mitan::store::OutboxEntry> {
