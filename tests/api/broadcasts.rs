@@ -8,7 +8,7 @@ use serde_json::json;
 
 use figment::providers::Serialized;
 
-use crate::helpers::{spawn_app_with, villager, TestApp};
+use crate::helpers::{msisdn, spawn_app_with, villager, TestApp};
 
 /// A Bilaspur wall-clock time (IST, UTC+05:30).
 fn ist(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
@@ -460,11 +460,7 @@ async fn people_who_opt_out_or_are_erased_between_planning_and_sending_get_nothi
     let (app, token, _, id) = one_tip_broadcast(4, ist(2026, 12, 2, 11, 0)).await;
     app.clock.set(ist(2026, 12, 2, 11, 0));
     app.plan_all().await;
-    let index_of = |n| {
-        let msisdn =
-            mitan::privacy::Msisdn::parse(&villager(n), phonenumber::country::Id::IN).unwrap();
-        app.state.vault.blind_index(&msisdn)
-    };
+    let index_of = |n| app.state.vault.blind_index(&msisdn(&villager(n)));
     let store = &app.state.store;
     assert!(store.opt_out(&index_of(2), app.clock_now()).await.unwrap());
     let erased = store.person_by_index(&index_of(3)).await.unwrap().unwrap();
@@ -844,8 +840,7 @@ async fn each_person_gets_the_text_in_their_language_and_script_or_its_nearest_f
     for (n, (language, script)) in people.iter().enumerate() {
         let number = villager(n as u32);
         app.join(&number, None, app.clock_now()).await;
-        let msisdn = mitan::privacy::Msisdn::parse(&number, phonenumber::country::Id::IN).unwrap();
-        let index = app.state.vault.blind_index(&msisdn);
+        let index = app.state.vault.blind_index(&msisdn(&number));
         assert!(app
             .state
             .store

@@ -7,18 +7,17 @@ use base64::Engine as _;
 use figment::providers::Serialized;
 use figment::Figment;
 use mitan::outbox::Outcome;
-use mitan::privacy::Msisdn;
 use mitan::providers::{generic, twilio};
 use mitan::store::OutboxStatus;
 use serde_json::json;
 
 use crate::fake::{Canned, FakeAggregator};
-use crate::helpers::{message_id, spawn_app_with, TestApp, GENERIC_SECRET};
+use crate::helpers::{
+    generic_request, message_id, spawn_app_with, twilio_signature, TestApp, GENERIC_SECRET,
+    VILLAGER,
+};
 
-const VILLAGER: &str = "+919876543210";
 const TWILIO_TOKEN: &str = "twilio-test-token";
-/// `server.public_url` in tests (the default): what Twilio would have signed.
-const PUBLIC_URL: &str = "http://127.0.0.1:8080";
 
 /// The app with channel `name` sending to `fake`, with these `channels.<name>.…` settings.
 async fn configured(fake: &FakeAggregator, name: &str, settings: &[(&str, &str)]) -> TestApp {
@@ -32,14 +31,6 @@ async fn configured(fake: &FakeAggregator, name: &str, settings: &[(&str, &str)]
         })
     })
     .await
-}
-
-async fn suppressed(app: &TestApp, number: &str) -> bool {
-    let index = app
-        .state
-        .vault
-        .blind_index(&Msisdn::parse(number, phonenumber::country::Id::IN).unwrap());
-    app.state.store.is_suppressed(&index).await.unwrap()
 }
 
 async fn status_of_last(app: &TestApp) -> OutboxStatus {
@@ -111,13 +102,13 @@ async fn africastalking_201_without_recipients_is_a_failure_and_a_blacklisted_nu
         .as_deref()
         .unwrap()
         .contains("InvalidSenderId"));
-    assert!(!suppressed(&app, VILLAGER).await);
+    assert!(!app.is_suppressed(VILLAGER).await);
 
     fake.then(Canned::json(201, at_recipient("ATXid_2", 406)));
     app.sms_on("africastalking", VILLAGER, "TIP", &message_id())
         .await;
     assert_eq!(app.deliver().await, [Outcome::Failed]);
-    assert!(suppressed(&app, VILLAGER).await);
+    assert!(app.is_suppressed(VILLAGER).await);
 }
 
 async fn twilio_app(fake: &FakeAggregator) -> TestApp {
@@ -133,13 +124,6 @@ async fn twilio_app(fake: &FakeAggregator) -> TestApp {
     .await
 }
 
-fn pairs(fields: &[(&str, &str)]) -> Vec<(String, String)> {
-    fields
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
 /// Posts a Twilio webhook, signed as Twilio would (or with `signature` instead).
 async fn twilio_post(
     app: &TestApp,
@@ -147,7 +131,7 @@ async fn twilio_post(
     fields: &[(&str, &str)],
     signature: Option<&str>,
 ) -> reqwest::Response {
-    let good = twilio::signature(TWILIO_TOKEN, &format!("{PUBLIC_URL}{path}"), &pairs(fields));
+    let good = twilio_signature(TWILIO_TOKEN, path, fields);
     app.client
         .post(app.url(path))
         .header(twilio::SIGNATURE_HEADER, signature.unwrap_or(&good))
@@ -195,11 +179,7 @@ async fn twilio_webhooks_need_a_valid_signature_and_are_answered_with_twiml() {
     assert_eq!(forged.status(), 403);
     let mut tampered = fields.clone();
     tampered[4] = ("Body", "STOP");
-    let good = twilio::signature(
-        TWILIO_TOKEN,
-        &format!("{PUBLIC_URL}/webhooks/twilio/sms"),
-        &pairs(&fields),
-    );
+    let good = twilio_signature(TWILIO_TOKEN, "/webhooks/twilio/sms", &fields);
     let replayed = twilio_post(&app, "/webhooks/twilio/sms", &tampered, Some(&good)).await;
     assert_eq!(replayed.status(), 403);
     assert!(app.outbox().await.is_empty());
@@ -271,7 +251,7 @@ async fn twilio_21610_fails_the_message_and_suppresses_the_number() {
     let fields: Vec<(&str, &str)> = sms.iter().map(|(k, v)| (*k, v.as_str())).collect();
     twilio_post(&app, "/webhooks/twilio/sms", &fields, None).await;
     assert_eq!(app.deliver().await, [Outcome::Failed]);
-    assert!(suppressed(&app, VILLAGER).await);
+    assert!(app.is_suppressed(VILLAGER).await);
 }
 
 async fn exotel_app(fake: &FakeAggregator) -> TestApp {
@@ -342,7 +322,7 @@ async fn exotel_missed_calls_get_the_notice_sent_with_the_dlt_fields_on_every_se
         .unwrap();
     assert_eq!(report.status(), 200);
     assert_eq!(status_of_last(&app).await, OutboxStatus::Failed);
-    assert!(suppressed(&app, VILLAGER).await);
+    assert!(app.is_suppressed(VILLAGER).await);
 }
 
 #[tokio::test]
@@ -374,7 +354,7 @@ async fn exotel_inbound_sms_and_the_optout_missed_call_number() {
     app.get("/webhooks/exotel/missed-call?CallSid=c2&CallFrom=09876543210&CallTo=08047192001")
         .await;
     app.deliver().await;
-    assert!(suppressed(&app, VILLAGER).await);
+    assert!(app.is_suppressed(VILLAGER).await);
     let stopped = fake.requests().last().unwrap().field("Body").unwrap();
     assert!(stopped.contains("SMS नहीं आएंगे"), "{stopped}");
     assert_eq!(
@@ -465,15 +445,7 @@ async fn generic_app(fake: &FakeAggregator) -> TestApp {
 }
 
 async fn generic_post(app: &TestApp, path: &str, body: serde_json::Value) -> reqwest::Response {
-    let body = body.to_string();
-    app.client
-        .post(app.url(path))
-        .header(
-            generic::SIGNATURE_HEADER,
-            generic::sign(GENERIC_SECRET, body.as_bytes()),
-        )
-        .header("content-type", "application/json")
-        .body(body)
+    generic_request(app, path, &body, Some(GENERIC_SECRET))
         .send()
         .await
         .unwrap()
@@ -593,7 +565,7 @@ async fn generic_opted_out_refusals_suppress_and_missed_calls_arrive_as_json() {
     .await;
     assert_eq!(call.status(), 200);
     assert_eq!(app.deliver().await, [Outcome::Failed]);
-    assert!(suppressed(&app, VILLAGER).await);
+    assert!(app.is_suppressed(VILLAGER).await);
 }
 
 #[tokio::test]
@@ -608,7 +580,7 @@ async fn a_channel_without_credentials_fails_its_sends_without_blaming_the_numbe
         .as_deref()
         .unwrap()
         .contains("not configured"));
-    assert!(!suppressed(&app, VILLAGER).await);
+    assert!(!app.is_suppressed(VILLAGER).await);
 }
 
 #[tokio::test]
@@ -617,19 +589,6 @@ async fn an_inbound_sms_without_its_text_field_is_400_on_every_kind_and_an_empty
     let app = configured(&fake, "twilio", &[("auth_token", TWILIO_TOKEN)]).await;
     let form = |path: &str, fields: Vec<(&'static str, &'static str)>| {
         app.client.post(app.url(path)).form(&fields).send()
-    };
-    let twilio = |fields: Vec<(&'static str, &'static str)>| {
-        let path = "/webhooks/twilio/sms";
-        let signed = twilio::signature(
-            TWILIO_TOKEN,
-            &format!("{PUBLIC_URL}{path}"),
-            &pairs(&fields),
-        );
-        app.client
-            .post(app.url(path))
-            .header(twilio::SIGNATURE_HEADER, signed)
-            .form(&fields)
-            .send()
     };
     let generic = |body: serde_json::Value| generic_post(&app, "/webhooks/generic/sms", body);
     let from = ("from", VILLAGER);
@@ -674,7 +633,7 @@ async fn an_inbound_sms_without_its_text_field_is_400_on_every_kind_and_an_empty
         .into_iter()
         .flatten()
         .collect();
-        let answer = twilio(twilio_fields).await.unwrap();
+        let answer = twilio_post(&app, "/webhooks/twilio/sms", &twilio_fields, None).await;
         assert_eq!(answer.status(), status, "twilio text given: {with_text}");
         let mut body = json!({"message_id": "g-1", "from": VILLAGER});
         if with_text {

@@ -8,7 +8,7 @@ use mitan::providers::twilio;
 use serde_json::json;
 
 use crate::fake::{Canned, FakeAggregator};
-use crate::helpers::{run_binary, wait_for, Binary};
+use crate::helpers::{run_binary, the_error_line, wait_for, Binary};
 
 /// Values that look like numbers but are text: leading zeros, a `+`, 19 digits.
 const ACCOUNT_SID: &str = "0012345678";
@@ -18,16 +18,6 @@ const ENTITY_ID: &str = "1101000000000012345";
 const TEMPLATE_ID: &str = "1107000000000054321";
 const HEADER: &str = "000123";
 const TWILIO_TOKEN: &str = "00123456789";
-
-/// The error lines of a run: exactly one, or the test fails.
-fn the_error_line(output: &str) -> String {
-    let errors: Vec<&str> = output
-        .lines()
-        .filter(|l| l.starts_with("mitan: error:"))
-        .collect();
-    assert_eq!(errors.len(), 1, "{output}");
-    errors[0].to_string()
-}
 
 #[tokio::test]
 async fn text_settings_from_the_environment_arrive_exactly_as_written() {

@@ -7,14 +7,15 @@ use std::os::unix::process::ExitStatusExt as _;
 use std::time::{Duration, Instant};
 
 use mitan::enrollment::{Consent, JoinRequest, Language, Script};
-use mitan::privacy::{MasterKey, Msisdn, Vault};
+use mitan::privacy::{MasterKey, Vault};
 use mitan::store::{OutboundKind, OutboxStatus};
 use serde_json::{json, Value};
 
 use crate::fake::{Canned, FakeAggregator, Recorded};
 use crate::helpers::{
-    assert_no_number_in, open_store, random_master_key, run_binary, villager, wait_for, Binary,
-    TestDatabase, GENERIC_SECRET,
+    africastalking_hop, assert_no_number_in, masked, msisdn, open_store, person_in,
+    random_master_key, run_binary, try_africastalking_hop, villager, wait_for, Binary,
+    TestDatabase, ENGLISH_JOIN, GENERIC_SECRET,
 };
 
 /// Everyone who joined, each a different villager number.
@@ -23,11 +24,6 @@ const PEOPLE: u32 = 90;
 const ANSWERED_BEFORE_THE_HANG: usize = 12;
 /// The kill comes once this many sends reached the aggregator: about a third.
 const RECEIVED_BEFORE_THE_KILL: usize = PEOPLE as usize / 3;
-
-/// A number as failure messages may show it: its last two digits.
-fn masked(e164: &str) -> String {
-    format!("…{}", &e164[e164.len() - 2..])
-}
 
 /// The sends the aggregator received, in order: mitan's message id and the number.
 fn sends(fake: &FakeAggregator) -> Vec<(i64, String)> {
@@ -121,10 +117,9 @@ async fn a_broadcast_killed_mid_send_resumes_after_a_restart_and_sends_nobody_an
     let vault = Vault::new(&MasterKey::from_base64(&key).unwrap());
     let joined: BTreeSet<String> = (0..PEOPLE).map(villager).collect();
     for number in &joined {
-        let msisdn = Msisdn::parse(number, phonenumber::country::Id::IN).unwrap();
         store
             .join(&JoinRequest {
-                phone: vault.seal(&msisdn),
+                phone: vault.seal(&msisdn(number)),
                 consent: Consent {
                     channel: "generic".into(),
                     language: Language::Hindi,
@@ -305,7 +300,6 @@ const JOINING_AT_THE_KILL: u32 = 40;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kill_during_a_burst_of_joins_loses_no_acknowledged_join_and_leaves_none_half_made() {
-    use crate::helpers::{africastalking_hop, ENGLISH_JOIN};
     let db = TestDatabase::fresh().await;
     let key = random_master_key();
     let env = [
@@ -327,14 +321,10 @@ async fn a_kill_during_a_burst_of_joins_loses_no_acknowledged_join_and_leaves_no
         .iter()
         .map(|phone| {
             let (client, url, answered) = (client.clone(), url.clone(), answered.clone());
-            let form = [
-                ("sessionId", format!("kill-{phone}")),
-                ("phoneNumber", phone.clone()),
-                ("text", ENGLISH_JOIN[6].to_string()),
-            ];
+            let (session, phone) = (format!("kill-{phone}"), phone.clone());
             tokio::spawn(async move {
-                let reply = client.post(&url).form(&form).send().await.ok()?;
-                let text = reply.text().await.ok()?;
+                let agree = ENGLISH_JOIN[6];
+                let text = try_africastalking_hop(&client, &url, &session, &phone, agree).await?;
                 let _ = answered.send(());
                 Some(text)
             })
@@ -363,12 +353,7 @@ async fn a_kill_during_a_burst_of_joins_loses_no_acknowledged_join_and_leaves_no
     let vault = Vault::new(&MasterKey::from_base64(&key).unwrap());
     let mut stored = BTreeSet::new();
     for phone in &phones {
-        let number = Msisdn::parse(phone, phonenumber::country::Id::IN).unwrap();
-        let person = store
-            .person_by_index(&vault.blind_index(&number))
-            .await
-            .unwrap();
-        match (person, told_done.get(phone)) {
+        match (person_in(&store, &vault, phone).await, told_done.get(phone)) {
             (Some(person), told) => {
                 stored.insert(phone.clone());
                 let code = person.own_code.expect("a member has a code of their own");
@@ -394,14 +379,8 @@ async fn a_kill_during_a_burst_of_joins_loses_no_acknowledged_join_and_leaves_no
         );
     }
     for phone in phones.iter().filter(|p| !stored.contains(*p)) {
-        let session = format!("again-{phone}");
-        let mut last = String::new();
-        for path in ENGLISH_JOIN {
-            last = africastalking_hop(&client, &url, &session, phone, path).await;
-            if last.starts_with("END ") {
-                break;
-            }
-        }
+        let screens = second.join_by_ussd(phone, &format!("again-{phone}")).await;
+        let last = screens.last().expect("a screen");
         assert!(
             last.contains("code is"),
             "{} cannot join after the restart: {last}",

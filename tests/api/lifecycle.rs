@@ -3,10 +3,13 @@
 use std::time::Duration;
 
 use mitan::enrollment::{Consent, JoinRequest, Language, Script};
-use mitan::privacy::{MasterKey, Msisdn, Vault};
+use mitan::privacy::{MasterKey, Vault};
 use mitan::store::PersonStatus;
 
-use crate::helpers::{open_store, random_master_key, run_binary, Binary};
+use crate::helpers::{
+    africastalking_hop, msisdn, open_store, person_in, random_master_key, run_binary,
+    the_error_line, try_africastalking_hop, Binary, ENGLISH_JOIN, VILLAGER,
+};
 
 fn workdir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
@@ -17,13 +20,11 @@ fn assert_fails_with(env: &[(&str, &str)], args: &[&str], expected: &str) {
     let dir = workdir();
     let run = run_binary(dir.path(), env, args);
     assert!(!run.status.success(), "started anyway: {}", run.output);
-    let error_lines: Vec<&str> = run
-        .output
-        .lines()
-        .filter(|line| line.starts_with("mitan: error:"))
-        .collect();
-    assert_eq!(error_lines.len(), 1, "{}", run.output);
-    assert!(error_lines[0].contains(expected), "{}", run.output);
+    assert!(
+        the_error_line(&run.output).contains(expected),
+        "{}",
+        run.output
+    );
     assert!(!run.output.contains("panicked"), "{}", run.output);
     assert!(!run.output.contains("backtrace"), "{}", run.output);
 }
@@ -67,8 +68,7 @@ async fn data_and_the_development_key_survive_a_restart() {
 
     // Someone joins while the first process runs.
     let vault = Vault::new(&MasterKey::from_base64(&key).unwrap());
-    let number = Msisdn::parse("+919876543210", phonenumber::country::Id::IN).unwrap();
-    let sealed = vault.seal(&number);
+    let sealed = vault.seal(&msisdn(VILLAGER));
     let store = open_store(&db_url).await;
     store
         .join(&JoinRequest {
@@ -105,10 +105,8 @@ async fn data_and_the_development_key_survive_a_restart() {
         200
     );
     let store = open_store(&db_url).await;
-    let found = store
-        .person_by_index(&vault.blind_index(&number))
+    let found = person_in(&store, &vault, VILLAGER)
         .await
-        .unwrap()
         .expect("still there after a restart");
     assert_eq!(found.language, Language::Chhattisgarhi);
     assert_eq!(found.status, PersonStatus::Active);
@@ -327,29 +325,10 @@ async fn sigterm_during_joins_loses_no_acknowledged_join() {
     let mut mitan = Binary::serve(workdir(), &[("MITAN__SECURITY__MASTER_KEY", key.as_str())]);
     let client = reqwest::Client::new();
     let url = mitan.url("/webhooks/africastalking/ussd");
-    let hop = |session: String, phone: String, text: &'static str| {
-        let client = client.clone();
-        let url = url.clone();
-        async move {
-            client
-                .post(&url)
-                .form(&[
-                    ("sessionId", session.as_str()),
-                    ("phoneNumber", phone.as_str()),
-                    ("text", text),
-                ])
-                .send()
-                .await
-                .ok()?
-                .text()
-                .await
-                .ok()
-        }
-    };
     let phones: Vec<String> = (0..24).map(|n| format!("+9170000{n:05}")).collect();
     for (n, phone) in phones.iter().enumerate() {
-        for text in ["", "3", "3*1", "3*1*0", "3*1*0*1", "3*1*0*1*1"] {
-            hop(format!("S{n}"), phone.clone(), text).await.unwrap();
+        for path in &ENGLISH_JOIN[..6] {
+            africastalking_hop(&client, &url, &format!("S{n}"), phone, path).await;
         }
     }
     // Every villager presses "I agree" at once; SIGTERM arrives once the first is answered.
@@ -358,12 +337,12 @@ async fn sigterm_during_joins_loses_no_acknowledged_join() {
     let first_tx = std::sync::Arc::new(first_tx);
     let mut joins = Vec::new();
     for (n, phone) in phones.iter().enumerate() {
-        let (fut, first_tx) = (
-            hop(format!("S{n}"), phone.clone(), "3*1*0*1*1*1"),
-            first_tx.clone(),
-        );
+        let (client, url, phone, first_tx) =
+            (client.clone(), url.clone(), phone.clone(), first_tx.clone());
         joins.push(tokio::spawn(async move {
-            let reply = fut.await;
+            let agree = ENGLISH_JOIN[6];
+            let reply =
+                try_africastalking_hop(&client, &url, &format!("S{n}"), &phone, agree).await;
             if let Some(tx) = first_tx.lock().unwrap().take() {
                 let _ = tx.send(());
             }
@@ -401,13 +380,8 @@ async fn sigterm_during_joins_loses_no_acknowledged_join() {
     let store = open_store(&db_url).await;
     let vault = Vault::new(&MasterKey::from_base64(&key).unwrap());
     for phone in &acknowledged {
-        let number = Msisdn::parse(phone, phonenumber::country::Id::IN).unwrap();
-        let person = store
-            .person_by_index(&vault.blind_index(&number))
-            .await
-            .unwrap();
         assert!(
-            person.is_some(),
+            person_in(&store, &vault, phone).await.is_some(),
             "{phone} was told \"Done!\" but is not stored"
         );
     }

@@ -9,19 +9,11 @@ use figment::Figment;
 use mitan::clock::Clock as _;
 use mitan::encoding::Encoding;
 use mitan::outbox::Outcome;
-use mitan::privacy::Msisdn;
 use mitan::store::{OutboundKind, OutboxStatus, SendRecord};
 use serde_json::json;
 
 use crate::fake::{Canned, FakeAggregator};
-use crate::helpers::{message_id, spawn_app_with, TestApp};
-
-const VILLAGER: &str = "+919876543210";
-const NEIGHBOUR: &str = "+917000012345";
-
-fn phone(number: &str) -> Msisdn {
-    Msisdn::parse(number, phonenumber::country::Id::IN).unwrap()
-}
+use crate::helpers::{message_id, msisdn, spawn_app_with, TestApp, NEIGHBOUR, VILLAGER};
 
 fn accepted(id: &str) -> Canned {
     Canned::json(
@@ -56,22 +48,10 @@ async fn app_with(fake: &FakeAggregator, extra: &[(&str, i64)]) -> TestApp {
     .await
 }
 
-/// Queues a message the way a broadcast would (or a reply), outside any webhook.
+/// Queues a message on `africastalking` the way a broadcast would (or a reply), outside any
+/// webhook.
 async fn queue(app: &TestApp, number: &str, kind: OutboundKind, text: &str) -> i64 {
-    let message = mitan::outbox::compose(
-        &app.state,
-        &phone(number),
-        "africastalking",
-        kind,
-        text,
-        None,
-        app.clock.now(),
-    );
-    app.state
-        .store
-        .enqueue(&message, app.clock.now())
-        .await
-        .unwrap()
+    app.queue("africastalking", number, kind, text, None).await
 }
 
 #[tokio::test]
@@ -206,7 +186,7 @@ async fn an_opt_out_between_queueing_and_sending_wins() {
     let app = app_with(&fake, &[]).await;
     queue(&app, VILLAGER, OutboundKind::Bulk, "Weekly tip.").await;
     // The villager stops by USSD (not SMS) after the broadcast was planned.
-    let index = app.state.vault.blind_index(&phone(VILLAGER));
+    let index = app.state.vault.blind_index(&msisdn(VILLAGER));
     app.state
         .store
         .opt_out(&index, app.clock.now())
@@ -353,20 +333,9 @@ async fn several_instances_sending_at_once_send_each_message_exactly_once() {
     let app = spawn_app_with(|f| f.merge(Serialized::default("channels.console.tps", 1000))).await;
     let numbers: Vec<String> = (0..24).map(|n| format!("+9198765{n:05}")).collect();
     for number in &numbers {
-        let message = mitan::outbox::compose(
-            &app.state,
-            &phone(number),
-            "console",
-            OutboundKind::Bulk,
-            "Never share your OTP.",
-            None,
-            app.clock.now(),
-        );
-        app.state
-            .store
-            .enqueue(&message, app.clock.now())
-            .await
-            .unwrap();
+        let tip = "Never share your OTP.";
+        app.queue("console", number, OutboundKind::Bulk, tip, None)
+            .await;
     }
     let instances: Vec<_> = (0..4).map(|_| app.dispatcher()).collect();
     crate::helpers::join_all(instances.iter().map(|d| d.run_until_idle())).await;

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::helpers::{number_forms, Binary, TEST_NUMBERS};
+use crate::helpers::{africastalking_hop, number_forms, Binary, ENGLISH_JOIN, TEST_NUMBERS};
 
 #[tokio::test]
 async fn requests_carrying_numbers_leave_no_number_in_the_logs() {
@@ -13,21 +13,12 @@ async fn requests_carrying_numbers_leave_no_number_in_the_logs() {
     for (n, number) in TEST_NUMBERS.iter().enumerate() {
         let session = format!("ATUid_logs_{n}");
         let url = mitan.url("/webhooks/africastalking/ussd");
-        for text in crate::helpers::ENGLISH_JOIN {
-            crate::helpers::africastalking_hop(&client, &url, &session, number, text).await;
+        for text in ENGLISH_JOIN {
+            africastalking_hop(&client, &url, &session, number, text).await;
         }
         let again = format!("ATUid_logs_again_{n}");
         for text in ["", "5", "2"] {
-            let _ = client
-                .post(mitan.url("/webhooks/africastalking/ussd"))
-                .form(&[
-                    ("sessionId", again.as_str()),
-                    ("phoneNumber", number),
-                    ("text", text),
-                ])
-                .send()
-                .await
-                .unwrap();
+            africastalking_hop(&client, &url, &again, number, text).await;
         }
         let _ = client
             .post(mitan.url("/webhooks/africastalking/ussd/end"))

@@ -2,17 +2,18 @@
 //! webhook, on every kind of channel, get identical answers and have exactly one effect.
 
 use figment::providers::Serialized;
-use mitan::providers::{generic, twilio};
+use mitan::providers::twilio;
 use mitan::store::OutboxStatus;
 use serde_json::json;
 
 use crate::fake::{Canned, FakeAggregator};
-use crate::helpers::{join_all, spawn_app_with, villager, TestApp, GENERIC_SECRET};
+use crate::helpers::{
+    generic_request, join_all, spawn_app_with, twilio_signature, villager, TestApp, CHANNEL_KINDS,
+    GENERIC_SECRET,
+};
 
 const COPIES: usize = 50;
 const TWILIO_TOKEN: &str = "twilio-retry-token";
-/// What Twilio signs: `server.public_url` (the default) and the path.
-const PUBLIC_URL: &str = "http://127.0.0.1:8080";
 
 /// Every kind of channel, each sending to a fake of its own that accepts sends as that kind's
 /// API does (the fakes stop when this is dropped).
@@ -107,24 +108,13 @@ impl Hook {
             Hook::Form(path, fields) => app.client.post(app.url(path)).form(fields),
             Hook::Query(path_and_query) => app.client.get(app.url(path_and_query)),
             Hook::Twilio(path, fields) => {
-                let signature =
-                    twilio::signature(TWILIO_TOKEN, &format!("{PUBLIC_URL}{path}"), fields);
+                let signature = twilio_signature(TWILIO_TOKEN, path, fields);
                 app.client
                     .post(app.url(path))
                     .header(twilio::SIGNATURE_HEADER, signature)
                     .form(fields)
             }
-            Hook::Generic(path, body) => {
-                let body = body.to_string();
-                app.client
-                    .post(app.url(path))
-                    .header(
-                        generic::SIGNATURE_HEADER,
-                        generic::sign(GENERIC_SECRET, body.as_bytes()),
-                    )
-                    .header("content-type", "application/json")
-                    .body(body)
-            }
+            Hook::Generic(path, body) => generic_request(app, path, body, Some(GENERIC_SECRET)),
         };
         let response = request.send().await.expect("webhook");
         let status = response.status().as_u16();
@@ -249,15 +239,6 @@ fn delivered(channel: &str, provider_id: &str, mitan_id: i64) -> Hook {
     }
 }
 
-const KINDS: [&str; 6] = [
-    "africastalking",
-    "console",
-    "twilio",
-    "exotel",
-    "kannel",
-    "generic",
-];
-
 async fn outbox_rows(app: &TestApp) -> usize {
     app.outbox().await.len()
 }
@@ -266,7 +247,7 @@ async fn outbox_rows(app: &TestApp) -> usize {
 async fn fifty_copies_of_an_inbound_sms_on_every_kind_of_channel_have_one_effect() {
     let channels = every_channel().await;
     let app = &channels.app;
-    for (n, channel) in KINDS.iter().enumerate() {
+    for (n, channel) in CHANNEL_KINDS.iter().enumerate() {
         let from = villager(n as u32);
         let before = outbox_rows(app).await;
         sms(channel, &from, "JOIN", &format!("in-{channel}"))
@@ -285,7 +266,7 @@ async fn fifty_copies_of_an_inbound_sms_on_every_kind_of_channel_have_one_effect
     }
     assert_eq!(
         crate::helpers::count(app, "SELECT COUNT(*) FROM people").await,
-        KINDS.len() as i64
+        CHANNEL_KINDS.len() as i64
     );
 }
 
@@ -367,12 +348,5 @@ async fn fifty_copies_of_the_end_of_a_ussd_session_are_answered_alike() {
         ],
     );
     end.copies(app, "USSD end").await;
-    use mitan::clock::Clock as _;
-    let gone = app
-        .state
-        .store
-        .ussd_session("africastalking", &phone.session, app.clock.now())
-        .await
-        .unwrap();
-    assert!(gone.is_none());
+    assert!(phone.stored_session().await.is_none());
 }

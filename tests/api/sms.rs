@@ -3,47 +3,22 @@
 
 use chrono::Duration;
 use mitan::clock::Clock as _;
-use mitan::enrollment::{Language, OptInCode};
+use mitan::enrollment::Language;
 use mitan::outbox::Outcome;
-use mitan::privacy::Msisdn;
 use mitan::store::{OutboundKind, OutboxStatus, PersonStatus};
 
 use crate::helpers::{
-    contains_bytes, count, dump_database, join_all, message_id, spawn_app, spawn_app_with, TestApp,
+    contains_bytes, count, dump_database, join_all, message_id, msisdn, officer, spawn_app,
+    spawn_app_with, NEIGHBOUR, OFFICER, VILLAGER,
 };
 use figment::providers::Serialized;
-
-const VILLAGER: &str = "+919876543210";
-const NEIGHBOUR: &str = "+917000012345";
-const OFFICER: &str = "+919425012399";
-
-fn phone(number: &str) -> Msisdn {
-    Msisdn::parse(number, phonenumber::country::Id::IN).unwrap()
-}
-
-async fn officer(app: &TestApp, number: Option<&str>) -> (i64, OptInCode) {
-    crate::helpers::officer(app, number.map(phone).as_ref()).await
-}
-
-async fn person(app: &TestApp, number: &str) -> Option<mitan::store::PersonRecord> {
-    let index = app.state.vault.blind_index(&phone(number));
-    app.state.store.person_by_index(&index).await.unwrap()
-}
-
-/// Texts, delivers what is due, and returns what the sender received in answer.
-async fn text(app: &TestApp, from: &str, body: &str) -> Vec<String> {
-    let before = app.inbox(from).len();
-    app.sms(from, body).await;
-    app.deliver().await;
-    app.inbox(from)[before..].to_vec()
-}
 
 #[tokio::test]
 async fn join_with_a_code_then_yes_makes_a_member_credited_to_the_officer() {
     let app = spawn_app().await;
     let (officer_id, code) = officer(&app, None).await;
 
-    let notice = text(&app, VILLAGER, &format!("JOIN {code}")).await;
+    let notice = app.text(VILLAGER, &format!("JOIN {code}")).await;
     assert_eq!(notice.len(), 1, "{notice:?}");
     assert!(
         notice[0].contains("police never see your number"),
@@ -51,17 +26,17 @@ async fn join_with_a_code_then_yes_makes_a_member_credited_to_the_officer() {
     );
     assert!(notice[0].contains("Reply YES"), "{notice:?}");
     assert!(
-        person(&app, VILLAGER).await.is_none(),
+        app.person(VILLAGER).await.is_none(),
         "stored before consent"
     );
 
-    let welcome = text(&app, VILLAGER, "yes").await;
+    let welcome = app.text(VILLAGER, "yes").await;
     assert_eq!(welcome.len(), 1, "{welcome:?}");
     assert!(
         welcome[0].starts_with("Welcome to Cyber Mitan! Your code is "),
         "{welcome:?}"
     );
-    let member = person(&app, VILLAGER).await.expect("a member");
+    let member = app.person(VILLAGER).await.expect("a member");
     assert_eq!(member.status, PersonStatus::Active);
     assert_eq!(member.consent_channel, "sms");
     assert_eq!(member.recruited_by, Some(officer_id));
@@ -81,33 +56,33 @@ async fn keywords_work_in_any_case_script_and_with_stray_punctuation() {
         (OFFICER, "'Join.'", "*yes*", "Welcome to Cyber Mitan"),
     ];
     for (number, join, yes, welcome) in journeys {
-        let notice = text(&app, number, join).await;
+        let notice = app.text(number, join).await;
         assert_eq!(notice.len(), 1, "{join}: {notice:?}");
-        let answer = text(&app, number, yes).await;
+        let answer = app.text(number, yes).await;
         assert!(answer[0].contains(welcome), "{yes}: {answer:?}");
         assert_eq!(
-            person(&app, number).await.unwrap().status,
+            app.person(number).await.unwrap().status,
             PersonStatus::Active
         );
     }
-    let hindi = person(&app, NEIGHBOUR).await.unwrap();
+    let hindi = app.person(NEIGHBOUR).await.unwrap();
     assert_eq!(hindi.language, Language::Hindi);
 }
 
 #[tokio::test]
 async fn a_bare_yes_gets_short_help_and_joins_nobody() {
     let app = spawn_app().await;
-    let answer = text(&app, VILLAGER, "YES").await;
+    let answer = app.text(VILLAGER, "YES").await;
     assert_eq!(answer.len(), 1);
     assert!(answer[0].contains("HELP"), "{answer:?}");
-    assert!(person(&app, VILLAGER).await.is_none());
+    assert!(app.person(VILLAGER).await.is_none());
 }
 
 #[tokio::test]
 async fn nothing_is_kept_of_a_villager_who_never_says_yes() {
     let app = spawn_app().await;
-    text(&app, VILLAGER, "JOIN").await;
-    let index = app.state.vault.blind_index(&phone(VILLAGER));
+    app.text(VILLAGER, "JOIN").await;
+    let index = app.state.vault.blind_index(&msisdn(VILLAGER));
     let dump = dump_database(&app.db).await;
     assert!(
         !contains_bytes(&dump, index.as_bytes()),
@@ -135,34 +110,29 @@ async fn nothing_is_kept_of_a_villager_who_never_says_yes() {
     assert!(!notice.sealed);
     assert_eq!(notice.hint, "10");
     // And a late YES joins nobody.
-    let late = text(&app, VILLAGER, "YES").await;
+    let late = app.text(VILLAGER, "YES").await;
     assert!(late[0].contains("HELP"), "{late:?}");
-    assert!(person(&app, VILLAGER).await.is_none());
+    assert!(app.person(VILLAGER).await.is_none());
 }
 
 #[tokio::test]
 async fn stop_stops_everything_still_queued_and_is_confirmed_once() {
     let app = spawn_app().await;
-    text(&app, VILLAGER, "JOIN").await;
-    text(&app, VILLAGER, "YES").await;
+    app.text(VILLAGER, "JOIN").await;
+    app.text(VILLAGER, "YES").await;
     let sent_before = app.inbox(VILLAGER).len();
     // Two messages are waiting (a tip and a broadcast) when STOP arrives.
     app.sms(VILLAGER, "TIP").await;
-    let member = person(&app, VILLAGER).await.unwrap();
-    let bulk = mitan::outbox::compose(
-        &app.state,
-        &phone(VILLAGER),
+    let member = app.person(VILLAGER).await.unwrap();
+    let tip = "Weekly tip: never share your OTP.";
+    app.queue(
         "console",
+        VILLAGER,
         OutboundKind::Bulk,
-        "Weekly tip: never share your OTP.",
+        tip,
         Some(member.id),
-        app.clock.now(),
-    );
-    app.state
-        .store
-        .enqueue(&bulk, app.clock.now())
-        .await
-        .unwrap();
+    )
+    .await;
     app.sms(VILLAGER, "Stop").await;
     app.sms(VILLAGER, "STOP").await;
     let outcomes = app.deliver().await;
@@ -172,7 +142,7 @@ async fn stop_stops_everything_still_queued_and_is_confirmed_once() {
     assert!(received[0].contains("no more SMS"), "{received:?}");
     assert_eq!(outcomes, [Outcome::Sent]);
     assert_eq!(
-        person(&app, VILLAGER).await.unwrap().status,
+        app.person(VILLAGER).await.unwrap().status,
         PersonStatus::OptedOut
     );
     let suppressed = app
@@ -192,19 +162,19 @@ async fn stop_in_the_middle_of_a_ussd_registration_ends_it() {
     handset.press("3").await; // English
     handset.press("1").await.says("or 0 to skip"); // Join: asks for a code
     handset.press("0").await.says("We keep only"); // the notice
-    text(&app, VILLAGER, "STOP").await;
+    app.text(VILLAGER, "STOP").await;
 
     assert_eq!(count(&app, "SELECT COUNT(*) FROM ussd_sessions").await, 0);
     // The next dial starts afresh: no offer to continue the registration.
     let screen = app.handset(VILLAGER).dial().await;
     assert!(!screen.text.contains("did not finish"), "{}", screen.text);
-    assert!(person(&app, VILLAGER).await.is_none());
+    assert!(app.person(VILLAGER).await.is_none());
 }
 
 #[tokio::test]
 async fn fifty_copies_of_one_webhook_have_one_effect_and_one_reply() {
     let app = spawn_app().await;
-    text(&app, VILLAGER, "JOIN").await;
+    app.text(VILLAGER, "JOIN").await;
     let id = message_id();
     join_all((0..50).map(|_| app.sms_on("console", VILLAGER, "YES", &id))).await;
     let outcomes = app.deliver().await;
@@ -230,7 +200,7 @@ async fn an_aggregator_retrying_a_join_never_uses_up_the_villagers_next_message(
     let inbox = app.inbox(VILLAGER);
     assert_eq!(inbox.len(), 2, "one notice, one welcome: {inbox:?}");
     assert_eq!(
-        person(&app, VILLAGER).await.map(|p| p.status),
+        app.person(VILLAGER).await.map(|p| p.status),
         Some(PersonStatus::Active)
     );
 }
@@ -251,7 +221,7 @@ async fn fifty_concurrent_copies_of_join_then_of_yes_make_one_member_and_two_rep
 #[tokio::test]
 async fn over_the_flood_limit_a_consent_or_a_stop_still_goes_through() {
     let app = spawn_app_with(|f| f.merge(Serialized::default("sms.inbound_per_minute", 2))).await;
-    text(&app, VILLAGER, "JOIN").await;
+    app.text(VILLAGER, "JOIN").await;
     for _ in 0..3 {
         app.sms(VILLAGER, "what is this").await;
     }
@@ -259,14 +229,14 @@ async fn over_the_flood_limit_a_consent_or_a_stop_still_goes_through() {
     app.sms(VILLAGER, "हाँ").await;
     app.deliver().await;
     assert_eq!(
-        person(&app, VILLAGER).await.map(|p| p.status),
+        app.person(VILLAGER).await.map(|p| p.status),
         Some(PersonStatus::Active)
     );
     // Nor is a STOP.
     app.sms(VILLAGER, "STOP").await;
     app.deliver().await;
     assert_eq!(
-        person(&app, VILLAGER).await.map(|p| p.status),
+        app.person(VILLAGER).await.map(|p| p.status),
         Some(PersonStatus::OptedOut)
     );
     assert!(
@@ -326,31 +296,31 @@ async fn a_flood_from_one_number_is_acknowledged_but_not_processed() {
 #[tokio::test]
 async fn help_tip_and_language_answer_in_the_members_language() {
     let app = spawn_app().await;
-    text(&app, VILLAGER, "जुड़ें").await;
-    text(&app, VILLAGER, "हां").await;
-    let help = text(&app, VILLAGER, "MADAD").await;
+    app.text(VILLAGER, "जुड़ें").await;
+    app.text(VILLAGER, "हां").await;
+    let help = app.text(VILLAGER, "MADAD").await;
     assert!(help[0].contains("1930"), "{help:?}");
     assert!(help[0].contains("साइबर मितान"), "{help:?}");
-    let tip = text(&app, VILLAGER, "tip").await;
+    let tip = app.text(VILLAGER, "tip").await;
     assert!(tip[0].starts_with("सुझाव:"), "{tip:?}");
-    let switched = text(&app, VILLAGER, "LANG EN").await;
+    let switched = app.text(VILLAGER, "LANG EN").await;
     assert!(switched[0].contains("English"), "{switched:?}");
     assert_eq!(
-        person(&app, VILLAGER).await.unwrap().language,
+        app.person(VILLAGER).await.unwrap().language,
         Language::English
     );
-    let tip = text(&app, VILLAGER, "TIP").await;
+    let tip = app.text(VILLAGER, "TIP").await;
     assert!(tip[0].starts_with("Cyber Mitan tip:"), "{tip:?}");
 }
 
 #[tokio::test]
 async fn delete_erases_the_number_and_confirms() {
     let app = spawn_app().await;
-    text(&app, VILLAGER, "JOIN").await;
-    text(&app, VILLAGER, "YES").await;
-    let erased = text(&app, VILLAGER, "DELETE").await;
+    app.text(VILLAGER, "JOIN").await;
+    app.text(VILLAGER, "YES").await;
+    let erased = app.text(VILLAGER, "DELETE").await;
     assert!(erased[0].contains("erased"), "{erased:?}");
-    assert!(person(&app, VILLAGER).await.is_none());
+    assert!(app.person(VILLAGER).await.is_none());
     assert_eq!(
         app.state
             .store
@@ -359,25 +329,24 @@ async fn delete_erases_the_number_and_confirms() {
             .unwrap(),
         1
     );
-    let index = app.state.vault.blind_index(&phone(VILLAGER));
-    assert!(app.state.store.is_suppressed(&index).await.unwrap());
+    assert!(app.is_suppressed(VILLAGER).await);
 }
 
 #[tokio::test]
 async fn an_officer_sees_counts_and_codes_and_invites_without_learning_anything() {
     let app = spawn_app().await;
     let (_, code) = officer(&app, Some(OFFICER)).await;
-    let status = text(&app, OFFICER, "STATUS").await;
+    let status = app.text(OFFICER, "STATUS").await;
     assert_eq!(
         status,
         [format!(
             "Cyber Mitan: 0 of 25 recruits so far. Your code: {code}."
         )]
     );
-    let mine = text(&app, OFFICER, "code").await;
+    let mine = app.text(OFFICER, "code").await;
     assert!(mine[0].contains(&format!("JOIN {code}")), "{mine:?}");
 
-    let invited = text(&app, OFFICER, "INVITE 98765 43210").await;
+    let invited = app.text(OFFICER, "INVITE 98765 43210").await;
     assert_eq!(invited, ["Invited."]);
     let invitation = app.inbox(VILLAGER);
     assert_eq!(invitation.len(), 1);
@@ -385,27 +354,24 @@ async fn an_officer_sees_counts_and_codes_and_invites_without_learning_anything(
         invitation[0].contains("volunteer asked us to invite you"),
         "{invitation:?}"
     );
-    assert!(person(&app, VILLAGER).await.is_none());
+    assert!(app.person(VILLAGER).await.is_none());
 
     // Invited twice: the officer hears the same, the villager nothing more.
-    assert_eq!(
-        text(&app, OFFICER, "INVITE 09876543210").await,
-        ["Invited."]
-    );
+    assert_eq!(app.text(OFFICER, "INVITE 09876543210").await, ["Invited."]);
     assert_eq!(app.inbox(VILLAGER).len(), 1);
 
-    text(&app, VILLAGER, "haan").await;
-    let status = text(&app, OFFICER, "STATUS").await;
+    app.text(VILLAGER, "haan").await;
+    let status = app.text(OFFICER, "STATUS").await;
     assert!(status[0].contains("1 of 25"), "{status:?}");
 
     // Someone who opted out is never invited.
-    text(&app, NEIGHBOUR, "STOP").await;
+    app.text(NEIGHBOUR, "STOP").await;
     let before = app.inbox(NEIGHBOUR).len();
-    assert_eq!(text(&app, OFFICER, "INVITE 7000012345").await, ["Invited."]);
+    assert_eq!(app.text(OFFICER, "INVITE 7000012345").await, ["Invited."]);
     assert_eq!(app.inbox(NEIGHBOUR).len(), before);
 
     // Nobody else can use officer commands.
-    let stranger = text(&app, "+919000000001", "INVITE 9876543210").await;
+    let stranger = app.text("+919000000001", "INVITE 9876543210").await;
     assert!(stranger[0].contains("HELP"), "{stranger:?}");
 }
 
@@ -439,12 +405,12 @@ async fn a_missed_call_asks_for_yes_and_one_to_the_optout_number_stops() {
     app.deliver().await;
     assert!(app.last_sms(VILLAGER).contains("Reply YES"));
     assert!(
-        person(&app, VILLAGER).await.is_none(),
+        app.person(VILLAGER).await.is_none(),
         "a missed call is not consent"
     );
-    text(&app, VILLAGER, "YES").await;
+    app.text(VILLAGER, "YES").await;
     assert_eq!(
-        person(&app, VILLAGER).await.unwrap().status,
+        app.person(VILLAGER).await.unwrap().status,
         PersonStatus::Active
     );
 
@@ -452,7 +418,7 @@ async fn a_missed_call_asks_for_yes_and_one_to_the_optout_number_stops() {
     app.deliver().await;
     assert!(app.last_sms(VILLAGER).contains("no more SMS"));
     assert_eq!(
-        person(&app, VILLAGER).await.unwrap().status,
+        app.person(VILLAGER).await.unwrap().status,
         PersonStatus::OptedOut
     );
 }
@@ -469,8 +435,8 @@ fn simulate_sends_an_sms_and_shows_the_replies() {
 #[tokio::test]
 async fn stopping_in_the_ussd_menu_also_stops_what_sms_had_queued() {
     let app = spawn_app().await;
-    text(&app, VILLAGER, "JOIN").await;
-    text(&app, VILLAGER, "YES").await;
+    app.text(VILLAGER, "JOIN").await;
+    app.text(VILLAGER, "YES").await;
     let before = app.inbox(VILLAGER).len();
     app.sms(VILLAGER, "TIP").await; // queued, not yet sent
     let mut handset = app.handset(VILLAGER);
@@ -485,11 +451,11 @@ async fn stopping_in_the_ussd_menu_also_stops_what_sms_had_queued() {
 #[tokio::test]
 async fn an_erasure_from_anywhere_stops_what_was_queued_for_the_person() {
     let app = spawn_app().await;
-    text(&app, VILLAGER, "JOIN").await;
-    text(&app, VILLAGER, "YES").await;
+    app.text(VILLAGER, "JOIN").await;
+    app.text(VILLAGER, "YES").await;
     let before = app.inbox(VILLAGER).len();
     app.sms(VILLAGER, "TIP").await; // queued, not yet sent
-    let member = person(&app, VILLAGER).await.unwrap();
+    let member = app.person(VILLAGER).await.unwrap();
     // An admin erases the person (as DELETE /api/v1/people/{id} does).
     assert!(app
         .state

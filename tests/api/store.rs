@@ -7,11 +7,11 @@ use chrono::{Duration, TimeZone as _, Utc};
 use mitan::enrollment::{
     CodeRefusal, Consent, JoinOutcome, JoinRequest, Language, OptInCode, RecruiterKind, Script,
 };
-use mitan::privacy::{MasterKey, Msisdn, SealedPhone, Vault};
+use mitan::privacy::{MasterKey, SealedPhone, Vault};
 use mitan::store::{JoinError, NewAuditEntry, NewEventCode, NewRecruiter, PersonStatus, Store};
 
 use crate::helpers::{
-    dump_database, number_forms, open_store, raw_sql, TestDatabase, TEST_NUMBERS,
+    dump_database, msisdn, number_forms, open_store, raw_sql, TestDatabase, TEST_NUMBERS,
 };
 
 async fn backends() -> Vec<TestDatabase> {
@@ -34,10 +34,6 @@ where
         store.migrate().await.expect("migrate");
         test(store, db.clone()).await;
     }
-}
-
-fn phone(s: &str) -> Msisdn {
-    Msisdn::parse(s, phonenumber::country::Id::IN).unwrap()
 }
 
 fn noon() -> chrono::DateTime<Utc> {
@@ -77,12 +73,12 @@ fn officer(name: &str) -> NewRecruiter<'_> {
 async fn a_consenting_person_is_found_again_by_their_number_in_any_form() {
     on_every_backend(|store, _db| async move {
         let vault = Vault::new(&MasterKey::generate());
-        let sealed = vault.seal(&phone("+919876543210"));
+        let sealed = vault.seal(&msisdn("+919876543210"));
         let joined = store.join(&join(sealed, None)).await.unwrap();
         let id = joined.person_id();
 
         let found = store
-            .person_by_index(&vault.blind_index(&phone("098765 43210")))
+            .person_by_index(&vault.blind_index(&msisdn("098765 43210")))
             .await
             .unwrap()
             .expect("found by another spelling of the number");
@@ -98,9 +94,9 @@ async fn a_consenting_person_is_found_again_by_their_number_in_any_form() {
         assert_eq!(stored.hint, "10");
         assert_eq!(
             vault.open(&stored.ciphertext, &stored.key_id).unwrap(),
-            phone("+919876543210")
+            msisdn("+919876543210")
         );
-        let stranger = vault.blind_index(&phone("+919876543211"));
+        let stranger = vault.blind_index(&msisdn("+919876543211"));
         assert!(store.person_by_index(&stranger).await.unwrap().is_none());
     })
     .await;
@@ -111,11 +107,11 @@ async fn joining_twice_changes_nothing_and_keeps_the_first_code() {
     on_every_backend(|store, _db| async move {
         let vault = Vault::new(&MasterKey::generate());
         let first = store
-            .join(&join(vault.seal(&phone("+919876543210")), None))
+            .join(&join(vault.seal(&msisdn("+919876543210")), None))
             .await
             .unwrap();
         let again = store
-            .join(&join(vault.seal(&phone("9876543210")), None))
+            .join(&join(vault.seal(&msisdn("9876543210")), None))
             .await
             .unwrap();
         assert_eq!(
@@ -138,7 +134,7 @@ async fn a_code_credits_its_owner_and_the_new_mitan_gets_a_code_of_their_own() {
             store.create_recruiter(&officer("SI Verma")).await.unwrap();
         let first = store
             .join(&join(
-                vault.seal(&phone("+919876543210")),
+                vault.seal(&msisdn("+919876543210")),
                 Some(&officer_code),
             ))
             .await
@@ -160,7 +156,7 @@ async fn a_code_credits_its_owner_and_the_new_mitan_gets_a_code_of_their_own() {
 
         // The new mitan's code works in turn: the cascade.
         let second = store
-            .join(&join(vault.seal(&phone("+917000012345")), Some(&own_code)))
+            .join(&join(vault.seal(&msisdn("+917000012345")), Some(&own_code)))
             .await
             .unwrap();
         assert!(matches!(
@@ -183,7 +179,7 @@ async fn codes_that_cannot_be_credited_are_refused_and_nothing_is_stored() {
         let nobodys = loop {
             let code = OptInCode::generate(6);
             if store
-                .join(&join(vault.seal(&phone("+919425012399")), Some(&code)))
+                .join(&join(vault.seal(&msisdn("+919425012399")), Some(&code)))
                 .await
                 .is_err()
             {
@@ -191,7 +187,7 @@ async fn codes_that_cannot_be_credited_are_refused_and_nothing_is_stored() {
             }
         };
         let refused = store
-            .join(&join(vault.seal(&phone("+919876543210")), Some(&nobodys)))
+            .join(&join(vault.seal(&msisdn("+919876543210")), Some(&nobodys)))
             .await;
         assert!(
             matches!(refused, Err(JoinError::Code(CodeRefusal::Unknown))),
@@ -210,7 +206,7 @@ async fn codes_that_cannot_be_credited_are_refused_and_nothing_is_stored() {
             .await
             .unwrap();
         let refused = store
-            .join(&join(vault.seal(&phone("+919876543210")), Some(&expired)))
+            .join(&join(vault.seal(&msisdn("+919876543210")), Some(&expired)))
             .await;
         assert!(
             matches!(refused, Err(JoinError::Code(CodeRefusal::Expired))),
@@ -229,14 +225,14 @@ async fn codes_that_cannot_be_credited_are_refused_and_nothing_is_stored() {
             .await
             .unwrap();
         let used = store
-            .join(&join(vault.seal(&phone("+919876543210")), Some(&once)))
+            .join(&join(vault.seal(&msisdn("+919876543210")), Some(&once)))
             .await
             .unwrap();
         assert!(
             matches!(used, JoinOutcome::Joined { credited_to: Some(id), .. } if id == officer_id)
         );
         let refused = store
-            .join(&join(vault.seal(&phone("+917000012345")), Some(&once)))
+            .join(&join(vault.seal(&msisdn("+917000012345")), Some(&once)))
             .await;
         assert!(
             matches!(refused, Err(JoinError::Code(CodeRefusal::UsedUp))),
@@ -245,7 +241,7 @@ async fn codes_that_cannot_be_credited_are_refused_and_nothing_is_stored() {
 
         // Nothing of the refused numbers was stored.
         assert!(store
-            .person_by_index(&vault.blind_index(&phone("+917000012345")))
+            .person_by_index(&vault.blind_index(&msisdn("+917000012345")))
             .await
             .unwrap()
             .is_none());
@@ -258,7 +254,7 @@ async fn codes_that_cannot_be_credited_are_refused_and_nothing_is_stored() {
 async fn a_recruiter_cannot_credit_themselves() {
     on_every_backend(|store, _db| async move {
         let vault = Vault::new(&MasterKey::generate());
-        let officer_phone = vault.seal(&phone("+919425012399"));
+        let officer_phone = vault.seal(&msisdn("+919425012399"));
         let (_, code) = store
             .create_recruiter(&NewRecruiter {
                 phone: Some(&officer_phone),
@@ -267,7 +263,7 @@ async fn a_recruiter_cannot_credit_themselves() {
             .await
             .unwrap();
         let refused = store
-            .join(&join(vault.seal(&phone("+919425012399")), Some(&code)))
+            .join(&join(vault.seal(&msisdn("+919425012399")), Some(&code)))
             .await;
         assert!(
             matches!(refused, Err(JoinError::Code(CodeRefusal::OwnNumber))),
@@ -275,12 +271,12 @@ async fn a_recruiter_cannot_credit_themselves() {
         );
 
         let mitan = store
-            .join(&join(vault.seal(&phone("+919876543210")), None))
+            .join(&join(vault.seal(&msisdn("+919876543210")), None))
             .await
             .unwrap();
         let refused = store
             .join(&join(
-                vault.seal(&phone("+919876543210")),
+                vault.seal(&msisdn("+919876543210")),
                 Some(mitan.own_code()),
             ))
             .await
@@ -294,7 +290,7 @@ async fn a_recruiter_cannot_credit_themselves() {
 async fn opting_out_suppresses_the_number_until_the_person_joins_again() {
     on_every_backend(|store, _db| async move {
         let vault = Vault::new(&MasterKey::generate());
-        let number = phone("+919876543210");
+        let number = msisdn("+919876543210");
         let first = store.join(&join(vault.seal(&number), None)).await.unwrap();
         let index = vault.blind_index(&number);
         assert!(store.opt_out(&index, noon()).await.unwrap());
@@ -325,7 +321,7 @@ async fn opting_out_suppresses_the_number_until_the_person_joins_again() {
 async fn erasure_removes_the_number_for_good_and_keeps_the_count() {
     on_every_backend(|store, _db| async move {
         let vault = Vault::new(&MasterKey::generate());
-        let number = phone("+919876543210");
+        let number = msisdn("+919876543210");
         let id = store
             .join(&join(vault.seal(&number), None))
             .await
@@ -424,7 +420,7 @@ async fn a_stored_number_leaves_no_run_of_its_digits_in_the_database() {
         let vault = Vault::new(&MasterKey::generate());
         for number in TEST_NUMBERS {
             store
-                .join(&join(vault.seal(&phone(number)), None))
+                .join(&join(vault.seal(&msisdn(number)), None))
                 .await
                 .unwrap();
         }

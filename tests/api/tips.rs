@@ -4,7 +4,7 @@ use chrono::{TimeZone as _, Utc};
 use mitan::broadcasts::{ContentPolicy, TextKey};
 use mitan::tips::{Category, NewTip, TipText};
 
-use crate::helpers::{open_store, run_binary, TestDatabase};
+use crate::helpers::{open_store, run_binary, the_error_line, TestDatabase};
 
 fn seed_path() -> String {
     format!("{}/config/tips.json", env!("CARGO_MANIFEST_DIR"))
@@ -159,13 +159,11 @@ async fn a_file_that_is_not_a_tip_file_is_refused_in_one_line() {
     std::fs::write(&file, "{\"tips\": \"none\"}").unwrap();
     let run = import(&db, file.to_str().unwrap());
     assert!(!run.status.success());
-    let errors: Vec<&str> = run
-        .output
-        .lines()
-        .filter(|l| l.starts_with("mitan: error:"))
-        .collect();
-    assert_eq!(errors.len(), 1, "{}", run.output);
-    assert!(errors[0].contains("not a tip file"), "{}", run.output);
+    assert!(
+        the_error_line(&run.output).contains("not a tip file"),
+        "{}",
+        run.output
+    );
 }
 
 #[tokio::test]

@@ -3,12 +3,12 @@
 use chrono::Duration;
 use mitan::clock::Clock as _;
 use mitan::enrollment::{Language, OptInCode, Script};
-use mitan::privacy::Msisdn;
 use mitan::store::{NewEventCode, PersonStatus};
 use serde_json::json;
 
 use crate::helpers::{
-    contains_bytes, dump_database, number_forms, spawn_app, TestApp, GENERIC_SECRET,
+    contains_bytes, dump_database, generic_request, msisdn, number_forms, officer, spawn_app,
+    TestApp, GENERIC_SECRET, NEIGHBOUR, VILLAGER,
 };
 
 /// What each language's screens say, by the fragments a person would recognise.
@@ -80,16 +80,6 @@ const LANGUAGES: [Words; 3] = [
     },
 ];
 
-const PHONE: &str = "+919876543210";
-
-fn msisdn(phone: &str) -> Msisdn {
-    Msisdn::parse(phone, phonenumber::country::Id::IN).unwrap()
-}
-
-async fn officer(app: &TestApp) -> (i64, OptInCode) {
-    crate::helpers::officer(app, None).await
-}
-
 /// Walks from the dial to the consent screen, checking every screen.
 async fn to_consent(phone: &mut crate::helpers::Handset<'_>, words: &Words, code: Option<&str>) {
     phone.dial().await.says("1 हिंदी Hindi").says("3 English");
@@ -98,11 +88,6 @@ async fn to_consent(phone: &mut crate::helpers::Handset<'_>, words: &Words, code
     phone.press(code.unwrap_or("0")).await.says(words.stored);
     phone.press("1").await.says(words.police);
     phone.press("1").await.says(words.consent);
-}
-
-async fn person(app: &TestApp, phone: &str) -> Option<mitan::store::PersonRecord> {
-    let index = app.state.vault.blind_index(&msisdn(phone));
-    app.state.store.person_by_index(&index).await.unwrap()
 }
 
 #[tokio::test]
@@ -116,7 +101,7 @@ async fn a_villager_joins_without_a_code_in_each_language() {
         assert!(done.end, "{done:?}");
         done.says(words.joined);
 
-        let joined = person(&app, &number).await.expect("stored after consent");
+        let joined = app.person(&number).await.expect("stored after consent");
         assert_eq!(joined.status, PersonStatus::Active);
         assert_eq!(joined.language, words.language);
         assert_eq!(joined.recruited_by, None);
@@ -136,14 +121,14 @@ async fn a_villager_joins_without_a_code_in_each_language() {
 #[tokio::test]
 async fn a_code_from_an_officer_credits_the_officer() {
     let app = spawn_app().await;
-    let (officer_id, code) = officer(&app).await;
+    let (officer_id, code) = officer(&app, None).await;
     for (n, words) in LANGUAGES.iter().enumerate() {
         let number = format!("+91700001234{n}");
         let mut phone = app.handset(&number);
         to_consent(&mut phone, words, Some(code.as_str())).await;
         phone.press("1").await.says(words.joined);
         assert_eq!(
-            person(&app, &number).await.unwrap().recruited_by,
+            app.person(&number).await.unwrap().recruited_by,
             Some(officer_id)
         );
     }
@@ -153,34 +138,34 @@ async fn a_code_from_an_officer_credits_the_officer() {
 async fn declining_leaves_no_trace_of_the_number() {
     let app = spawn_app().await;
     for words in &LANGUAGES {
-        let mut phone = app.handset(PHONE);
+        let mut phone = app.handset(VILLAGER);
         to_consent(&mut phone, words, None).await;
         let declined = phone.press("2").await;
         assert!(declined.end);
         declined.says(words.declined);
     }
-    assert!(person(&app, PHONE).await.is_none());
+    assert!(app.person(VILLAGER).await.is_none());
     mitan::ussd::purge_expired(&app.state).await.unwrap();
-    assert_no_trace(&app, PHONE).await;
+    assert_no_trace(&app, VILLAGER).await;
 }
 
 #[tokio::test]
 async fn abandoning_before_consent_leaves_no_trace_once_the_resume_window_passes() {
     let app = spawn_app().await;
-    let mut phone = app.handset(PHONE);
+    let mut phone = app.handset(VILLAGER);
     phone.dial().await;
     phone.press("3").await;
     phone.press("1").await;
     phone.press("0").await.says("We keep only");
     phone.hang_up().await;
-    assert!(person(&app, PHONE).await.is_none());
+    assert!(app.person(VILLAGER).await.is_none());
     // Within the window, the only thing kept is a separately keyed resume tag, never the
     // number or its blind index.
-    assert_no_number_or_index(&app, PHONE).await;
+    assert_no_number_or_index(&app, VILLAGER).await;
 
     app.clock.advance(Duration::seconds(601));
     mitan::ussd::purge_expired(&app.state).await.unwrap();
-    assert_no_trace(&app, PHONE).await;
+    assert_no_trace(&app, VILLAGER).await;
 }
 
 #[tokio::test]
@@ -196,14 +181,14 @@ async fn a_dropped_join_is_offered_again_and_can_be_continued() {
         phone.dial().await.says(words.resume);
         phone.press("1").await.says(words.consent);
         phone.press("1").await.says(words.joined);
-        assert!(person(&app, number).await.is_some());
+        assert!(app.person(number).await.is_some());
         // Joined: the next dial offers nothing to resume.
         let menu = phone.dial().await;
         assert!(!menu.text.contains(words.resume), "{}", menu.text);
         let erase = app
             .state
             .store
-            .erase_person(person(&app, number).await.unwrap().id, app.clock.now())
+            .erase_person(app.person(number).await.unwrap().id, app.clock.now())
             .await
             .unwrap();
         assert!(erase);
@@ -213,14 +198,14 @@ async fn a_dropped_join_is_offered_again_and_can_be_continued() {
 #[tokio::test]
 async fn a_dropped_join_can_be_started_over_and_is_forgotten_after_the_window() {
     let app = spawn_app().await;
-    let mut phone = app.handset(PHONE);
+    let mut phone = app.handset(VILLAGER);
     to_consent(&mut phone, &LANGUAGES[2], None).await;
     phone.hang_up().await;
     phone.dial().await.says("did not finish joining");
     phone.press("2").await.says("3 English");
     phone.hang_up().await;
 
-    let mut late = app.handset("+917000012345");
+    let mut late = app.handset(NEIGHBOUR);
     to_consent(&mut late, &LANGUAGES[2], None).await;
     late.hang_up().await;
     app.clock.advance(Duration::seconds(601));
@@ -230,7 +215,7 @@ async fn a_dropped_join_can_be_started_over_and_is_forgotten_after_the_window() 
 #[tokio::test]
 async fn a_mistyped_or_unknown_code_is_refused_with_a_retry_and_never_credited() {
     let app = spawn_app().await;
-    let (_, code) = officer(&app).await;
+    let (_, code) = officer(&app, None).await;
     let mut typo = code.as_str().as_bytes().to_vec();
     typo[1] = if typo[1] == b'0' { b'1' } else { b'0' };
     let typo = String::from_utf8(typo).unwrap();
@@ -252,14 +237,14 @@ async fn a_mistyped_or_unknown_code_is_refused_with_a_retry_and_never_credited()
         phone.press("1").await;
         phone.press("1").await;
         phone.press("1").await.says(words.joined);
-        assert_eq!(person(&app, &number).await.unwrap().recruited_by, None);
+        assert_eq!(app.person(&number).await.unwrap().recruited_by, None);
     }
 }
 
 #[tokio::test]
 async fn an_expired_event_code_is_refused() {
     let app = spawn_app().await;
-    let (officer_id, _) = officer(&app).await;
+    let (officer_id, _) = officer(&app, None).await;
     let camp = app
         .state
         .store
@@ -273,7 +258,7 @@ async fn an_expired_event_code_is_refused() {
         })
         .await
         .unwrap();
-    let mut phone = app.handset(PHONE);
+    let mut phone = app.handset(VILLAGER);
     phone.dial().await;
     phone.press("3").await;
     phone.press("1").await;
@@ -296,10 +281,9 @@ async fn a_member_stops_tips_from_the_menu_in_their_language() {
         let stopped = phone.press("2").await;
         assert!(stopped.end);
         stopped.says(words.stopped);
-        let index = app.state.vault.blind_index(&msisdn(&number));
-        assert!(app.state.store.is_suppressed(&index).await.unwrap());
+        assert!(app.is_suppressed(&number).await);
         assert_eq!(
-            person(&app, &number).await.unwrap().status,
+            app.person(&number).await.unwrap().status,
             PersonStatus::OptedOut
         );
 
@@ -310,7 +294,7 @@ async fn a_member_stops_tips_from_the_menu_in_their_language() {
         phone.press("1").await.says(words.consent);
         phone.press("1").await;
         assert_eq!(
-            person(&app, &number).await.unwrap().status,
+            app.person(&number).await.unwrap().status,
             PersonStatus::Active
         );
     }
@@ -319,7 +303,7 @@ async fn a_member_stops_tips_from_the_menu_in_their_language() {
 #[tokio::test]
 async fn a_stopped_number_is_erased_within_the_promised_30_days() {
     let app = spawn_app().await;
-    let mut phone = app.handset(PHONE);
+    let mut phone = app.handset(VILLAGER);
     to_consent(&mut phone, &LANGUAGES[2], None).await;
     phone.press("1").await;
     phone.dial().await;
@@ -328,14 +312,14 @@ async fn a_stopped_number_is_erased_within_the_promised_30_days() {
     app.clock.advance(Duration::days(29));
     mitan::ussd::purge_expired(&app.state).await.unwrap();
     assert_eq!(
-        person(&app, PHONE).await.unwrap().status,
+        app.person(VILLAGER).await.unwrap().status,
         PersonStatus::OptedOut
     );
 
     app.clock.advance(Duration::days(2));
     mitan::ussd::purge_expired(&app.state).await.unwrap();
-    assert!(person(&app, PHONE).await.is_none());
-    assert_no_number(&app, PHONE).await;
+    assert!(app.person(VILLAGER).await.is_none());
+    assert_no_number(&app, VILLAGER).await;
     assert_eq!(
         app.state
             .store
@@ -366,19 +350,18 @@ async fn a_member_sees_their_data_masked_and_erases_it() {
         let erased = phone.press("1").await;
         assert!(erased.end);
         erased.says(words.erased);
-        assert!(person(&app, &number).await.is_none());
+        assert!(app.person(&number).await.is_none());
         mitan::ussd::purge_expired(&app.state).await.unwrap();
         assert_no_number(&app, &number).await;
         // Only the keyed hash stays, on the suppression list, so the number is never messaged.
-        let index = app.state.vault.blind_index(&msisdn(&number));
-        assert!(app.state.store.is_suppressed(&index).await.unwrap());
+        assert!(app.is_suppressed(&number).await);
     }
 }
 
 #[tokio::test]
 async fn todays_tip_and_fraud_help_are_one_press_away() {
     let app = spawn_app().await;
-    let mut phone = app.handset(PHONE);
+    let mut phone = app.handset(VILLAGER);
     phone.dial().await;
     phone.press("3").await;
     phone
@@ -392,7 +375,7 @@ async fn todays_tip_and_fraud_help_are_one_press_away() {
     tip.says("0 Back");
 
     // A Hindi tip runs over several screens: 98 pages on, 0 goes back.
-    let mut hindi = app.handset("+917000012345");
+    let mut hindi = app.handset(NEIGHBOUR);
     hindi.dial().await;
     hindi.press("1").await;
     let first = hindi.press("2").await;
@@ -430,13 +413,13 @@ async fn a_tip_an_admin_adds_is_today_s_tip_on_its_day() {
         day += Duration::days(1);
     }
     app.clock.set(day);
-    let mut phone = app.handset(PHONE);
+    let mut phone = app.handset(VILLAGER);
     phone.dial().await;
     phone.press("3").await;
     phone.press("2").await.says("a UPI PIN is only for paying");
     // The next day brings the next tip of the library.
     app.clock.advance(Duration::days(1));
-    let mut phone = app.handset(PHONE);
+    let mut phone = app.handset(VILLAGER);
     phone.dial().await;
     phone.press("3").await;
     let next = phone.press("2").await;
@@ -446,12 +429,12 @@ async fn a_tip_an_admin_adds_is_today_s_tip_on_its_day() {
 #[tokio::test]
 async fn invalid_input_reshows_the_screen_and_the_third_ends_politely() {
     let app = spawn_app().await;
-    let mut phone = app.handset(PHONE);
+    let mut phone = app.handset(VILLAGER);
     phone.dial().await;
     phone.press("3").await;
     let long = "7".repeat(500);
     for input in ["9", "1*2", "😀", long.as_str(), "<script>alert(1)</script>"] {
-        let mut fresh = app.handset(PHONE);
+        let mut fresh = app.handset(VILLAGER);
         fresh.dial().await;
         fresh.press("3").await;
         let again = fresh.press(input).await;
@@ -468,7 +451,7 @@ async fn invalid_input_reshows_the_screen_and_the_third_ends_politely() {
 #[tokio::test]
 async fn a_retried_hop_gets_the_same_screen_and_does_not_advance() {
     let app = spawn_app().await;
-    let mut phone = app.handset(PHONE);
+    let mut phone = app.handset(VILLAGER);
     phone.dial().await;
     phone.press("3").await;
     let code_screen = phone.press("1").await;
@@ -480,7 +463,7 @@ async fn a_retried_hop_gets_the_same_screen_and_does_not_advance() {
 #[tokio::test]
 async fn a_star_typed_inside_an_answer_is_one_input() {
     let app = spawn_app().await;
-    let mut phone = app.handset(PHONE);
+    let mut phone = app.handset(VILLAGER);
     phone.dial().await;
     phone.press("3").await;
     phone.press("1").await;
@@ -502,7 +485,7 @@ async fn an_unusable_phone_number_gets_an_end_screen() {
 #[tokio::test]
 async fn a_hop_for_an_unknown_session_starts_from_the_first_screen() {
     let app = spawn_app().await;
-    let mut phone = app.handset(PHONE);
+    let mut phone = app.handset(VILLAGER);
     phone.press("3").await.says("1 Join");
     phone.press("1").await.says("or 0 to skip");
 }
@@ -523,7 +506,7 @@ async fn missing_fields_are_named_and_unknown_channels_are_404() {
     assert!(response.text().await.unwrap().contains("phoneNumber"));
     let response = post(
         "/webhooks/nowhere/ussd",
-        vec![("sessionId", "a"), ("phoneNumber", PHONE), ("text", "")],
+        vec![("sessionId", "a"), ("phoneNumber", VILLAGER), ("text", "")],
     )
     .await
     .unwrap();
@@ -532,7 +515,11 @@ async fn missing_fields_are_named_and_unknown_channels_are_404() {
     let response = app
         .client
         .post(app.url("/webhooks/africastalking/ussd"))
-        .form(&[("sessionId", "a"), ("phoneNumber", PHONE), ("text", &huge)])
+        .form(&[
+            ("sessionId", "a"),
+            ("phoneNumber", VILLAGER),
+            ("text", &huge),
+        ])
         .send()
         .await
         .unwrap();
@@ -543,7 +530,7 @@ async fn missing_fields_are_named_and_unknown_channels_are_404() {
 async fn when_the_database_is_down_the_reply_is_still_a_polite_end_screen() {
     let app = spawn_app().await;
     app.state.store.close().await;
-    let reply = app.handset(PHONE).send().await;
+    let reply = app.handset(VILLAGER).send().await;
     assert!(reply.end);
     reply.says("Service busy");
 }
@@ -551,49 +538,27 @@ async fn when_the_database_is_down_the_reply_is_still_a_polite_end_screen() {
 #[tokio::test]
 async fn the_end_notice_clears_a_finished_session() {
     let app = spawn_app().await;
-    let mut phone = app.handset(PHONE);
+    let mut phone = app.handset(VILLAGER);
     phone.dial().await;
     phone.press("3").await.says("1 Join");
-    let live = app
-        .state
-        .store
-        .ussd_session("africastalking", &phone.session, app.clock.now())
-        .await
-        .unwrap();
-    assert!(live.is_some());
+    assert!(phone.stored_session().await.is_some());
     phone.hang_up().await;
-    let gone = app
-        .state
-        .store
-        .ussd_session("africastalking", &phone.session, app.clock.now())
-        .await
-        .unwrap();
-    assert!(gone.is_none());
+    assert!(phone.stored_session().await.is_none());
 }
 
+/// A generic-dialect USSD hop, signed with `secret` if given.
 fn signed_post(
     app: &TestApp,
     body: serde_json::Value,
     secret: Option<&str>,
 ) -> reqwest::RequestBuilder {
-    let body = serde_json::to_vec(&body).unwrap();
-    let mut request = app
-        .client
-        .post(app.url("/webhooks/generic/ussd"))
-        .header("content-type", "application/json");
-    if let Some(secret) = secret {
-        request = request.header(
-            "x-mitan-signature",
-            mitan::providers::generic::sign(secret, &body),
-        );
-    }
-    request.body(body)
+    generic_request(app, "/webhooks/generic/ussd", &body, secret)
 }
 
 #[tokio::test]
 async fn the_generic_channel_serves_signed_json_and_refuses_the_rest() {
     let app = spawn_app().await;
-    let hop = |input: &str, seq: u64| json!({"session_id": "relay-1", "phone": PHONE, "service_code": "*384*25#", "input": input, "hop": seq});
+    let hop = |input: &str, seq: u64| json!({"session_id": "relay-1", "phone": VILLAGER, "service_code": "*384*25#", "input": input, "hop": seq});
     let mut replies = vec![];
     for (seq, input) in ["", "3", "1", "0", "1", "1", "1"].iter().enumerate() {
         let response = signed_post(&app, hop(input, seq as u64 + 1), Some(GENERIC_SECRET))
@@ -608,7 +573,7 @@ async fn the_generic_channel_serves_signed_json_and_refuses_the_rest() {
     assert!(replies[1]["text"].as_str().unwrap().contains("1 Join"));
     assert_eq!(replies[6]["action"], "end");
     assert!(replies[6]["text"].as_str().unwrap().contains("Done!"));
-    assert!(person(&app, PHONE).await.is_some());
+    assert!(app.person(VILLAGER).await.is_some());
 
     let unsigned = signed_post(&app, hop("", 1), None).send().await.unwrap();
     assert_eq!(unsigned.status(), 401);
@@ -619,7 +584,7 @@ async fn the_generic_channel_serves_signed_json_and_refuses_the_rest() {
     assert_eq!(forged.status(), 401);
     let missing = signed_post(
         &app,
-        json!({"session_id": "x", "phone": PHONE}),
+        json!({"session_id": "x", "phone": VILLAGER}),
         Some(GENERIC_SECRET),
     )
     .send()
@@ -632,7 +597,7 @@ async fn the_generic_channel_serves_signed_json_and_refuses_the_rest() {
 #[tokio::test]
 async fn a_generic_retry_with_the_same_hop_number_is_answered_again_without_advancing() {
     let app = spawn_app().await;
-    let hop = |input: &str, seq: u64| json!({"session_id": "relay-2", "phone": PHONE, "input": input, "hop": seq});
+    let hop = |input: &str, seq: u64| json!({"session_id": "relay-2", "phone": VILLAGER, "input": input, "hop": seq});
     for (seq, input) in [(1, ""), (2, "3"), (3, "1")] {
         signed_post(&app, hop(input, seq), Some(GENERIC_SECRET))
             .send()
@@ -700,7 +665,7 @@ async fn forty_villagers_joining_at_once_each_see_their_own_screens_and_join_onc
     .await;
     let mut codes = Vec::new();
     for number in &numbers {
-        let joined = person(&app, number).await.expect("joined");
+        let joined = app.person(number).await.expect("joined");
         assert_eq!(joined.status, PersonStatus::Active);
         codes.push(joined.own_code.expect("a code"));
     }
@@ -730,7 +695,7 @@ async fn forty_villagers_joining_at_once_each_see_their_own_screens_and_join_onc
 /// One Africa's Talking hop as the aggregator posts it; the raw answer, byte for byte.
 async fn raw_hop(app: &TestApp, session: &str, path: &str) -> String {
     let url = app.url("/webhooks/africastalking/ussd");
-    crate::helpers::africastalking_hop(&app.client, &url, session, PHONE, path).await
+    crate::helpers::africastalking_hop(&app.client, &url, session, VILLAGER, path).await
 }
 
 const JOIN_PATHS: [&str; 7] = crate::helpers::ENGLISH_JOIN;
@@ -781,7 +746,7 @@ async fn fifty_concurrent_copies_of_each_hop_get_identical_answers_and_one_join(
 #[tokio::test]
 async fn a_generic_retry_of_any_hop_gets_the_same_reply_byte_for_byte() {
     let app = spawn_app().await;
-    let hop = |input: &str, seq: u64| json!({"session_id": "relay-3", "phone": PHONE, "input": input, "hop": seq});
+    let hop = |input: &str, seq: u64| json!({"session_id": "relay-3", "phone": VILLAGER, "input": input, "hop": seq});
     let send = |body: serde_json::Value| async {
         let response = signed_post(&app, body, Some(GENERIC_SECRET))
             .send()

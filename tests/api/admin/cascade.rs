@@ -5,7 +5,7 @@
 use mitan::enrollment::JoinOutcome;
 
 use super::{area_row, figures, morning, officer, thana};
-use crate::helpers::{spawn_app, villager, TestApp};
+use crate::helpers::{msisdn, spawn_app, villager, TestApp};
 
 /// The recruiter entry a joined mitan got, found by their code.
 async fn recruiter_of(app: &TestApp, admin: &str, joined: &JoinOutcome) -> i64 {
@@ -176,12 +176,13 @@ async fn the_cascade_figures_stay_right_after_people_opt_out_and_erase_their_dat
         .api_delete(&format!("/api/v1/people/{leaf}"), &admin)
         .await;
     assert_eq!(erased.status, 204, "{}", erased.text);
-    let msisdn =
-        mitan::privacy::Msisdn::parse(&villager(11), phonenumber::country::Id::IN).unwrap();
     assert!(app
         .state
         .store
-        .opt_out(&app.state.vault.blind_index(&msisdn), morning())
+        .opt_out(
+            &app.state.vault.blind_index(&msisdn(&villager(11))),
+            morning()
+        )
         .await
         .unwrap());
 

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::helpers::{run_binary, Binary};
+use crate::helpers::{run_binary, the_error_line, Binary};
 
 fn last_line(output: &str) -> &str {
     output
@@ -90,13 +90,11 @@ fn an_officer_token_must_name_a_recruiter_that_exists() {
         all.extend(args);
         let run = run_binary(dir.path(), &[], &all);
         assert!(!run.status.success(), "{}", run.output);
-        let errors: Vec<&str> = run
-            .output
-            .lines()
-            .filter(|l| l.starts_with("mitan: error:"))
-            .collect();
-        assert_eq!(errors.len(), 1, "{}", run.output);
-        assert!(errors[0].contains(expected), "{}", run.output);
+        assert!(
+            the_error_line(&run.output).contains(expected),
+            "{}",
+            run.output
+        );
     }
 }
 
@@ -128,12 +126,7 @@ fn a_bad_areas_file_stops_the_start_with_one_line_naming_the_key() {
         let status = mitan.wait_exit(Duration::from_secs(10)).expect("exited");
         assert!(!status.success());
         let output = mitan.output();
-        let errors: Vec<&str> = output
-            .lines()
-            .filter(|l| l.starts_with("mitan: error:"))
-            .collect();
-        assert_eq!(errors.len(), 1, "{output}");
-        let shown = errors[0].replace(&format!("{}/", dir.path().display()), "");
+        let shown = the_error_line(&output).replace(&format!("{}/", dir.path().display()), "");
         assert!(shown.contains(expected), "{output}");
     }
 }

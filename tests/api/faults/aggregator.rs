@@ -13,7 +13,7 @@ use mitan::store::OutboxStatus;
 use serde_json::json;
 
 use crate::fake::{Canned, FakeAggregator, Faults, Recorded};
-use crate::helpers::{spawn_app_with, wait_for, TestApp};
+use crate::helpers::{masked, spawn_app_with, wait_for, TestApp};
 
 const PEOPLE: u32 = 200;
 const TPS: u32 = 20;
@@ -27,11 +27,6 @@ const HUNG: Duration = Duration::from_secs(60);
 /// The `n`th recipient: a valid Indian mobile number of its own.
 fn recipient(n: u32) -> String {
     format!("+91987651{n:04}")
-}
-
-/// A number as failure messages show it.
-fn masked(e164: &str) -> String {
-    format!("…{}", &e164[e164.len() - 2..])
 }
 
 /// The sends the aggregator saw, each with mitan's message id and the recipient.

@@ -5,33 +5,10 @@
 
 use std::time::Duration;
 
-use crate::helpers::{
-    africastalking_hop, random_master_key, villager, wait_for, Binary, ENGLISH_JOIN,
-};
+use crate::helpers::{random_master_key, villager, wait_for, Binary};
 
 /// What a villager sees when a hop could not be served.
 const BUSY: &str = "Service busy";
-
-/// The whole USSD join of `phone` over Africa's Talking: the screens it saw, `CON `/`END `
-/// included, up to the first `END`.
-async fn join_over_ussd(mitan: &Binary, phone: &str, session: &str) -> Vec<String> {
-    let client = reqwest::Client::new();
-    let url = mitan.url("/webhooks/africastalking/ussd");
-    let mut screens = Vec::new();
-    for path in ENGLISH_JOIN {
-        let text = africastalking_hop(&client, &url, session, phone, path).await;
-        assert!(
-            text.starts_with("CON ") || text.starts_with("END "),
-            "{text:?}"
-        );
-        let ended = text.starts_with("END ");
-        screens.push(text);
-        if ended {
-            break;
-        }
-    }
-    screens
-}
 
 /// The log of one episode of failing writes: one error line when it starts (naming `cause`,
 /// one of the words given), one line when it ends, and no other error line.
@@ -100,16 +77,14 @@ async fn after_the_disk_fills_and_frees_sqlite_takes_writes_again_without_a_rest
     );
     assert!(mitan.port.is_some(), "{}", mitan.output());
     assert_eq!(readiness(&mitan).await, 200);
-    assert!(joined(
-        &join_over_ussd(&mitan, &villager(1), "before").await
-    ));
+    assert!(joined(&mitan.join_by_ussd(&villager(1), "before").await));
 
     // The disk is full: no file may grow any more (the write-ahead log grows with every commit).
     let wal = std::fs::metadata(file.with_extension("db-wal"))
         .unwrap()
         .len();
     limit_file_size(mitan.pid(), wal);
-    let refused = join_over_ussd(&mitan, &villager(2), "while-full").await;
+    let refused = mitan.join_by_ussd(&villager(2), "while-full").await;
     assert!(
         refused.last().unwrap().starts_with("END ") && refused.last().unwrap().contains(BUSY),
         "a villager is told the service is busy, not left hanging: {refused:?}"
@@ -132,12 +107,12 @@ async fn after_the_disk_fills_and_frees_sqlite_takes_writes_again_without_a_rest
         "SQLite: ready again {:?} after space came back",
         freed.elapsed()
     );
-    let again = join_over_ussd(&mitan, &villager(2), "after").await;
+    let again = mitan.join_by_ussd(&villager(2), "after").await;
     assert!(
         joined(&again),
         "the villager who was refused joins once space is back: {again:?}"
     );
-    assert!(joined(&join_over_ussd(&mitan, &villager(3), "later").await));
+    assert!(joined(&mitan.join_by_ussd(&villager(3), "later").await));
 
     let log = mitan.output();
     assert!(
@@ -219,12 +194,10 @@ async fn after_the_postgresql_server_stops_and_starts_again_mitan_carries_on_by_
         ],
     );
     assert!(mitan.port.is_some(), "{}", mitan.output());
-    assert!(joined(
-        &join_over_ussd(&mitan, &villager(1), "before").await
-    ));
+    assert!(joined(&mitan.join_by_ussd(&villager(1), "before").await));
 
     gate.close();
-    let refused = join_over_ussd(&mitan, &villager(2), "while-down").await;
+    let refused = mitan.join_by_ussd(&villager(2), "while-down").await;
     assert_eq!(refused.len(), 1, "the dial itself is answered: {refused:?}");
     assert!(
         refused[0].starts_with("END ") && refused[0].contains(BUSY),
@@ -247,7 +220,7 @@ async fn after_the_postgresql_server_stops_and_starts_again_mitan_carries_on_by_
         "PostgreSQL: ready again {:?} after the server came back",
         back.elapsed()
     );
-    assert!(joined(&join_over_ussd(&mitan, &villager(2), "after").await));
+    assert!(joined(&mitan.join_by_ussd(&villager(2), "after").await));
 
     assert_one_episode(
         &mitan.output(),

@@ -9,10 +9,8 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-use super::hostile::{
-    bytes, draw, grouped_number_in, json_value, seeded_runner, test_number, value,
-};
-use crate::helpers::{every_test_number, number_forms, spawn_app, TestApp};
+use super::hostile::{bytes, draw, json_value, seeded_runner, test_number, value};
+use crate::helpers::{content_type, holds_test_number, spawn_app, TestApp};
 
 /// A write route of the admin API and the fields of its body.
 struct Route {
@@ -386,14 +384,6 @@ fn cases() -> impl Strategy<Value = Case> {
     proptest::strategy::Union::new(each)
 }
 
-fn holds_number(text: &str) -> bool {
-    every_test_number()
-        .iter()
-        .flat_map(|number| number_forms(number))
-        .any(|form| text.contains(&form))
-        || grouped_number_in(text).is_some()
-}
-
 async fn send(app: &TestApp, token: &str, case: &Case) -> (u16, String, String) {
     let route = &ROUTES[case.route];
     let path = format!("/api/v1{}", route.path.replace("{id}", case.id));
@@ -408,12 +398,7 @@ async fn send(app: &TestApp, token: &str, case: &Case) -> (u16, String, String) 
     }
     let response = request.send().await.expect("the API answers");
     let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
+    let content_type = content_type(response.headers()).to_string();
     (
         status,
         content_type,
@@ -464,7 +449,7 @@ async fn every_admin_write_answers_any_json_body_with_a_problem_or_its_resource(
         } else if !(200..300).contains(&status) && !(400..500).contains(&status) {
             malformed += 1;
             Some("neither a 2xx nor a 4xx")
-        } else if holds_number(&text) {
+        } else if holds_test_number(&text) {
             numbers += 1;
             Some("a number in the answer")
         } else {

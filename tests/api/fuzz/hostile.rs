@@ -7,6 +7,16 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
 use crate::helpers::every_test_number;
 
+/// How a request is signed, where its kind signs requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signature {
+    Valid,
+    Missing,
+    Garbage,
+    /// Signed right, then what the signature covers changed (the body, or a GET's URL).
+    Tampered,
+}
+
 /// The field names of every dialect's webhooks (Africa's Talking and console, Twilio, Exotel,
 /// Kannel, generic), with a few that belong to none.
 pub const FIELDS: &[&str] = &[
@@ -369,27 +379,4 @@ pub fn draw<S: Strategy>(runner: &mut TestRunner, strategy: &S) -> S::Value {
         .new_tree(runner)
         .expect("strategies here never reject")
         .current()
-}
-
-/// Whether `text` holds a test number with its digits in any grouping (`+91 98765 43210`,
-/// `98-76-54-32-10`): the digits of each run of digits and separators, checked for every
-/// test number's ten national digits. Stricter than `assert_no_number_in`, which looks for
-/// the usual forms only.
-pub fn grouped_number_in(text: &str) -> Option<String> {
-    let numbers: Vec<String> = every_test_number()
-        .into_iter()
-        .map(|e164| e164[3..].to_string())
-        .collect();
-    let mut digits = String::new();
-    for c in text.chars().chain(std::iter::once('\u{0}')) {
-        if c.is_ascii_digit() {
-            digits.push(c);
-        } else if !matches!(c, ' ' | '-' | '.' | '(' | ')' | '+' | '/') {
-            if let Some(number) = numbers.iter().find(|n| digits.contains(n.as_str())) {
-                return Some(format!("…{}", &number[8..]));
-            }
-            digits.clear();
-        }
-    }
-    None
 }

@@ -14,23 +14,14 @@ use mitan::providers::{generic, twilio};
 use proptest::prelude::*;
 
 use super::hostile::{
-    bytes, dialect_body, draw, grouped_number_in, seeded_runner, test_number, value, Route, ROUTES,
+    bytes, dialect_body, draw, seeded_runner, test_number, value, Route, Signature, ROUTES,
     STATUSES,
 };
-use crate::helpers::{every_test_number, number_forms, spawn_app_with, TestApp, GENERIC_SECRET};
+use crate::helpers::{content_type, holds_test_number, spawn_app_with, TestApp, GENERIC_SECRET};
 
 const TWILIO_TOKEN: &str = "fuzz-twilio-token";
 /// `server.max_body_bytes` of the app under fuzz: small, so bodies around it are cheap.
 const MAX_BODY: usize = 8192;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Signature {
-    Valid,
-    Missing,
-    Garbage,
-    /// Signed right, then one byte of the body (or of a GET's URL) changed.
-    Tampered,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Size {
@@ -435,12 +426,7 @@ async fn send(app: &TestApp, case: &Case) -> Answer {
     }
     let response = request.send().await.expect("the app answers");
     let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
+    let content_type = content_type(response.headers()).to_string();
     let headers = format!("{:?}", response.headers());
     let body = response.text().await.unwrap_or_default();
     Answer {
@@ -500,15 +486,6 @@ fn malformed(case: &Case, answer: &Answer) -> Option<&'static str> {
     (!ok).then_some("not this route's answer")
 }
 
-/// Whether `text` holds a test number, in the usual forms or grouped.
-fn holds_number(text: &str) -> bool {
-    every_test_number()
-        .iter()
-        .flat_map(|number| number_forms(number))
-        .any(|form| text.contains(&form))
-        || grouped_number_in(text).is_some()
-}
-
 /// Runs `count` generated requests against a fresh app with `channels` configured, checks
 /// every answer, prints the counts and fails on any 5xx, malformed answer or number.
 async fn fuzz(name: &str, channels: &[&'static str], count: usize, seed: u64) {
@@ -550,7 +527,7 @@ async fn fuzz(name: &str, channels: &[&'static str], count: usize, seed: u64) {
                 &answer,
             );
         }
-        if holds_number(&answer.body) || holds_number(&answer.headers) {
+        if holds_test_number(&answer.body) || holds_test_number(&answer.headers) {
             tally.numbers += 1;
             tally.fail(index, &case, "a number in the answer", &answer);
         }

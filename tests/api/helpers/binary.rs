@@ -1,0 +1,228 @@
+//! The real `mitan` binary as a child process: `Binary` serves (signals, exit codes, captured
+//! logs), `run_binary` runs a command to completion, `simulate` drives `mitan simulate`.
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use tempfile::TempDir;
+
+/// The real `mitan` binary as a child process, with everything it prints captured.
+pub struct Binary {
+    child: Option<Child>,
+    pub output: Arc<Mutex<String>>,
+    pub port: Option<u16>,
+    pub workdir: TempDir,
+}
+
+pub struct BinaryRun {
+    pub status: std::process::ExitStatus,
+    pub output: String,
+}
+
+fn binary_command(workdir: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mitan"));
+    command
+        .args(args)
+        .current_dir(workdir)
+        .env_remove("RUST_LOG")
+        .env_remove("DATABASE_URL")
+        .env("MITAN__LOG__FORMAT", "json")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command
+}
+
+/// Runs the binary to completion (for commands that exit, and for start-up failures).
+/// A command that should exit but is still running after [`RUN_LIMIT`] (a server that started
+/// when it should have refused) is killed and fails the test, instead of hanging the suite.
+pub fn run_binary(workdir: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> BinaryRun {
+    const RUN_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+    let child = binary_command(workdir, env, args)
+        .spawn()
+        .expect("run mitan");
+    let pid = child.id();
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(child.wait_with_output());
+    });
+    let output = match finished.recv_timeout(RUN_LIMIT) {
+        Ok(output) => output.expect("run mitan"),
+        Err(_) => {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+            let output = finished
+                .recv()
+                .expect("the killed process")
+                .expect("run mitan");
+            panic!(
+                "mitan {args:?} was still running after {RUN_LIMIT:?}:\n{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+    };
+    BinaryRun {
+        status: output.status,
+        output: format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    }
+}
+
+impl Binary {
+    /// Starts `mitan serve` on port 0 in `workdir` and waits until it logs its address.
+    pub fn serve(workdir: TempDir, env: &[(&str, &str)]) -> Binary {
+        let mut all_env = vec![("MITAN__SERVER__BIND", "127.0.0.1:0")];
+        all_env.extend_from_slice(env);
+        let mut child = binary_command(workdir.path(), &all_env, &["serve"])
+            .spawn()
+            .expect("start mitan");
+        let output = Arc::new(Mutex::new(String::new()));
+        let (port_tx, port_rx) = std::sync::mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        for stream in [
+            Box::new(stdout) as Box<dyn std::io::Read + Send>,
+            Box::new(stderr),
+        ] {
+            let output = output.clone();
+            let port_tx = port_tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    if let Some(port) = listening_port(&line) {
+                        let _ = port_tx.send(Some(port));
+                    }
+                    let mut all = output.lock().unwrap();
+                    all.push_str(&line);
+                    all.push('\n');
+                }
+                let _ = port_tx.send(None);
+            });
+        }
+        drop(port_tx);
+        // The first line naming the address, or None once both streams closed (it failed).
+        let port = port_rx.iter().flatten().next();
+        Binary {
+            child: Some(child),
+            output,
+            port,
+            workdir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!(
+            "http://127.0.0.1:{}{path}",
+            self.port.expect("mitan is listening")
+        )
+    }
+
+    /// The process id of the running binary.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("still running").id()
+    }
+
+    pub fn signal(&self, name: &str) {
+        let pid = self.child.as_ref().expect("still running").id();
+        let status = Command::new("kill")
+            .args([&format!("-{name}"), &pid.to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+    }
+
+    /// Waits for the process to exit, at most `limit`; `None` if it is still running then.
+    pub fn wait_exit(&mut self, limit: std::time::Duration) -> Option<std::process::ExitStatus> {
+        let mut child = self.child.take()?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        let pid = child.id();
+        std::thread::spawn(move || {
+            let _ = tx.send(child.wait());
+        });
+        match rx.recv_timeout(limit) {
+            Ok(status) => Some(status.expect("wait")),
+            Err(_) => {
+                let _ = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
+                None
+            }
+        }
+    }
+
+    pub fn output(&self) -> String {
+        self.output.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn listening_port(line: &str) -> Option<u16> {
+    let value: serde_json::Value = serde_json::from_str(line).ok()?;
+    if value.get("message")?.as_str()? != "mitan is listening" {
+        return None;
+    }
+    value
+        .get("addr")?
+        .as_str()?
+        .rsplit(':')
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// The one `mitan: error: …` line of what the binary printed; fails unless there is exactly one.
+pub fn the_error_line(output: &str) -> &str {
+    let errors: Vec<&str> = output
+        .lines()
+        .filter(|l| l.starts_with("mitan: error:"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{output}");
+    errors[0]
+}
+
+/// Runs `mitan simulate ARGS` against a running `mitan`, typing `input`, and returns everything
+/// it showed; fails the test unless it exits successfully.
+pub fn simulate(mitan: &Binary, args: &[&str], input: &str) -> String {
+    use std::io::Write as _;
+    let url = mitan.url("");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_mitan"));
+    command
+        .arg("simulate")
+        .args(args)
+        .args(["--url", &url])
+        .current_dir(mitan.workdir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("start mitan simulate");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let shown = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{shown}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    shown
+}
