@@ -11,7 +11,6 @@ use rand::RngCore as _;
 use sha2::{Digest as _, Sha256};
 
 use crate::enrollment::{display_name, AreaKind, NameError, RecruiterKind};
-use crate::store::{NewAuditEntry, NewToken, Scope, Store, StoreError};
 
 /// What every token starts with (so a leaked one is easy to recognise and scan for).
 pub const TOKEN_PREFIX: &str = "mitan_";
@@ -116,6 +115,19 @@ pub struct TokenRequest<'a> {
     pub at: DateTime<Utc>,
 }
 
+impl TokenRequest<'_> {
+    /// The token's display name, once the request is one a token can be made for: an officer's
+    /// names a recruiter, an admin's none. (Whether that recruiter exists, the store says.)
+    pub fn check(&self) -> Result<String, IssueError> {
+        let name = display_name(self.name).map_err(IssueError::Name)?;
+        match (self.role, self.recruiter_id) {
+            (Role::Officer, None) => Err(IssueError::OfficerWithoutRecruiter),
+            (Role::Admin, Some(_)) => Err(IssueError::AdminWithRecruiter),
+            _ => Ok(name),
+        }
+    }
+}
+
 /// A token just created: the only moment its text exists outside the holder's hands.
 #[derive(Debug)]
 pub struct IssuedToken {
@@ -123,6 +135,7 @@ pub struct IssuedToken {
     pub token: String,
 }
 
+/// Why a token was not made.
 #[derive(Debug, thiserror::Error)]
 pub enum IssueError {
     #[error("--name: {0}")]
@@ -133,46 +146,24 @@ pub enum IssueError {
     AdminWithRecruiter,
     #[error("--recruiter {0}: no such recruiter")]
     NoSuchRecruiter(i64),
-    #[error(transparent)]
-    Store(#[from] StoreError),
 }
 
-/// Creates a token, stores its hash, and records `token.create` in the audit log.
-pub async fn issue_token(
-    store: &Store,
-    request: &TokenRequest<'_>,
-) -> Result<IssuedToken, IssueError> {
-    let name = display_name(request.name).map_err(IssueError::Name)?;
-    match (request.role, request.recruiter_id) {
-        (Role::Officer, None) => return Err(IssueError::OfficerWithoutRecruiter),
-        (Role::Admin, Some(_)) => return Err(IssueError::AdminWithRecruiter),
-        (_, Some(id)) if store.recruiter(id).await?.is_none() => {
-            return Err(IssueError::NoSuchRecruiter(id))
+/// Whose recruiters and people a query covers: everyone, or one recruiter's subtree (that
+/// recruiter, everyone they recruited, everyone those recruited, and so on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Subtree(i64),
+}
+
+impl Scope {
+    /// The root recruiter; `None` for everyone.
+    pub fn root(self) -> Option<i64> {
+        match self {
+            Scope::All => None,
+            Scope::Subtree(root) => Some(root),
         }
-        _ => {}
     }
-    let token = generate_token();
-    let id = store
-        .insert_token(&NewToken {
-            name: &name,
-            role: request.role,
-            recruiter_id: request.recruiter_id,
-            hash: &token_hash(&token),
-            at: request.at,
-        })
-        .await?;
-    let target = format!("token:{id}");
-    let detail = format!("role {}", request.role.tag());
-    store
-        .append_audit(&NewAuditEntry {
-            at: request.at,
-            actor: request.actor,
-            action: "token.create",
-            target: Some(&target),
-            detail: Some(&detail),
-        })
-        .await?;
-    Ok(IssuedToken { id, token })
 }
 
 #[cfg(test)]

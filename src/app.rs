@@ -82,7 +82,7 @@ impl Application {
         load_areas(&store, &settings.campaign).await?;
         load_tips(&store, &settings.campaign, clock.now()).await?;
         let tips = Arc::new(LiveTips::seeded());
-        tips.reload(&store).await?;
+        tips.replace(store.tips().await?);
         let bind = settings.server.bind;
         let listener = TcpListener::bind(bind)
             .await
@@ -185,7 +185,12 @@ async fn purge_sessions(state: Arc<AppState>, shutdown: CancellationToken) {
         if let Err(err) = sms::purge_expired(&state).await {
             log_failure("purging SMS state", &err);
         }
-        if let Err(err) = state.tips.reload(&state.store).await {
+        if let Err(err) = state
+            .store
+            .tips()
+            .await
+            .map(|stored| state.tips.replace(stored))
+        {
             log_failure("re-reading the tip library", &err.into());
         }
         // Busy senders never go idle, where they settle stale claims themselves.

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 use tokio_util::sync::CancellationToken;
 
-use crate::access::{self, Role, TokenRequest};
+use crate::access::{Role, TokenRequest};
 use crate::app::{self, Application};
 use crate::config::Settings;
 use crate::store::Store;
@@ -250,17 +250,15 @@ async fn run_token(store: &Store, command: TokenCommand) -> anyhow::Result<()> {
             recruiter,
             name,
         } => {
-            let issued = access::issue_token(
-                store,
-                &TokenRequest {
+            let issued = store
+                .issue_token(&TokenRequest {
                     role: role.into(),
                     recruiter_id: recruiter,
                     name: &name,
                     actor: CLI_ACTOR,
                     at: now,
-                },
-            )
-            .await?;
+                })
+                .await??;
             println!(
                 "token {} created for {name:?}; keep it secret, it is shown only now:",
                 issued.id

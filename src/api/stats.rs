@@ -254,7 +254,7 @@ pub(super) async fn area_figures(
         .filter_map(|(id, counts)| Some((id?, counts)))
         .collect();
     let mut rolled = roll_up(&areas, &own);
-    let everything = who.scope() == crate::store::Scope::All;
+    let everything = who.scope() == crate::access::Scope::All;
     let reached = |counts: &AreaCounts| counts.people.total() > 0 || counts.recruiters > 0;
     let mut rows: Vec<AreaRow> = areas
         .into_iter()

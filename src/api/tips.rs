@@ -15,7 +15,7 @@ use crate::access::Principal;
 use crate::app::AppState;
 use crate::encoding::{Encoding, TextCost};
 use crate::http::ApiError;
-use crate::store::StoredTip;
+use crate::tips::StoredTip;
 use crate::tips::{Category, Entries, NewTip as DomainNewTip, TipText};
 
 /// One text of a tip with what it costs as an SMS.
@@ -200,7 +200,7 @@ pub async fn create(
     };
     let id = state.store.save_tip(&tip, now(&state)).await?;
     audit(&state, &who, "tip.create", &format!("tip:{id}"), None).await?;
-    state.tips.reload(&state.store).await?;
+    state.tips.replace(state.store.tips().await?);
     let saved = state.store.tip(id).await?.ok_or(ApiError::NotFound)?;
     Ok((StatusCode::CREATED, axum::Json(saved.into())))
 }
@@ -255,7 +255,7 @@ pub async fn update(
         return Err(ApiError::NotFound);
     }
     audit(&state, &who, "tip.update", &format!("tip:{id}"), None).await?;
-    state.tips.reload(&state.store).await?;
+    state.tips.replace(state.store.tips().await?);
     let saved = state.store.tip(id).await?.ok_or(ApiError::NotFound)?;
     Ok(axum::Json(saved.into()))
 }

@@ -51,10 +51,11 @@ pub use sms::{
     SmsChange,
 };
 pub use stats::{Burst, DayJoins};
-pub use tips::{StoredTip, TipChanges};
+pub use tips::TipChanges;
 pub use tokens::{NewToken, TokenRecord};
 pub use ussd::{DialLookup, KnownCaller, StoredUssdSession, UssdSessionWrite};
 
+use crate::access::Scope;
 use crate::config::DatabaseSettings;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
@@ -95,26 +96,9 @@ pub struct Store {
     health: Arc<health::WriteHealth>,
 }
 
-/// Whose recruiters and people a query covers: everyone, or one recruiter's subtree (that
-/// recruiter, everyone they recruited, everyone those recruited, and so on).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    All,
-    Subtree(i64),
-}
-
-impl Scope {
-    /// The root recruiter, bound as `$1` of [`SUBTREE`]; `None` for everyone.
-    fn root(self) -> Option<i64> {
-        match self {
-            Scope::All => None,
-            Scope::Subtree(root) => Some(root),
-        }
-    }
-}
-
 /// The subtree of recruiter `$1` with each member's depth below it; empty when `$1` is NULL, so
-/// `($1 IS NULL OR x IN (SELECT id FROM sub))` reads "in scope" for both kinds of [`Scope`].
+/// `($1 IS NULL OR x IN (SELECT id FROM sub))` reads "in scope" for both kinds of `Scope`
+/// (bound as [`Scope::root`]).
 const SUBTREE: &str = "WITH RECURSIVE sub(id, depth) AS (\
      SELECT id, CAST(0 AS BIGINT) FROM recruiters WHERE id = $1 \
      UNION ALL \

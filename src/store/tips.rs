@@ -9,18 +9,7 @@ use super::{on_reader, to_millis, Store, StoreError};
 use crate::broadcasts::TextKey;
 use crate::encoding::{Encoding, TextCost};
 use crate::enrollment::{Language, Script};
-use crate::tips::{NewTip, TipText};
-
-/// A tip as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredTip {
-    pub id: i64,
-    pub slug: Option<String>,
-    pub category: String,
-    pub order: i64,
-    pub active: bool,
-    pub texts: Vec<TipText>,
-}
+use crate::tips::{NewTip, StoredTip, TipText};
 
 #[derive(sqlx::FromRow)]
 struct TipRow {

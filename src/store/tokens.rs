@@ -2,8 +2,11 @@
 
 use chrono::{DateTime, Utc};
 
+use super::NewAuditEntry;
 use super::{from_millis, on_pool, to_millis, Store, StoreError};
-use crate::access::{Principal, Role};
+use crate::access::{
+    generate_token, token_hash, IssueError, IssuedToken, Principal, Role, TokenRequest,
+};
 
 #[derive(Debug, Clone)]
 pub struct NewToken<'a> {
@@ -52,6 +55,44 @@ impl From<TokenRow> for TokenRecord {
 const TOKEN_COLUMNS: &str = "id, name, role, recruiter_id, created_at, revoked_at";
 
 impl Store {
+    /// Creates a token, stores its hash, and records `token.create` in the audit log; a request
+    /// no token can be made for is refused with why.
+    pub async fn issue_token(
+        &self,
+        request: &TokenRequest<'_>,
+    ) -> Result<Result<IssuedToken, IssueError>, StoreError> {
+        let name = match request.check() {
+            Ok(name) => name,
+            Err(refused) => return Ok(Err(refused)),
+        };
+        if let Some(id) = request.recruiter_id {
+            if self.recruiter(id).await?.is_none() {
+                return Ok(Err(IssueError::NoSuchRecruiter(id)));
+            }
+        }
+        let token = generate_token();
+        let id = self
+            .insert_token(&NewToken {
+                name: &name,
+                role: request.role,
+                recruiter_id: request.recruiter_id,
+                hash: &token_hash(&token),
+                at: request.at,
+            })
+            .await?;
+        let target = format!("token:{id}");
+        let detail = format!("role {}", request.role.tag());
+        self.append_audit(&NewAuditEntry {
+            at: request.at,
+            actor: request.actor,
+            action: "token.create",
+            target: Some(&target),
+            detail: Some(&detail),
+        })
+        .await?;
+        Ok(Ok(IssuedToken { id, token }))
+    }
+
     pub async fn insert_token(&self, new: &NewToken<'_>) -> Result<i64, StoreError> {
         let id = on_pool!(self, pool => {
             sqlx::query_scalar(

@@ -17,7 +17,6 @@ use serde::Deserialize;
 use crate::broadcasts::{ContentPolicy, Problem, TextKey};
 use crate::encoding::TextCost;
 use crate::enrollment::{Language, Script};
-use crate::store::{Store, StoreError, StoredTip};
 
 pub(crate) const SEED: &str = include_str!("../../config/tips.json");
 
@@ -137,6 +136,17 @@ impl SeedFile {
     pub(crate) fn parse(json: &str) -> Result<Self, serde_json::Error> {
         serde_json::from_str(json)
     }
+}
+
+/// A tip as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredTip {
+    pub id: i64,
+    pub slug: Option<String>,
+    pub category: String,
+    pub order: i64,
+    pub active: bool,
+    pub texts: Vec<TipText>,
 }
 
 /// A tip ready to be saved: every text checked and normalised.
@@ -307,7 +317,7 @@ impl TipLibrary {
 pub struct LiveTips(RwLock<Arc<TipLibrary>>);
 
 impl LiveTips {
-    /// Starts with the shipped seed, until the first [`LiveTips::reload`].
+    /// Starts with the shipped seed, until the first [`LiveTips::replace`].
     pub fn seeded() -> Self {
         Self(RwLock::new(Arc::new(
             TipLibrary::from_seed(SEED).expect("config/tips.json is valid"),
@@ -318,11 +328,11 @@ impl LiveTips {
         self.0.read().expect("never poisoned").clone()
     }
 
-    pub async fn reload(&self, store: &Store) -> Result<(), StoreError> {
-        let library = TipLibrary::from_stored(store.tips().await?)
+    /// Replaces the library with the store's `stored` tips (the seed while none is active).
+    pub fn replace(&self, stored: Vec<StoredTip>) {
+        let library = TipLibrary::from_stored(stored)
             .unwrap_or_else(|| TipLibrary::from_seed(SEED).expect("config/tips.json is valid"));
         *self.0.write().expect("never poisoned") = Arc::new(library);
-        Ok(())
     }
 }
 

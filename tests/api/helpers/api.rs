@@ -1,7 +1,7 @@
 //! The admin API as tests call it: tokens made as `mitan token create` makes them, and calls
 //! whose every answer is scanned for test numbers.
 
-use mitan::access::{issue_token, Role, TokenRequest};
+use mitan::access::{Role, TokenRequest};
 
 use super::app::TestApp;
 use super::numbers::assert_no_number_in;
@@ -18,19 +18,19 @@ impl TestApp {
     }
 
     async fn token(&self, role: Role, recruiter_id: Option<i64>) -> String {
-        issue_token(
-            &self.state.store,
-            &TokenRequest {
+        self.state
+            .store
+            .issue_token(&TokenRequest {
                 role,
                 recruiter_id,
                 name: "test desk",
                 actor: "cli",
                 at: chrono::Utc::now(),
-            },
-        )
-        .await
-        .expect("issue token")
-        .token
+            })
+            .await
+            .expect("the store answers")
+            .expect("a token can be made")
+            .token
     }
 
     /// An admin API call. Every answer is checked for test numbers in any form: the suite's
