@@ -24,7 +24,7 @@ use figment::providers::Serialized;
 use mitan::app::Application;
 use mitan::broadcasts::{Content, Segment};
 use mitan::config::Settings;
-use mitan::outbox::Dispatcher;
+use mitan::dispatcher::Dispatcher;
 use mitan::privacy::Msisdn;
 use mitan::store::NewBroadcast;
 use sqlx::Connection as _;

@@ -11,9 +11,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::{CampaignSettings, Settings};
+use crate::dispatcher::Dispatcher;
 use crate::enrollment::areas::BUILT_IN_AREAS;
 use crate::enrollment::AreaPlan;
-use crate::outbox::Dispatcher;
+use crate::outbox::Composer;
 use crate::privacy::{self, KeySource, Vault};
 use crate::providers::console::ConsoleLog;
 use crate::sms::Limits;
@@ -43,6 +44,16 @@ pub struct AppState {
     pub planner_wake: tokio::sync::Notify,
     /// Copies of one webhook (an SMS, a USSD hop) are handled one after the other.
     pub turns: Turns,
+}
+
+impl AppState {
+    /// Seals messages for sending, with the reply lifetime of `outbound.reply_ttl_secs`.
+    pub fn composer(&self) -> Composer<'_> {
+        Composer {
+            vault: &self.vault,
+            reply_ttl: chrono::Duration::seconds(self.settings.outbound.reply_ttl_secs as i64),
+        }
+    }
 }
 
 /// How often expired USSD sessions, pending consents and old receipts are purged, and the tip
@@ -194,7 +205,7 @@ async fn purge_sessions(state: Arc<AppState>, shutdown: CancellationToken) {
             log_failure("re-reading the tip library", &err.into());
         }
         // Busy senders never go idle, where they settle stale claims themselves.
-        if let Err(err) = crate::outbox::settle_stale_claims(&state, state.clock.now()).await {
+        if let Err(err) = crate::dispatcher::settle_stale_claims(&state, state.clock.now()).await {
             log_failure("settling stale claims", &err);
         }
         tokio::select! {

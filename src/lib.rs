@@ -10,11 +10,14 @@ pub mod access;
 pub mod broadcasts;
 /// SMS keywords (JOIN, STOP, हाँ, …) parsed into a closed `Command`: pure, no state.
 pub mod commands;
+/// The dispatcher: claims what the outbox holds, sends it within each channel's rate, records it.
+pub mod dispatcher;
 /// How a text travels: GSM-7 or UCS-2, SMS parts, USSD screen limits and pagination.
 pub mod encoding;
 /// People and recruiters: consent, opt-in codes, the recruitment cascade, opt-out, erasure.
 pub mod enrollment;
-/// The outbox every SMS leaves through, and the dispatcher that sends it.
+/// The outbox's rules, pure: what a message is and where it is, how it is composed, and what
+/// the answer to its send makes of it.
 pub mod outbox;
 /// Phone numbers: parsed once, sealed at rest (blind index + AEAD + hint), shown only masked.
 pub mod privacy;

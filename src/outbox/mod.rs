@@ -1,35 +1,19 @@
 //! The outbox: every outbound SMS is written to the store (in the same transaction as the state
-//! change that caused it) and sent later by the [`Dispatcher`], so nothing is lost when an
-//! aggregator is slow or down and nothing is sent twice.
+//! change that caused it) and sent later by the dispatcher (`crate::dispatcher`), so nothing is
+//! lost when an aggregator is slow or down and nothing is sent twice. This module holds the
+//! rules, pure: what a message is and where it is ([`OutboxStatus`], how delivery reports move
+//! it), how it is composed, and what its send's answer makes of it ([`settle`]).
 
-mod dispatcher;
+mod settle;
+mod status;
 
-pub use dispatcher::{backoff, Dispatcher, Outcome};
+pub use settle::{backoff, settle, Outcome, RetryPolicy, Settled};
+pub use status::{NewOutbound, OutboundKind, OutboxStatus};
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::app::AppState;
 use crate::encoding::{gsm_friendly, is_gsm7, normalize, sms_cost};
-use crate::privacy::Msisdn;
-use crate::store::{NewOutbound, OutboundKind};
-
-/// Marks `unknown` the messages whose sender went silent mid-send (its lease ran out): they are
-/// never claimed again; delivery reports settle them. Returns how many.
-pub async fn settle_stale_claims(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<u64> {
-    use anyhow::Context as _;
-    let stale = state
-        .store
-        .expire_leases(now)
-        .await
-        .context("expiring stale leases")?;
-    if stale > 0 {
-        tracing::warn!(
-            messages = stale,
-            "messages claimed by a sender that stopped are now unknown; delivery reports will settle them"
-        );
-    }
-    Ok(stale)
-}
+use crate::privacy::{Msisdn, Vault};
 
 /// The text as it is sent: English and Roman Hindi stay GSM-7 (smart quotes, dashes and the like
 /// replaced by plain ones); anything that needs UCS-2 anyway keeps its characters, in NFC.
@@ -42,32 +26,42 @@ pub fn wire_text(text: &str) -> String {
     }
 }
 
-/// A message to `to` through `channel`, sealed, with its encoding and parts counted.
-pub fn compose(
-    state: &AppState,
-    to: &Msisdn,
-    channel: &str,
-    kind: OutboundKind,
-    text: &str,
-    person_id: Option<i64>,
-    now: DateTime<Utc>,
-) -> NewOutbound {
-    let body = wire_text(text);
-    let cost = sms_cost(&body);
-    let ttl = Duration::seconds(state.settings.outbound.reply_ttl_secs as i64);
-    NewOutbound {
-        channel: channel.to_string(),
-        kind,
-        recipient_tag: state.vault.consent_tag(to),
-        phone: state.vault.seal(to),
-        person_id,
-        broadcast_id: None,
-        body,
-        encoding: cost.encoding,
-        parts: cost.parts,
-        dlt_template_id: None,
-        not_before: now,
-        expires_at: (kind != OutboundKind::Bulk).then(|| now + ttl),
+/// Makes messages ready to queue: sealed for their recipient, with a lifetime for replies.
+#[derive(Clone, Copy)]
+pub struct Composer<'a> {
+    pub vault: &'a Vault,
+    /// A reply not sent within this long is dropped (`outbound.reply_ttl_secs`).
+    pub reply_ttl: Duration,
+}
+
+impl Composer<'_> {
+    /// A message to `to` through `channel`, sealed, with its encoding and parts counted.
+    pub fn compose(
+        &self,
+        to: &Msisdn,
+        channel: &str,
+        kind: OutboundKind,
+        text: &str,
+        person_id: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> NewOutbound {
+        let (vault, ttl) = (self.vault, self.reply_ttl);
+        let body = wire_text(text);
+        let cost = sms_cost(&body);
+        NewOutbound {
+            channel: channel.to_string(),
+            kind,
+            recipient_tag: vault.consent_tag(to),
+            phone: vault.seal(to),
+            person_id,
+            broadcast_id: None,
+            body,
+            encoding: cost.encoding,
+            parts: cost.parts,
+            dlt_template_id: None,
+            not_before: now,
+            expires_at: (kind != OutboundKind::Bulk).then(|| now + ttl),
+        }
     }
 }
 

@@ -13,11 +13,12 @@ use chrono::{DateTime, Duration, Utc};
 use crate::app::AppState;
 use crate::commands::{self, Command};
 use crate::enrollment::{Consent, JoinOutcome, JoinRequest, Language, OptInCode, Script};
+use crate::outbox::{NewOutbound, OutboundKind, OutboxStatus};
 use crate::privacy::{BlindIndex, Msisdn};
 use crate::providers::{DeliveryReport, DeliveryStatus, InboundSms, MissedCall};
 use crate::store::{
-    Applied, Changed, NewOutbound, NumberKeys, OutboundKind, OutboxStatus, PendingConsent,
-    PersonRecord, PersonStatus, Receipt, ReceiptKind, RecruiterCard, ReportApplied, SmsChange,
+    Applied, Changed, NumberKeys, PendingConsent, PersonRecord, PersonStatus, Receipt, ReceiptKind,
+    RecruiterCard, ReportApplied, SmsChange,
 };
 use decide::{decide, guess_language, Action, Sender};
 use texts::{notice_version, render, Say};
@@ -233,15 +234,9 @@ impl Context<'_> {
 
     /// A message to the sender through the channel their message came in on.
     fn reply(&self, kind: OutboundKind, text: &str, person_id: Option<i64>) -> NewOutbound {
-        crate::outbox::compose(
-            self.state,
-            &self.phone,
-            self.channel,
-            kind,
-            text,
-            person_id,
-            self.now,
-        )
+        self.state
+            .composer()
+            .compose(&self.phone, self.channel, kind, text, person_id, self.now)
     }
 
     fn person_id(&self) -> Option<i64> {
@@ -512,8 +507,7 @@ async fn invite(ctx: &Context<'_>, number: &str) -> anyhow::Result<Handled> {
         expires_at: ctx.pending_until(),
     };
     let text = render(&state.texts, &Say::Invitation, language, script);
-    let invitation = crate::outbox::compose(
-        state,
+    let invitation = state.composer().compose(
         &invitee,
         &state.settings.outbound.default_channel,
         OutboundKind::Invite,

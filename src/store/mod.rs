@@ -39,9 +39,7 @@ pub use broadcasts::{
 };
 pub use enrollment::{JoinError, NewEventCode, NewRecruiter};
 pub use health::{log_failure, PROBE_EVERY};
-pub use outbox::{
-    ClaimedMessage, NewOutbound, OutboundKind, OutboxEntry, OutboxStatus, ReportApplied, SendRecord,
-};
+pub use outbox::{ClaimedMessage, OutboxEntry, ReportApplied, SendRecord};
 pub use people::{PeopleFilter, PersonRecord, PersonStatus, PersonSummary};
 pub use recruiters::{
     EventCodeRecord, RecruiterChanges, RecruiterFilter, RecruiterRecord, TreeRow,
@@ -359,6 +357,18 @@ impl Store {
             Backend::Postgres(pool) => pool.close().await,
         }
     }
+}
+
+/// A value the database holds, read back into its type; one the code does not know (written by a
+/// newer version, or by hand) is an error naming it, never a silent default.
+pub(crate) fn stored<T>(
+    what: &str,
+    value: &str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<T, StoreError> {
+    parse(value).ok_or_else(|| {
+        StoreError::Other(anyhow::anyhow!("unknown {what} {value:?} in the database"))
+    })
 }
 
 pub(crate) fn to_millis(at: DateTime<Utc>) -> i64 {

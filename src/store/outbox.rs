@@ -6,150 +6,10 @@ use chrono::{DateTime, Utc};
 
 use super::enrollment::suppress;
 use super::tx::{Sql, WriteTx};
-use super::{from_millis, on_pool, to_millis, Store, StoreError};
+use super::{from_millis, on_pool, stored, to_millis, Store, StoreError};
 use crate::encoding::Encoding;
-use crate::privacy::{BlindIndex, SealedPhone};
-
-/// Why a message is sent; decides its priority and whether a STOP stops it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OutboundKind {
-    /// Answers the number's own message (sent even to a suppressed number: they just wrote).
-    Reply,
-    /// Confirms a STOP or DELETE: sent although the number is now suppressed, never cancelled.
-    Confirmation,
-    /// Asks an invited villager for consent.
-    Invite,
-    /// A broadcast; goes after everything else.
-    Bulk,
-}
-
-impl OutboundKind {
-    fn tag(self) -> &'static str {
-        match self {
-            Self::Reply => "reply",
-            Self::Confirmation => "confirmation",
-            Self::Invite => "invite",
-            Self::Bulk => "bulk",
-        }
-    }
-
-    fn parse(tag: &str) -> Self {
-        match tag {
-            "reply" => Self::Reply,
-            "confirmation" => Self::Confirmation,
-            "invite" => Self::Invite,
-            _ => Self::Bulk,
-        }
-    }
-
-    /// Lower goes first: replies ahead of bulk sends.
-    pub fn priority(self) -> i64 {
-        match self {
-            Self::Bulk => 1,
-            _ => 0,
-        }
-    }
-
-    /// Whether the number's suppression (opt-out, erasure) stops this message at send time.
-    pub fn checks_suppression(self) -> bool {
-        matches!(self, Self::Invite | Self::Bulk)
-    }
-}
-
-/// Where a message is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OutboxStatus {
-    Queued,
-    Sending,
-    Sent,
-    Delivered,
-    Failed,
-    /// Claimed, then its sender vanished (a crash) before recording: settled by delivery
-    /// reports, never resent.
-    Unknown,
-    /// Stopped before sending: the number opted out or was erased.
-    Suppressed,
-    /// Not sent in time.
-    Expired,
-}
-
-impl OutboxStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Queued => "queued",
-            Self::Sending => "sending",
-            Self::Sent => "sent",
-            Self::Delivered => "delivered",
-            Self::Failed => "failed",
-            Self::Unknown => "unknown",
-            Self::Suppressed => "suppressed",
-            Self::Expired => "expired",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        [
-            Self::Queued,
-            Self::Sending,
-            Self::Sent,
-            Self::Delivered,
-            Self::Failed,
-            Self::Unknown,
-            Self::Suppressed,
-            Self::Expired,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == text)
-    }
-
-    pub fn is_final(self) -> bool {
-        matches!(
-            self,
-            Self::Delivered | Self::Failed | Self::Suppressed | Self::Expired
-        )
-    }
-
-    fn rank(self) -> u8 {
-        match self {
-            Self::Queued => 0,
-            Self::Sending | Self::Unknown => 1,
-            Self::Sent => 2,
-            _ => 3,
-        }
-    }
-
-    /// The status after a delivery report, if it moves the message forward. A final state never
-    /// moves; a late or out-of-order report never moves a message back. A message whose fate
-    /// was unknown is at least sent once the aggregator reports on it at all.
-    pub fn after_report(self, reported: OutboxStatus) -> Option<OutboxStatus> {
-        if self.is_final() {
-            return None;
-        }
-        let reported = match (self, reported) {
-            (Self::Unknown | Self::Sending, Self::Queued) => Self::Sent,
-            (_, reported) => reported,
-        };
-        (reported.rank() > self.rank()).then_some(reported)
-    }
-}
-
-/// A message to queue. The recipient is sealed; `recipient_tag` (the vault's consent tag) lets a
-/// STOP find what is still queued for the number.
-#[derive(Debug, Clone)]
-pub struct NewOutbound {
-    pub channel: String,
-    pub kind: OutboundKind,
-    pub recipient_tag: [u8; 32],
-    pub phone: SealedPhone,
-    pub person_id: Option<i64>,
-    pub broadcast_id: Option<i64>,
-    pub body: String,
-    pub encoding: Encoding,
-    pub parts: usize,
-    pub dlt_template_id: Option<String>,
-    pub not_before: DateTime<Utc>,
-    pub expires_at: Option<DateTime<Utc>>,
-}
+use crate::outbox::{NewOutbound, OutboundKind, OutboxStatus};
+use crate::privacy::BlindIndex;
 
 /// A message this worker has claimed and must send, then record.
 #[derive(Debug, Clone)]
@@ -232,11 +92,11 @@ pub(super) fn encoding_tag(encoding: Encoding) -> &'static str {
     }
 }
 
-fn parse_encoding(tag: &str) -> Encoding {
-    if tag == "gsm7" {
-        Encoding::Gsm7
-    } else {
-        Encoding::Ucs2
+pub(super) fn parse_encoding(tag: &str) -> Option<Encoding> {
+    match tag {
+        "gsm7" => Some(Encoding::Gsm7),
+        "ucs2" => Some(Encoding::Ucs2),
+        _ => None,
     }
 }
 
@@ -255,7 +115,7 @@ pub(super) async fn insert_outbound(
     tx.fetch_value(
         Sql::new(INSERT_OUTBOUND)
             .bind(&message.channel)
-            .bind(message.kind.tag_for_store())
+            .bind(message.kind.tag())
             .bind(message.kind.priority())
             .bind(message.recipient_tag.as_slice())
             .bind(&message.phone.ciphertext)
@@ -272,12 +132,6 @@ pub(super) async fn insert_outbound(
             .bind(now),
     )
     .await
-}
-
-impl OutboundKind {
-    pub(super) fn tag_for_store(self) -> &'static str {
-        self.tag()
-    }
 }
 
 /// Marks everything still queued for a number as suppressed (a STOP or DELETE), except the
@@ -391,22 +245,23 @@ impl Store {
             .await?;
         tx.commit().await?;
         rows.sort_by_key(|row| row.id);
-        Ok(rows
-            .into_iter()
-            .map(|row| ClaimedMessage {
-                id: row.id,
-                channel: row.channel,
-                kind: OutboundKind::parse(&row.kind),
-                ciphertext: row.phone_ciphertext,
-                key_id: row.phone_key_id,
-                body: row.body,
-                encoding: parse_encoding(&row.encoding),
-                parts: row.parts.max(0) as usize,
-                dlt_template_id: row.dlt_template_id,
-                attempts: row.attempts.max(0) as u32,
-                expires_at: row.expires_at.map(from_millis),
+        rows.into_iter()
+            .map(|row| {
+                Ok(ClaimedMessage {
+                    id: row.id,
+                    channel: row.channel,
+                    kind: stored("outbox kind", &row.kind, OutboundKind::parse)?,
+                    ciphertext: row.phone_ciphertext,
+                    key_id: row.phone_key_id,
+                    body: row.body,
+                    encoding: stored("encoding", &row.encoding, parse_encoding)?,
+                    parts: row.parts.max(0) as usize,
+                    dlt_template_id: row.dlt_template_id,
+                    attempts: row.attempts.max(0) as u32,
+                    expires_at: row.expires_at.map(from_millis),
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Claims whose lease ran out (their worker crashed mid-send) become `unknown`: the message
@@ -532,7 +387,7 @@ impl Store {
         let Some((id, current, ciphertext, key_id)) = row else {
             return Ok(ReportApplied::UnknownMessage);
         };
-        let current = OutboxStatus::parse(&current).unwrap_or(OutboxStatus::Unknown);
+        let current = stored("outbox status", &current, OutboxStatus::parse)?;
         let Some(next) = current.after_report(reported) else {
             return Ok(ReportApplied::Unchanged(current));
         };
@@ -617,54 +472,24 @@ impl Store {
             .fetch_all(pool)
             .await?
         });
-        Ok(rows
-            .into_iter()
-            .map(|row| OutboxEntry {
-                id: row.id,
-                channel: row.channel,
-                kind: OutboundKind::parse(&row.kind),
-                status: OutboxStatus::parse(&row.status).unwrap_or(OutboxStatus::Unknown),
-                hint: row.phone_hint,
-                sealed: row.phone_ciphertext.is_some(),
-                body: row.body,
-                encoding: parse_encoding(&row.encoding),
-                parts: row.parts.max(0) as usize,
-                attempts: row.attempts.max(0) as u32,
-                provider_message_id: row.provider_message_id,
-                last_error: row.last_error,
-                next_attempt_at: from_millis(row.next_attempt_at),
+        rows.into_iter()
+            .map(|row| {
+                Ok(OutboxEntry {
+                    id: row.id,
+                    channel: row.channel,
+                    kind: stored("outbox kind", &row.kind, OutboundKind::parse)?,
+                    status: stored("outbox status", &row.status, OutboxStatus::parse)?,
+                    hint: row.phone_hint,
+                    sealed: row.phone_ciphertext.is_some(),
+                    body: row.body,
+                    encoding: stored("encoding", &row.encoding, parse_encoding)?,
+                    parts: row.parts.max(0) as usize,
+                    attempts: row.attempts.max(0) as u32,
+                    provider_message_id: row.provider_message_id,
+                    last_error: row.last_error,
+                    next_attempt_at: from_millis(row.next_attempt_at),
+                })
             })
-            .collect())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::OutboxStatus::*;
-
-    #[test]
-    fn reports_move_messages_forward_only_and_never_out_of_a_final_state() {
-        let cases = [
-            (Sent, Delivered, Some(Delivered)),
-            (Sent, Failed, Some(Failed)),
-            (Sent, Queued, None),
-            (Sent, Sent, None),
-            (Delivered, Failed, None),
-            (Delivered, Sent, None),
-            (Failed, Delivered, None),
-            (Suppressed, Delivered, None),
-            (Expired, Sent, None),
-            (Unknown, Queued, Some(Sent)),
-            (Unknown, Delivered, Some(Delivered)),
-            (Sending, Sent, Some(Sent)),
-            (Queued, Sent, Some(Sent)),
-        ];
-        for (current, reported, expected) in cases {
-            assert_eq!(
-                current.after_report(reported),
-                expected,
-                "{current:?} + {reported:?}"
-            );
-        }
+            .collect()
     }
 }

@@ -7,10 +7,11 @@ use super::enrollment::{erase_in, join_in, opt_out_in, with_fresh_code};
 use super::outbox::{cancel_queued_in, insert_outbound};
 use super::tx::{Sql, WriteTx};
 use super::StoreError;
-use super::{from_millis, on_pool, on_reader, to_millis, JoinError, NewOutbound, Store};
+use super::{from_millis, on_pool, on_reader, to_millis, JoinError, Store};
 use crate::enrollment::{
     CodeRefusal, JoinOutcome, JoinRequest, Language, OptInCode, RecruiterKind, Script,
 };
+use crate::outbox::NewOutbound;
 use crate::privacy::BlindIndex;
 
 /// Someone who asked to join (JOIN, a missed call) or was invited, waiting for their YES.

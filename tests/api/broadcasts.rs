@@ -712,7 +712,7 @@ async fn two_instances_on_one_database_plan_and_send_a_broadcast_once_to_each_pe
     plan_side_by_side(&states).await;
     let senders: Vec<_> = states
         .iter()
-        .flat_map(|state| (0..2).map(|_| mitan::outbox::Dispatcher::new(state.clone())))
+        .flat_map(|state| (0..2).map(|_| mitan::dispatcher::Dispatcher::new(state.clone())))
         .collect();
     crate::helpers::join_all(senders.iter().map(|d| d.run_until_idle())).await;
 

@@ -6,9 +6,9 @@ use std::time::Duration as StdDuration;
 use base64::Engine as _;
 use figment::providers::Serialized;
 use figment::Figment;
+use mitan::outbox::OutboxStatus;
 use mitan::outbox::Outcome;
 use mitan::providers::{generic, twilio};
-use mitan::store::OutboxStatus;
 use serde_json::json;
 
 use crate::fake::{Canned, FakeAggregator};

@@ -7,8 +7,8 @@ use std::os::unix::process::ExitStatusExt as _;
 use std::time::{Duration, Instant};
 
 use mitan::enrollment::{Consent, JoinRequest, Language, Script};
+use mitan::outbox::{OutboundKind, OutboxStatus};
 use mitan::privacy::{MasterKey, Vault};
-use mitan::store::{OutboundKind, OutboxStatus};
 use serde_json::{json, Value};
 
 use crate::fake::{Canned, FakeAggregator, Recorded};

@@ -9,7 +9,8 @@ use figment::Figment;
 use mitan::clock::Clock as _;
 use mitan::encoding::Encoding;
 use mitan::outbox::Outcome;
-use mitan::store::{OutboundKind, OutboxStatus, SendRecord};
+use mitan::outbox::{OutboundKind, OutboxStatus};
+use mitan::store::SendRecord;
 use serde_json::json;
 
 use crate::fake::{Canned, FakeAggregator};

@@ -2,8 +2,8 @@
 //! webhook, on every kind of channel, get identical answers and have exactly one effect.
 
 use figment::providers::Serialized;
+use mitan::outbox::OutboxStatus;
 use mitan::providers::twilio;
-use mitan::store::OutboxStatus;
 use serde_json::json;
 
 use crate::fake::{Canned, FakeAggregator};

@@ -5,7 +5,8 @@ use chrono::Duration;
 use mitan::clock::Clock as _;
 use mitan::enrollment::Language;
 use mitan::outbox::Outcome;
-use mitan::store::{OutboundKind, OutboxStatus, PersonStatus};
+use mitan::outbox::{OutboundKind, OutboxStatus};
+use mitan::store::PersonStatus;
 
 use crate::helpers::{
     contains_bytes, count, dump_database, join_all, message_id, msisdn, officer, spawn_app,

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use figment::providers::Serialized;
 use mitan::clock::Clock as _;
-use mitan::store::OutboxStatus;
+use mitan::outbox::OutboxStatus;
 use serde_json::json;
 
 use crate::fake::{Canned, FakeAggregator, Faults, Recorded};

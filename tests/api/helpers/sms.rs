@@ -2,7 +2,7 @@
 //! them, the dispatcher run by hand, and what each number received.
 
 use mitan::clock::Clock as _;
-use mitan::store::OutboundKind;
+use mitan::outbox::OutboundKind;
 use rand::Rng as _;
 
 use super::app::TestApp;
@@ -69,8 +69,8 @@ impl TestApp {
             .expect("missed-call webhook")
     }
 
-    pub fn dispatcher(&self) -> mitan::outbox::Dispatcher {
-        mitan::outbox::Dispatcher::new(self.state.clone())
+    pub fn dispatcher(&self) -> mitan::dispatcher::Dispatcher {
+        mitan::dispatcher::Dispatcher::new(self.state.clone())
     }
 
     /// Runs the dispatcher until nothing is due; what each step did.
@@ -106,15 +106,10 @@ impl TestApp {
         person: Option<i64>,
     ) -> i64 {
         let now = self.clock.now();
-        let message = mitan::outbox::compose(
-            &self.state,
-            &msisdn(number),
-            channel,
-            kind,
-            text,
-            person,
-            now,
-        );
+        let message =
+            self.state
+                .composer()
+                .compose(&msisdn(number), channel, kind, text, person, now);
         self.state.store.enqueue(&message, now).await.unwrap()
     }
 

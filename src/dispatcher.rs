@@ -1,6 +1,7 @@
-//! The dispatcher: a loop around one step, [`Dispatcher::try_dispatch_one`], which claims the
-//! next due message with a lease, waits on the channel's rate limiter, sends outside any
-//! transaction, and records what the aggregator said. Tests call the step until it is idle.
+//! The dispatcher sends what the outbox holds: a loop around one step,
+//! [`Dispatcher::try_dispatch_one`], a list of steps — claim the next due message with a lease,
+//! check it may still go, wait on the channel's rate limiter, send outside any transaction,
+//! settle the answer (`outbox::settle`, pure), record it. Tests call the step until it is idle.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,27 +14,10 @@ use rand::Rng as _;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::AppState;
-use crate::providers::{self, Channel, OutboundSms, SendResult};
+use crate::outbox::{settle, Outcome, RetryPolicy, Settled};
+use crate::privacy::{BlindIndex, Msisdn};
+use crate::providers::{self, Channel, OutboundSms};
 use crate::store::{ClaimedMessage, SendRecord, StoreError};
-
-/// What one step did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// The aggregator took the message.
-    Sent,
-    /// A transient failure: the message waits for its next attempt.
-    Retrying,
-    /// A permanent failure, or too many transient ones.
-    Failed,
-    /// The request got no answer: perhaps sent. Never sent again; delivery reports settle it.
-    Unknown,
-    /// The number opted out or was erased after the message was queued.
-    Suppressed,
-    /// The message waited too long.
-    Expired,
-    /// Nothing is due.
-    Idle,
-}
 
 /// How long the loop sleeps when nothing is due, unless woken by a new message.
 const IDLE_POLL: Duration = Duration::from_secs(1);
@@ -48,15 +32,7 @@ pub struct Dispatcher {
     owner: String,
     client: reqwest::Client,
     limiters: Arc<HashMap<String, DefaultDirectRateLimiter>>,
-}
-
-/// The delay before retry number `attempt` (1-based): `base · 2^(attempt-1)`, at most `max`,
-/// with "equal jitter" (between half and all of it) so that failed sends do not retry in step.
-pub fn backoff(attempt: u32, base: Duration, max: Duration) -> Duration {
-    let exponent = attempt.saturating_sub(1).min(20);
-    let full = base.saturating_mul(1 << exponent).min(max);
-    let half = full / 2;
-    half + full.mul_f64(rand::thread_rng().gen_range(0.0..=0.5))
+    retries: RetryPolicy,
 }
 
 /// Whether broadcast messages may leave now: inside `campaign.send_window`, local time.
@@ -76,8 +52,15 @@ impl Dispatcher {
                 (name.clone(), RateLimiter::direct(quota))
             })
             .collect();
-        let timeout = Duration::from_secs(state.settings.outbound.send_timeout_secs.max(1));
+        let outbound = &state.settings.outbound;
+        let timeout = Duration::from_secs(outbound.send_timeout_secs.max(1));
+        let retries = RetryPolicy {
+            max_attempts: outbound.max_attempts,
+            backoff_base: Duration::from_secs(outbound.backoff_base_secs),
+            backoff_max: Duration::from_secs(outbound.backoff_max_secs),
+        };
         Self {
+            retries,
             owner: format!("{:016x}", rand::thread_rng().gen::<u64>()),
             client: providers::http_client(timeout),
             limiters: Arc::new(limiters),
@@ -106,7 +89,7 @@ impl Dispatcher {
         else {
             // Nothing to send: a good moment to settle claims whose sender went silent (they are
             // never claimed again either way; this only makes their state visible).
-            super::settle_stale_claims(state, now).await?;
+            settle_stale_claims(state, now).await?;
             return Ok(Outcome::Idle);
         };
         let outcome = self.dispatch(&message, now).await?;
@@ -119,46 +102,31 @@ impl Dispatcher {
         Ok(outcome)
     }
 
+    /// One claimed message: expired, unreadable, stopped, or sent and settled.
     async fn dispatch(
         &self,
         message: &ClaimedMessage,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Outcome> {
-        let state = &self.state;
         if message.expires_at.is_some_and(|at| at <= now) {
             return self
                 .record(message, &SendRecord::Expired, Outcome::Expired)
                 .await;
         }
-        let phone = match (&message.ciphertext, &message.key_id) {
-            (Some(ciphertext), Some(key_id)) => state.vault.open(ciphertext, key_id),
-            _ => Err(crate::privacy::OpenError::Corrupt),
-        };
-        let phone = match phone {
+        let phone = match self.recipient(message) {
             Ok(phone) => phone,
-            Err(err) => {
-                let error = format!("cannot open the recipient: {err}");
-                let record = SendRecord::Failed {
-                    error: &error,
-                    suppress: None,
-                };
-                return self.record(message, &record, Outcome::Failed).await;
-            }
+            Err(error) => return self.fail(message, &error).await,
         };
-        let index = state.vault.blind_index(&phone);
+        let index = self.state.vault.blind_index(&phone);
         // A STOP between enqueue and send wins.
-        if message.kind.checks_suppression() && state.store.is_suppressed(&index).await? {
+        if message.kind.checks_suppression() && self.state.store.is_suppressed(&index).await? {
             return self
                 .record(message, &SendRecord::Suppressed, Outcome::Suppressed)
                 .await;
         }
-        let Some(settings) = state.settings.channels.get(&message.channel) else {
+        let Some(settings) = self.state.settings.channels.get(&message.channel) else {
             let error = format!("no channel named {:?} is configured", message.channel);
-            let record = SendRecord::Failed {
-                error: &error,
-                suppress: None,
-            };
-            return self.record(message, &record, Outcome::Failed).await;
+            return self.fail(message, &error).await;
         };
         if let Some(limiter) = self.limiters.get(&message.channel) {
             limiter.until_ready().await;
@@ -166,7 +134,7 @@ impl Dispatcher {
         let channel = Channel {
             name: &message.channel,
             settings,
-            public_url: &state.settings.server.public_url,
+            public_url: &self.state.settings.server.public_url,
         };
         let sms = OutboundSms {
             id: message.id,
@@ -176,69 +144,40 @@ impl Dispatcher {
             parts: message.parts,
             dlt_template_id: message.dlt_template_id.as_deref(),
         };
-        let result = providers::send(&self.client, &channel, &state.console, &sms).await;
-        let outbound = &state.settings.outbound;
-        match result {
-            SendResult::Accepted { provider_id } => {
-                let record = SendRecord::Sent {
-                    provider_id: &provider_id,
-                };
-                self.record(message, &record, Outcome::Sent).await
-            }
-            SendResult::Transient { reason } if message.attempts < outbound.max_attempts => {
-                let delay = backoff(
-                    message.attempts,
-                    Duration::from_secs(outbound.backoff_base_secs),
-                    Duration::from_secs(outbound.backoff_max_secs),
-                );
-                tracing::info!(
-                    channel = %message.channel,
-                    message = message.id,
-                    attempt = message.attempts,
-                    retry_in_secs = delay.as_secs(),
-                    reason,
-                    "send failed for now; will retry"
-                );
-                let at = state.clock.now() + chrono::Duration::from_std(delay)?;
-                let record = SendRecord::Retry { at, error: &reason };
-                self.record(message, &record, Outcome::Retrying).await
-            }
-            SendResult::Transient { reason } => {
-                let error = format!("gave up after {} attempts: {reason}", message.attempts);
-                tracing::warn!(channel = %message.channel, message = message.id, error, "send failed");
-                let record = SendRecord::Failed {
-                    error: &error,
-                    suppress: None,
-                };
-                self.record(message, &record, Outcome::Failed).await
-            }
-            SendResult::Unanswered { reason } => {
-                tracing::warn!(
-                    channel = %message.channel,
-                    message = message.id,
-                    reason,
-                    "the aggregator did not answer; the message may have been taken, so it is \
-                     not sent again (a delivery report will settle it)"
-                );
-                let record = SendRecord::Unanswered { error: &reason };
-                self.record(message, &record, Outcome::Unknown).await
-            }
-            SendResult::Permanent { reason, suppress } => {
-                tracing::warn!(
-                    channel = %message.channel,
-                    message = message.id,
-                    to = %index.log_tag(),
-                    suppress,
-                    reason,
-                    "send refused"
-                );
-                let record = SendRecord::Failed {
-                    error: &reason,
-                    suppress: suppress.then_some(&index),
-                };
-                self.record(message, &record, Outcome::Failed).await
-            }
+        let result = providers::send(&self.client, &channel, &self.state.console, &sms).await;
+        let jitter = rand::thread_rng().gen_range(0.0..=0.5);
+        let (settled, outcome) = settle(result, message.attempts, &self.retries, jitter);
+        log(message, &settled, &index);
+        let record = match &settled {
+            Settled::Sent { provider_id } => SendRecord::Sent { provider_id },
+            Settled::Retry { after, reason } => SendRecord::Retry {
+                at: self.state.clock.now() + chrono::Duration::from_std(*after)?,
+                error: reason,
+            },
+            Settled::Failed { error, suppress } => SendRecord::Failed {
+                error,
+                suppress: suppress.then_some(&index),
+            },
+            Settled::Unanswered { reason } => SendRecord::Unanswered { error: reason },
+        };
+        self.record(message, &record, outcome).await
+    }
+
+    /// The recipient, opened from its seal; why not when it cannot be.
+    fn recipient(&self, message: &ClaimedMessage) -> Result<Msisdn, String> {
+        match (&message.ciphertext, &message.key_id) {
+            (Some(ciphertext), Some(key_id)) => self.state.vault.open(ciphertext, key_id),
+            _ => Err(crate::privacy::OpenError::Corrupt),
         }
+        .map_err(|err| format!("cannot open the recipient: {err}"))
+    }
+
+    async fn fail(&self, message: &ClaimedMessage, error: &str) -> anyhow::Result<Outcome> {
+        let record = SendRecord::Failed {
+            error,
+            suppress: None,
+        };
+        self.record(message, &record, Outcome::Failed).await
     }
 
     async fn record(
@@ -315,19 +254,56 @@ impl Dispatcher {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_with_jitter_up_to_its_cap() {
-        let base = Duration::from_secs(5);
-        let max = Duration::from_secs(900);
-        for attempt in 1..=12 {
-            let full = (base * (1 << (attempt - 1))).min(max);
-            let delay = backoff(attempt, base, max);
-            assert!(delay >= full / 2 && delay <= full, "{attempt}: {delay:?}");
-        }
-        assert!(backoff(40, base, max) <= max);
+/// Says what became of a send, with the number only as its log tag.
+fn log(message: &ClaimedMessage, settled: &Settled, index: &BlindIndex) {
+    let (channel, id, attempt) = (&message.channel, message.id, message.attempts);
+    match settled {
+        Settled::Sent { .. } => {}
+        Settled::Retry { after, reason } => tracing::info!(
+            channel = %channel,
+            message = id,
+            attempt,
+            retry_in_secs = after.as_secs(),
+            reason,
+            "send failed for now; will retry"
+        ),
+        Settled::Failed {
+            error,
+            suppress: false,
+        } => tracing::warn!(channel = %channel, message = id, error, "send failed"),
+        Settled::Failed {
+            error,
+            suppress: true,
+        } => tracing::warn!(
+            channel = %channel,
+            message = id,
+            to = %index.log_tag(),
+            error,
+            "send refused: the number refuses messages; suppressed"
+        ),
+        Settled::Unanswered { reason } => tracing::warn!(
+            channel = %channel,
+            message = id,
+            reason,
+            "the aggregator did not answer; the message may have been taken, so it is not sent \
+             again (a delivery report will settle it)"
+        ),
     }
+}
+
+/// Marks `unknown` the messages whose sender went silent mid-send (its lease ran out): they are
+/// never claimed again; delivery reports settle them. Returns how many.
+pub async fn settle_stale_claims(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<u64> {
+    let stale = state
+        .store
+        .expire_leases(now)
+        .await
+        .context("expiring stale leases")?;
+    if stale > 0 {
+        tracing::warn!(
+            messages = stale,
+            "messages claimed by a sender that stopped are now unknown; delivery reports will settle them"
+        );
+    }
+    Ok(stale)
 }
