@@ -14,9 +14,11 @@ use rand::Rng as _;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::AppState;
+use crate::outbox::OutboxStatus;
 use crate::outbox::{settle, Outcome, RetryPolicy, Settled};
 use crate::privacy::{BlindIndex, Msisdn};
-use crate::providers::{self, Channel, OutboundSms};
+use crate::providers::{self, Channel, DeliveryReport, OutboundSms};
+use crate::store::ReportApplied;
 use crate::store::{ClaimedMessage, SendRecord, StoreError};
 
 /// How long the loop sleeps when nothing is due, unless woken by a new message.
@@ -306,4 +308,60 @@ pub async fn settle_stale_claims(state: &AppState, now: DateTime<Utc>) -> anyhow
         );
     }
     Ok(stale)
+}
+
+/// A delivery report. Unknown message ids are logged and acknowledged.
+#[tracing::instrument(skip_all, fields(channel))]
+pub async fn receive_report(
+    state: &AppState,
+    channel: &str,
+    report: &DeliveryReport,
+) -> anyhow::Result<()> {
+    let status = OutboxStatus::reported(report.status);
+    let now = state.clock.now();
+    let applied = state
+        .store
+        .apply_report(
+            channel,
+            &report.message_id,
+            report.mitan_id,
+            status,
+            report.reason.as_deref(),
+            now,
+        )
+        .await
+        .context("applying a delivery report")?;
+    let outcome = match &applied {
+        ReportApplied::UnknownMessage => {
+            tracing::info!(
+                message_id = %crate::privacy::without_numbers(&report.message_id),
+                "delivery report for a message this service does not know; acknowledged"
+            );
+            "unknown_message"
+        }
+        ReportApplied::Unchanged(current) => {
+            tracing::debug!(?current, reported = ?status, "late delivery report ignored");
+            "unchanged"
+        }
+        ReportApplied::Moved { to, sealed, .. } => {
+            if let (OutboxStatus::Failed, true, Some((ciphertext, key_id))) =
+                (to, report.opted_out, sealed)
+            {
+                let phone = state
+                    .vault
+                    .open(ciphertext, key_id)
+                    .context("opening a refused recipient")?;
+                let index = state.vault.blind_index(&phone);
+                state
+                    .store
+                    .suppress(&index, "refused_by_network", now)
+                    .await?;
+                tracing::info!(to = %index.log_tag(), "the network says the number refuses messages; suppressed");
+            }
+            "moved"
+        }
+    };
+    metrics::counter!("delivery_reports_total", "channel" => channel.to_string(), "outcome" => outcome)
+        .increment(1);
+    Ok(())
 }

@@ -19,9 +19,11 @@ use super::extract::{object, Admin, Json, PathId, Query};
 use super::tips::checked_texts;
 use crate::access::Principal;
 use crate::app::AppState;
-use crate::broadcasts::{Content, CronRule, Estimate, Schedule, Segment, Skip, TextKey};
+use crate::broadcasts::{
+    BroadcastStatus, Content, CronRule, Estimate, Schedule, Segment, Skip, TextKey,
+};
 use crate::http::ApiError;
-use crate::store::{BroadcastRecord, BroadcastStatus, NewBroadcast as StoreNewBroadcast};
+use crate::store::{BroadcastRecord, NewBroadcast as StoreNewBroadcast};
 use crate::tips::Entries;
 
 /// Who a broadcast reaches; every field narrows it, and `{}` is everyone.

@@ -113,7 +113,7 @@ wire_enum!(
     RecruiterKind <=> crate::enrollment::RecruiterKind { Police, Ncc, Nss, Spo, Ngo, Mitan }
 );
 wire_enum!(Role <=> crate::access::Role { Admin, Officer });
-wire_enum!(PersonStatus <=> crate::store::PersonStatus { Active, OptedOut, Erased });
+wire_enum!(PersonStatus <=> crate::enrollment::PersonStatus { Active, OptedOut, Erased });
 
 /// `hi` (Hindi), `hne` (Chhattisgarhi) or `en` (English).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

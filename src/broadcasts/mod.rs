@@ -13,7 +13,7 @@ pub mod window;
 
 pub use cap::FrequencyCap;
 pub use content::{CheckedText, ContentPolicy, Problem, TextKey};
-pub use plan::{Content, Estimate, Segment, Skip};
+pub use plan::{BroadcastStatus, Content, Estimate, Segment, Skip};
 pub use schedule::{CronRule, Schedule, ScheduleError};
 pub use validity::{SendRules, SendVerdict, Timing};
 pub use window::{SendWindow, WindowError};

@@ -89,6 +89,30 @@ impl Estimate {
     }
 }
 
+/// What an admin made of a broadcast: going ahead, held, or called off for good.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BroadcastStatus {
+    Active,
+    Paused,
+    Cancelled,
+}
+
+impl BroadcastStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Paused => "paused",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Active, Self::Paused, Self::Cancelled]
+            .into_iter()
+            .find(|status| status.as_str() == text)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

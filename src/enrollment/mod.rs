@@ -249,6 +249,30 @@ pub fn consent_version<'a>(texts: impl IntoIterator<Item = &'a str>) -> String {
     hex::encode(&hash.finalize()[..8])
 }
 
+/// Where a person is: a member, someone who stopped, or an anonymous row whose number is gone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PersonStatus {
+    Active,
+    OptedOut,
+    Erased,
+}
+
+impl PersonStatus {
+    pub const ALL: [PersonStatus; 3] = [Self::Active, Self::OptedOut, Self::Erased];
+
+    pub fn from_tag(tag: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == tag)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::OptedOut => "opted_out",
+            Self::Erased => "erased",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -140,7 +140,7 @@ async fn sms_side(state: &AppState, name: &str, hook: Hook, request: Request) ->
             Err(err) => return refused(name, kind, err),
         },
         Hook::Delivery => match providers::read_delivery(&channel, &request) {
-            Ok(report) => sms::receive_report(state, name, &report)
+            Ok(report) => crate::dispatcher::receive_report(state, name, &report)
                 .await
                 .map(|()| providers::acknowledge(kind)),
             Err(err) => return refused(name, kind, err),

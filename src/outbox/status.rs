@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::encoding::Encoding;
 use crate::privacy::SealedPhone;
+use crate::providers::DeliveryStatus;
 
 /// Why a message is sent; decides its priority and whether a STOP stops it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +110,16 @@ impl OutboxStatus {
             Self::Sending | Self::Unknown => 1,
             Self::Sent => 2,
             _ => 3,
+        }
+    }
+
+    /// The status an aggregator's delivery report names.
+    pub fn reported(status: DeliveryStatus) -> Self {
+        match status {
+            DeliveryStatus::Queued => Self::Queued,
+            DeliveryStatus::Sent => Self::Sent,
+            DeliveryStatus::Delivered => Self::Delivered,
+            DeliveryStatus::Failed => Self::Failed,
         }
     }
 

@@ -12,13 +12,15 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::app::AppState;
 use crate::commands::{self, Command};
-use crate::enrollment::{Consent, JoinOutcome, JoinRequest, Language, OptInCode, Script};
-use crate::outbox::{NewOutbound, OutboundKind, OutboxStatus};
+use crate::enrollment::{
+    Consent, JoinOutcome, JoinRequest, Language, OptInCode, PersonStatus, Script,
+};
+use crate::outbox::{NewOutbound, OutboundKind};
 use crate::privacy::{BlindIndex, Msisdn};
-use crate::providers::{DeliveryReport, DeliveryStatus, InboundSms, MissedCall};
+use crate::providers::{InboundSms, MissedCall};
 use crate::store::{
-    Applied, Changed, NumberKeys, PendingConsent, PersonRecord, PersonStatus, Receipt, ReceiptKind,
-    RecruiterCard, ReportApplied, SmsChange,
+    Applied, Changed, NumberKeys, PendingConsent, PersonRecord, Receipt, ReceiptKind,
+    RecruiterCard, SmsChange,
 };
 use decide::{decide, guess_language, Action, Sender};
 use texts::{notice_version, render, Say};
@@ -520,67 +522,6 @@ async fn invite(ctx: &Context<'_>, number: &str) -> anyhow::Result<Handled> {
         vec![invited.clone(), invitation.clone()]
     })
     .await
-}
-
-/// A delivery report. Unknown message ids are logged and acknowledged.
-#[tracing::instrument(skip_all, fields(channel))]
-pub async fn receive_report(
-    state: &AppState,
-    channel: &str,
-    report: &DeliveryReport,
-) -> anyhow::Result<()> {
-    let status = match report.status {
-        DeliveryStatus::Queued => OutboxStatus::Queued,
-        DeliveryStatus::Sent => OutboxStatus::Sent,
-        DeliveryStatus::Delivered => OutboxStatus::Delivered,
-        DeliveryStatus::Failed => OutboxStatus::Failed,
-    };
-    let now = state.clock.now();
-    let applied = state
-        .store
-        .apply_report(
-            channel,
-            &report.message_id,
-            report.mitan_id,
-            status,
-            report.reason.as_deref(),
-            now,
-        )
-        .await
-        .context("applying a delivery report")?;
-    let outcome = match &applied {
-        ReportApplied::UnknownMessage => {
-            tracing::info!(
-                message_id = %crate::privacy::without_numbers(&report.message_id),
-                "delivery report for a message this service does not know; acknowledged"
-            );
-            "unknown_message"
-        }
-        ReportApplied::Unchanged(current) => {
-            tracing::debug!(?current, reported = ?status, "late delivery report ignored");
-            "unchanged"
-        }
-        ReportApplied::Moved { to, sealed, .. } => {
-            if let (OutboxStatus::Failed, true, Some((ciphertext, key_id))) =
-                (to, report.opted_out, sealed)
-            {
-                let phone = state
-                    .vault
-                    .open(ciphertext, key_id)
-                    .context("opening a refused recipient")?;
-                let index = state.vault.blind_index(&phone);
-                state
-                    .store
-                    .suppress(&index, "refused_by_network", now)
-                    .await?;
-                tracing::info!(to = %index.log_tag(), "the network says the number refuses messages; suppressed");
-            }
-            "moved"
-        }
-    };
-    metrics::counter!("delivery_reports_total", "channel" => channel.to_string(), "outcome" => outcome)
-        .increment(1);
-    Ok(())
 }
 
 /// The periodic clean-up: pending consents past their expiry and old webhook receipts go,

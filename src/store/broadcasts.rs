@@ -12,8 +12,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::tx::{Sql, Value};
-use super::{from_millis, on_pool, on_reader, to_millis, Backend, Store, StoreError};
-use crate::broadcasts::plan::{Content, Segment};
+use super::{from_millis, on_pool, on_reader, stored, to_millis, Backend, Store, StoreError};
+use crate::broadcasts::plan::{BroadcastStatus, Content, Segment};
 use crate::broadcasts::{FrequencyCap, TextKey, Timing};
 use crate::enrollment::{Language, RecruiterKind, Script};
 
@@ -31,31 +31,6 @@ pub struct NewBroadcast<'a> {
     pub first_due: DateTime<Utc>,
     pub created_by: &'a str,
     pub at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BroadcastStatus {
-    Active,
-    Paused,
-    Cancelled,
-}
-
-impl BroadcastStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::Paused => "paused",
-            Self::Cancelled => "cancelled",
-        }
-    }
-
-    fn parse(text: &str) -> Self {
-        match text {
-            "active" => Self::Active,
-            "paused" => Self::Paused,
-            _ => Self::Cancelled,
-        }
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -152,23 +127,33 @@ fn segment_to_json(segment: &Segment) -> String {
     .expect("a segment serialises")
 }
 
-fn segment_from_json(json: &str) -> Segment {
-    let stored: SegmentJson = serde_json::from_str(json).unwrap_or_default();
-    Segment {
-        areas: stored.areas,
-        languages: stored
-            .languages
-            .iter()
-            .filter_map(|l| Language::from_tag(l))
-            .collect(),
-        recruiter_kinds: stored
-            .recruiter_kinds
-            .iter()
-            .filter_map(|k| RecruiterKind::from_tag(k))
-            .collect(),
-        joined_after: stored.joined_after.map(from_millis),
-        joined_before: stored.joined_before.map(from_millis),
-    }
+/// A stored segment. One that cannot be read whole is an error: a language or kind dropped
+/// silently would widen the segment to everyone.
+fn segment_from_json(json: &str) -> Result<Segment, StoreError> {
+    let unreadable = |why: String| {
+        StoreError::Other(anyhow::anyhow!(
+            "a broadcast's segment in the database: {why}"
+        ))
+    };
+    let segment: SegmentJson =
+        serde_json::from_str(json).map_err(|err| unreadable(err.to_string()))?;
+    let languages = segment
+        .languages
+        .iter()
+        .map(|l| stored("language", l, Language::from_tag))
+        .collect::<Result<_, _>>()?;
+    let recruiter_kinds = segment
+        .recruiter_kinds
+        .iter()
+        .map(|k| stored("recruiter kind", k, RecruiterKind::from_tag))
+        .collect::<Result<_, _>>()?;
+    Ok(Segment {
+        areas: segment.areas,
+        languages,
+        recruiter_kinds,
+        joined_after: segment.joined_after.map(from_millis),
+        joined_before: segment.joined_before.map(from_millis),
+    })
 }
 
 fn content_columns(content: &Content) -> (&'static str, Option<i64>, Option<String>) {
@@ -186,20 +171,28 @@ fn content_columns(content: &Content) -> (&'static str, Option<i64>, Option<Stri
     }
 }
 
-fn content_from_columns(kind: &str, tip_id: Option<i64>, texts: Option<&str>) -> Content {
+/// Stored content; a kind or text key the code does not know is an error, never a drip.
+fn content_from_columns(
+    kind: &str,
+    tip_id: Option<i64>,
+    texts: Option<&str>,
+) -> Result<Content, StoreError> {
     match (kind, tip_id) {
-        ("tip", Some(id)) => Content::Tip(id),
+        ("tip", Some(id)) => Ok(Content::Tip(id)),
+        ("drip", _) => Ok(Content::Drip),
         ("custom", _) => {
-            let map: BTreeMap<String, String> = texts
-                .and_then(|t| serde_json::from_str(t).ok())
-                .unwrap_or_default();
-            Content::Custom(
-                map.into_iter()
-                    .filter_map(|(tag, text)| Some((TextKey::from_tag(&tag)?, text)))
-                    .collect(),
-            )
+            let map: BTreeMap<String, String> = serde_json::from_str(texts.unwrap_or_default())
+                .map_err(|err| {
+                    StoreError::Other(anyhow::anyhow!(
+                        "a broadcast's custom texts in the database: {err}"
+                    ))
+                })?;
+            map.into_iter()
+                .map(|(tag, text)| Ok((stored("text key", &tag, TextKey::from_tag)?, text)))
+                .collect::<Result<_, StoreError>>()
+                .map(Content::Custom)
         }
-        _ => Content::Drip,
+        (other, _) => stored("broadcast content", other, |_| None),
     }
 }
 
@@ -217,19 +210,21 @@ struct BroadcastRow {
     created_at: i64,
 }
 
-impl From<BroadcastRow> for BroadcastRecord {
-    fn from(row: BroadcastRow) -> Self {
-        Self {
+impl TryFrom<BroadcastRow> for BroadcastRecord {
+    type Error = StoreError;
+
+    fn try_from(row: BroadcastRow) -> Result<Self, StoreError> {
+        Ok(Self {
             id: row.id,
             tip_id: row.tip_id,
-            segment: segment_from_json(&row.segment),
-            content: content_from_columns(&row.content, row.tip_id, row.custom_texts.as_deref()),
+            segment: segment_from_json(&row.segment)?,
+            content: content_from_columns(&row.content, row.tip_id, row.custom_texts.as_deref())?,
             send_at: row.send_at.map(from_millis),
             cron: row.cron,
-            status: BroadcastStatus::parse(&row.status),
+            status: stored("broadcast status", &row.status, BroadcastStatus::parse)?,
             next_due_at: row.next_due_at.map(from_millis),
             created_at: from_millis(row.created_at),
-        }
+        })
     }
 }
 
@@ -451,7 +446,7 @@ impl Store {
         let row: Option<BroadcastRow> = on_reader!(self, pool => {
             sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?
         });
-        Ok(row.map(Into::into))
+        row.map(TryInto::try_into).transpose()
     }
 
     /// Moves a broadcast from one of `from` to `to`; false if it was in none of them. Cancelling
@@ -556,7 +551,7 @@ impl Store {
         let rows: Vec<BroadcastRow> = on_reader!(self, pool => {
             sqlx::query_as(&sql).bind(to_millis(now)).fetch_all(pool).await?
         });
-        Ok(rows.into_iter().map(Into::into).collect())
+        rows.into_iter().map(TryInto::try_into).collect()
     }
 
     /// Opens the run of the occurrence due at `due` (once: a second call does nothing) and moves
@@ -642,7 +637,7 @@ impl Store {
         let row: BroadcastRow = tx
             .fetch_one(Sql::new(format!("{BROADCAST_SELECT} WHERE id = $1")).bind(run.broadcast_id))
             .await?;
-        let broadcast = BroadcastRecord::from(row);
+        let broadcast = BroadcastRecord::try_from(row)?;
         let roots = &broadcast.segment.areas;
         let areas: Vec<i64> = if roots.is_empty() {
             Vec::new()

@@ -4,9 +4,9 @@
 use chrono::{DateTime, Utc};
 
 use super::tx::{Sql, WriteTx};
-use super::{on_pool, on_reader, to_millis, PersonStatus, Store, StoreError};
+use super::{on_pool, on_reader, stored, to_millis, Store, StoreError};
 use crate::enrollment::{
-    CodeRefusal, JoinOutcome, JoinRequest, Language, OptInCode, RecruiterKind, Script,
+    CodeRefusal, JoinOutcome, JoinRequest, Language, OptInCode, PersonStatus, RecruiterKind, Script,
 };
 use crate::privacy::{BlindIndex, SealedPhone};
 
@@ -191,7 +191,7 @@ async fn rejoin(
 ) -> Result<JoinOutcome, JoinError> {
     let own_code = OptInCode::parse(code.unwrap_or_default())
         .map_err(|_| StoreError::Other(anyhow::anyhow!("person {person_id} has no code")))?;
-    if PersonStatus::parse(status) == PersonStatus::Active {
+    if stored("person status", status, PersonStatus::from_tag)? == PersonStatus::Active {
         return Ok(JoinOutcome::AlreadyMember {
             person_id,
             own_code,

@@ -34,13 +34,12 @@ use sqlx::{PgPool, SqlitePool};
 
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use broadcasts::{
-    BroadcastRecord, BroadcastStatus, EstimateRows, NewBroadcast, PlanCounts, PlannedBatch,
-    SendCounts,
+    BroadcastRecord, EstimateRows, NewBroadcast, PlanCounts, PlannedBatch, SendCounts,
 };
 pub use enrollment::{JoinError, NewEventCode, NewRecruiter};
 pub use health::{log_failure, PROBE_EVERY};
 pub use outbox::{ClaimedMessage, OutboxEntry, ReportApplied, SendRecord};
-pub use people::{PeopleFilter, PersonRecord, PersonStatus, PersonSummary};
+pub use people::{PeopleFilter, PersonRecord, PersonSummary};
 pub use recruiters::{
     EventCodeRecord, RecruiterChanges, RecruiterFilter, RecruiterRecord, TreeRow,
 };

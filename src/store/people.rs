@@ -2,41 +2,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{from_millis, on_pool, on_reader, to_millis, Store, StoreError};
-use crate::enrollment::{Language, Script};
+use super::{from_millis, on_pool, on_reader, stored, to_millis, Store, StoreError};
+use crate::enrollment::{Language, PersonStatus, Script};
 use crate::privacy::{BlindIndex, SealedPhone};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PersonStatus {
-    Active,
-    OptedOut,
-    Erased,
-}
-
-impl PersonStatus {
-    pub const ALL: [PersonStatus; 3] = [Self::Active, Self::OptedOut, Self::Erased];
-
-    pub fn from_tag(tag: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == tag)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::OptedOut => "opted_out",
-            Self::Erased => "erased",
-        }
-    }
-
-    /// Reads a stored status; anything unknown reads as erased (shows the least).
-    pub(crate) fn parse(text: &str) -> Self {
-        match text {
-            "active" => Self::Active,
-            "opted_out" => Self::OptedOut,
-            _ => Self::Erased,
-        }
-    }
-}
 
 /// A stored person. The sealed number is here for sending; only its hint is ever shown.
 #[derive(Debug, Clone)]
@@ -87,9 +55,11 @@ pub(crate) fn sealed_from_columns(
     })
 }
 
-impl From<PersonRow> for PersonRecord {
-    fn from(row: PersonRow) -> Self {
-        Self {
+impl TryFrom<PersonRow> for PersonRecord {
+    type Error = StoreError;
+
+    fn try_from(row: PersonRow) -> Result<Self, StoreError> {
+        Ok(Self {
             id: row.id,
             phone: sealed_from_columns(
                 row.phone_index,
@@ -97,16 +67,16 @@ impl From<PersonRow> for PersonRecord {
                 row.phone_key_id,
                 row.phone_hint,
             ),
-            language: Language::from_tag(&row.language).unwrap_or(Language::Hindi),
-            script: Script::from_tag(&row.script).unwrap_or_default(),
-            status: PersonStatus::parse(&row.status),
+            language: stored("language", &row.language, Language::from_tag)?,
+            script: stored("script", &row.script, Script::from_tag)?,
+            status: stored("person status", &row.status, PersonStatus::from_tag)?,
             consent_channel: row.consent_channel,
             consent_version: row.consent_version,
             consented_at: from_millis(row.consented_at),
             recruited_by: row.recruited_by,
             area_id: row.area_id,
             own_code: row.own_code,
-        }
+        })
     }
 }
 
@@ -167,7 +137,7 @@ impl Store {
                 .fetch_optional(pool)
                 .await?
         });
-        Ok(row.map(Into::into))
+        row.map(TryInto::try_into).transpose()
     }
 
     pub async fn person(&self, id: i64) -> Result<Option<PersonRecord>, StoreError> {
@@ -175,7 +145,7 @@ impl Store {
         let row: Option<PersonRow> = on_pool!(self, pool => {
             sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?
         });
-        Ok(row.map(Into::into))
+        row.map(TryInto::try_into).transpose()
     }
 
     /// A page of people, by id.
@@ -203,18 +173,19 @@ impl Store {
             .fetch_all(pool)
             .await?
         });
-        Ok(rows
-            .into_iter()
-            .map(|row| PersonSummary {
-                id: row.id,
-                hint: row.phone_hint,
-                language: Language::from_tag(&row.language).unwrap_or(Language::Hindi),
-                status: PersonStatus::parse(&row.status),
-                area_id: row.area_id,
-                recruited_by: row.recruited_by,
-                joined_at: from_millis(row.created_at),
+        rows.into_iter()
+            .map(|row| {
+                Ok(PersonSummary {
+                    id: row.id,
+                    hint: row.phone_hint,
+                    language: stored("language", &row.language, Language::from_tag)?,
+                    status: stored("person status", &row.status, PersonStatus::from_tag)?,
+                    area_id: row.area_id,
+                    recruited_by: row.recruited_by,
+                    joined_at: from_millis(row.created_at),
+                })
             })
-            .collect())
+            .collect()
     }
 
     pub async fn count_people(&self, status: PersonStatus) -> Result<i64, StoreError> {

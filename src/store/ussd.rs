@@ -5,10 +5,10 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, oneshot};
 
 use super::tx::{Sql, WriteTx};
-use super::{on_pool, on_reader, to_millis, Backend, Store, StoreError};
+use super::{on_pool, on_reader, stored, to_millis, Backend, Store, StoreError};
+use crate::enrollment::PersonStatus;
 use crate::enrollment::{Language, Script};
 use crate::privacy::BlindIndex;
-use crate::store::PersonStatus;
 
 /// What a dial needs to know, in one read: the caller, if they ever joined, and their newest
 /// dropped joining session still within its resume window (another session than this one).
@@ -92,9 +92,9 @@ impl Store {
         });
         let caller = match (row.status, row.language, row.script) {
             (Some(status), Some(language), Some(script)) => Some(KnownCaller {
-                status: PersonStatus::parse(&status),
-                language: Language::from_tag(&language).unwrap_or(Language::Hindi),
-                script: Script::from_tag(&script).unwrap_or(Script::Native),
+                status: stored("person status", &status, PersonStatus::from_tag)?,
+                language: stored("language", &language, Language::from_tag)?,
+                script: stored("script", &script, Script::from_tag)?,
                 own_code: row.own_code,
             }),
             _ => None,

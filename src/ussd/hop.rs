@@ -7,10 +7,10 @@ use super::machine::{self, Caller, Effect, MyData, Outcome, Place, Session, Step
 use super::texts::{BAD_NUMBER, BUSY};
 use super::{classify, input_marker, Delivery};
 use crate::app::AppState;
-use crate::enrollment::{Consent, JoinOutcome, JoinRequest, OptInCode};
+use crate::enrollment::{Consent, JoinOutcome, JoinRequest, OptInCode, PersonStatus};
 use crate::privacy::{BlindIndex, Msisdn};
 use crate::providers::{HopInput, UssdHop, UssdReply, UssdSessionEnd};
-use crate::store::{JoinError, NumberKeys, PersonStatus, UssdSessionWrite};
+use crate::store::{JoinError, NumberKeys, UssdSessionWrite};
 
 /// Answers one hop. Never fails: a store error becomes a well-formed "service busy" screen.
 #[tracing::instrument(skip_all, fields(channel))]

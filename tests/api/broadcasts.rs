@@ -630,6 +630,41 @@ async fn custom_texts_go_to_each_person_in_their_language_and_cancel_withdraws_w
 }
 
 #[tokio::test]
+async fn a_stored_segment_the_code_cannot_read_stops_planning_instead_of_reaching_everyone() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let tips = seed_tips(&app).await;
+    villagers(&app, 4).await;
+    let due = ist(2026, 12, 2, 11, 0);
+    let body =
+        json!({"tip_id": tips[0], "segment": {"languages": ["en"]}, "send_at": due.to_rfc3339()});
+    let id = app.broadcast(&token, body).await;
+    // A language this version does not know (a newer version wrote it, or someone by hand):
+    // dropping it would leave a segment of every language.
+    crate::helpers::raw_sql(
+        &app.db,
+        r#"UPDATE broadcasts SET segment = '{"areas":[],"languages":["xx"],"recruiter_kinds":[]}'"#,
+    )
+    .await
+    .unwrap();
+    app.clock.set(due);
+    let planned = try_plan_one(&app.state, due).await;
+    let err = planned.expect_err("planning cannot read the segment");
+    assert!(
+        format!("{err:#}").contains(r#"unknown language "xx""#),
+        "{err:#}"
+    );
+    assert_eq!(
+        crate::helpers::count(&app, "SELECT COUNT(*) FROM outbox").await,
+        0
+    );
+    let shown = app
+        .api_get(&format!("/api/v1/broadcasts/{id}"), &token)
+        .await;
+    assert_eq!(shown.status, 500, "{}", shown.text);
+}
+
+#[tokio::test]
 async fn a_broadcast_counts_its_failures_by_reason_and_no_reason_holds_a_number() {
     use crate::fake::{Canned, FakeAggregator};
     // The aggregator refuses the first two sends for the account, and the rest naming the

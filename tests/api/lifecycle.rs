@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
+use mitan::enrollment::PersonStatus;
 use mitan::enrollment::{Consent, JoinRequest, Language, Script};
 use mitan::privacy::{MasterKey, Vault};
-use mitan::store::PersonStatus;
 
 use crate::helpers::{
     africastalking_hop, msisdn, open_store, person_in, random_master_key, run_binary,

@@ -4,9 +4,9 @@
 use chrono::Duration;
 use mitan::clock::Clock as _;
 use mitan::enrollment::Language;
+use mitan::enrollment::PersonStatus;
 use mitan::outbox::Outcome;
 use mitan::outbox::{OutboundKind, OutboxStatus};
-use mitan::store::PersonStatus;
 
 use crate::helpers::{
     contains_bytes, count, dump_database, join_all, message_id, msisdn, officer, spawn_app,

@@ -4,11 +4,12 @@ use std::future::Future;
 use std::sync::Arc;
 
 use chrono::{Duration, TimeZone as _, Utc};
+use mitan::enrollment::PersonStatus;
 use mitan::enrollment::{
     CodeRefusal, Consent, JoinOutcome, JoinRequest, Language, OptInCode, RecruiterKind, Script,
 };
 use mitan::privacy::{MasterKey, SealedPhone, Vault};
-use mitan::store::{JoinError, NewAuditEntry, NewEventCode, NewRecruiter, PersonStatus, Store};
+use mitan::store::{JoinError, NewAuditEntry, NewEventCode, NewRecruiter, Store};
 
 use crate::helpers::{
     dump_database, msisdn, number_forms, open_store, raw_sql, TestDatabase, TEST_NUMBERS,

@@ -2,8 +2,9 @@
 
 use chrono::Duration;
 use mitan::clock::Clock as _;
+use mitan::enrollment::PersonStatus;
 use mitan::enrollment::{Language, OptInCode, Script};
-use mitan::store::{NewEventCode, PersonStatus};
+use mitan::store::NewEventCode;
 use serde_json::json;
 
 use crate::helpers::{
