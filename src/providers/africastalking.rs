@@ -6,21 +6,43 @@
 
 use std::collections::HashMap;
 
-use axum::http::header;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use secrecy::ExposeSecret as _;
+use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
 
 use super::form::{Fields, Names};
 use super::{bounded, HopInput, UssdHop, UssdReply, UssdSessionEnd, WebhookError};
 use super::{
-    Channel, DeliveryReport, DeliveryStatus, InboundSms, MissedCall, OutboundSms, SendResult,
-    WebhookRequest,
+    DeliveryReport, DeliveryStatus, InboundSms, MissedCall, OutboundSms, SendResult, WebhookRequest,
 };
 use super::{MAX_INPUT, MAX_MESSAGE_ID, MAX_PHONE_FIELD, MAX_SESSION_ID};
 
 /// The public send API's origin.
 const API: &str = "https://api.africastalking.com";
+
+/// `channels.<name>.…` of an Africa's Talking channel, beyond what every channel takes.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AfricasTalkingSettings {
+    /// Origin of the send API; unset: the public one.
+    pub base_url: Option<url::Url>,
+    /// The account name.
+    pub username: Option<String>,
+    /// The account's API key.
+    pub api_key: Option<SecretString>,
+    /// Sender id or short code; unset: the account's default.
+    pub from: Option<String>,
+}
+
+/// What a send needs, by key, and whether it was given. A channel used only for USSD needs
+/// none of it.
+pub fn needs_for_sending(settings: &AfricasTalkingSettings) -> Vec<(&'static str, bool)> {
+    vec![
+        ("username", settings.username.is_some()),
+        ("api_key", settings.api_key.is_some()),
+    ]
+}
 
 fn form(body: &[u8]) -> Result<HashMap<String, String>, WebhookError> {
     serde_urlencoded::from_bytes(body).map_err(|err| WebhookError::Malformed(err.to_string()))
@@ -28,6 +50,11 @@ fn form(body: &[u8]) -> Result<HashMap<String, String>, WebhookError> {
 
 fn take(fields: &mut HashMap<String, String>, name: &'static str) -> Result<String, WebhookError> {
     fields.remove(name).ok_or(WebhookError::MissingField(name))
+}
+
+/// A USSD hop: the form in the body (see [`parse_ussd_hop`]).
+pub fn read_ussd_hop(request: &WebhookRequest<'_>) -> Result<UssdHop, WebhookError> {
+    parse_ussd_hop(request.body)
 }
 
 /// `sessionId`, `phoneNumber` and `text` are required (`text` is empty on the first hop);
@@ -52,13 +79,19 @@ pub fn parse_ussd_hop(body: &[u8]) -> Result<UssdHop, WebhookError> {
 }
 
 /// The events callback at the end of a session.
+pub fn read_ussd_end(request: &WebhookRequest<'_>) -> Result<UssdSessionEnd, WebhookError> {
+    parse_ussd_end(request.body)
+}
+
+/// The end-of-session form: `sessionId` is required.
 pub fn parse_ussd_end(body: &[u8]) -> Result<UssdSessionEnd, WebhookError> {
     let mut fields = form(body)?;
     let session_id = bounded(take(&mut fields, "sessionId")?, "sessionId", MAX_SESSION_ID)?;
     Ok(UssdSessionEnd { session_id })
 }
 
-pub fn render_ussd(reply: &UssdReply) -> Response {
+/// `text/plain`: `CON ` and the screen while the session goes on, `END ` and the last screen.
+pub fn render_ussd_reply(reply: &UssdReply) -> Response {
     let prefix = if reply.end { "END" } else { "CON" };
     (
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
@@ -69,7 +102,7 @@ pub fn render_ussd(reply: &UssdReply) -> Response {
 
 /// An inbound SMS: `from`, `text` and `id` (the retry key); `to`, `date`, `linkId` and
 /// `networkCode` are accepted.
-pub fn parse_sms(request: &WebhookRequest<'_>) -> Result<InboundSms, WebhookError> {
+pub fn read_sms(request: &WebhookRequest<'_>) -> Result<InboundSms, WebhookError> {
     Fields::body(request.body)?.sms(&Names {
         id: &["id"],
         from: &["from"],
@@ -79,7 +112,7 @@ pub fn parse_sms(request: &WebhookRequest<'_>) -> Result<InboundSms, WebhookErro
 }
 
 /// A voice callback: the call to the campaign's number, to be rejected unanswered.
-pub fn parse_call(request: &WebhookRequest<'_>) -> Result<MissedCall, WebhookError> {
+pub fn read_missed_call(request: &WebhookRequest<'_>) -> Result<MissedCall, WebhookError> {
     Fields::body(request.body)?.call(&Names {
         id: &["sessionId", "id"],
         from: &["callerNumber", "from"],
@@ -90,7 +123,7 @@ pub fn parse_call(request: &WebhookRequest<'_>) -> Result<MissedCall, WebhookErr
 
 /// `Success` is delivered; `Sent`, `Submitted` and `Buffered` are on their way; `Rejected`,
 /// `Failed` and `Expired` failed (blacklisted and inactive subscribers are opted out).
-pub fn parse_delivery(request: &WebhookRequest<'_>) -> Result<DeliveryReport, WebhookError> {
+pub fn read_delivery(request: &WebhookRequest<'_>) -> Result<DeliveryReport, WebhookError> {
     let fields = Fields::body(request.body)?;
     let message_id = fields.required(&["id"], MAX_MESSAGE_ID)?;
     let status = match fields.required(&["status"], 32)?.as_str() {
@@ -114,8 +147,13 @@ pub fn parse_delivery(request: &WebhookRequest<'_>) -> Result<DeliveryReport, We
     })
 }
 
+/// An inbound SMS or delivery report taken: an empty 200.
+pub fn acknowledge() -> Response {
+    StatusCode::OK.into_response()
+}
+
 /// Rejects the call, so the caller is not charged.
-pub fn reject_call() -> Response {
+pub fn answer_missed_call() -> Response {
     (
         [(header::CONTENT_TYPE, "application/xml")],
         r#"<?xml version="1.0" encoding="UTF-8"?><Response><Reject/></Response>"#,
@@ -152,14 +190,13 @@ struct Recipient {
 /// id, say).
 pub async fn send(
     client: &reqwest::Client,
-    channel: &Channel<'_>,
+    settings: &AfricasTalkingSettings,
     message: &OutboundSms<'_>,
 ) -> SendResult {
-    let settings = channel.settings;
     let (Some(username), Some(key)) = (&settings.username, &settings.api_key) else {
         return SendResult::unconfigured("username and api_key");
     };
-    let base = super::base_url(channel, Some(API)).unwrap_or_default();
+    let base = super::base_url(settings.base_url.as_ref(), Some(API)).unwrap_or_default();
     let mut form = vec![
         ("username", username.as_str()),
         ("to", message.to.e164()),

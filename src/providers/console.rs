@@ -1,13 +1,36 @@
-//! The development channel: messages are printed (to the log, number masked) and recorded in
-//! memory, for `mitan simulate` and tests; nothing leaves the machine.
+//! The development channel: it reads webhooks in the Africa's Talking dialect without any
+//! authentication (for `mitan simulate`), and messages sent through it are printed (to the log,
+//! number masked) and recorded in memory, for `mitan simulate` and tests; nothing leaves the
+//! machine.
 
 use std::sync::{Arc, Mutex};
 
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
 use super::{OutboundSms, SendResult};
+
+/// Webhooks and USSD replies exactly as Africa's Talking's.
+pub use super::africastalking::{
+    read_delivery, read_missed_call, read_sms, read_ussd_end, read_ussd_hop, render_ussd_reply,
+};
+
+/// A console channel has no settings of its own: nothing to authenticate, nowhere to send.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleSettings {}
+
+/// An SMS or a delivery report taken: an empty 200.
+pub fn acknowledge() -> Response {
+    StatusCode::OK.into_response()
+}
+
+/// A missed call taken: an empty 200 (no handset is ringing to reject).
+pub fn answer_missed_call() -> Response {
+    StatusCode::OK.into_response()
+}
 
 /// `GET /webhooks/{console channel}/console/sent?to=…`: what was sent to one number, oldest
 /// first, for `mitan simulate --sms`. Console channels only (development).

@@ -3,20 +3,54 @@
 //! to `Sms/send.json` with HTTP Basic auth and the TRAI DLT entity id, template id and header on
 //! every message. Exotel does not sign its callbacks: allow only its addresses at your proxy.
 
-use secrecy::ExposeSecret as _;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
 
 use super::form::{Fields, Names};
 use super::{
-    Channel, DeliveryReport, DeliveryStatus, InboundSms, MissedCall, OutboundSms, SendResult,
-    WebhookError, WebhookRequest, MAX_MESSAGE_ID,
+    DeliveryReport, DeliveryStatus, InboundSms, MissedCall, OutboundSms, SendResult, WebhookError,
+    WebhookRequest, MAX_MESSAGE_ID,
 };
 use crate::encoding::Encoding;
 
 /// The public API's origin (the Mumbai cluster is `https://api.in.exotel.com`).
 const API: &str = "https://api.exotel.com";
 
-pub fn parse_sms(request: &WebhookRequest<'_>) -> Result<InboundSms, WebhookError> {
+/// `channels.<name>.…` of an Exotel channel, beyond what every channel takes.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExotelSettings {
+    /// Origin of the send API; unset: the public one (Singapore).
+    pub base_url: Option<url::Url>,
+    /// The account SID.
+    pub account_sid: Option<String>,
+    /// The API key and token (HTTP Basic auth).
+    pub api_key: Option<SecretString>,
+    pub api_token: Option<SecretString>,
+    /// TRAI DLT principal entity id (PE ID), sent with every message.
+    pub entity_id: Option<String>,
+    /// TRAI DLT header (sender id), sent with every message as `From`.
+    pub header: Option<String>,
+    /// TRAI DLT content template id for messages that do not carry their own.
+    pub template_id: Option<String>,
+}
+
+/// What a send needs, by key, and whether it was given. The DLT `template_id` is not among
+/// them: each tip text may carry its own.
+pub fn needs_for_sending(settings: &ExotelSettings) -> Vec<(&'static str, bool)> {
+    vec![
+        ("account_sid", settings.account_sid.is_some()),
+        ("api_key", settings.api_key.is_some()),
+        ("api_token", settings.api_token.is_some()),
+        ("entity_id", settings.entity_id.is_some()),
+        ("header", settings.header.is_some()),
+    ]
+}
+
+/// An incoming SMS: `SmsSid`, `From`, `To`, `Body`, in the query or the form.
+pub fn read_sms(request: &WebhookRequest<'_>) -> Result<InboundSms, WebhookError> {
     Fields::all(request)?.sms(&Names {
         id: &["SmsSid", "Sid"],
         from: &["From"],
@@ -26,7 +60,7 @@ pub fn parse_sms(request: &WebhookRequest<'_>) -> Result<InboundSms, WebhookErro
 }
 
 /// The Passthru applet: `CallSid`, `CallFrom`, `CallTo` (and more, ignored).
-pub fn parse_call(request: &WebhookRequest<'_>) -> Result<MissedCall, WebhookError> {
+pub fn read_missed_call(request: &WebhookRequest<'_>) -> Result<MissedCall, WebhookError> {
     Fields::all(request)?.call(&Names {
         id: &["CallSid"],
         from: &["CallFrom", "From"],
@@ -37,7 +71,7 @@ pub fn parse_call(request: &WebhookRequest<'_>) -> Result<MissedCall, WebhookErr
 
 /// A status callback, keyed on `Status` and the `DetailedStatus` string (the numeric codes
 /// disagree between Exotel's pages). DND failures are opt-outs.
-pub fn parse_delivery(request: &WebhookRequest<'_>) -> Result<DeliveryReport, WebhookError> {
+pub fn read_delivery(request: &WebhookRequest<'_>) -> Result<DeliveryReport, WebhookError> {
     let fields = Fields::all(request)?;
     let message_id = fields.required(&["SmsSid"], MAX_MESSAGE_ID)?;
     let detailed = fields.optional(&["DetailedStatus"], 64)?;
@@ -63,6 +97,16 @@ pub fn parse_delivery(request: &WebhookRequest<'_>) -> Result<DeliveryReport, We
     })
 }
 
+/// An SMS or a status callback taken: an empty 200.
+pub fn acknowledge() -> Response {
+    StatusCode::OK.into_response()
+}
+
+/// The Passthru applet only needs a 200 to go on (and the call is not answered).
+pub fn answer_missed_call() -> Response {
+    StatusCode::OK.into_response()
+}
+
 #[derive(Deserialize)]
 struct Sent {
     #[serde(rename = "SMSMessage")]
@@ -75,13 +119,14 @@ struct SentMessage {
     sid: String,
 }
 
-/// `POST {base}/v1/Accounts/{sid}/Sms/send.json` with the DLT fields.
+/// `POST {base}/v1/Accounts/{sid}/Sms/send.json` with the DLT fields; the status callback is
+/// `delivery_url`, the channel's delivery webhook.
 pub async fn send(
     client: &reqwest::Client,
-    channel: &Channel<'_>,
+    settings: &ExotelSettings,
+    delivery_url: &str,
     message: &OutboundSms<'_>,
 ) -> SendResult {
-    let settings = channel.settings;
     let (Some(sid), Some(key), Some(token)) = (
         &settings.account_sid,
         &settings.api_key,
@@ -95,12 +140,11 @@ pub async fn send(
     let Some(template) = message.dlt_template_id.or(settings.template_id.as_deref()) else {
         return SendResult::unconfigured("template_id (TRAI DLT)");
     };
-    let base = super::base_url(channel, Some(API)).unwrap_or_default();
+    let base = super::base_url(settings.base_url.as_ref(), Some(API)).unwrap_or_default();
     let encoding = match message.encoding {
         Encoding::Gsm7 => "plain",
         Encoding::Ucs2 => "unicode",
     };
-    let callback = channel.delivery_url();
     let request = client
         .post(format!("{base}/v1/Accounts/{sid}/Sms/send.json"))
         .basic_auth(key.expose_secret(), Some(token.expose_secret()))
@@ -112,7 +156,7 @@ pub async fn send(
             ("DltEntityId", entity.as_str()),
             ("DltTemplateId", template),
             ("EncodingType", encoding),
-            ("StatusCallback", callback.as_str()),
+            ("StatusCallback", delivery_url),
         ]);
     let (status, body) = match super::exchange(request).await {
         Ok(answer) => answer,

@@ -26,12 +26,84 @@ use sha2::Sha256;
 
 use super::{bounded, HopInput, UssdHop, UssdReply, UssdSessionEnd, WebhookError};
 use super::{
-    Channel, DeliveryReport, DeliveryStatus, InboundSms, MissedCall, OutboundSms, SendResult,
+    DeliveryReport, DeliveryStatus, InboundSms, MissedCall, OutboundSms, SendResult, WebhookRequest,
 };
 use super::{MAX_INPUT, MAX_MESSAGE_ID, MAX_PHONE_FIELD, MAX_SESSION_ID, MAX_SMS_TEXT};
 use crate::encoding::Encoding;
 
 pub const SIGNATURE_HEADER: &str = "x-mitan-signature";
+
+/// `channels.<name>.…` of a generic channel, beyond what every channel takes.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenericSettings {
+    /// Where mitan sends (`POST {base_url}/messages`): there is no public one.
+    pub base_url: Option<url::Url>,
+    /// The HMAC-SHA256 key both ways sign with; unset, every webhook is refused.
+    pub secret: Option<SecretString>,
+    /// TRAI DLT ids, passed on in every send's `dlt` (principal entity, sender header,
+    /// content template for messages that do not carry their own).
+    pub entity_id: Option<String>,
+    pub header: Option<String>,
+    pub template_id: Option<String>,
+}
+
+/// What a send needs, by key, and whether it was given.
+pub fn needs_for_sending(settings: &GenericSettings) -> Vec<(&'static str, bool)> {
+    vec![
+        ("base_url", settings.base_url.is_some()),
+        ("secret", settings.secret.is_some()),
+    ]
+}
+
+/// The request's body, once its signature is checked.
+fn signed<'a>(
+    settings: &GenericSettings,
+    request: &WebhookRequest<'a>,
+) -> Result<&'a [u8], WebhookError> {
+    verify(settings.secret.as_ref(), request.headers, request.body)?;
+    Ok(request.body)
+}
+
+/// A USSD hop, signed.
+pub fn read_ussd_hop(
+    settings: &GenericSettings,
+    request: &WebhookRequest<'_>,
+) -> Result<UssdHop, WebhookError> {
+    parse_ussd_hop(signed(settings, request)?)
+}
+
+/// The end of a USSD session, signed.
+pub fn read_ussd_end(
+    settings: &GenericSettings,
+    request: &WebhookRequest<'_>,
+) -> Result<UssdSessionEnd, WebhookError> {
+    parse_ussd_end(signed(settings, request)?)
+}
+
+/// An inbound SMS, signed.
+pub fn read_sms(
+    settings: &GenericSettings,
+    request: &WebhookRequest<'_>,
+) -> Result<InboundSms, WebhookError> {
+    parse_sms(signed(settings, request)?)
+}
+
+/// A missed call, signed.
+pub fn read_missed_call(
+    settings: &GenericSettings,
+    request: &WebhookRequest<'_>,
+) -> Result<MissedCall, WebhookError> {
+    parse_call(signed(settings, request)?)
+}
+
+/// A delivery report, signed.
+pub fn read_delivery(
+    settings: &GenericSettings,
+    request: &WebhookRequest<'_>,
+) -> Result<DeliveryReport, WebhookError> {
+    parse_delivery(signed(settings, request)?)
+}
 
 /// Checks `X-Mitan-Signature` against the raw body, in constant time.
 pub fn verify(
@@ -73,7 +145,7 @@ struct HopBody {
     hop: Option<u64>,
 }
 
-pub fn parse_ussd_hop(body: &[u8]) -> Result<UssdHop, WebhookError> {
+pub(super) fn parse_ussd_hop(body: &[u8]) -> Result<UssdHop, WebhookError> {
     let hop: HopBody =
         serde_json::from_slice(body).map_err(|err| WebhookError::Malformed(err.to_string()))?;
     let session_id = hop
@@ -106,7 +178,7 @@ struct EndBody {
     session_id: Option<String>,
 }
 
-pub fn parse_ussd_end(body: &[u8]) -> Result<UssdSessionEnd, WebhookError> {
+pub(super) fn parse_ussd_end(body: &[u8]) -> Result<UssdSessionEnd, WebhookError> {
     let end: EndBody =
         serde_json::from_slice(body).map_err(|err| WebhookError::Malformed(err.to_string()))?;
     Ok(UssdSessionEnd {
@@ -120,7 +192,8 @@ struct ReplyBody<'a> {
     text: &'a str,
 }
 
-pub fn render_ussd(reply: &UssdReply) -> Response {
+/// `{"action": "continue" | "end", "text": "…"}`.
+pub fn render_ussd_reply(reply: &UssdReply) -> Response {
     Json(ReplyBody {
         action: if reply.end { "end" } else { "continue" },
         text: &reply.text,
@@ -169,7 +242,7 @@ struct SmsBody {
     text: Option<String>,
 }
 
-pub fn parse_sms(body: &[u8]) -> Result<InboundSms, WebhookError> {
+pub(super) fn parse_sms(body: &[u8]) -> Result<InboundSms, WebhookError> {
     let sms: SmsBody = json(body)?;
     Ok(InboundSms {
         message_id: optional_id(sms.message_id, "message_id", MAX_MESSAGE_ID)?,
@@ -191,7 +264,7 @@ struct CallBody {
     to: Option<String>,
 }
 
-pub fn parse_call(body: &[u8]) -> Result<MissedCall, WebhookError> {
+pub(super) fn parse_call(body: &[u8]) -> Result<MissedCall, WebhookError> {
     let call: CallBody = json(body)?;
     Ok(MissedCall {
         call_id: optional_id(call.call_id, "call_id", MAX_MESSAGE_ID)?,
@@ -211,7 +284,7 @@ struct DeliveryBody {
     opted_out: bool,
 }
 
-pub fn parse_delivery(body: &[u8]) -> Result<DeliveryReport, WebhookError> {
+pub(super) fn parse_delivery(body: &[u8]) -> Result<DeliveryReport, WebhookError> {
     let report: DeliveryBody = json(body)?;
     let status = match required(report.status, "status", 32)?.as_str() {
         "queued" => DeliveryStatus::Queued,
@@ -237,8 +310,13 @@ pub fn parse_delivery(body: &[u8]) -> Result<DeliveryReport, WebhookError> {
 }
 
 /// `{"status": "accepted"}`: taken (or recognised as a retry, or dropped on purpose).
-pub fn accepted() -> Response {
+pub fn acknowledge() -> Response {
     Json(serde_json::json!({ "status": "accepted" })).into_response()
+}
+
+/// A missed call is acknowledged like any other webhook: the relay rejects the call itself.
+pub fn answer_missed_call() -> Response {
+    acknowledge()
 }
 
 #[derive(Serialize)]
@@ -267,11 +345,10 @@ struct SendAnswer {
 /// `POST {base_url}/messages`, signed like the webhooks.
 pub async fn send(
     client: &reqwest::Client,
-    channel: &Channel<'_>,
+    settings: &GenericSettings,
     message: &OutboundSms<'_>,
 ) -> SendResult {
-    let settings = channel.settings;
-    let Some(base) = super::base_url(channel, None) else {
+    let Some(base) = super::base_url(settings.base_url.as_ref(), None) else {
         return SendResult::unconfigured("base_url");
     };
     let Some(secret) = &settings.secret else {

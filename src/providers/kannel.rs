@@ -9,16 +9,52 @@
 //! Delivery reports: `id` and `status` bits (1 delivered, 2 undelivered, 4 queued on the SMSC,
 //! 8 delivered to the SMSC, 16 rejected).
 
-use secrecy::ExposeSecret as _;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use secrecy::{ExposeSecret as _, SecretString};
+use serde::Deserialize;
 
 use super::form::{Fields, Names};
 use super::{
-    Channel, DeliveryReport, DeliveryStatus, InboundSms, OutboundSms, SendResult, WebhookError,
+    DeliveryReport, DeliveryStatus, InboundSms, OutboundSms, SendResult, WebhookError,
     WebhookRequest, MAX_MESSAGE_ID,
 };
 use crate::encoding::Encoding;
 
-pub fn parse_sms(request: &WebhookRequest<'_>) -> Result<InboundSms, WebhookError> {
+/// `channels.<name>.…` of a Kannel channel, beyond what every channel takes.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KannelSettings {
+    /// Kannel's `sendsms` service (`http://smsc.internal:13013`): there is no public one.
+    pub base_url: Option<url::Url>,
+    /// The `sendsms` user.
+    pub username: Option<String>,
+    pub password: Option<SecretString>,
+    /// The sender, when no DLT `header` is set.
+    pub from: Option<String>,
+    /// TRAI DLT principal entity id (PE ID), sent as the `PE_ID` TLV.
+    pub entity_id: Option<String>,
+    /// TRAI DLT header (sender id), sent as `from`.
+    pub header: Option<String>,
+    /// TRAI DLT content template id for messages that do not carry their own.
+    pub template_id: Option<String>,
+}
+
+/// What a send needs, by key, and whether it was given.
+pub fn needs_for_sending(settings: &KannelSettings) -> Vec<(&'static str, bool)> {
+    vec![
+        ("base_url", settings.base_url.is_some()),
+        ("username", settings.username.is_some()),
+        ("password", settings.password.is_some()),
+        (
+            "header",
+            settings.header.is_some() || settings.from.is_some(),
+        ),
+    ]
+}
+
+/// An inbound SMS from Kannel's `get-url`/`post-url`.
+pub fn read_sms(request: &WebhookRequest<'_>) -> Result<InboundSms, WebhookError> {
     Fields::all(request)?.sms(&Names {
         id: &["id"],
         from: &["sender", "from"],
@@ -27,7 +63,7 @@ pub fn parse_sms(request: &WebhookRequest<'_>) -> Result<InboundSms, WebhookErro
     })
 }
 
-pub fn parse_delivery(request: &WebhookRequest<'_>) -> Result<DeliveryReport, WebhookError> {
+pub fn read_delivery(request: &WebhookRequest<'_>) -> Result<DeliveryReport, WebhookError> {
     let fields = Fields::all(request)?;
     let message_id = fields.required(&["id"], MAX_MESSAGE_ID)?;
     let bits: u32 = fields
@@ -53,16 +89,24 @@ pub fn parse_delivery(request: &WebhookRequest<'_>) -> Result<DeliveryReport, We
     })
 }
 
+/// An SMS or a delivery report taken: an empty 200 (with `max-messages = 0`, Kannel sends
+/// nothing back to the sender).
+pub fn acknowledge() -> Response {
+    StatusCode::OK.into_response()
+}
+
 /// Every delivery report type: delivered, undelivered, queued, to SMSC, rejected.
 const DLR_MASK: &str = "31";
 
+/// `GET {base}/cgi-bin/sendsms`; Kannel reports delivery to `delivery_url` (the channel's
+/// delivery webhook) with mitan's id of the message.
 pub async fn send(
     client: &reqwest::Client,
-    channel: &Channel<'_>,
+    settings: &KannelSettings,
+    delivery_url: &str,
     message: &OutboundSms<'_>,
 ) -> SendResult {
-    let settings = channel.settings;
-    let Some(base) = super::base_url(channel, None) else {
+    let Some(base) = super::base_url(settings.base_url.as_ref(), None) else {
         return SendResult::unconfigured("base_url");
     };
     let (Some(username), Some(password)) = (&settings.username, &settings.password) else {
@@ -72,7 +116,7 @@ pub async fn send(
         return SendResult::unconfigured("header (TRAI DLT) or from");
     };
     let id = message.id.to_string();
-    let dlr_url = format!("{}?id={id}&status=%d", channel.delivery_url());
+    let dlr_url = format!("{delivery_url}?id={id}&status=%d");
     let mut meta = Vec::new();
     if let Some(entity) = &settings.entity_id {
         meta.push(("PE_ID", entity.as_str()));
