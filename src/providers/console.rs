@@ -89,3 +89,73 @@ impl ConsoleLog {
         self.0.lock().expect("console log lock").clone()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{channel_settings, Arrived};
+    use super::super::{
+        Channel, DeliveryStatus, HopInput, InboundSms, MissedCall, ProviderSettings, WebhookError,
+    };
+    use super::ConsoleSettings;
+
+    #[test]
+    fn a_console_channel_reads_africa_s_talking_s_dialect_unauthenticated() {
+        let settings = channel_settings(ProviderSettings::Console(ConsoleSettings {}));
+        let channel = Channel {
+            name: "console",
+            settings: &settings,
+            public_url: "http://127.0.0.1:8080",
+        };
+        let sms = Arrived::form(
+            "/webhooks/console/sms",
+            &[("from", "+919876543210"), ("text", "HELP"), ("id", "SIM_1")],
+        );
+        assert_eq!(
+            super::super::read_sms(&channel, &sms.request()),
+            Ok(InboundSms {
+                message_id: Some("SIM_1".into()),
+                from: "+919876543210".into(),
+                to: None,
+                text: "HELP".into(),
+            })
+        );
+        let call = Arrived::form(
+            "/webhooks/console/missed-call",
+            &[("callerNumber", "+919876543210"), ("sessionId", "v1")],
+        );
+        assert_eq!(
+            super::super::read_missed_call(&channel, &call.request()),
+            Ok(MissedCall {
+                call_id: Some("v1".into()),
+                from: "+919876543210".into(),
+                to: None,
+            })
+        );
+        let report = Arrived::form(
+            "/webhooks/console/delivery",
+            &[("id", "console-7"), ("status", "Success")],
+        );
+        let report = super::super::read_delivery(&channel, &report.request()).unwrap();
+        assert_eq!(
+            (report.message_id.as_str(), report.status),
+            ("console-7", DeliveryStatus::Delivered)
+        );
+        let hop = Arrived::form(
+            "/webhooks/console/ussd",
+            &[
+                ("sessionId", "SIM_2"),
+                ("phoneNumber", "+919876543210"),
+                ("text", "1"),
+            ],
+        );
+        assert_eq!(
+            super::super::read_ussd_hop(&channel, &hop.request()).map(|hop| hop.input),
+            Ok(HopInput::Path("1".into()))
+        );
+        let end = Arrived::form("/webhooks/console/ussd/end", &[("status", "Success")]);
+        assert_eq!(
+            super::super::read_ussd_end(&channel, &end.request()),
+            Err(WebhookError::MissingField("sessionId"))
+        );
+    }
+}

@@ -175,3 +175,173 @@ pub async fn send(
         None => SendResult::permanent("accepted without an SMSMessage Sid", false),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::Arrived;
+    use super::*;
+
+    #[test]
+    fn an_incoming_sms_is_read_from_the_query_or_the_form() {
+        let path = "/webhooks/exotel/sms";
+        let sms = |id: Option<&str>, text: &str| InboundSms {
+            message_id: id.map(str::to_string),
+            from: "09876543210".into(),
+            to: Some("CYBMTN".into()),
+            text: text.into(),
+        };
+        let cases = [
+            (
+                Arrived::get(
+                    path,
+                    &[
+                        ("SmsSid", "in-1"),
+                        ("From", "09876543210"),
+                        ("To", "CYBMTN"),
+                        ("Body", "JOIN 482918"),
+                        ("Date", "2026-11-02 10:00:00"),
+                    ],
+                ),
+                Ok(sms(Some("in-1"), "JOIN 482918")),
+            ),
+            (
+                Arrived::form(
+                    path,
+                    &[
+                        ("Sid", "in-2"),
+                        ("From", "09876543210"),
+                        ("To", "CYBMTN"),
+                        ("Body", ""),
+                    ],
+                ),
+                Ok(sms(Some("in-2"), "")),
+            ),
+            (
+                Arrived::get(path, &[("SmsSid", "in-3"), ("From", "09876543210")]),
+                Err(WebhookError::MissingField("Body")),
+            ),
+            (
+                Arrived::get(path, &[("SmsSid", "in-4"), ("Body", "HELP")]),
+                Err(WebhookError::MissingField("From")),
+            ),
+        ];
+        for (arrived, read) in cases {
+            assert_eq!(read_sms(&arrived.request()), read, "{arrived:?}");
+        }
+    }
+
+    #[test]
+    fn the_passthru_applet_is_a_missed_call() {
+        let path = "/webhooks/exotel/missed-call";
+        let call = |id: &str| MissedCall {
+            call_id: Some(id.into()),
+            from: "09876543210".into(),
+            to: Some("08047192000".into()),
+        };
+        let cases = [
+            (
+                Arrived::get(
+                    path,
+                    &[
+                        ("CallSid", "c-1"),
+                        ("CallFrom", "09876543210"),
+                        ("CallTo", "08047192000"),
+                        ("CallType", "call-attempt"),
+                        ("Direction", "incoming"),
+                    ],
+                ),
+                Ok(call("c-1")),
+            ),
+            (
+                Arrived::form(
+                    path,
+                    &[
+                        ("CallSid", "c-2"),
+                        ("From", "09876543210"),
+                        ("To", "08047192000"),
+                    ],
+                ),
+                Ok(call("c-2")),
+            ),
+            (
+                Arrived::get(path, &[("CallSid", "c-3"), ("CallTo", "08047192000")]),
+                Err(WebhookError::MissingField("CallFrom")),
+            ),
+        ];
+        for (arrived, read) in cases {
+            assert_eq!(read_missed_call(&arrived.request()), read, "{arrived:?}");
+        }
+    }
+
+    #[test]
+    fn every_status_and_detailed_status_is_read_and_an_unknown_one_refused() {
+        let report = |status: &str, detailed: Option<&str>| {
+            let mut fields = vec![("SmsSid", "exo-1"), ("Status", status)];
+            fields.extend(detailed.map(|detailed| ("DetailedStatus", detailed)));
+            read_delivery(&Arrived::form("/webhooks/exotel/delivery", &fields).request())
+        };
+        let read = |status, detailed: Option<&str>, opted_out| {
+            Ok(DeliveryReport {
+                message_id: "exo-1".into(),
+                mitan_id: None,
+                status,
+                reason: detailed.map(str::to_string),
+                opted_out,
+            })
+        };
+        use DeliveryStatus::{Delivered, Failed, Queued, Sent};
+        let cases = [
+            ("queued", None, read(Queued, None, false)),
+            ("sending", None, read(Sent, None, false)),
+            ("submitted", None, read(Sent, None, false)),
+            ("sent", None, read(Delivered, None, false)),
+            ("failed", None, read(Failed, None, false)),
+            ("failed_dnd", None, read(Failed, None, true)),
+            // The handset's word wins over the status.
+            (
+                "sending",
+                Some("DELIVERED_TO_HANDSET"),
+                read(Delivered, Some("DELIVERED_TO_HANDSET"), false),
+            ),
+            (
+                "whatever",
+                Some("DELIVERED_TO_HANDSET"),
+                read(Delivered, Some("DELIVERED_TO_HANDSET"), false),
+            ),
+            (
+                "failed",
+                Some("FAILED_DND"),
+                read(Failed, Some("FAILED_DND"), true),
+            ),
+            (
+                "failed",
+                Some("FAILED_DLT_CONSENT"),
+                read(Failed, Some("FAILED_DLT_CONSENT"), true),
+            ),
+            (
+                "failed",
+                Some("FAILED_INVALID_NUMBER"),
+                read(Failed, Some("FAILED_INVALID_NUMBER"), false),
+            ),
+            (
+                "lost",
+                None,
+                Err(WebhookError::Malformed("unknown status \"lost\"".into())),
+            ),
+        ];
+        for (status, detailed, read) in cases {
+            assert_eq!(report(status, detailed), read, "{status} {detailed:?}");
+        }
+        let missing = |fields: &[(&str, &str)]| {
+            read_delivery(&Arrived::get("/webhooks/exotel/delivery", fields).request())
+        };
+        assert_eq!(
+            missing(&[("Status", "sent")]),
+            Err(WebhookError::MissingField("SmsSid"))
+        );
+        assert_eq!(
+            missing(&[("SmsSid", "exo-1")]),
+            Err(WebhookError::MissingField("Status"))
+        );
+    }
+}

@@ -396,6 +396,7 @@ pub async fn send(
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing::Arrived;
     use super::*;
 
     fn headers(value: &str) -> HeaderMap {
@@ -464,5 +465,236 @@ mod tests {
             parse_ussd_hop(br#"{"session_id":"a","input":""}"#),
             Err(WebhookError::MissingField("phone"))
         );
+    }
+
+    const SECRET: &str = "s3cret";
+
+    fn settings() -> GenericSettings {
+        GenericSettings {
+            secret: Some(SECRET.into()),
+            ..GenericSettings::default()
+        }
+    }
+
+    /// A JSON body posted to `path`, signed right.
+    fn signed(path: &str, body: &str) -> Arrived {
+        Arrived::post(path, body.as_bytes())
+            .header(SIGNATURE_HEADER, &sign(SECRET, body.as_bytes()))
+    }
+
+    /// The signed request with its body changed after signing.
+    fn tampered(arrived: &Arrived) -> Arrived {
+        let mut body = arrived.body().to_vec();
+        body.insert(1, b' ');
+        let mut changed = Arrived::post(arrived.path_and_query(), &body);
+        if let Some(signature) = arrived.request().headers.get(SIGNATURE_HEADER) {
+            changed = changed.header(SIGNATURE_HEADER, signature.to_str().unwrap());
+        }
+        changed
+    }
+
+    /// Every signed case, then the same requests unsigned, signed with another secret, and
+    /// tampered with: each of those refused, whatever its body.
+    fn check_table<T: PartialEq + std::fmt::Debug>(
+        read: fn(&GenericSettings, &WebhookRequest<'_>) -> Result<T, WebhookError>,
+        cases: Vec<(Arrived, Result<T, WebhookError>)>,
+    ) {
+        for (arrived, expected) in &cases {
+            assert_eq!(
+                &read(&settings(), &arrived.request()),
+                expected,
+                "{arrived:?}"
+            );
+            let unsigned = Arrived::post(arrived.path_and_query(), arrived.body());
+            let forged = Arrived::post(arrived.path_and_query(), arrived.body())
+                .header(SIGNATURE_HEADER, &sign("another", arrived.body()));
+            for refused in [unsigned, forged, tampered(arrived)] {
+                assert_eq!(
+                    read(&settings(), &refused.request()),
+                    Err(WebhookError::BadSignature),
+                    "{refused:?}"
+                );
+            }
+            assert_eq!(
+                read(&GenericSettings::default(), &arrived.request()),
+                Err(WebhookError::NoSecret)
+            );
+        }
+    }
+
+    #[test]
+    fn a_signed_hop_is_read_with_its_hop_number() {
+        let path = "/webhooks/generic/ussd";
+        let hop = |input: &str, seq| UssdHop {
+            session_id: "g-1".into(),
+            phone: "+919876543210".into(),
+            input: HopInput::Latest {
+                input: input.into(),
+                seq,
+            },
+        };
+        check_table(
+            read_ussd_hop,
+            vec![
+                (
+                    signed(
+                        path,
+                        r#"{"session_id": "g-1", "phone": "+919876543210", "service_code": "*384*25#", "input": "", "hop": 1}"#,
+                    ),
+                    Ok(hop("", Some(1))),
+                ),
+                (
+                    signed(
+                        path,
+                        r#"{"session_id": "g-1", "phone": "+919876543210", "input": "3"}"#,
+                    ),
+                    Ok(hop("3", None)),
+                ),
+                (
+                    signed(path, r#"{"phone": "+919876543210", "input": ""}"#),
+                    Err(WebhookError::MissingField("session_id")),
+                ),
+                (
+                    signed(path, r#"{"session_id": "g-1", "input": ""}"#),
+                    Err(WebhookError::MissingField("phone")),
+                ),
+                (
+                    signed(path, r#"{"session_id": "g-1", "phone": "+919876543210"}"#),
+                    Err(WebhookError::MissingField("input")),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn a_signed_end_of_session_is_read() {
+        let path = "/webhooks/generic/ussd/end";
+        check_table(
+            read_ussd_end,
+            vec![
+                (
+                    signed(path, r#"{"session_id": "g-1"}"#),
+                    Ok(UssdSessionEnd {
+                        session_id: "g-1".into(),
+                    }),
+                ),
+                (
+                    signed(path, "{}"),
+                    Err(WebhookError::MissingField("session_id")),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn a_signed_sms_and_missed_call_are_read() {
+        let sms = |id: Option<&str>, text: &str| InboundSms {
+            message_id: id.map(str::to_string),
+            from: "+919876543210".into(),
+            to: Some("CYBMTN".into()),
+            text: text.into(),
+        };
+        let path = "/webhooks/generic/sms";
+        check_table(
+            read_sms,
+            vec![
+                (
+                    signed(
+                        path,
+                        r#"{"message_id": "m-1", "from": "+919876543210", "to": "CYBMTN", "text": "JOIN 482918"}"#,
+                    ),
+                    Ok(sms(Some("m-1"), "JOIN 482918")),
+                ),
+                (
+                    signed(
+                        path,
+                        r#"{"from": "+919876543210", "to": "CYBMTN", "text": ""}"#,
+                    ),
+                    Ok(sms(None, "")),
+                ),
+                (
+                    signed(path, r#"{"message_id": "m-3", "from": "+919876543210"}"#),
+                    Err(WebhookError::MissingField("text")),
+                ),
+                (
+                    signed(path, r#"{"message_id": "m-4", "text": "HELP"}"#),
+                    Err(WebhookError::MissingField("from")),
+                ),
+            ],
+        );
+        let path = "/webhooks/generic/missed-call";
+        check_table(
+            read_missed_call,
+            vec![
+                (
+                    signed(
+                        path,
+                        r#"{"call_id": "c-1", "from": "+919876543210", "to": "+918047192000"}"#,
+                    ),
+                    Ok(MissedCall {
+                        call_id: Some("c-1".into()),
+                        from: "+919876543210".into(),
+                        to: Some("+918047192000".into()),
+                    }),
+                ),
+                (
+                    signed(path, r#"{"call_id": "c-2"}"#),
+                    Err(WebhookError::MissingField("from")),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn every_signed_delivery_status_is_read_and_an_unknown_one_refused() {
+        let path = "/webhooks/generic/delivery";
+        let report = |status, mitan_id, reason: Option<&str>, opted_out| {
+            Ok(DeliveryReport {
+                message_id: "g-9".into(),
+                mitan_id,
+                status,
+                reason: reason.map(str::to_string),
+                opted_out,
+            })
+        };
+        use DeliveryStatus::{Delivered, Failed, Queued, Sent};
+        let mut cases: Vec<_> = [
+            ("queued", Queued),
+            ("sent", Sent),
+            ("delivered", Delivered),
+            ("failed", Failed),
+        ]
+        .into_iter()
+        .map(|(word, status)| {
+            let body = format!(r#"{{"message_id": "g-9", "status": "{word}"}}"#);
+            (signed(path, &body), report(status, None, None, false))
+        })
+        .collect();
+        cases.extend([
+            (
+                signed(
+                    path,
+                    r#"{"message_id": "g-9", "id": "42", "status": "failed", "reason": "DND", "opted_out": true}"#,
+                ),
+                report(Failed, Some(42), Some("DND"), true),
+            ),
+            (
+                signed(path, r#"{"message_id": "g-9", "status": "lost"}"#),
+                Err(WebhookError::Malformed("unknown status \"lost\"".into())),
+            ),
+            (
+                signed(path, r#"{"message_id": "g-9", "id": "x", "status": "sent"}"#),
+                Err(WebhookError::Malformed("id is not a message id of mitan's".into())),
+            ),
+            (
+                signed(path, r#"{"status": "sent"}"#),
+                Err(WebhookError::MissingField("message_id")),
+            ),
+            (
+                signed(path, r#"{"message_id": "g-9"}"#),
+                Err(WebhookError::MissingField("status")),
+            ),
+        ]);
+        check_table(read_delivery, cases);
     }
 }

@@ -157,3 +157,125 @@ pub async fn send(
         SendResult::from_status(status, &body)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::Arrived;
+    use super::*;
+
+    #[test]
+    fn an_inbound_sms_is_read_from_get_url_or_post_url() {
+        let path = "/webhooks/kannel/sms";
+        let sms = |id: Option<&str>, to: Option<&str>, text: &str| InboundSms {
+            message_id: id.map(str::to_string),
+            from: "+919876543210".into(),
+            to: to.map(str::to_string),
+            text: text.into(),
+        };
+        let cases = [
+            (
+                Arrived::get(
+                    path,
+                    &[
+                        ("sender", "+919876543210"),
+                        ("to", "CYBMTN"),
+                        ("message", "JOIN 482918"),
+                        ("id", "k-1"),
+                    ],
+                ),
+                Ok(sms(Some("k-1"), Some("CYBMTN"), "JOIN 482918")),
+            ),
+            (
+                Arrived::form(
+                    path,
+                    &[
+                        ("from", "+919876543210"),
+                        ("receiver", "56767"),
+                        ("text", ""),
+                    ],
+                ),
+                Ok(sms(None, Some("56767"), "")),
+            ),
+            (
+                Arrived::get(path, &[("sender", "+919876543210"), ("id", "k-3")]),
+                Err(WebhookError::MissingField("message")),
+            ),
+            (
+                Arrived::get(path, &[("message", "HELP")]),
+                Err(WebhookError::MissingField("sender")),
+            ),
+        ];
+        for (arrived, read) in cases {
+            assert_eq!(read_sms(&arrived.request()), read, "{arrived:?}");
+        }
+    }
+
+    #[test]
+    fn every_status_bit_is_read_and_mitan_s_own_id_comes_back() {
+        let report = |fields: &[(&str, &str)]| {
+            read_delivery(&Arrived::get("/webhooks/kannel/delivery", fields).request())
+        };
+        let read = |status, reason: Option<&str>| {
+            Ok(DeliveryReport {
+                message_id: "42".into(),
+                mitan_id: Some(42),
+                status,
+                reason: reason.map(str::to_string),
+                opted_out: false,
+            })
+        };
+        use DeliveryStatus::{Delivered, Failed, Sent};
+        for (bits, status) in [
+            ("1", Delivered),
+            ("2", Failed),
+            ("4", Sent),
+            ("8", Sent),
+            ("16", Failed),
+            // Delivered wins over "to the SMSC" when both come.
+            ("9", Delivered),
+            ("18", Failed),
+        ] {
+            assert_eq!(
+                report(&[("id", "42"), ("status", bits)]),
+                read(status, None),
+                "{bits}"
+            );
+        }
+        let cases = [
+            (
+                vec![("id", "42"), ("status", "2"), ("reason", "NACK/0x0000000b")],
+                read(Failed, Some("NACK/0x0000000b")),
+            ),
+            (
+                vec![("id", "42"), ("status", "16"), ("answer", "Rejected")],
+                read(Failed, Some("Rejected")),
+            ),
+            (
+                vec![("id", "42"), ("status", "0")],
+                Err(WebhookError::Malformed("unknown status 0".into())),
+            ),
+            (
+                vec![("id", "42"), ("status", "ok")],
+                Err(WebhookError::Malformed("status is not a number".into())),
+            ),
+            (vec![("status", "1")], Err(WebhookError::MissingField("id"))),
+            (
+                vec![("id", "42")],
+                Err(WebhookError::MissingField("status")),
+            ),
+            (
+                vec![("id", "42"), ("status", "123456789")],
+                Err(WebhookError::TooLong("status")),
+            ),
+        ];
+        for (fields, read) in cases {
+            assert_eq!(report(&fields), read, "{fields:?}");
+        }
+        // An id that is not mitan's (a report set up by hand) still names the message.
+        let theirs = report(&[("id", "smsc-7"), ("status", "1")]).unwrap();
+        assert_eq!(
+            (theirs.message_id.as_str(), theirs.mitan_id),
+            ("smsc-7", None)
+        );
+    }
+}

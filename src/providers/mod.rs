@@ -14,6 +14,8 @@ pub mod kannel;
 pub mod twilio;
 
 mod form;
+#[cfg(test)]
+mod testing;
 
 use std::time::Duration;
 
@@ -621,5 +623,140 @@ mod tests {
             err.unwrap_err().to_string(),
             "malformed body: unknown status \"lost\""
         );
+    }
+
+    fn every_kind() -> Vec<ProviderSettings> {
+        vec![
+            ProviderSettings::Africastalking(Default::default()),
+            ProviderSettings::Twilio(Default::default()),
+            ProviderSettings::Exotel(Default::default()),
+            ProviderSettings::Kannel(Default::default()),
+            ProviderSettings::Generic(Default::default()),
+            ProviderSettings::Console(Default::default()),
+        ]
+    }
+
+    #[tokio::test]
+    async fn each_kind_answers_in_its_own_dialect() {
+        use testing::answered;
+        const XML: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
+        let empty = (200, None, String::new());
+        let twiml = |body: &str| {
+            (
+                200,
+                Some("text/xml; charset=utf-8".into()),
+                format!("{XML}{body}"),
+            )
+        };
+        let accepted = (
+            200,
+            Some("application/json".into()),
+            r#"{"status":"accepted"}"#.into(),
+        );
+        let reject = (
+            200,
+            Some("application/xml".into()),
+            format!("{XML}<Response><Reject/></Response>"),
+        );
+        let plain = |text: &str| {
+            (
+                200,
+                Some("text/plain; charset=utf-8".into()),
+                text.to_string(),
+            )
+        };
+        let json = |text: &str| (200, Some("application/json".into()), text.to_string());
+        let reply = UssdReply {
+            end: false,
+            text: "1. Join".into(),
+        };
+        for provider in every_kind() {
+            let kind = provider.kind();
+            let settings = testing::channel_settings(provider);
+            let channel = Channel {
+                name: kind.name(),
+                settings: &settings,
+                public_url: "http://127.0.0.1:8080",
+            };
+            let (ack, call, ussd) = match kind {
+                ChannelKind::Africastalking => {
+                    (empty.clone(), reject.clone(), Some(plain("CON 1. Join")))
+                }
+                ChannelKind::Console => (empty.clone(), empty.clone(), Some(plain("CON 1. Join"))),
+                ChannelKind::Twilio => (
+                    twiml("<Response/>"),
+                    twiml("<Response><Reject/></Response>"),
+                    None,
+                ),
+                ChannelKind::Exotel | ChannelKind::Kannel => (empty.clone(), empty.clone(), None),
+                ChannelKind::Generic => (
+                    accepted.clone(),
+                    accepted.clone(),
+                    Some(json(r#"{"action":"continue","text":"1. Join"}"#)),
+                ),
+            };
+            assert_eq!(answered(acknowledge(&channel)).await, ack, "{kind:?}");
+            assert_eq!(
+                answered(answer_missed_call(&channel)).await,
+                call,
+                "{kind:?}"
+            );
+            if let Some(ussd) = ussd {
+                assert_eq!(
+                    answered(render_ussd_reply(&channel, &reply)).await,
+                    ussd,
+                    "{kind:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_webhook_a_kind_does_not_take_is_not_found_and_a_bad_signature_is_refused_in_its_way() {
+        let anything = testing::Arrived::form(
+            "/",
+            &[("sessionId", "a"), ("phoneNumber", "1"), ("text", "")],
+        );
+        for provider in every_kind() {
+            let kind = provider.kind();
+            let settings = testing::channel_settings(provider);
+            let channel = Channel {
+                name: kind.name(),
+                settings: &settings,
+                public_url: "http://127.0.0.1:8080",
+            };
+            let request = anything.request();
+            let ussd = !matches!(
+                kind,
+                ChannelKind::Twilio | ChannelKind::Exotel | ChannelKind::Kannel
+            );
+            assert_eq!(
+                read_ussd_hop(&channel, &request).err() == Some(WebhookError::Unsupported),
+                !ussd,
+                "{kind:?}"
+            );
+            assert_eq!(
+                read_ussd_end(&channel, &request).err() == Some(WebhookError::Unsupported),
+                !ussd,
+                "{kind:?}"
+            );
+            assert_eq!(
+                read_missed_call(&channel, &request).err() == Some(WebhookError::Unsupported),
+                kind == ChannelKind::Kannel,
+                "{kind:?}"
+            );
+            let status = |err| refusal_status(&channel, &err).as_u16();
+            let signature = if kind == ChannelKind::Twilio {
+                403
+            } else {
+                401
+            };
+            assert_eq!(status(WebhookError::BadSignature), signature, "{kind:?}");
+            assert_eq!(status(WebhookError::NoSecret), signature, "{kind:?}");
+            assert_eq!(status(WebhookError::Unsupported), 404);
+            assert_eq!(status(WebhookError::MissingField("text")), 400);
+            assert_eq!(status(WebhookError::TooLong("text")), 400);
+            assert_eq!(status(WebhookError::Malformed("x".into())), 400);
+        }
     }
 }

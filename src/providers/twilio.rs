@@ -290,6 +290,7 @@ pub async fn send(
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing::Arrived;
     use super::*;
 
     /// PROTOCOLS.md §2.4, from twilio-python's tests.
@@ -442,6 +443,265 @@ mod tests {
         assert_eq!(
             verify(&settings, "https://mycompany.com", &request),
             Err(WebhookError::NoSecret)
+        );
+    }
+
+    /// The service's origin as Twilio calls it, in the readers' tables.
+    const ORIGIN: &str = "https://mitan.example.org";
+
+    /// A form Twilio posts to `path`, signed as Twilio signs it (or not, or badly).
+    fn posted(path: &str, fields: &[(&str, &str)], signed: Option<&str>) -> Arrived {
+        let arrived = Arrived::form(path, fields);
+        let pairs: Vec<(String, String)> = fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let good = signature(TOKEN, &format!("{ORIGIN}{path}"), &pairs);
+        match signed {
+            Some("good") => arrived.header(SIGNATURE_HEADER, &good),
+            Some(other) => arrived.header(SIGNATURE_HEADER, other),
+            None => arrived,
+        }
+    }
+
+    /// A `GET` with its fields in the query, signed on its URL alone.
+    fn fetched(path: &str, fields: &[(&str, &str)]) -> Arrived {
+        let arrived = Arrived::get(path, fields);
+        let good = signature(TOKEN, &format!("{ORIGIN}{}", arrived.path_and_query()), &[]);
+        arrived.header(SIGNATURE_HEADER, &good)
+    }
+
+    #[test]
+    fn an_inbound_sms_is_read_once_its_signature_is_checked() {
+        let path = "/webhooks/twilio/sms";
+        let sms = |id: Option<&str>, text: &str| InboundSms {
+            message_id: id.map(str::to_string),
+            from: "+919876543210".into(),
+            to: Some("+15005550006".into()),
+            text: text.into(),
+        };
+        let full = [
+            ("MessageSid", "SM0001"),
+            ("AccountSid", "AC123"),
+            ("From", "+919876543210"),
+            ("To", "+15005550006"),
+            ("Body", "JOIN 482918"),
+            ("NumMedia", "0"),
+        ];
+        let cases = [
+            (
+                posted(path, &full, Some("good")),
+                Ok(sms(Some("SM0001"), "JOIN 482918")),
+            ),
+            (
+                posted(
+                    path,
+                    &[
+                        ("SmsSid", "SM0002"),
+                        ("From", "+919876543210"),
+                        ("To", "+15005550006"),
+                        ("Body", ""),
+                    ],
+                    Some("good"),
+                ),
+                Ok(sms(Some("SM0002"), "")),
+            ),
+            (
+                fetched(
+                    path,
+                    &[
+                        ("MessageSid", "SM0003"),
+                        ("From", "+919876543210"),
+                        ("To", "+15005550006"),
+                        ("Body", "HELP"),
+                    ],
+                ),
+                Ok(sms(Some("SM0003"), "HELP")),
+            ),
+            (
+                posted(
+                    path,
+                    &[
+                        ("MessageSid", "SM0004"),
+                        ("From", "+919876543210"),
+                        ("To", "+15005550006"),
+                    ],
+                    Some("good"),
+                ),
+                Err(WebhookError::MissingField("Body")),
+            ),
+            (
+                posted(
+                    path,
+                    &[("MessageSid", "SM0005"), ("Body", "HELP")],
+                    Some("good"),
+                ),
+                Err(WebhookError::MissingField("From")),
+            ),
+            (posted(path, &full, None), Err(WebhookError::BadSignature)),
+            (
+                posted(path, &full, Some(VECTOR)),
+                Err(WebhookError::BadSignature),
+            ),
+        ];
+        for (arrived, read) in cases {
+            assert_eq!(
+                read_sms(&settings(), ORIGIN, &arrived.request()),
+                read,
+                "{arrived:?}"
+            );
+        }
+        let unconfigured = posted(path, &full, Some("good"));
+        assert_eq!(
+            read_sms(&TwilioSettings::default(), ORIGIN, &unconfigured.request()),
+            Err(WebhookError::NoSecret)
+        );
+    }
+
+    #[test]
+    fn a_voice_webhook_is_a_missed_call() {
+        let path = "/webhooks/twilio/missed-call";
+        let call = |id: &str| MissedCall {
+            call_id: Some(id.into()),
+            from: "+919876543210".into(),
+            to: Some("+15005550006".into()),
+        };
+        let cases = [
+            (
+                posted(
+                    path,
+                    &[
+                        ("CallSid", "CA01"),
+                        ("From", "+919876543210"),
+                        ("To", "+15005550006"),
+                        ("CallStatus", "ringing"),
+                    ],
+                    Some("good"),
+                ),
+                Ok(call("CA01")),
+            ),
+            (
+                posted(
+                    path,
+                    &[
+                        ("CallSid", "CA02"),
+                        ("Caller", "+919876543210"),
+                        ("Called", "+15005550006"),
+                    ],
+                    Some("good"),
+                ),
+                Ok(call("CA02")),
+            ),
+            (
+                posted(
+                    path,
+                    &[("CallSid", "CA03"), ("To", "+15005550006")],
+                    Some("good"),
+                ),
+                Err(WebhookError::MissingField("From")),
+            ),
+            (
+                posted(
+                    path,
+                    &[("CallSid", "CA04"), ("From", "+919876543210")],
+                    Some("garbage"),
+                ),
+                Err(WebhookError::BadSignature),
+            ),
+        ];
+        for (arrived, read) in cases {
+            assert_eq!(
+                read_missed_call(&settings(), ORIGIN, &arrived.request()),
+                read,
+                "{arrived:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_message_status_is_read_and_an_unknown_one_refused() {
+        let path = "/webhooks/twilio/delivery";
+        let report = |fields: &[(&str, &str)]| {
+            read_delivery(
+                &settings(),
+                ORIGIN,
+                &posted(path, fields, Some("good")).request(),
+            )
+        };
+        let read = |status, reason: Option<&str>, opted_out| {
+            Ok(DeliveryReport {
+                message_id: "SM0001".into(),
+                mitan_id: None,
+                status,
+                reason: reason.map(str::to_string),
+                opted_out,
+            })
+        };
+        use DeliveryStatus::{Delivered, Failed, Queued, Sent};
+        for (word, status) in [
+            ("queued", Queued),
+            ("accepted", Queued),
+            ("scheduled", Queued),
+            ("sending", Sent),
+            ("sent", Sent),
+            ("partially_delivered", Sent),
+            ("delivered", Delivered),
+            ("read", Delivered),
+            ("failed", Failed),
+            ("undelivered", Failed),
+            ("canceled", Failed),
+        ] {
+            assert_eq!(
+                report(&[("MessageSid", "SM0001"), ("MessageStatus", word)]),
+                read(status, None, false),
+                "{word}"
+            );
+        }
+        let cases = [
+            (
+                vec![
+                    ("MessageSid", "SM0001"),
+                    ("MessageStatus", "undelivered"),
+                    ("ErrorCode", "21610"),
+                ],
+                read(Failed, Some("ErrorCode 21610"), true),
+            ),
+            (
+                vec![
+                    ("MessageSid", "SM0001"),
+                    ("MessageStatus", "undelivered"),
+                    ("ErrorCode", "30003"),
+                ],
+                read(Failed, Some("ErrorCode 30003"), false),
+            ),
+            (
+                vec![("SmsSid", "SM0001"), ("SmsStatus", "delivered")],
+                read(Delivered, None, false),
+            ),
+            (
+                vec![("MessageSid", "SM0001"), ("MessageStatus", "lost")],
+                Err(WebhookError::Malformed("unknown status \"lost\"".into())),
+            ),
+            (
+                vec![("MessageStatus", "delivered")],
+                Err(WebhookError::MissingField("MessageSid")),
+            ),
+            (
+                vec![("MessageSid", "SM0001")],
+                Err(WebhookError::MissingField("MessageStatus")),
+            ),
+        ];
+        for (fields, read) in cases {
+            assert_eq!(report(&fields), read, "{fields:?}");
+        }
+        let unsigned = posted(
+            path,
+            &[("MessageSid", "SM0001"), ("MessageStatus", "delivered")],
+            None,
+        );
+        assert_eq!(
+            read_delivery(&settings(), ORIGIN, &unsigned.request()),
+            Err(WebhookError::BadSignature)
         );
     }
 }
