@@ -22,6 +22,11 @@ pub use super::africastalking::{
 #[serde(deny_unknown_fields)]
 pub struct ConsoleSettings {}
 
+/// A console channel can always send: it needs nothing.
+pub fn needs_for_sending(_: &ConsoleSettings) -> Vec<(&'static str, bool)> {
+    Vec::new()
+}
+
 /// An SMS or a delivery report taken: an empty 200.
 pub fn acknowledge() -> Response {
     StatusCode::OK.into_response()

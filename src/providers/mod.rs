@@ -350,7 +350,7 @@ pub fn missing_for_sending(settings: &ChannelSettings) -> Vec<&'static str> {
         ProviderSettings::Exotel(own) => exotel::needs_for_sending(own),
         ProviderSettings::Kannel(own) => kannel::needs_for_sending(own),
         ProviderSettings::Generic(own) => generic::needs_for_sending(own),
-        ProviderSettings::Console(_) => Vec::new(),
+        ProviderSettings::Console(own) => console::needs_for_sending(own),
     };
     needs
         .into_iter()
