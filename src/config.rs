@@ -8,6 +8,7 @@
 //! DLT id that looks like a number stays the text it is; numbers and booleans are read from the
 //! text where a setting is one.
 
+mod channels;
 mod env;
 
 use std::collections::BTreeMap;
@@ -19,10 +20,10 @@ use figment::Figment;
 use secrecy::SecretString;
 use serde::Deserialize;
 
+pub use channels::ChannelSettings;
 use env::{text_list, Environment};
 
 use crate::broadcasts::{ContentPolicy, FrequencyCap, SendRules, SendWindow};
-use crate::providers::ChannelKind;
 
 /// The defaults, built into the binary so that `mitan` runs from any working directory.
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
@@ -36,6 +37,8 @@ pub struct Settings {
     pub campaign: CampaignSettings,
     pub ussd: UssdSettings,
     pub broadcasts: BroadcastSettings,
+    /// Read in a second step, once each channel's kind is known (`channels.rs`).
+    #[serde(deserialize_with = "channels::read_later")]
     pub channels: BTreeMap<String, ChannelSettings>,
     pub outbound: OutboundSettings,
     pub sms: SmsSettings,
@@ -203,74 +206,6 @@ pub struct UssdSettings {
     pub resume_window_secs: u64,
 }
 
-/// One aggregator connection: `channels.<name>.…`, or `MITAN__CHANNELS__<NAME>__<KEY>`.
-/// Each kind reads the keys it needs and ignores the rest.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ChannelSettings {
-    pub kind: ChannelKind,
-    /// `false` removes the channel: its webhooks answer 404 and nothing is sent through it
-    /// (production turns the unauthenticated `console` channel off this way).
-    #[serde(default = "enabled_by_default")]
-    pub enabled: bool,
-    /// Origin of the send API (`https://api.africastalking.com`); tests and staging point it at
-    /// a fake aggregator. Unset: the kind's public API, where it has one.
-    pub base_url: Option<url::Url>,
-    /// Most messages a second the aggregator takes through this channel, from all instances
-    /// together; each instance keeps to its share (`outbound.instances`).
-    #[serde(default = "default_tps")]
-    pub tps: u32,
-    /// Messages that may leave at once after a quiet spell, on top of the steady `tps`: no
-    /// one-second window holds more than `tps + burst`. Unset: a tenth of `tps` (at least 1).
-    pub burst: Option<u32>,
-    /// Africa's Talking and Kannel account name.
-    pub username: Option<String>,
-    /// Africa's Talking API key; Exotel API key.
-    pub api_key: Option<SecretString>,
-    /// Exotel API token.
-    pub api_token: Option<SecretString>,
-    /// Kannel `sendsms` password.
-    pub password: Option<SecretString>,
-    /// Twilio account SID; Exotel account SID.
-    pub account_sid: Option<String>,
-    /// Twilio auth token: signs its webhooks and authenticates sends.
-    pub auth_token: Option<SecretString>,
-    /// Sender: Twilio `From` number, Africa's Talking sender id or short code.
-    pub from: Option<String>,
-    /// Signing secret of a `generic` channel.
-    pub secret: Option<SecretString>,
-    /// TRAI DLT principal entity id (PE ID), sent with every message.
-    pub entity_id: Option<String>,
-    /// TRAI DLT header (sender id), sent with every message.
-    pub header: Option<String>,
-    /// TRAI DLT content template id for messages that do not carry their own.
-    pub template_id: Option<String>,
-    /// The number villagers give a missed call to join; calls to other numbers of the channel
-    /// also join unless they are the opt-out number.
-    pub optin_number: Option<String>,
-    /// The number villagers give a missed call to stop.
-    pub optout_number: Option<String>,
-}
-
-fn default_tps() -> u32 {
-    10
-}
-
-impl ChannelSettings {
-    /// This instance's share of the channel's rate: `tps / instances` a second, with a burst of
-    /// `burst / instances` (each at least one message).
-    pub fn quota(&self, instances: u32) -> governor::Quota {
-        let instances = f64::from(instances.max(1));
-        let tps = f64::from(self.tps.max(1));
-        let burst = self.burst.map_or(tps / 10.0, f64::from);
-        let per_second = (tps / instances).max(f64::MIN_POSITIVE);
-        let burst = ((burst / instances).floor() as u32).max(1);
-        governor::Quota::with_period(std::time::Duration::from_secs_f64(1.0 / per_second))
-            .expect("a positive period")
-            .allow_burst(std::num::NonZeroU32::new(burst).expect("at least one"))
-    }
-}
-
 /// The outbox and its dispatcher.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -313,10 +248,6 @@ pub struct SmsSettings {
     pub invites_per_hour: u32,
     /// Webhook receipts (aggregator message ids) are kept this many days to recognise retries.
     pub receipts_days: u32,
-}
-
-fn enabled_by_default() -> bool {
-    true
 }
 
 /// Digits in an opt-in code, check digit included.
@@ -415,10 +346,11 @@ impl Settings {
 
     /// Extracts the settings. Lossy: a number or a boolean may come as text (the environment
     /// gives nothing else); a text setting never takes a number, so it is never guessed at.
+    /// The channels come second: which keys a channel takes depends on its kind.
     pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
-        let mut settings: Settings = figment
-            .extract_lossy()
-            .map_err(|err| ConfigError(describe(err)))?;
+        let describe = |err| ConfigError(describe(err));
+        let mut settings: Settings = figment.extract_lossy().map_err(describe)?;
+        settings.channels = channels::read(&figment)?;
         settings.channels.retain(|_, channel| channel.enabled);
         Ok(settings)
     }
@@ -510,54 +442,6 @@ mod tests {
         Settings::from_figment(
             Figment::from(Toml::string(DEFAULT_TOML)).merge(Serialized::default(key, value)),
         )
-    }
-
-    /// The most messages a limiter with `quota` lets through in any one second, and how many
-    /// it let through in all, when asked every millisecond for `seconds`.
-    fn busiest_second(quota: governor::Quota, seconds: u64) -> (usize, usize) {
-        use governor::clock::FakeRelativeClock;
-        let clock = FakeRelativeClock::default();
-        let limiter = governor::RateLimiter::direct_with_clock(quota, clock.clone());
-        let mut sent = Vec::new();
-        for ms in 0..seconds * 1000 {
-            while limiter.check().is_ok() {
-                sent.push(ms);
-            }
-            clock.advance(std::time::Duration::from_millis(1));
-        }
-        let busiest = sent
-            .iter()
-            .map(|start| {
-                sent.iter()
-                    .filter(|t| (*start..start + 1000).contains(*t))
-                    .count()
-            })
-            .max()
-            .unwrap_or(0);
-        (busiest, sent.len())
-    }
-
-    #[test]
-    fn a_channel_s_rate_and_burst_are_shared_out_between_instances() {
-        let settings = Settings::from_figment(Figment::from(Toml::string(DEFAULT_TOML))).unwrap();
-        let at = |tps, burst| ChannelSettings {
-            tps,
-            burst,
-            ..settings.channels["generic"].clone()
-        };
-        let channel = at(500, Some(50));
-        // Alone: 500 a second after a burst of 50, never more than 550 in a second.
-        let (busiest, sent) = busiest_second(channel.quota(1), 3);
-        assert!((545..=550).contains(&busiest), "{busiest}");
-        assert!((1549..=1551).contains(&sent), "{sent}");
-        // Two instances: each 250 a second with a burst of 25; together 550 at most.
-        let (busiest, sent) = busiest_second(channel.quota(2), 3);
-        assert!((270..=275).contains(&busiest), "{busiest}");
-        assert!((774..=776).contains(&sent), "{sent}");
-        // The default burst is a tenth of the rate; a slow channel still sends one at a time.
-        let (busiest, _) = busiest_second(at(500, None).quota(1), 2);
-        assert!((545..=550).contains(&busiest), "{busiest}");
-        assert_eq!(busiest_second(at(3, None).quota(4), 4).1, 3);
     }
 
     #[test]

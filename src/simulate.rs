@@ -1,5 +1,6 @@
 //! `mitan simulate`: a feature phone in the terminal. It dials a running mitan over HTTP exactly
-//! as an aggregator would (the Africa's Talking dialect), shows each screen as the handset does,
+//! as an aggregator would (the Africa's Talking dialect, whose wire format
+//! `providers::africastalking` holds), shows each screen as the handset does,
 //! and reads the next input from the keyboard. With `--sms` it texts instead: each line is an
 //! SMS to the `console` channel, and the replies mitan's dispatcher sends through that channel
 //! are read back from `GET /webhooks/console/console/sent` and shown.
@@ -9,6 +10,8 @@ use std::io::Write as _;
 use anyhow::Context as _;
 use rand::Rng as _;
 use tokio::io::{AsyncBufReadExt as _, BufReader};
+
+use crate::providers::africastalking;
 
 /// Where and as whom to dial.
 pub struct Phone {
@@ -74,13 +77,12 @@ impl Phone {
         );
         let response = client
             .post(&url)
-            .form(&[
-                ("sessionId", session),
-                ("serviceCode", self.service_code.as_str()),
-                ("phoneNumber", self.phone.as_str()),
-                ("networkCode", "99999"),
-                ("text", text),
-            ])
+            .form(&africastalking::hop_form(
+                session,
+                &self.service_code,
+                &self.phone,
+                text,
+            ))
             .send()
             .await
             .with_context(|| format!("cannot reach {url}: is `mitan serve` running?"))?;
@@ -89,18 +91,12 @@ impl Phone {
         if !status.is_success() {
             anyhow::bail!("{url} answered {status}: {body}");
         }
-        if let Some(text) = body.strip_prefix("CON ") {
-            Ok(Screen {
-                end: false,
-                text: text.to_string(),
-            })
-        } else if let Some(text) = body.strip_prefix("END ") {
-            Ok(Screen {
-                end: true,
-                text: text.to_string(),
-            })
-        } else {
-            anyhow::bail!("not a USSD reply: {body:?}")
+        match africastalking::read_ussd_reply(&body) {
+            Some(reply) => Ok(Screen {
+                end: reply.end,
+                text: reply.text,
+            }),
+            None => anyhow::bail!("not a USSD reply: {body:?}"),
         }
     }
 }
@@ -192,12 +188,7 @@ impl Phone {
         let id = format!("SIM_{:016x}", rand::thread_rng().gen::<u64>());
         let response = client
             .post(&url)
-            .form(&[
-                ("from", self.phone.as_str()),
-                ("to", "CYBMTN"),
-                ("text", text),
-                ("id", id.as_str()),
-            ])
+            .form(&africastalking::sms_form(&id, &self.phone, "CYBMTN", text))
             .send()
             .await
             .with_context(|| format!("cannot reach {url}: is `mitan serve` running?"))?;

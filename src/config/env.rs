@@ -135,6 +135,7 @@ mod tests {
     use secrecy::{ExposeSecret as _, SecretString};
 
     use super::super::{ChannelSettings, ConfigError, Settings};
+    use crate::providers::ProviderSettings;
 
     /// The settings with these environment variables (and nothing else from the environment).
     fn from_env(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
@@ -146,6 +147,16 @@ mod tests {
 
     fn channel(settings: &Settings, name: &str) -> ChannelSettings {
         settings.channels[name].clone()
+    }
+
+    /// The settings of the default channel of that kind, of its own kind's type.
+    macro_rules! own {
+        ($settings:expr, $kind:ident, $name:literal) => {
+            match channel($settings, $name).provider {
+                ProviderSettings::$kind(own) => own,
+                other => panic!("{} is {:?}", $name, other.kind()),
+            }
+        };
     }
 
     fn secret(value: &Option<SecretString>) -> Option<String> {
@@ -181,44 +192,44 @@ mod tests {
                     .map(|p| p.display().to_string())
             }),
             ("MITAN__CHANNELS__AFRICASTALKING__USERNAME", "0042", |s| {
-                channel(s, "africastalking").username
+                own!(s, Africastalking, "africastalking").username
             }),
             (
                 "MITAN__CHANNELS__AFRICASTALKING__API_KEY",
                 "000000000000000000000001",
-                |s| secret(&channel(s, "africastalking").api_key),
+                |s| secret(&own!(s, Africastalking, "africastalking").api_key),
             ),
             ("MITAN__CHANNELS__AFRICASTALKING__FROM", "56767", |s| {
-                channel(s, "africastalking").from
+                own!(s, Africastalking, "africastalking").from
             }),
             (
                 "MITAN__CHANNELS__TWILIO__ACCOUNT_SID",
                 "0098765432109876543210",
-                |s| channel(s, "twilio").account_sid,
+                |s| own!(s, Twilio, "twilio").account_sid,
             ),
             (
                 "MITAN__CHANNELS__TWILIO__AUTH_TOKEN",
                 "00123456789012345678901234567890",
-                |s| secret(&channel(s, "twilio").auth_token),
+                |s| secret(&own!(s, Twilio, "twilio").auth_token),
             ),
             ("MITAN__CHANNELS__TWILIO__FROM", "+15005550006", |s| {
-                channel(s, "twilio").from
+                own!(s, Twilio, "twilio").from
             }),
             ("MITAN__CHANNELS__EXOTEL__API_TOKEN", "0.50", |s| {
-                secret(&channel(s, "exotel").api_token)
+                secret(&own!(s, Exotel, "exotel").api_token)
             }),
             (
                 "MITAN__CHANNELS__EXOTEL__ENTITY_ID",
                 "1101000000000012345",
-                |s| channel(s, "exotel").entity_id,
+                |s| own!(s, Exotel, "exotel").entity_id,
             ),
             ("MITAN__CHANNELS__EXOTEL__HEADER", "000123", |s| {
-                channel(s, "exotel").header
+                own!(s, Exotel, "exotel").header
             }),
             (
                 "MITAN__CHANNELS__EXOTEL__TEMPLATE_ID",
                 "9999999999999999999",
-                |s| channel(s, "exotel").template_id,
+                |s| own!(s, Exotel, "exotel").template_id,
             ),
             (
                 "MITAN__CHANNELS__EXOTEL__OPTIN_NUMBER",
@@ -231,10 +242,10 @@ mod tests {
                 |s| channel(s, "exotel").optout_number,
             ),
             ("MITAN__CHANNELS__KANNEL__PASSWORD", "[0123]", |s| {
-                secret(&channel(s, "kannel").password)
+                secret(&own!(s, Kannel, "kannel").password)
             }),
             ("MITAN__CHANNELS__GENERIC__SECRET", "000000", |s| {
-                secret(&channel(s, "generic").secret)
+                secret(&own!(s, Generic, "generic").secret)
             }),
         ]
     }

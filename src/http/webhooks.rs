@@ -5,86 +5,93 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
 use super::error::problem;
 use crate::app::AppState;
-use crate::providers::{
-    self, africastalking, generic, Channel, ChannelKind, WebhookError, WebhookRequest,
-};
+use crate::providers::{self, Channel, WebhookError, WebhookRequest};
 use crate::{sms, ussd};
 
 fn no_such_channel() -> Response {
     problem(StatusCode::NOT_FOUND, Some("no such channel"))
 }
 
-fn refused(channel: &str, kind: ChannelKind, err: WebhookError) -> Response {
-    let status = match err {
-        // Twilio's own middleware answers a bad signature with 403.
-        WebhookError::BadSignature | WebhookError::NoSecret if kind == ChannelKind::Twilio => {
-            StatusCode::FORBIDDEN
-        }
-        WebhookError::BadSignature | WebhookError::NoSecret => StatusCode::UNAUTHORIZED,
-        WebhookError::Unsupported => StatusCode::NOT_FOUND,
-        _ => StatusCode::BAD_REQUEST,
-    };
+fn refused(channel: &Channel<'_>, err: WebhookError) -> Response {
+    let status = providers::refusal_status(channel, &err);
     if err == WebhookError::NoSecret {
         tracing::warn!(
-            channel,
+            channel = channel.name,
             "refused a webhook: set the channel's secret or auth token"
         );
     }
-    metrics::counter!("webhooks_refused_total", "channel" => channel.to_string()).increment(1);
+    metrics::counter!("webhooks_refused_total", "channel" => channel.name.to_string()).increment(1);
     problem(status, Some(&err.to_string()))
+}
+
+/// The channel named in the path, as its provider sees it; `None` when there is none enabled.
+fn channel<'a>(state: &'a AppState, name: &'a str) -> Option<Channel<'a>> {
+    let settings = state.settings.channels.get(name)?;
+    Some(Channel {
+        name,
+        settings,
+        public_url: &state.settings.server.public_url,
+    })
+}
+
+/// A USSD webhook as its provider reads it.
+fn ussd_request<'a>(
+    method: &'a Method,
+    uri: &'a Uri,
+    headers: &'a HeaderMap,
+    body: &'a [u8],
+) -> WebhookRequest<'a> {
+    WebhookRequest {
+        method,
+        path_and_query: uri.path_and_query().map_or("/", |pq| pq.as_str()),
+        query: uri.query().unwrap_or_default(),
+        headers,
+        body,
+    }
 }
 
 /// `POST /webhooks/{channel}/ussd`
 pub(super) async fn ussd_hop(
     State(state): State<Arc<AppState>>,
     Path(name): Path<String>,
+    method: Method,
+    uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Some(settings) = state.settings.channels.get(&name) else {
+    let Some(channel) = channel(&state, &name) else {
         return no_such_channel();
     };
-    let parsed = match settings.kind {
-        ChannelKind::Africastalking | ChannelKind::Console => africastalking::parse_ussd_hop(&body),
-        ChannelKind::Generic => generic::verify(settings.secret.as_ref(), &headers, &body)
-            .and_then(|()| generic::parse_ussd_hop(&body)),
-        _ => Err(WebhookError::Unsupported),
-    };
-    let hop = match parsed {
+    let request = ussd_request(&method, &uri, &headers, &body);
+    let hop = match providers::read_ussd_hop(&channel, &request) {
         Ok(hop) => hop,
-        Err(err) => return refused(&name, settings.kind, err),
+        Err(err) => return refused(&channel, err),
     };
     let reply = ussd::serve_hop(&state, &name, hop).await;
-    match settings.kind {
-        ChannelKind::Generic => generic::render_ussd(&reply),
-        _ => africastalking::render_ussd(&reply),
-    }
+    providers::render_ussd_reply(&channel, &reply)
 }
 
 /// `POST /webhooks/{channel}/ussd/end`
 pub(super) async fn ussd_end(
     State(state): State<Arc<AppState>>,
     Path(name): Path<String>,
+    method: Method,
+    uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Some(settings) = state.settings.channels.get(&name) else {
+    let Some(channel) = channel(&state, &name) else {
         return no_such_channel();
     };
-    let parsed = match settings.kind {
-        ChannelKind::Africastalking | ChannelKind::Console => africastalking::parse_ussd_end(&body),
-        ChannelKind::Generic => generic::verify(settings.secret.as_ref(), &headers, &body)
-            .and_then(|()| generic::parse_ussd_end(&body)),
-        _ => Err(WebhookError::Unsupported),
-    };
-    let end = match parsed {
+    let request = ussd_request(&method, &uri, &headers, &body);
+    let end = match providers::read_ussd_end(&channel, &request) {
         Ok(end) => end,
-        Err(err) => return refused(&name, settings.kind, err),
+        Err(err) => return refused(&channel, err),
     };
     match ussd::end_session(&state, &name, &end).await {
         Ok(()) => StatusCode::OK.into_response(),
@@ -105,7 +112,7 @@ enum Hook {
 /// code, or one over the abuse limit), so the aggregator does not retry; replies leave through
 /// the outbox.
 async fn sms_side(state: &AppState, name: &str, hook: Hook, request: Request) -> Response {
-    let Some(settings) = state.settings.channels.get(name) else {
+    let Some(channel) = channel(state, name) else {
         return no_such_channel();
     };
     let (parts, body) = request.into_parts();
@@ -120,30 +127,24 @@ async fn sms_side(state: &AppState, name: &str, hook: Hook, request: Request) ->
         headers: &parts.headers,
         body: &body,
     };
-    let channel = Channel {
-        name,
-        settings,
-        public_url: &state.settings.server.public_url,
-    };
-    let kind = settings.kind;
     let done = match hook {
         Hook::Sms => match providers::read_sms(&channel, &request) {
             Ok(message) => sms::receive_sms(state, name, &message)
                 .await
-                .map(|_| providers::acknowledge(kind)),
-            Err(err) => return refused(name, kind, err),
+                .map(|_| providers::acknowledge(&channel)),
+            Err(err) => return refused(&channel, err),
         },
         Hook::MissedCall => match providers::read_missed_call(&channel, &request) {
             Ok(call) => sms::receive_call(state, name, &call)
                 .await
-                .map(|_| providers::answer_missed_call(kind)),
-            Err(err) => return refused(name, kind, err),
+                .map(|_| providers::answer_missed_call(&channel)),
+            Err(err) => return refused(&channel, err),
         },
         Hook::Delivery => match providers::read_delivery(&channel, &request) {
             Ok(report) => crate::dispatcher::receive_report(state, name, &report)
                 .await
-                .map(|()| providers::acknowledge(kind)),
-            Err(err) => return refused(name, kind, err),
+                .map(|()| providers::acknowledge(&channel)),
+            Err(err) => return refused(&channel, err),
         },
     };
     done.unwrap_or_else(|err| super::ApiError::Internal(err).into_response())
@@ -186,7 +187,7 @@ pub(super) async fn console_sent(
     let Some(settings) = state.settings.channels.get(&name) else {
         return no_such_channel();
     };
-    if settings.kind != ChannelKind::Console {
+    if !settings.provider.is_console() {
         return no_such_channel();
     }
     let to: Option<String> =

@@ -6,21 +6,43 @@
 
 use std::collections::HashMap;
 
-use axum::http::header;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use secrecy::ExposeSecret as _;
+use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
 
 use super::form::{Fields, Names};
 use super::{bounded, HopInput, UssdHop, UssdReply, UssdSessionEnd, WebhookError};
 use super::{
-    Channel, DeliveryReport, DeliveryStatus, InboundSms, MissedCall, OutboundSms, SendResult,
-    WebhookRequest,
+    DeliveryReport, DeliveryStatus, InboundSms, MissedCall, OutboundSms, SendResult, WebhookRequest,
 };
 use super::{MAX_INPUT, MAX_MESSAGE_ID, MAX_PHONE_FIELD, MAX_SESSION_ID};
 
 /// The public send API's origin.
 const API: &str = "https://api.africastalking.com";
+
+/// `channels.<name>.…` of an Africa's Talking channel, beyond what every channel takes.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AfricasTalkingSettings {
+    /// Origin of the send API; unset: the public one.
+    pub base_url: Option<url::Url>,
+    /// The account name.
+    pub username: Option<String>,
+    /// The account's API key.
+    pub api_key: Option<SecretString>,
+    /// Sender id or short code; unset: the account's default.
+    pub from: Option<String>,
+}
+
+/// What a send needs, by key, and whether it was given. A channel used only for USSD needs
+/// none of it.
+pub fn needs_for_sending(settings: &AfricasTalkingSettings) -> Vec<(&'static str, bool)> {
+    vec![
+        ("username", settings.username.is_some()),
+        ("api_key", settings.api_key.is_some()),
+    ]
+}
 
 fn form(body: &[u8]) -> Result<HashMap<String, String>, WebhookError> {
     serde_urlencoded::from_bytes(body).map_err(|err| WebhookError::Malformed(err.to_string()))
@@ -28,6 +50,11 @@ fn form(body: &[u8]) -> Result<HashMap<String, String>, WebhookError> {
 
 fn take(fields: &mut HashMap<String, String>, name: &'static str) -> Result<String, WebhookError> {
     fields.remove(name).ok_or(WebhookError::MissingField(name))
+}
+
+/// A USSD hop: the form in the body (see [`parse_ussd_hop`]).
+pub fn read_ussd_hop(request: &WebhookRequest<'_>) -> Result<UssdHop, WebhookError> {
+    parse_ussd_hop(request.body)
 }
 
 /// `sessionId`, `phoneNumber` and `text` are required (`text` is empty on the first hop);
@@ -52,13 +79,19 @@ pub fn parse_ussd_hop(body: &[u8]) -> Result<UssdHop, WebhookError> {
 }
 
 /// The events callback at the end of a session.
+pub fn read_ussd_end(request: &WebhookRequest<'_>) -> Result<UssdSessionEnd, WebhookError> {
+    parse_ussd_end(request.body)
+}
+
+/// The end-of-session form: `sessionId` is required.
 pub fn parse_ussd_end(body: &[u8]) -> Result<UssdSessionEnd, WebhookError> {
     let mut fields = form(body)?;
     let session_id = bounded(take(&mut fields, "sessionId")?, "sessionId", MAX_SESSION_ID)?;
     Ok(UssdSessionEnd { session_id })
 }
 
-pub fn render_ussd(reply: &UssdReply) -> Response {
+/// `text/plain`: `CON ` and the screen while the session goes on, `END ` and the last screen.
+pub fn render_ussd_reply(reply: &UssdReply) -> Response {
     let prefix = if reply.end { "END" } else { "CON" };
     (
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
@@ -67,9 +100,50 @@ pub fn render_ussd(reply: &UssdReply) -> Response {
         .into_response()
 }
 
+/// What a handset shows of a hop's answer, read back as Africa's Talking's gateway does (for
+/// `mitan simulate`); `None` when the body is not a USSD reply.
+pub fn read_ussd_reply(body: &str) -> Option<UssdReply> {
+    let (end, text) = match body.split_at_checked(4)? {
+        ("CON ", text) => (false, text),
+        ("END ", text) => (true, text),
+        _ => return None,
+    };
+    Some(UssdReply {
+        end,
+        text: text.to_string(),
+    })
+}
+
+/// A hop as Africa's Talking posts it, for a handset dialling `service_code` (for
+/// `mitan simulate`): `text` is every input so far joined by `*`.
+pub fn hop_form<'a>(
+    session_id: &'a str,
+    service_code: &'a str,
+    phone: &'a str,
+    text: &'a str,
+) -> [(&'static str, &'a str); 5] {
+    [
+        ("sessionId", session_id),
+        ("serviceCode", service_code),
+        ("phoneNumber", phone),
+        ("networkCode", "99999"),
+        ("text", text),
+    ]
+}
+
+/// An inbound SMS as Africa's Talking posts it (for `mitan simulate`).
+pub fn sms_form<'a>(
+    id: &'a str,
+    from: &'a str,
+    to: &'a str,
+    text: &'a str,
+) -> [(&'static str, &'a str); 4] {
+    [("from", from), ("to", to), ("text", text), ("id", id)]
+}
+
 /// An inbound SMS: `from`, `text` and `id` (the retry key); `to`, `date`, `linkId` and
 /// `networkCode` are accepted.
-pub fn parse_sms(request: &WebhookRequest<'_>) -> Result<InboundSms, WebhookError> {
+pub fn read_sms(request: &WebhookRequest<'_>) -> Result<InboundSms, WebhookError> {
     Fields::body(request.body)?.sms(&Names {
         id: &["id"],
         from: &["from"],
@@ -79,7 +153,7 @@ pub fn parse_sms(request: &WebhookRequest<'_>) -> Result<InboundSms, WebhookErro
 }
 
 /// A voice callback: the call to the campaign's number, to be rejected unanswered.
-pub fn parse_call(request: &WebhookRequest<'_>) -> Result<MissedCall, WebhookError> {
+pub fn read_missed_call(request: &WebhookRequest<'_>) -> Result<MissedCall, WebhookError> {
     Fields::body(request.body)?.call(&Names {
         id: &["sessionId", "id"],
         from: &["callerNumber", "from"],
@@ -90,7 +164,7 @@ pub fn parse_call(request: &WebhookRequest<'_>) -> Result<MissedCall, WebhookErr
 
 /// `Success` is delivered; `Sent`, `Submitted` and `Buffered` are on their way; `Rejected`,
 /// `Failed` and `Expired` failed (blacklisted and inactive subscribers are opted out).
-pub fn parse_delivery(request: &WebhookRequest<'_>) -> Result<DeliveryReport, WebhookError> {
+pub fn read_delivery(request: &WebhookRequest<'_>) -> Result<DeliveryReport, WebhookError> {
     let fields = Fields::body(request.body)?;
     let message_id = fields.required(&["id"], MAX_MESSAGE_ID)?;
     let status = match fields.required(&["status"], 32)?.as_str() {
@@ -114,8 +188,13 @@ pub fn parse_delivery(request: &WebhookRequest<'_>) -> Result<DeliveryReport, We
     })
 }
 
+/// An inbound SMS or delivery report taken: an empty 200.
+pub fn acknowledge() -> Response {
+    StatusCode::OK.into_response()
+}
+
 /// Rejects the call, so the caller is not charged.
-pub fn reject_call() -> Response {
+pub fn answer_missed_call() -> Response {
     (
         [(header::CONTENT_TYPE, "application/xml")],
         r#"<?xml version="1.0" encoding="UTF-8"?><Response><Reject/></Response>"#,
@@ -152,14 +231,13 @@ struct Recipient {
 /// id, say).
 pub async fn send(
     client: &reqwest::Client,
-    channel: &Channel<'_>,
+    settings: &AfricasTalkingSettings,
     message: &OutboundSms<'_>,
 ) -> SendResult {
-    let settings = channel.settings;
     let (Some(username), Some(key)) = (&settings.username, &settings.api_key) else {
         return SendResult::unconfigured("username and api_key");
     };
-    let base = super::base_url(channel, Some(API)).unwrap_or_default();
+    let base = super::base_url(settings.base_url.as_ref(), Some(API)).unwrap_or_default();
     let mut form = vec![
         ("username", username.as_str()),
         ("to", message.to.e164()),
@@ -205,31 +283,280 @@ pub async fn send(
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing::Arrived;
     use super::*;
 
-    #[test]
-    fn a_hop_is_read_from_the_form_aggregators_send() {
-        let body = b"sessionId=ATUid_1&serviceCode=%2A384%2A25%23&phoneNumber=%2B919876543210&networkCode=40445&text=1%2A2";
-        let hop = parse_ussd_hop(body).unwrap();
-        assert_eq!(hop.session_id, "ATUid_1");
-        assert_eq!(hop.phone, "+919876543210");
-        assert_eq!(hop.input, HopInput::Path("1*2".into()));
+    fn sms(id: Option<&str>, from: &str, to: Option<&str>, text: &str) -> InboundSms {
+        InboundSms {
+            message_id: id.map(str::to_string),
+            from: from.into(),
+            to: to.map(str::to_string),
+            text: text.into(),
+        }
     }
 
     #[test]
-    fn each_missing_field_is_named() {
-        for (body, field) in [
-            (&b"phoneNumber=%2B91&text="[..], "sessionId"),
-            (b"sessionId=a&text=", "phoneNumber"),
-            (b"sessionId=a&phoneNumber=%2B91", "text"),
-            (b"sessionId=&phoneNumber=1&text=", "sessionId"),
-        ] {
-            assert_eq!(parse_ussd_hop(body), Err(WebhookError::MissingField(field)));
+    fn an_inbound_sms_is_read_from_its_form() {
+        let post = |fields| Arrived::form("/webhooks/africastalking/sms", fields);
+        let cases = [
+            (
+                post(&[
+                    ("from", "+919876543210"),
+                    ("to", "56767"),
+                    ("text", "JOIN 482918"),
+                    ("id", "ATXid_1"),
+                    ("date", "2026-11-02 10:00:00"),
+                    ("linkId", "SampleLinkId123"),
+                    ("networkCode", "40445"),
+                ]),
+                Ok(sms(
+                    Some("ATXid_1"),
+                    "+919876543210",
+                    Some("56767"),
+                    "JOIN 482918",
+                )),
+            ),
+            (
+                post(&[("from", "+919876543210"), ("text", ""), ("id", "ATXid_2")]),
+                Ok(sms(Some("ATXid_2"), "+919876543210", None, "")),
+            ),
+            (
+                post(&[("from", "+919876543210"), ("text", "STOP")]),
+                Ok(sms(None, "+919876543210", None, "STOP")),
+            ),
+            (
+                post(&[("from", "+919876543210"), ("id", "ATXid_3")]),
+                Err(WebhookError::MissingField("text")),
+            ),
+            (
+                post(&[("to", "56767"), ("text", "HELP")]),
+                Err(WebhookError::MissingField("from")),
+            ),
+        ];
+        for (arrived, read) in cases {
+            assert_eq!(read_sms(&arrived.request()), read, "{arrived:?}");
         }
-        let long = format!("sessionId={}&phoneNumber=1&text=", "a".repeat(200));
+    }
+
+    #[test]
+    fn a_voice_callback_is_a_missed_call() {
+        let post = |fields| Arrived::form("/webhooks/africastalking/missed-call", fields);
+        let call = |id: Option<&str>, from: &str, to: Option<&str>| MissedCall {
+            call_id: id.map(str::to_string),
+            from: from.into(),
+            to: to.map(str::to_string),
+        };
+        let cases = [
+            (
+                post(&[
+                    ("isActive", "1"),
+                    ("sessionId", "ATVId_1"),
+                    ("direction", "Inbound"),
+                    ("callerNumber", "+919876543210"),
+                    ("destinationNumber", "+918047192000"),
+                ]),
+                Ok(call(
+                    Some("ATVId_1"),
+                    "+919876543210",
+                    Some("+918047192000"),
+                )),
+            ),
+            (
+                post(&[
+                    ("id", "v2"),
+                    ("from", "+919876543210"),
+                    ("to", "+918047192001"),
+                ]),
+                Ok(call(Some("v2"), "+919876543210", Some("+918047192001"))),
+            ),
+            (
+                post(&[
+                    ("sessionId", "ATVId_3"),
+                    ("destinationNumber", "+918047192000"),
+                ]),
+                Err(WebhookError::MissingField("callerNumber")),
+            ),
+        ];
+        for (arrived, read) in cases {
+            assert_eq!(read_missed_call(&arrived.request()), read, "{arrived:?}");
+        }
+    }
+
+    #[test]
+    fn every_delivery_status_word_is_read_and_an_unknown_one_refused() {
+        let report = |status, reason: Option<&str>| {
+            let mut fields = vec![("id", "ATXid_1"), ("status", status)];
+            fields.extend(reason.map(|reason| ("failureReason", reason)));
+            read_delivery(&Arrived::form("/webhooks/africastalking/delivery", &fields).request())
+        };
+        let read = |status, reason: Option<&str>, opted_out| {
+            Ok(DeliveryReport {
+                message_id: "ATXid_1".into(),
+                mitan_id: None,
+                status,
+                reason: reason.map(str::to_string),
+                opted_out,
+            })
+        };
+        use DeliveryStatus::{Delivered, Failed, Queued, Sent};
+        for (word, status) in [
+            ("Success", Delivered),
+            ("delivered", Delivered),
+            ("Sent", Sent),
+            ("Submitted", Sent),
+            ("Buffered", Sent),
+            ("sent", Sent),
+            ("Rejected", Failed),
+            ("Failed", Failed),
+            ("Expired", Failed),
+            ("failed", Failed),
+            ("queued", Queued),
+        ] {
+            assert_eq!(report(word, None), read(status, None, false), "{word}");
+        }
+        for (reason, opted_out) in [
+            ("UserInBlackList", true),
+            ("UserInBlacklist", true),
+            ("UserNotSubscribedToProduct", true),
+            ("InsufficientCredit", false),
+            ("AbsentSubscriber", false),
+        ] {
+            assert_eq!(
+                report("Failed", Some(reason)),
+                read(Failed, Some(reason), opted_out),
+                "{reason}"
+            );
+        }
         assert_eq!(
-            parse_ussd_hop(long.as_bytes()),
-            Err(WebhookError::TooLong("sessionId"))
+            report("Lost", None),
+            Err(WebhookError::Malformed("unknown status \"Lost\"".into()))
+        );
+        let missing = |fields: &[(&str, &str)]| {
+            read_delivery(&Arrived::form("/webhooks/africastalking/delivery", fields).request())
+        };
+        assert_eq!(
+            missing(&[("status", "Success")]),
+            Err(WebhookError::MissingField("id"))
+        );
+        assert_eq!(
+            missing(&[("id", "ATXid_1")]),
+            Err(WebhookError::MissingField("status"))
+        );
+    }
+
+    #[test]
+    fn a_hop_is_read_from_the_form_aggregators_send() {
+        let post = |fields| Arrived::form("/webhooks/africastalking/ussd", fields);
+        let hop = |session: &str, text: &str| UssdHop {
+            session_id: session.into(),
+            phone: "+919876543210".into(),
+            input: HopInput::Path(text.into()),
+        };
+        let long = "a".repeat(200);
+        let cases = [
+            (
+                post(&[
+                    ("sessionId", "ATUid_1"),
+                    ("serviceCode", "*384*25#"),
+                    ("phoneNumber", "+919876543210"),
+                    ("networkCode", "40445"),
+                    ("text", "1*2"),
+                ]),
+                Ok(hop("ATUid_1", "1*2")),
+            ),
+            (
+                post(&[
+                    ("sessionId", "ATUid_2"),
+                    ("phoneNumber", "+919876543210"),
+                    ("text", ""),
+                ]),
+                Ok(hop("ATUid_2", "")),
+            ),
+            (
+                post(&[("phoneNumber", "+91"), ("text", "")]),
+                Err(WebhookError::MissingField("sessionId")),
+            ),
+            (
+                post(&[("sessionId", "a"), ("text", "")]),
+                Err(WebhookError::MissingField("phoneNumber")),
+            ),
+            (
+                post(&[("sessionId", "a"), ("phoneNumber", "+91")]),
+                Err(WebhookError::MissingField("text")),
+            ),
+            (
+                post(&[("sessionId", " "), ("phoneNumber", "1"), ("text", "")]),
+                Err(WebhookError::MissingField("sessionId")),
+            ),
+            (
+                post(&[("sessionId", &long), ("phoneNumber", "1"), ("text", "")]),
+                Err(WebhookError::TooLong("sessionId")),
+            ),
+        ];
+        for (arrived, read) in cases {
+            assert_eq!(read_ussd_hop(&arrived.request()), read, "{arrived:?}");
+        }
+    }
+
+    #[test]
+    fn the_end_of_a_session_is_read_from_its_events_callback() {
+        let post = |fields| Arrived::form("/webhooks/africastalking/ussd/end", fields);
+        let cases = [
+            (
+                post(&[
+                    ("sessionId", "ATUid_1"),
+                    ("phoneNumber", "+919876543210"),
+                    ("status", "Success"),
+                    ("durationInMillis", "23412"),
+                ]),
+                Ok(UssdSessionEnd {
+                    session_id: "ATUid_1".into(),
+                }),
+            ),
+            (
+                post(&[("status", "Failed")]),
+                Err(WebhookError::MissingField("sessionId")),
+            ),
+        ];
+        for (arrived, read) in cases {
+            assert_eq!(read_ussd_end(&arrived.request()), read, "{arrived:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_reply_reads_back_as_the_handset_shows_it_and_the_simulator_s_hop_is_read() {
+        for end in [false, true] {
+            let reply = UssdReply {
+                end,
+                text: "1. हिंदी\n2. English".into(),
+            };
+            let body = axum::body::to_bytes(render_ussd_reply(&reply).into_body(), 4096)
+                .await
+                .unwrap();
+            let body = String::from_utf8(body.to_vec()).unwrap();
+            assert!(
+                body.starts_with(if end { "END " } else { "CON " }),
+                "{body}"
+            );
+            assert_eq!(read_ussd_reply(&body), Some(reply));
+        }
+        assert_eq!(read_ussd_reply("Welcome"), None);
+        let form = hop_form("SIM_1", "*384*25#", "+919876543210", "1*2");
+        let hop = read_ussd_hop(&Arrived::form("/webhooks/console/ussd", &form).request());
+        assert_eq!(
+            hop.map(|hop| (hop.session_id, hop.input)),
+            Ok(("SIM_1".into(), HopInput::Path("1*2".into())))
+        );
+        let form = sms_form("SIM_2", "+919876543210", "CYBMTN", "HELP");
+        let sms = read_sms(&Arrived::form("/webhooks/console/sms", &form).request());
+        assert_eq!(
+            sms,
+            Ok(super::tests::sms(
+                Some("SIM_2"),
+                "+919876543210",
+                Some("CYBMTN"),
+                "HELP"
+            ))
         );
     }
 }

@@ -26,12 +26,84 @@ use sha2::Sha256;
 
 use super::{bounded, HopInput, UssdHop, UssdReply, UssdSessionEnd, WebhookError};
 use super::{
-    Channel, DeliveryReport, DeliveryStatus, InboundSms, MissedCall, OutboundSms, SendResult,
+    DeliveryReport, DeliveryStatus, InboundSms, MissedCall, OutboundSms, SendResult, WebhookRequest,
 };
 use super::{MAX_INPUT, MAX_MESSAGE_ID, MAX_PHONE_FIELD, MAX_SESSION_ID, MAX_SMS_TEXT};
 use crate::encoding::Encoding;
 
 pub const SIGNATURE_HEADER: &str = "x-mitan-signature";
+
+/// `channels.<name>.…` of a generic channel, beyond what every channel takes.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenericSettings {
+    /// Where mitan sends (`POST {base_url}/messages`): there is no public one.
+    pub base_url: Option<url::Url>,
+    /// The HMAC-SHA256 key both ways sign with; unset, every webhook is refused.
+    pub secret: Option<SecretString>,
+    /// TRAI DLT ids, passed on in every send's `dlt` (principal entity, sender header,
+    /// content template for messages that do not carry their own).
+    pub entity_id: Option<String>,
+    pub header: Option<String>,
+    pub template_id: Option<String>,
+}
+
+/// What a send needs, by key, and whether it was given.
+pub fn needs_for_sending(settings: &GenericSettings) -> Vec<(&'static str, bool)> {
+    vec![
+        ("base_url", settings.base_url.is_some()),
+        ("secret", settings.secret.is_some()),
+    ]
+}
+
+/// The request's body, once its signature is checked.
+fn signed<'a>(
+    settings: &GenericSettings,
+    request: &WebhookRequest<'a>,
+) -> Result<&'a [u8], WebhookError> {
+    verify(settings.secret.as_ref(), request.headers, request.body)?;
+    Ok(request.body)
+}
+
+/// A USSD hop, signed.
+pub fn read_ussd_hop(
+    settings: &GenericSettings,
+    request: &WebhookRequest<'_>,
+) -> Result<UssdHop, WebhookError> {
+    parse_ussd_hop(signed(settings, request)?)
+}
+
+/// The end of a USSD session, signed.
+pub fn read_ussd_end(
+    settings: &GenericSettings,
+    request: &WebhookRequest<'_>,
+) -> Result<UssdSessionEnd, WebhookError> {
+    parse_ussd_end(signed(settings, request)?)
+}
+
+/// An inbound SMS, signed.
+pub fn read_sms(
+    settings: &GenericSettings,
+    request: &WebhookRequest<'_>,
+) -> Result<InboundSms, WebhookError> {
+    parse_sms(signed(settings, request)?)
+}
+
+/// A missed call, signed.
+pub fn read_missed_call(
+    settings: &GenericSettings,
+    request: &WebhookRequest<'_>,
+) -> Result<MissedCall, WebhookError> {
+    parse_call(signed(settings, request)?)
+}
+
+/// A delivery report, signed.
+pub fn read_delivery(
+    settings: &GenericSettings,
+    request: &WebhookRequest<'_>,
+) -> Result<DeliveryReport, WebhookError> {
+    parse_delivery(signed(settings, request)?)
+}
 
 /// Checks `X-Mitan-Signature` against the raw body, in constant time.
 pub fn verify(
@@ -73,7 +145,7 @@ struct HopBody {
     hop: Option<u64>,
 }
 
-pub fn parse_ussd_hop(body: &[u8]) -> Result<UssdHop, WebhookError> {
+pub(super) fn parse_ussd_hop(body: &[u8]) -> Result<UssdHop, WebhookError> {
     let hop: HopBody =
         serde_json::from_slice(body).map_err(|err| WebhookError::Malformed(err.to_string()))?;
     let session_id = hop
@@ -106,7 +178,7 @@ struct EndBody {
     session_id: Option<String>,
 }
 
-pub fn parse_ussd_end(body: &[u8]) -> Result<UssdSessionEnd, WebhookError> {
+pub(super) fn parse_ussd_end(body: &[u8]) -> Result<UssdSessionEnd, WebhookError> {
     let end: EndBody =
         serde_json::from_slice(body).map_err(|err| WebhookError::Malformed(err.to_string()))?;
     Ok(UssdSessionEnd {
@@ -120,7 +192,8 @@ struct ReplyBody<'a> {
     text: &'a str,
 }
 
-pub fn render_ussd(reply: &UssdReply) -> Response {
+/// `{"action": "continue" | "end", "text": "…"}`.
+pub fn render_ussd_reply(reply: &UssdReply) -> Response {
     Json(ReplyBody {
         action: if reply.end { "end" } else { "continue" },
         text: &reply.text,
@@ -169,7 +242,7 @@ struct SmsBody {
     text: Option<String>,
 }
 
-pub fn parse_sms(body: &[u8]) -> Result<InboundSms, WebhookError> {
+pub(super) fn parse_sms(body: &[u8]) -> Result<InboundSms, WebhookError> {
     let sms: SmsBody = json(body)?;
     Ok(InboundSms {
         message_id: optional_id(sms.message_id, "message_id", MAX_MESSAGE_ID)?,
@@ -191,7 +264,7 @@ struct CallBody {
     to: Option<String>,
 }
 
-pub fn parse_call(body: &[u8]) -> Result<MissedCall, WebhookError> {
+pub(super) fn parse_call(body: &[u8]) -> Result<MissedCall, WebhookError> {
     let call: CallBody = json(body)?;
     Ok(MissedCall {
         call_id: optional_id(call.call_id, "call_id", MAX_MESSAGE_ID)?,
@@ -211,7 +284,7 @@ struct DeliveryBody {
     opted_out: bool,
 }
 
-pub fn parse_delivery(body: &[u8]) -> Result<DeliveryReport, WebhookError> {
+pub(super) fn parse_delivery(body: &[u8]) -> Result<DeliveryReport, WebhookError> {
     let report: DeliveryBody = json(body)?;
     let status = match required(report.status, "status", 32)?.as_str() {
         "queued" => DeliveryStatus::Queued,
@@ -237,8 +310,13 @@ pub fn parse_delivery(body: &[u8]) -> Result<DeliveryReport, WebhookError> {
 }
 
 /// `{"status": "accepted"}`: taken (or recognised as a retry, or dropped on purpose).
-pub fn accepted() -> Response {
+pub fn acknowledge() -> Response {
     Json(serde_json::json!({ "status": "accepted" })).into_response()
+}
+
+/// A missed call is acknowledged like any other webhook: the relay rejects the call itself.
+pub fn answer_missed_call() -> Response {
+    acknowledge()
 }
 
 #[derive(Serialize)]
@@ -267,11 +345,10 @@ struct SendAnswer {
 /// `POST {base_url}/messages`, signed like the webhooks.
 pub async fn send(
     client: &reqwest::Client,
-    channel: &Channel<'_>,
+    settings: &GenericSettings,
     message: &OutboundSms<'_>,
 ) -> SendResult {
-    let settings = channel.settings;
-    let Some(base) = super::base_url(channel, None) else {
+    let Some(base) = super::base_url(settings.base_url.as_ref(), None) else {
         return SendResult::unconfigured("base_url");
     };
     let Some(secret) = &settings.secret else {
@@ -319,6 +396,7 @@ pub async fn send(
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing::Arrived;
     use super::*;
 
     fn headers(value: &str) -> HeaderMap {
@@ -387,5 +465,236 @@ mod tests {
             parse_ussd_hop(br#"{"session_id":"a","input":""}"#),
             Err(WebhookError::MissingField("phone"))
         );
+    }
+
+    const SECRET: &str = "s3cret";
+
+    fn settings() -> GenericSettings {
+        GenericSettings {
+            secret: Some(SECRET.into()),
+            ..GenericSettings::default()
+        }
+    }
+
+    /// A JSON body posted to `path`, signed right.
+    fn signed(path: &str, body: &str) -> Arrived {
+        Arrived::post(path, body.as_bytes())
+            .header(SIGNATURE_HEADER, &sign(SECRET, body.as_bytes()))
+    }
+
+    /// The signed request with its body changed after signing.
+    fn tampered(arrived: &Arrived) -> Arrived {
+        let mut body = arrived.body().to_vec();
+        body.insert(1, b' ');
+        let mut changed = Arrived::post(arrived.path_and_query(), &body);
+        if let Some(signature) = arrived.request().headers.get(SIGNATURE_HEADER) {
+            changed = changed.header(SIGNATURE_HEADER, signature.to_str().unwrap());
+        }
+        changed
+    }
+
+    /// Every signed case, then the same requests unsigned, signed with another secret, and
+    /// tampered with: each of those refused, whatever its body.
+    fn check_table<T: PartialEq + std::fmt::Debug>(
+        read: fn(&GenericSettings, &WebhookRequest<'_>) -> Result<T, WebhookError>,
+        cases: Vec<(Arrived, Result<T, WebhookError>)>,
+    ) {
+        for (arrived, expected) in &cases {
+            assert_eq!(
+                &read(&settings(), &arrived.request()),
+                expected,
+                "{arrived:?}"
+            );
+            let unsigned = Arrived::post(arrived.path_and_query(), arrived.body());
+            let forged = Arrived::post(arrived.path_and_query(), arrived.body())
+                .header(SIGNATURE_HEADER, &sign("another", arrived.body()));
+            for refused in [unsigned, forged, tampered(arrived)] {
+                assert_eq!(
+                    read(&settings(), &refused.request()),
+                    Err(WebhookError::BadSignature),
+                    "{refused:?}"
+                );
+            }
+            assert_eq!(
+                read(&GenericSettings::default(), &arrived.request()),
+                Err(WebhookError::NoSecret)
+            );
+        }
+    }
+
+    #[test]
+    fn a_signed_hop_is_read_with_its_hop_number() {
+        let path = "/webhooks/generic/ussd";
+        let hop = |input: &str, seq| UssdHop {
+            session_id: "g-1".into(),
+            phone: "+919876543210".into(),
+            input: HopInput::Latest {
+                input: input.into(),
+                seq,
+            },
+        };
+        check_table(
+            read_ussd_hop,
+            vec![
+                (
+                    signed(
+                        path,
+                        r#"{"session_id": "g-1", "phone": "+919876543210", "service_code": "*384*25#", "input": "", "hop": 1}"#,
+                    ),
+                    Ok(hop("", Some(1))),
+                ),
+                (
+                    signed(
+                        path,
+                        r#"{"session_id": "g-1", "phone": "+919876543210", "input": "3"}"#,
+                    ),
+                    Ok(hop("3", None)),
+                ),
+                (
+                    signed(path, r#"{"phone": "+919876543210", "input": ""}"#),
+                    Err(WebhookError::MissingField("session_id")),
+                ),
+                (
+                    signed(path, r#"{"session_id": "g-1", "input": ""}"#),
+                    Err(WebhookError::MissingField("phone")),
+                ),
+                (
+                    signed(path, r#"{"session_id": "g-1", "phone": "+919876543210"}"#),
+                    Err(WebhookError::MissingField("input")),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn a_signed_end_of_session_is_read() {
+        let path = "/webhooks/generic/ussd/end";
+        check_table(
+            read_ussd_end,
+            vec![
+                (
+                    signed(path, r#"{"session_id": "g-1"}"#),
+                    Ok(UssdSessionEnd {
+                        session_id: "g-1".into(),
+                    }),
+                ),
+                (
+                    signed(path, "{}"),
+                    Err(WebhookError::MissingField("session_id")),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn a_signed_sms_and_missed_call_are_read() {
+        let sms = |id: Option<&str>, text: &str| InboundSms {
+            message_id: id.map(str::to_string),
+            from: "+919876543210".into(),
+            to: Some("CYBMTN".into()),
+            text: text.into(),
+        };
+        let path = "/webhooks/generic/sms";
+        check_table(
+            read_sms,
+            vec![
+                (
+                    signed(
+                        path,
+                        r#"{"message_id": "m-1", "from": "+919876543210", "to": "CYBMTN", "text": "JOIN 482918"}"#,
+                    ),
+                    Ok(sms(Some("m-1"), "JOIN 482918")),
+                ),
+                (
+                    signed(
+                        path,
+                        r#"{"from": "+919876543210", "to": "CYBMTN", "text": ""}"#,
+                    ),
+                    Ok(sms(None, "")),
+                ),
+                (
+                    signed(path, r#"{"message_id": "m-3", "from": "+919876543210"}"#),
+                    Err(WebhookError::MissingField("text")),
+                ),
+                (
+                    signed(path, r#"{"message_id": "m-4", "text": "HELP"}"#),
+                    Err(WebhookError::MissingField("from")),
+                ),
+            ],
+        );
+        let path = "/webhooks/generic/missed-call";
+        check_table(
+            read_missed_call,
+            vec![
+                (
+                    signed(
+                        path,
+                        r#"{"call_id": "c-1", "from": "+919876543210", "to": "+918047192000"}"#,
+                    ),
+                    Ok(MissedCall {
+                        call_id: Some("c-1".into()),
+                        from: "+919876543210".into(),
+                        to: Some("+918047192000".into()),
+                    }),
+                ),
+                (
+                    signed(path, r#"{"call_id": "c-2"}"#),
+                    Err(WebhookError::MissingField("from")),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn every_signed_delivery_status_is_read_and_an_unknown_one_refused() {
+        let path = "/webhooks/generic/delivery";
+        let report = |status, mitan_id, reason: Option<&str>, opted_out| {
+            Ok(DeliveryReport {
+                message_id: "g-9".into(),
+                mitan_id,
+                status,
+                reason: reason.map(str::to_string),
+                opted_out,
+            })
+        };
+        use DeliveryStatus::{Delivered, Failed, Queued, Sent};
+        let mut cases: Vec<_> = [
+            ("queued", Queued),
+            ("sent", Sent),
+            ("delivered", Delivered),
+            ("failed", Failed),
+        ]
+        .into_iter()
+        .map(|(word, status)| {
+            let body = format!(r#"{{"message_id": "g-9", "status": "{word}"}}"#);
+            (signed(path, &body), report(status, None, None, false))
+        })
+        .collect();
+        cases.extend([
+            (
+                signed(
+                    path,
+                    r#"{"message_id": "g-9", "id": "42", "status": "failed", "reason": "DND", "opted_out": true}"#,
+                ),
+                report(Failed, Some(42), Some("DND"), true),
+            ),
+            (
+                signed(path, r#"{"message_id": "g-9", "status": "lost"}"#),
+                Err(WebhookError::Malformed("unknown status \"lost\"".into())),
+            ),
+            (
+                signed(path, r#"{"message_id": "g-9", "id": "x", "status": "sent"}"#),
+                Err(WebhookError::Malformed("id is not a message id of mitan's".into())),
+            ),
+            (
+                signed(path, r#"{"status": "sent"}"#),
+                Err(WebhookError::MissingField("message_id")),
+            ),
+            (
+                signed(path, r#"{"message_id": "g-9"}"#),
+                Err(WebhookError::MissingField("status")),
+            ),
+        ]);
+        check_table(read_delivery, cases);
     }
 }

@@ -9,16 +9,52 @@
 //! Delivery reports: `id` and `status` bits (1 delivered, 2 undelivered, 4 queued on the SMSC,
 //! 8 delivered to the SMSC, 16 rejected).
 
-use secrecy::ExposeSecret as _;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use secrecy::{ExposeSecret as _, SecretString};
+use serde::Deserialize;
 
 use super::form::{Fields, Names};
 use super::{
-    Channel, DeliveryReport, DeliveryStatus, InboundSms, OutboundSms, SendResult, WebhookError,
+    DeliveryReport, DeliveryStatus, InboundSms, OutboundSms, SendResult, WebhookError,
     WebhookRequest, MAX_MESSAGE_ID,
 };
 use crate::encoding::Encoding;
 
-pub fn parse_sms(request: &WebhookRequest<'_>) -> Result<InboundSms, WebhookError> {
+/// `channels.<name>.…` of a Kannel channel, beyond what every channel takes.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KannelSettings {
+    /// Kannel's `sendsms` service (`http://smsc.internal:13013`): there is no public one.
+    pub base_url: Option<url::Url>,
+    /// The `sendsms` user.
+    pub username: Option<String>,
+    pub password: Option<SecretString>,
+    /// The sender, when no DLT `header` is set.
+    pub from: Option<String>,
+    /// TRAI DLT principal entity id (PE ID), sent as the `PE_ID` TLV.
+    pub entity_id: Option<String>,
+    /// TRAI DLT header (sender id), sent as `from`.
+    pub header: Option<String>,
+    /// TRAI DLT content template id for messages that do not carry their own.
+    pub template_id: Option<String>,
+}
+
+/// What a send needs, by key, and whether it was given.
+pub fn needs_for_sending(settings: &KannelSettings) -> Vec<(&'static str, bool)> {
+    vec![
+        ("base_url", settings.base_url.is_some()),
+        ("username", settings.username.is_some()),
+        ("password", settings.password.is_some()),
+        (
+            "header",
+            settings.header.is_some() || settings.from.is_some(),
+        ),
+    ]
+}
+
+/// An inbound SMS from Kannel's `get-url`/`post-url`.
+pub fn read_sms(request: &WebhookRequest<'_>) -> Result<InboundSms, WebhookError> {
     Fields::all(request)?.sms(&Names {
         id: &["id"],
         from: &["sender", "from"],
@@ -27,7 +63,7 @@ pub fn parse_sms(request: &WebhookRequest<'_>) -> Result<InboundSms, WebhookErro
     })
 }
 
-pub fn parse_delivery(request: &WebhookRequest<'_>) -> Result<DeliveryReport, WebhookError> {
+pub fn read_delivery(request: &WebhookRequest<'_>) -> Result<DeliveryReport, WebhookError> {
     let fields = Fields::all(request)?;
     let message_id = fields.required(&["id"], MAX_MESSAGE_ID)?;
     let bits: u32 = fields
@@ -53,16 +89,24 @@ pub fn parse_delivery(request: &WebhookRequest<'_>) -> Result<DeliveryReport, We
     })
 }
 
+/// An SMS or a delivery report taken: an empty 200 (with `max-messages = 0`, Kannel sends
+/// nothing back to the sender).
+pub fn acknowledge() -> Response {
+    StatusCode::OK.into_response()
+}
+
 /// Every delivery report type: delivered, undelivered, queued, to SMSC, rejected.
 const DLR_MASK: &str = "31";
 
+/// `GET {base}/cgi-bin/sendsms`; Kannel reports delivery to `delivery_url` (the channel's
+/// delivery webhook) with mitan's id of the message.
 pub async fn send(
     client: &reqwest::Client,
-    channel: &Channel<'_>,
+    settings: &KannelSettings,
+    delivery_url: &str,
     message: &OutboundSms<'_>,
 ) -> SendResult {
-    let settings = channel.settings;
-    let Some(base) = super::base_url(channel, None) else {
+    let Some(base) = super::base_url(settings.base_url.as_ref(), None) else {
         return SendResult::unconfigured("base_url");
     };
     let (Some(username), Some(password)) = (&settings.username, &settings.password) else {
@@ -72,7 +116,7 @@ pub async fn send(
         return SendResult::unconfigured("header (TRAI DLT) or from");
     };
     let id = message.id.to_string();
-    let dlr_url = format!("{}?id={id}&status=%d", channel.delivery_url());
+    let dlr_url = format!("{delivery_url}?id={id}&status=%d");
     let mut meta = Vec::new();
     if let Some(entity) = &settings.entity_id {
         meta.push(("PE_ID", entity.as_str()));
@@ -111,5 +155,127 @@ pub async fn send(
         SendResult::permanent(format!("refused: {}", body.trim()), false)
     } else {
         SendResult::from_status(status, &body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::Arrived;
+    use super::*;
+
+    #[test]
+    fn an_inbound_sms_is_read_from_get_url_or_post_url() {
+        let path = "/webhooks/kannel/sms";
+        let sms = |id: Option<&str>, to: Option<&str>, text: &str| InboundSms {
+            message_id: id.map(str::to_string),
+            from: "+919876543210".into(),
+            to: to.map(str::to_string),
+            text: text.into(),
+        };
+        let cases = [
+            (
+                Arrived::get(
+                    path,
+                    &[
+                        ("sender", "+919876543210"),
+                        ("to", "CYBMTN"),
+                        ("message", "JOIN 482918"),
+                        ("id", "k-1"),
+                    ],
+                ),
+                Ok(sms(Some("k-1"), Some("CYBMTN"), "JOIN 482918")),
+            ),
+            (
+                Arrived::form(
+                    path,
+                    &[
+                        ("from", "+919876543210"),
+                        ("receiver", "56767"),
+                        ("text", ""),
+                    ],
+                ),
+                Ok(sms(None, Some("56767"), "")),
+            ),
+            (
+                Arrived::get(path, &[("sender", "+919876543210"), ("id", "k-3")]),
+                Err(WebhookError::MissingField("message")),
+            ),
+            (
+                Arrived::get(path, &[("message", "HELP")]),
+                Err(WebhookError::MissingField("sender")),
+            ),
+        ];
+        for (arrived, read) in cases {
+            assert_eq!(read_sms(&arrived.request()), read, "{arrived:?}");
+        }
+    }
+
+    #[test]
+    fn every_status_bit_is_read_and_mitan_s_own_id_comes_back() {
+        let report = |fields: &[(&str, &str)]| {
+            read_delivery(&Arrived::get("/webhooks/kannel/delivery", fields).request())
+        };
+        let read = |status, reason: Option<&str>| {
+            Ok(DeliveryReport {
+                message_id: "42".into(),
+                mitan_id: Some(42),
+                status,
+                reason: reason.map(str::to_string),
+                opted_out: false,
+            })
+        };
+        use DeliveryStatus::{Delivered, Failed, Sent};
+        for (bits, status) in [
+            ("1", Delivered),
+            ("2", Failed),
+            ("4", Sent),
+            ("8", Sent),
+            ("16", Failed),
+            // Delivered wins over "to the SMSC" when both come.
+            ("9", Delivered),
+            ("18", Failed),
+        ] {
+            assert_eq!(
+                report(&[("id", "42"), ("status", bits)]),
+                read(status, None),
+                "{bits}"
+            );
+        }
+        let cases = [
+            (
+                vec![("id", "42"), ("status", "2"), ("reason", "NACK/0x0000000b")],
+                read(Failed, Some("NACK/0x0000000b")),
+            ),
+            (
+                vec![("id", "42"), ("status", "16"), ("answer", "Rejected")],
+                read(Failed, Some("Rejected")),
+            ),
+            (
+                vec![("id", "42"), ("status", "0")],
+                Err(WebhookError::Malformed("unknown status 0".into())),
+            ),
+            (
+                vec![("id", "42"), ("status", "ok")],
+                Err(WebhookError::Malformed("status is not a number".into())),
+            ),
+            (vec![("status", "1")], Err(WebhookError::MissingField("id"))),
+            (
+                vec![("id", "42")],
+                Err(WebhookError::MissingField("status")),
+            ),
+            (
+                vec![("id", "42"), ("status", "123456789")],
+                Err(WebhookError::TooLong("status")),
+            ),
+        ];
+        for (fields, read) in cases {
+            assert_eq!(report(&fields), read, "{fields:?}");
+        }
+        // An id that is not mitan's (a report set up by hand) still names the message.
+        let theirs = report(&[("id", "smsc-7"), ("status", "1")]).unwrap();
+        assert_eq!(
+            (theirs.message_id.as_str(), theirs.mitan_id),
+            ("smsc-7", None)
+        );
     }
 }

@@ -1,6 +1,10 @@
 //! The only code that knows an aggregator's wire format: one file per kind of channel, each
-//! parsing its webhooks (and checking their signatures) into mitan's own types, rendering
-//! replies back, sending SMS through its API and reading its delivery reports.
+//! holding the kind's own settings and parsing its webhooks (and checking their signatures)
+//! into mitan's own types, rendering replies back, sending SMS through its API and reading its
+//! delivery reports. This file holds mitan's side of every exchange and the one place that
+//! chooses by kind: one `match` on [`ProviderSettings`] per operation, so that each kind's code
+//! gets its own settings and no other's, and a new kind is a compile error in every operation
+//! until it answers it.
 
 pub mod africastalking;
 pub mod console;
@@ -10,18 +14,20 @@ pub mod kannel;
 pub mod twilio;
 
 mod form;
+#[cfg(test)]
+mod testing;
 
 use std::time::Duration;
 
 use axum::http::{HeaderMap, Method, StatusCode};
-use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use axum::response::Response;
+use serde::{Deserialize, Deserializer};
 
 use crate::config::ChannelSettings;
 use crate::encoding::Encoding;
 use crate::privacy::{without_numbers, Msisdn};
 
-/// The kinds of channel mitan can speak.
+/// The kinds of channel mitan can speak: `channels.<name>.kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ChannelKind {
@@ -37,6 +43,67 @@ pub enum ChannelKind {
     Generic,
     /// Development: the Africa's Talking dialect, unauthenticated, for `mitan simulate`.
     Console,
+}
+
+impl ChannelKind {
+    /// The kind as it is written in the settings.
+    pub fn name(self) -> &'static str {
+        match self {
+            ChannelKind::Africastalking => "africastalking",
+            ChannelKind::Twilio => "twilio",
+            ChannelKind::Exotel => "exotel",
+            ChannelKind::Kannel => "kannel",
+            ChannelKind::Generic => "generic",
+            ChannelKind::Console => "console",
+        }
+    }
+}
+
+/// A channel's kind with the settings of its own (credentials, sender, send API, DLT ids),
+/// one struct per kind in the kind's file; what every channel has, whatever its kind, is in
+/// [`ChannelSettings`].
+#[derive(Debug, Clone)]
+pub enum ProviderSettings {
+    Africastalking(africastalking::AfricasTalkingSettings),
+    Twilio(twilio::TwilioSettings),
+    Exotel(exotel::ExotelSettings),
+    Kannel(kannel::KannelSettings),
+    Generic(generic::GenericSettings),
+    Console(console::ConsoleSettings),
+}
+
+impl ProviderSettings {
+    pub fn kind(&self) -> ChannelKind {
+        match self {
+            ProviderSettings::Africastalking(_) => ChannelKind::Africastalking,
+            ProviderSettings::Twilio(_) => ChannelKind::Twilio,
+            ProviderSettings::Exotel(_) => ChannelKind::Exotel,
+            ProviderSettings::Kannel(_) => ChannelKind::Kannel,
+            ProviderSettings::Generic(_) => ChannelKind::Generic,
+            ProviderSettings::Console(_) => ChannelKind::Console,
+        }
+    }
+
+    /// Reads the settings of a channel of `kind` from its own keys (those every channel takes
+    /// already set aside); a key the kind does not take is refused.
+    pub fn deserialize_as<'de, D: Deserializer<'de>>(
+        kind: ChannelKind,
+        keys: D,
+    ) -> Result<Self, D::Error> {
+        Ok(match kind {
+            ChannelKind::Africastalking => Self::Africastalking(Deserialize::deserialize(keys)?),
+            ChannelKind::Twilio => Self::Twilio(Deserialize::deserialize(keys)?),
+            ChannelKind::Exotel => Self::Exotel(Deserialize::deserialize(keys)?),
+            ChannelKind::Kannel => Self::Kannel(Deserialize::deserialize(keys)?),
+            ChannelKind::Generic => Self::Generic(Deserialize::deserialize(keys)?),
+            ChannelKind::Console => Self::Console(Deserialize::deserialize(keys)?),
+        })
+    }
+
+    /// Whether this is a development console channel, whose sent messages can be read back.
+    pub fn is_console(&self) -> bool {
+        matches!(self, ProviderSettings::Console(_))
+    }
 }
 
 /// A webhook that cannot be used, phrased for the aggregator's operator.
@@ -122,10 +189,6 @@ pub struct Channel<'a> {
 }
 
 impl Channel<'_> {
-    pub fn kind(&self) -> ChannelKind {
-        self.settings.kind
-    }
-
     /// Where this channel's aggregator reports delivery.
     pub fn delivery_url(&self) -> String {
         format!(
@@ -279,43 +342,20 @@ fn clip(text: &str, max: usize) -> &str {
 }
 
 /// The settings a channel of its kind needs before it can send, that it was not given, by key
-/// (`username`, `api_key`, …). Empty when it can send. Exotel's DLT `template_id` is not among
-/// them: each tip text may carry its own.
+/// (`username`, `api_key`, …). Empty when it can send.
 pub fn missing_for_sending(settings: &ChannelSettings) -> Vec<&'static str> {
-    let s = settings;
-    let needs: &[(&'static str, bool)] = match s.kind {
-        ChannelKind::Africastalking => &[
-            ("username", s.username.is_some()),
-            ("api_key", s.api_key.is_some()),
-        ],
-        ChannelKind::Twilio => &[
-            ("account_sid", s.account_sid.is_some()),
-            ("auth_token", s.auth_token.is_some()),
-            ("from", s.from.is_some()),
-        ],
-        ChannelKind::Exotel => &[
-            ("account_sid", s.account_sid.is_some()),
-            ("api_key", s.api_key.is_some()),
-            ("api_token", s.api_token.is_some()),
-            ("entity_id", s.entity_id.is_some()),
-            ("header", s.header.is_some()),
-        ],
-        ChannelKind::Kannel => &[
-            ("base_url", s.base_url.is_some()),
-            ("username", s.username.is_some()),
-            ("password", s.password.is_some()),
-            ("header", s.header.is_some() || s.from.is_some()),
-        ],
-        ChannelKind::Generic => &[
-            ("base_url", s.base_url.is_some()),
-            ("secret", s.secret.is_some()),
-        ],
-        ChannelKind::Console => &[],
+    let needs = match &settings.provider {
+        ProviderSettings::Africastalking(own) => africastalking::needs_for_sending(own),
+        ProviderSettings::Twilio(own) => twilio::needs_for_sending(own),
+        ProviderSettings::Exotel(own) => exotel::needs_for_sending(own),
+        ProviderSettings::Kannel(own) => kannel::needs_for_sending(own),
+        ProviderSettings::Generic(own) => generic::needs_for_sending(own),
+        ProviderSettings::Console(own) => console::needs_for_sending(own),
     };
     needs
-        .iter()
+        .into_iter()
         .filter(|(_, given)| !given)
-        .map(|(key, _)| *key)
+        .map(|(key, _)| key)
         .collect()
 }
 
@@ -331,13 +371,54 @@ pub fn http_client(timeout: Duration) -> reqwest::Client {
 }
 
 /// The origin sends go to: the configured `base_url`, else the kind's public API.
-fn base_url(channel: &Channel<'_>, public: Option<&str>) -> Option<String> {
-    channel
-        .settings
-        .base_url
-        .as_ref()
+fn base_url(configured: Option<&url::Url>, public: Option<&str>) -> Option<String> {
+    configured
         .map(|url| url.as_str().trim_end_matches('/').to_string())
         .or_else(|| public.map(str::to_string))
+}
+
+/// Reads one USSD hop in the channel's dialect, checking its signature where the kind signs.
+pub fn read_ussd_hop(
+    channel: &Channel<'_>,
+    request: &WebhookRequest<'_>,
+) -> Result<UssdHop, WebhookError> {
+    match &channel.settings.provider {
+        ProviderSettings::Africastalking(_) => africastalking::read_ussd_hop(request),
+        ProviderSettings::Console(_) => console::read_ussd_hop(request),
+        ProviderSettings::Generic(own) => generic::read_ussd_hop(own, request),
+        ProviderSettings::Twilio(_) | ProviderSettings::Exotel(_) | ProviderSettings::Kannel(_) => {
+            Err(WebhookError::Unsupported)
+        }
+    }
+}
+
+/// Reads the aggregator's notice that a USSD session is over.
+pub fn read_ussd_end(
+    channel: &Channel<'_>,
+    request: &WebhookRequest<'_>,
+) -> Result<UssdSessionEnd, WebhookError> {
+    match &channel.settings.provider {
+        ProviderSettings::Africastalking(_) => africastalking::read_ussd_end(request),
+        ProviderSettings::Console(_) => console::read_ussd_end(request),
+        ProviderSettings::Generic(own) => generic::read_ussd_end(own, request),
+        ProviderSettings::Twilio(_) | ProviderSettings::Exotel(_) | ProviderSettings::Kannel(_) => {
+            Err(WebhookError::Unsupported)
+        }
+    }
+}
+
+/// The answer to a USSD hop, in the channel's dialect.
+pub fn render_ussd_reply(channel: &Channel<'_>, reply: &UssdReply) -> Response {
+    match &channel.settings.provider {
+        ProviderSettings::Generic(_) => generic::render_ussd_reply(reply),
+        ProviderSettings::Console(_) => console::render_ussd_reply(reply),
+        // Only USSD channels get here (the hop was read); the others would speak Africa's
+        // Talking's plain text, as they always have.
+        ProviderSettings::Africastalking(_)
+        | ProviderSettings::Twilio(_)
+        | ProviderSettings::Exotel(_)
+        | ProviderSettings::Kannel(_) => africastalking::render_ussd_reply(reply),
+    }
 }
 
 /// Reads an inbound SMS webhook in the channel's dialect, checking its signature.
@@ -345,19 +426,13 @@ pub fn read_sms(
     channel: &Channel<'_>,
     request: &WebhookRequest<'_>,
 ) -> Result<InboundSms, WebhookError> {
-    match channel.kind() {
-        ChannelKind::Africastalking | ChannelKind::Console => africastalking::parse_sms(request),
-        ChannelKind::Twilio => {
-            twilio::verify(channel, request).and_then(|()| twilio::parse_sms(request))
-        }
-        ChannelKind::Exotel => exotel::parse_sms(request),
-        ChannelKind::Kannel => kannel::parse_sms(request),
-        ChannelKind::Generic => generic::verify(
-            channel.settings.secret.as_ref(),
-            request.headers,
-            request.body,
-        )
-        .and_then(|()| generic::parse_sms(request.body)),
+    match &channel.settings.provider {
+        ProviderSettings::Africastalking(_) => africastalking::read_sms(request),
+        ProviderSettings::Console(_) => console::read_sms(request),
+        ProviderSettings::Twilio(own) => twilio::read_sms(own, channel.public_url, request),
+        ProviderSettings::Exotel(_) => exotel::read_sms(request),
+        ProviderSettings::Kannel(_) => kannel::read_sms(request),
+        ProviderSettings::Generic(own) => generic::read_sms(own, request),
     }
 }
 
@@ -366,19 +441,13 @@ pub fn read_missed_call(
     channel: &Channel<'_>,
     request: &WebhookRequest<'_>,
 ) -> Result<MissedCall, WebhookError> {
-    match channel.kind() {
-        ChannelKind::Africastalking | ChannelKind::Console => africastalking::parse_call(request),
-        ChannelKind::Twilio => {
-            twilio::verify(channel, request).and_then(|()| twilio::parse_call(request))
-        }
-        ChannelKind::Exotel => exotel::parse_call(request),
-        ChannelKind::Kannel => Err(WebhookError::Unsupported),
-        ChannelKind::Generic => generic::verify(
-            channel.settings.secret.as_ref(),
-            request.headers,
-            request.body,
-        )
-        .and_then(|()| generic::parse_call(request.body)),
+    match &channel.settings.provider {
+        ProviderSettings::Africastalking(_) => africastalking::read_missed_call(request),
+        ProviderSettings::Console(_) => console::read_missed_call(request),
+        ProviderSettings::Twilio(own) => twilio::read_missed_call(own, channel.public_url, request),
+        ProviderSettings::Exotel(_) => exotel::read_missed_call(request),
+        ProviderSettings::Kannel(_) => Err(WebhookError::Unsupported),
+        ProviderSettings::Generic(own) => generic::read_missed_call(own, request),
     }
 }
 
@@ -387,21 +456,13 @@ pub fn read_delivery(
     channel: &Channel<'_>,
     request: &WebhookRequest<'_>,
 ) -> Result<DeliveryReport, WebhookError> {
-    let report = match channel.kind() {
-        ChannelKind::Africastalking | ChannelKind::Console => {
-            africastalking::parse_delivery(request)
-        }
-        ChannelKind::Twilio => {
-            twilio::verify(channel, request).and_then(|()| twilio::parse_delivery(request))
-        }
-        ChannelKind::Exotel => exotel::parse_delivery(request),
-        ChannelKind::Kannel => kannel::parse_delivery(request),
-        ChannelKind::Generic => generic::verify(
-            channel.settings.secret.as_ref(),
-            request.headers,
-            request.body,
-        )
-        .and_then(|()| generic::parse_delivery(request.body)),
+    let report = match &channel.settings.provider {
+        ProviderSettings::Africastalking(_) => africastalking::read_delivery(request),
+        ProviderSettings::Console(_) => console::read_delivery(request),
+        ProviderSettings::Twilio(own) => twilio::read_delivery(own, channel.public_url, request),
+        ProviderSettings::Exotel(_) => exotel::read_delivery(request),
+        ProviderSettings::Kannel(_) => kannel::read_delivery(request),
+        ProviderSettings::Generic(own) => generic::read_delivery(own, request),
     }?;
     // The aggregator's words may hold the recipient's number: never logged or stored as given.
     Ok(DeliveryReport {
@@ -410,24 +471,42 @@ pub fn read_delivery(
     })
 }
 
+/// The HTTP status a webhook that cannot be read is refused with.
+pub fn refusal_status(channel: &Channel<'_>, err: &WebhookError) -> StatusCode {
+    match err {
+        WebhookError::BadSignature | WebhookError::NoSecret => match &channel.settings.provider {
+            ProviderSettings::Twilio(_) => twilio::SIGNATURE_REFUSED,
+            _ => StatusCode::UNAUTHORIZED,
+        },
+        WebhookError::Unsupported => StatusCode::NOT_FOUND,
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
 /// The answer to an inbound SMS or delivery report once it is taken (processed, a retry, or
 /// dropped on purpose): 2xx in the dialect's shape, so the aggregator does not retry. Replies
 /// never ride on it; they leave through the outbox.
-pub fn acknowledge(kind: ChannelKind) -> Response {
-    match kind {
-        ChannelKind::Twilio => twilio::empty_twiml(),
-        ChannelKind::Generic => generic::accepted(),
-        _ => StatusCode::OK.into_response(),
+pub fn acknowledge(channel: &Channel<'_>) -> Response {
+    match &channel.settings.provider {
+        ProviderSettings::Africastalking(_) => africastalking::acknowledge(),
+        ProviderSettings::Console(_) => console::acknowledge(),
+        ProviderSettings::Twilio(_) => twilio::acknowledge(),
+        ProviderSettings::Exotel(_) => exotel::acknowledge(),
+        ProviderSettings::Kannel(_) => kannel::acknowledge(),
+        ProviderSettings::Generic(_) => generic::acknowledge(),
     }
 }
 
 /// The answer to a missed call: reject it, so the caller pays nothing.
-pub fn answer_missed_call(kind: ChannelKind) -> Response {
-    match kind {
-        ChannelKind::Twilio => twilio::reject_call(),
-        ChannelKind::Africastalking => africastalking::reject_call(),
-        ChannelKind::Generic => generic::accepted(),
-        _ => StatusCode::OK.into_response(),
+pub fn answer_missed_call(channel: &Channel<'_>) -> Response {
+    match &channel.settings.provider {
+        ProviderSettings::Africastalking(_) => africastalking::answer_missed_call(),
+        ProviderSettings::Console(_) => console::answer_missed_call(),
+        ProviderSettings::Twilio(_) => twilio::answer_missed_call(),
+        ProviderSettings::Exotel(_) => exotel::answer_missed_call(),
+        // Kannel takes no calls (its reader refuses them); an empty 200 as before.
+        ProviderSettings::Kannel(_) => kannel::acknowledge(),
+        ProviderSettings::Generic(_) => generic::answer_missed_call(),
     }
 }
 
@@ -438,13 +517,14 @@ pub async fn send(
     console: &console::ConsoleLog,
     message: &OutboundSms<'_>,
 ) -> SendResult {
-    let result = match channel.kind() {
-        ChannelKind::Africastalking => africastalking::send(client, channel, message).await,
-        ChannelKind::Twilio => twilio::send(client, channel, message).await,
-        ChannelKind::Exotel => exotel::send(client, channel, message).await,
-        ChannelKind::Kannel => kannel::send(client, channel, message).await,
-        ChannelKind::Generic => generic::send(client, channel, message).await,
-        ChannelKind::Console => console.send(channel.name, message),
+    let delivery_url = channel.delivery_url();
+    let result = match &channel.settings.provider {
+        ProviderSettings::Africastalking(own) => africastalking::send(client, own, message).await,
+        ProviderSettings::Twilio(own) => twilio::send(client, own, &delivery_url, message).await,
+        ProviderSettings::Exotel(own) => exotel::send(client, own, &delivery_url, message).await,
+        ProviderSettings::Kannel(own) => kannel::send(client, own, &delivery_url, message).await,
+        ProviderSettings::Generic(own) => generic::send(client, own, message).await,
+        ProviderSettings::Console(_) => console.send(channel.name, message),
     };
     // Aggregators' error bodies often repeat the recipient's number ("The 'To' number … is
     // not valid"): a reason is logged and stored, so no number stays in it.
@@ -491,11 +571,11 @@ mod tests {
         };
         let nul = |field| Err(WebhookError::Nul(field));
         assert_eq!(
-            exotel::parse_sms(&exotel("SmsSid=a%00b&From=%2B919876543210&Body=HELP")).map(|_| ()),
+            exotel::read_sms(&exotel("SmsSid=a%00b&From=%2B919876543210&Body=HELP")).map(|_| ()),
             nul("SmsSid")
         );
         assert_eq!(
-            exotel::parse_delivery(&exotel("SmsSid=a&Status=failed&DetailedStatus=x%00"))
+            exotel::read_delivery(&exotel("SmsSid=a&Status=failed&DetailedStatus=x%00"))
                 .map(|_| ()),
             nul("DetailedStatus")
         );
@@ -522,7 +602,7 @@ mod tests {
         .chain([
             generic::parse_delivery(br#"{"message_id": "m", "status": "+919876543210"}"#)
                 .map(|_| ()),
-            exotel::parse_delivery(&WebhookRequest {
+            exotel::read_delivery(&WebhookRequest {
                 method: &Method::GET,
                 path_and_query: "/",
                 query: "SmsSid=1&Status=%2B91%2098765-43210",
@@ -543,5 +623,140 @@ mod tests {
             err.unwrap_err().to_string(),
             "malformed body: unknown status \"lost\""
         );
+    }
+
+    fn every_kind() -> Vec<ProviderSettings> {
+        vec![
+            ProviderSettings::Africastalking(Default::default()),
+            ProviderSettings::Twilio(Default::default()),
+            ProviderSettings::Exotel(Default::default()),
+            ProviderSettings::Kannel(Default::default()),
+            ProviderSettings::Generic(Default::default()),
+            ProviderSettings::Console(Default::default()),
+        ]
+    }
+
+    #[tokio::test]
+    async fn each_kind_answers_in_its_own_dialect() {
+        use testing::answered;
+        const XML: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
+        let empty = (200, None, String::new());
+        let twiml = |body: &str| {
+            (
+                200,
+                Some("text/xml; charset=utf-8".into()),
+                format!("{XML}{body}"),
+            )
+        };
+        let accepted = (
+            200,
+            Some("application/json".into()),
+            r#"{"status":"accepted"}"#.into(),
+        );
+        let reject = (
+            200,
+            Some("application/xml".into()),
+            format!("{XML}<Response><Reject/></Response>"),
+        );
+        let plain = |text: &str| {
+            (
+                200,
+                Some("text/plain; charset=utf-8".into()),
+                text.to_string(),
+            )
+        };
+        let json = |text: &str| (200, Some("application/json".into()), text.to_string());
+        let reply = UssdReply {
+            end: false,
+            text: "1. Join".into(),
+        };
+        for provider in every_kind() {
+            let kind = provider.kind();
+            let settings = testing::channel_settings(provider);
+            let channel = Channel {
+                name: kind.name(),
+                settings: &settings,
+                public_url: "http://127.0.0.1:8080",
+            };
+            let (ack, call, ussd) = match kind {
+                ChannelKind::Africastalking => {
+                    (empty.clone(), reject.clone(), Some(plain("CON 1. Join")))
+                }
+                ChannelKind::Console => (empty.clone(), empty.clone(), Some(plain("CON 1. Join"))),
+                ChannelKind::Twilio => (
+                    twiml("<Response/>"),
+                    twiml("<Response><Reject/></Response>"),
+                    None,
+                ),
+                ChannelKind::Exotel | ChannelKind::Kannel => (empty.clone(), empty.clone(), None),
+                ChannelKind::Generic => (
+                    accepted.clone(),
+                    accepted.clone(),
+                    Some(json(r#"{"action":"continue","text":"1. Join"}"#)),
+                ),
+            };
+            assert_eq!(answered(acknowledge(&channel)).await, ack, "{kind:?}");
+            assert_eq!(
+                answered(answer_missed_call(&channel)).await,
+                call,
+                "{kind:?}"
+            );
+            if let Some(ussd) = ussd {
+                assert_eq!(
+                    answered(render_ussd_reply(&channel, &reply)).await,
+                    ussd,
+                    "{kind:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_webhook_a_kind_does_not_take_is_not_found_and_a_bad_signature_is_refused_in_its_way() {
+        let anything = testing::Arrived::form(
+            "/",
+            &[("sessionId", "a"), ("phoneNumber", "1"), ("text", "")],
+        );
+        for provider in every_kind() {
+            let kind = provider.kind();
+            let settings = testing::channel_settings(provider);
+            let channel = Channel {
+                name: kind.name(),
+                settings: &settings,
+                public_url: "http://127.0.0.1:8080",
+            };
+            let request = anything.request();
+            let ussd = !matches!(
+                kind,
+                ChannelKind::Twilio | ChannelKind::Exotel | ChannelKind::Kannel
+            );
+            assert_eq!(
+                read_ussd_hop(&channel, &request).err() == Some(WebhookError::Unsupported),
+                !ussd,
+                "{kind:?}"
+            );
+            assert_eq!(
+                read_ussd_end(&channel, &request).err() == Some(WebhookError::Unsupported),
+                !ussd,
+                "{kind:?}"
+            );
+            assert_eq!(
+                read_missed_call(&channel, &request).err() == Some(WebhookError::Unsupported),
+                kind == ChannelKind::Kannel,
+                "{kind:?}"
+            );
+            let status = |err| refusal_status(&channel, &err).as_u16();
+            let signature = if kind == ChannelKind::Twilio {
+                403
+            } else {
+                401
+            };
+            assert_eq!(status(WebhookError::BadSignature), signature, "{kind:?}");
+            assert_eq!(status(WebhookError::NoSecret), signature, "{kind:?}");
+            assert_eq!(status(WebhookError::Unsupported), 404);
+            assert_eq!(status(WebhookError::MissingField("text")), 400);
+            assert_eq!(status(WebhookError::TooLong("text")), 400);
+            assert_eq!(status(WebhookError::Malformed("x".into())), 400);
+        }
     }
 }

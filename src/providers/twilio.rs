@@ -11,24 +11,50 @@ use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
-use secrecy::ExposeSecret as _;
+use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
 use sha1::Sha1;
 use subtle::ConstantTimeEq as _;
 
 use super::form::{Fields, Names};
 use super::{
-    Channel, DeliveryReport, DeliveryStatus, InboundSms, MissedCall, OutboundSms, SendResult,
-    WebhookError, WebhookRequest, MAX_MESSAGE_ID,
+    DeliveryReport, DeliveryStatus, InboundSms, MissedCall, OutboundSms, SendResult, WebhookError,
+    WebhookRequest, MAX_MESSAGE_ID,
 };
 
 pub const SIGNATURE_HEADER: &str = "x-twilio-signature";
+/// Twilio's own middleware answers a bad signature with 403.
+pub const SIGNATURE_REFUSED: StatusCode = StatusCode::FORBIDDEN;
 /// The public API's origin.
 const API: &str = "https://api.twilio.com";
 /// Twilio's error codes: too many requests; unsubscribed recipient; invalid and non-mobile `To`.
 const TOO_MANY_REQUESTS: i64 = 20429;
 const UNSUBSCRIBED: i64 = 21610;
 const BAD_NUMBER: [i64; 3] = [21211, 21612, 21614];
+
+/// `channels.<name>.…` of a Twilio channel, beyond what every channel takes.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TwilioSettings {
+    /// Origin of the send API; unset: the public one.
+    pub base_url: Option<url::Url>,
+    /// The account SID.
+    pub account_sid: Option<String>,
+    /// The auth token: signs Twilio's webhooks (none is accepted without it) and
+    /// authenticates sends.
+    pub auth_token: Option<SecretString>,
+    /// The sender number.
+    pub from: Option<String>,
+}
+
+/// What a send needs, by key, and whether it was given.
+pub fn needs_for_sending(settings: &TwilioSettings) -> Vec<(&'static str, bool)> {
+    vec![
+        ("account_sid", settings.account_sid.is_some()),
+        ("auth_token", settings.auth_token.is_some()),
+        ("from", settings.from.is_some()),
+    ]
+}
 
 /// `base64(HMAC-SHA1(token, url + sorted name/value pairs))`.
 pub fn signature(token: &str, url: &str, params: &[(String, String)]) -> String {
@@ -66,13 +92,14 @@ fn signed_urls(public_url: &str, path_and_query: &str) -> Vec<String> {
     urls
 }
 
-/// Checks `X-Twilio-Signature` against the channel's auth token, in constant time.
-pub fn verify(channel: &Channel<'_>, request: &WebhookRequest<'_>) -> Result<(), WebhookError> {
-    let token = channel
-        .settings
-        .auth_token
-        .as_ref()
-        .ok_or(WebhookError::NoSecret)?;
+/// Checks `X-Twilio-Signature` against the channel's auth token, in constant time, for a
+/// request to `public_url` (the service's origin as Twilio calls it).
+pub fn verify(
+    settings: &TwilioSettings,
+    public_url: &str,
+    request: &WebhookRequest<'_>,
+) -> Result<(), WebhookError> {
+    let token = settings.auth_token.as_ref().ok_or(WebhookError::NoSecret)?;
     let given = header_value(request.headers).ok_or(WebhookError::BadSignature)?;
     let params = if *request.method == Method::POST {
         Fields::body(request.body)?.pairs().to_vec()
@@ -82,7 +109,7 @@ pub fn verify(channel: &Channel<'_>, request: &WebhookRequest<'_>) -> Result<(),
         // A GET is signed on its URL alone: a body on one is not Twilio's, and is not read.
         return Err(WebhookError::BadSignature);
     };
-    let matches = signed_urls(channel.public_url, request.path_and_query)
+    let matches = signed_urls(public_url, request.path_and_query)
         .iter()
         .any(|url| {
             let expected = signature(token.expose_secret(), url, &params);
@@ -103,7 +130,17 @@ fn header_value(headers: &HeaderMap) -> Option<&str> {
         .filter(|value| !value.is_empty())
 }
 
-pub fn parse_sms(request: &WebhookRequest<'_>) -> Result<InboundSms, WebhookError> {
+/// An inbound SMS, signed.
+pub fn read_sms(
+    settings: &TwilioSettings,
+    public_url: &str,
+    request: &WebhookRequest<'_>,
+) -> Result<InboundSms, WebhookError> {
+    verify(settings, public_url, request)?;
+    parse_sms(request)
+}
+
+fn parse_sms(request: &WebhookRequest<'_>) -> Result<InboundSms, WebhookError> {
     Fields::all(request)?.sms(&Names {
         id: &["MessageSid", "SmsMessageSid", "SmsSid"],
         from: &["From"],
@@ -112,8 +149,17 @@ pub fn parse_sms(request: &WebhookRequest<'_>) -> Result<InboundSms, WebhookErro
     })
 }
 
-/// A voice webhook for a call to the campaign's number.
-pub fn parse_call(request: &WebhookRequest<'_>) -> Result<MissedCall, WebhookError> {
+/// A voice webhook for a call to the campaign's number, signed.
+pub fn read_missed_call(
+    settings: &TwilioSettings,
+    public_url: &str,
+    request: &WebhookRequest<'_>,
+) -> Result<MissedCall, WebhookError> {
+    verify(settings, public_url, request)?;
+    parse_call(request)
+}
+
+fn parse_call(request: &WebhookRequest<'_>) -> Result<MissedCall, WebhookError> {
     Fields::all(request)?.call(&Names {
         id: &["CallSid"],
         from: &["From", "Caller"],
@@ -122,8 +168,17 @@ pub fn parse_call(request: &WebhookRequest<'_>) -> Result<MissedCall, WebhookErr
     })
 }
 
-/// A status callback. `ErrorCode` 21610 means the recipient unsubscribed.
-pub fn parse_delivery(request: &WebhookRequest<'_>) -> Result<DeliveryReport, WebhookError> {
+/// A status callback, signed. `ErrorCode` 21610 means the recipient unsubscribed.
+pub fn read_delivery(
+    settings: &TwilioSettings,
+    public_url: &str,
+    request: &WebhookRequest<'_>,
+) -> Result<DeliveryReport, WebhookError> {
+    verify(settings, public_url, request)?;
+    parse_delivery(request)
+}
+
+fn parse_delivery(request: &WebhookRequest<'_>) -> Result<DeliveryReport, WebhookError> {
     let fields = Fields::all(request)?;
     let message_id = fields.required(&["MessageSid", "SmsSid"], MAX_MESSAGE_ID)?;
     let status = match fields
@@ -149,8 +204,9 @@ pub fn parse_delivery(request: &WebhookRequest<'_>) -> Result<DeliveryReport, We
 
 const TWIML: &str = "text/xml; charset=utf-8";
 
-/// TwiML that sends nothing: replies leave through the outbox.
-pub fn empty_twiml() -> Response {
+/// TwiML that sends nothing, the answer to an SMS or a status callback taken: replies leave
+/// through the outbox.
+pub fn acknowledge() -> Response {
     (
         [(header::CONTENT_TYPE, TWIML)],
         r#"<?xml version="1.0" encoding="UTF-8"?><Response/>"#,
@@ -159,7 +215,7 @@ pub fn empty_twiml() -> Response {
 }
 
 /// TwiML that rejects a call unanswered (a missed call costs the caller nothing).
-pub fn reject_call() -> Response {
+pub fn answer_missed_call() -> Response {
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, TWIML)],
@@ -180,19 +236,19 @@ struct Problem {
 }
 
 /// `POST {base}/2010-04-01/Accounts/{AccountSid}/Messages.json`, HTTP Basic auth.
+/// The status callback is `delivery_url`, the channel's delivery webhook.
 pub async fn send(
     client: &reqwest::Client,
-    channel: &Channel<'_>,
+    settings: &TwilioSettings,
+    delivery_url: &str,
     message: &OutboundSms<'_>,
 ) -> SendResult {
-    let settings = channel.settings;
     let (Some(sid), Some(token), Some(from)) =
         (&settings.account_sid, &settings.auth_token, &settings.from)
     else {
         return SendResult::unconfigured("account_sid, auth_token and from");
     };
-    let base = super::base_url(channel, Some(API)).unwrap_or_default();
-    let callback = channel.delivery_url();
+    let base = super::base_url(settings.base_url.as_ref(), Some(API)).unwrap_or_default();
     let request = client
         .post(format!("{base}/2010-04-01/Accounts/{sid}/Messages.json"))
         .basic_auth(sid, Some(token.expose_secret()))
@@ -201,7 +257,7 @@ pub async fn send(
             ("To", message.to.e164()),
             ("From", from.as_str()),
             ("Body", message.text),
-            ("StatusCallback", callback.as_str()),
+            ("StatusCallback", delivery_url),
         ]);
     let (status, body) = match super::exchange(request).await {
         Ok(answer) => answer,
@@ -234,8 +290,8 @@ pub async fn send(
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing::Arrived;
     use super::*;
-    use crate::config::{ChannelSettings, Settings};
 
     /// PROTOCOLS.md §2.4, from twilio-python's tests.
     const TOKEN: &str = "12345";
@@ -258,24 +314,14 @@ mod tests {
         serde_urlencoded::to_string(params).unwrap()
     }
 
-    fn settings() -> ChannelSettings {
-        let figment =
-            Settings::figment(None)
-                .unwrap()
-                .merge(figment::providers::Serialized::default(
-                    "channels.twilio.auth_token",
-                    TOKEN,
-                ));
-        Settings::from_figment(figment).unwrap().channels["twilio"].clone()
+    fn settings() -> TwilioSettings {
+        TwilioSettings {
+            auth_token: Some(TOKEN.into()),
+            ..TwilioSettings::default()
+        }
     }
 
     fn check(public_url: &str, path: &str, body: &str, signature: Option<&str>) -> bool {
-        let settings = settings();
-        let channel = Channel {
-            name: "twilio",
-            settings: &settings,
-            public_url,
-        };
         let mut headers = HeaderMap::new();
         if let Some(signature) = signature {
             headers.insert(SIGNATURE_HEADER, signature.parse().unwrap());
@@ -287,7 +333,7 @@ mod tests {
             headers: &headers,
             body: body.as_bytes(),
         };
-        verify(&channel, &request).is_ok()
+        verify(&settings(), public_url, &request).is_ok()
     }
 
     #[test]
@@ -350,12 +396,7 @@ mod tests {
 
     #[test]
     fn a_body_on_a_signed_get_is_refused_for_the_signature_does_not_cover_it() {
-        let settings = settings();
-        let channel = Channel {
-            name: "twilio",
-            settings: &settings,
-            public_url: "https://mycompany.com",
-        };
+        let (settings, origin) = (settings(), "https://mycompany.com");
         let path = "/webhooks/twilio/sms?MessageSid=SM1&Body=HELP";
         let signed = signature(TOKEN, &format!("https://mycompany.com{path}"), &[]);
         let mut headers = HeaderMap::new();
@@ -367,9 +408,9 @@ mod tests {
             headers: &headers,
             body,
         };
-        assert_eq!(verify(&channel, &request(b"")), Ok(()));
+        assert_eq!(verify(&settings, origin, &request(b"")), Ok(()));
         assert_eq!(
-            verify(&channel, &request(b"From=%2B919876543210")),
+            verify(&settings, origin, &request(b"From=%2B919876543210")),
             Err(WebhookError::BadSignature)
         );
     }
@@ -391,13 +432,7 @@ mod tests {
 
     #[test]
     fn a_channel_without_an_auth_token_refuses_everything() {
-        let mut settings = settings();
-        settings.auth_token = None;
-        let channel = Channel {
-            name: "twilio",
-            settings: &settings,
-            public_url: "https://mycompany.com",
-        };
+        let settings = TwilioSettings::default();
         let request = WebhookRequest {
             method: &Method::POST,
             path_and_query: "/",
@@ -405,6 +440,268 @@ mod tests {
             headers: &HeaderMap::new(),
             body: b"",
         };
-        assert_eq!(verify(&channel, &request), Err(WebhookError::NoSecret));
+        assert_eq!(
+            verify(&settings, "https://mycompany.com", &request),
+            Err(WebhookError::NoSecret)
+        );
+    }
+
+    /// The service's origin as Twilio calls it, in the readers' tables.
+    const ORIGIN: &str = "https://mitan.example.org";
+
+    /// A form Twilio posts to `path`, signed as Twilio signs it (or not, or badly).
+    fn posted(path: &str, fields: &[(&str, &str)], signed: Option<&str>) -> Arrived {
+        let arrived = Arrived::form(path, fields);
+        let pairs: Vec<(String, String)> = fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let good = signature(TOKEN, &format!("{ORIGIN}{path}"), &pairs);
+        match signed {
+            Some("good") => arrived.header(SIGNATURE_HEADER, &good),
+            Some(other) => arrived.header(SIGNATURE_HEADER, other),
+            None => arrived,
+        }
+    }
+
+    /// A `GET` with its fields in the query, signed on its URL alone.
+    fn fetched(path: &str, fields: &[(&str, &str)]) -> Arrived {
+        let arrived = Arrived::get(path, fields);
+        let good = signature(TOKEN, &format!("{ORIGIN}{}", arrived.path_and_query()), &[]);
+        arrived.header(SIGNATURE_HEADER, &good)
+    }
+
+    #[test]
+    fn an_inbound_sms_is_read_once_its_signature_is_checked() {
+        let path = "/webhooks/twilio/sms";
+        let sms = |id: Option<&str>, text: &str| InboundSms {
+            message_id: id.map(str::to_string),
+            from: "+919876543210".into(),
+            to: Some("+15005550006".into()),
+            text: text.into(),
+        };
+        let full = [
+            ("MessageSid", "SM0001"),
+            ("AccountSid", "AC123"),
+            ("From", "+919876543210"),
+            ("To", "+15005550006"),
+            ("Body", "JOIN 482918"),
+            ("NumMedia", "0"),
+        ];
+        let cases = [
+            (
+                posted(path, &full, Some("good")),
+                Ok(sms(Some("SM0001"), "JOIN 482918")),
+            ),
+            (
+                posted(
+                    path,
+                    &[
+                        ("SmsSid", "SM0002"),
+                        ("From", "+919876543210"),
+                        ("To", "+15005550006"),
+                        ("Body", ""),
+                    ],
+                    Some("good"),
+                ),
+                Ok(sms(Some("SM0002"), "")),
+            ),
+            (
+                fetched(
+                    path,
+                    &[
+                        ("MessageSid", "SM0003"),
+                        ("From", "+919876543210"),
+                        ("To", "+15005550006"),
+                        ("Body", "HELP"),
+                    ],
+                ),
+                Ok(sms(Some("SM0003"), "HELP")),
+            ),
+            (
+                posted(
+                    path,
+                    &[
+                        ("MessageSid", "SM0004"),
+                        ("From", "+919876543210"),
+                        ("To", "+15005550006"),
+                    ],
+                    Some("good"),
+                ),
+                Err(WebhookError::MissingField("Body")),
+            ),
+            (
+                posted(
+                    path,
+                    &[("MessageSid", "SM0005"), ("Body", "HELP")],
+                    Some("good"),
+                ),
+                Err(WebhookError::MissingField("From")),
+            ),
+            (posted(path, &full, None), Err(WebhookError::BadSignature)),
+            (
+                posted(path, &full, Some(VECTOR)),
+                Err(WebhookError::BadSignature),
+            ),
+        ];
+        for (arrived, read) in cases {
+            assert_eq!(
+                read_sms(&settings(), ORIGIN, &arrived.request()),
+                read,
+                "{arrived:?}"
+            );
+        }
+        let unconfigured = posted(path, &full, Some("good"));
+        assert_eq!(
+            read_sms(&TwilioSettings::default(), ORIGIN, &unconfigured.request()),
+            Err(WebhookError::NoSecret)
+        );
+    }
+
+    #[test]
+    fn a_voice_webhook_is_a_missed_call() {
+        let path = "/webhooks/twilio/missed-call";
+        let call = |id: &str| MissedCall {
+            call_id: Some(id.into()),
+            from: "+919876543210".into(),
+            to: Some("+15005550006".into()),
+        };
+        let cases = [
+            (
+                posted(
+                    path,
+                    &[
+                        ("CallSid", "CA01"),
+                        ("From", "+919876543210"),
+                        ("To", "+15005550006"),
+                        ("CallStatus", "ringing"),
+                    ],
+                    Some("good"),
+                ),
+                Ok(call("CA01")),
+            ),
+            (
+                posted(
+                    path,
+                    &[
+                        ("CallSid", "CA02"),
+                        ("Caller", "+919876543210"),
+                        ("Called", "+15005550006"),
+                    ],
+                    Some("good"),
+                ),
+                Ok(call("CA02")),
+            ),
+            (
+                posted(
+                    path,
+                    &[("CallSid", "CA03"), ("To", "+15005550006")],
+                    Some("good"),
+                ),
+                Err(WebhookError::MissingField("From")),
+            ),
+            (
+                posted(
+                    path,
+                    &[("CallSid", "CA04"), ("From", "+919876543210")],
+                    Some("garbage"),
+                ),
+                Err(WebhookError::BadSignature),
+            ),
+        ];
+        for (arrived, read) in cases {
+            assert_eq!(
+                read_missed_call(&settings(), ORIGIN, &arrived.request()),
+                read,
+                "{arrived:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_message_status_is_read_and_an_unknown_one_refused() {
+        let path = "/webhooks/twilio/delivery";
+        let report = |fields: &[(&str, &str)]| {
+            read_delivery(
+                &settings(),
+                ORIGIN,
+                &posted(path, fields, Some("good")).request(),
+            )
+        };
+        let read = |status, reason: Option<&str>, opted_out| {
+            Ok(DeliveryReport {
+                message_id: "SM0001".into(),
+                mitan_id: None,
+                status,
+                reason: reason.map(str::to_string),
+                opted_out,
+            })
+        };
+        use DeliveryStatus::{Delivered, Failed, Queued, Sent};
+        for (word, status) in [
+            ("queued", Queued),
+            ("accepted", Queued),
+            ("scheduled", Queued),
+            ("sending", Sent),
+            ("sent", Sent),
+            ("partially_delivered", Sent),
+            ("delivered", Delivered),
+            ("read", Delivered),
+            ("failed", Failed),
+            ("undelivered", Failed),
+            ("canceled", Failed),
+        ] {
+            assert_eq!(
+                report(&[("MessageSid", "SM0001"), ("MessageStatus", word)]),
+                read(status, None, false),
+                "{word}"
+            );
+        }
+        let cases = [
+            (
+                vec![
+                    ("MessageSid", "SM0001"),
+                    ("MessageStatus", "undelivered"),
+                    ("ErrorCode", "21610"),
+                ],
+                read(Failed, Some("ErrorCode 21610"), true),
+            ),
+            (
+                vec![
+                    ("MessageSid", "SM0001"),
+                    ("MessageStatus", "undelivered"),
+                    ("ErrorCode", "30003"),
+                ],
+                read(Failed, Some("ErrorCode 30003"), false),
+            ),
+            (
+                vec![("SmsSid", "SM0001"), ("SmsStatus", "delivered")],
+                read(Delivered, None, false),
+            ),
+            (
+                vec![("MessageSid", "SM0001"), ("MessageStatus", "lost")],
+                Err(WebhookError::Malformed("unknown status \"lost\"".into())),
+            ),
+            (
+                vec![("MessageStatus", "delivered")],
+                Err(WebhookError::MissingField("MessageSid")),
+            ),
+            (
+                vec![("MessageSid", "SM0001")],
+                Err(WebhookError::MissingField("MessageStatus")),
+            ),
+        ];
+        for (fields, read) in cases {
+            assert_eq!(report(&fields), read, "{fields:?}");
+        }
+        let unsigned = posted(
+            path,
+            &[("MessageSid", "SM0001"), ("MessageStatus", "delivered")],
+            None,
+        );
+        assert_eq!(
+            read_delivery(&settings(), ORIGIN, &unsigned.request()),
+            Err(WebhookError::BadSignature)
+        );
     }
 }

@@ -167,3 +167,45 @@ fn an_error_about_a_secret_never_shows_its_value() {
         );
     }
 }
+
+#[test]
+fn a_key_that_another_kind_of_channel_takes_stops_the_start_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_binary(
+        dir.path(),
+        &[("MITAN__CHANNELS__TWILIO__SECRET", "s3cret-value")],
+        &["screens"],
+    );
+    assert!(!run.status.success(), "{}", run.output);
+    let error = the_error_line(&run.output);
+    assert!(
+        error.contains(
+            "channels.twilio.secret: unknown key \"secret\": a twilio channel takes base_url, \
+             account_sid, auth_token, from"
+        ),
+        "{error}"
+    );
+    assert!(
+        error.ends_with("(from the environment: MITAN__CHANNELS__TWILIO__SECRET)"),
+        "{error}"
+    );
+    assert!(!run.output.contains("s3cret-value"), "{}", run.output);
+
+    let file = dir.path().join("mitan.toml");
+    std::fs::write(&file, "[channels.africastalking]\nentity_id = \"1101\"\n").unwrap();
+    let run = run_binary(
+        dir.path(),
+        &[],
+        &["--config", &file.display().to_string(), "screens"],
+    );
+    assert!(!run.status.success(), "{}", run.output);
+    let error = the_error_line(&run.output);
+    assert!(
+        error.contains("channels.africastalking.entity_id: unknown key \"entity_id\""),
+        "{error}"
+    );
+    assert!(
+        error.contains(&format!("(in {})", file.display())),
+        "{error}"
+    );
+}

@@ -7,8 +7,8 @@ use axum::http::{HeaderMap, HeaderValue, Method};
 use figment::providers::Serialized;
 use mitan::config::{ChannelSettings, Settings};
 use mitan::providers::{
-    self, africastalking, generic, twilio, Channel, ChannelKind, HopInput, WebhookError,
-    WebhookRequest, MAX_INPUT, MAX_MESSAGE_ID, MAX_PHONE_FIELD, MAX_SESSION_ID, MAX_SMS_TEXT,
+    self, africastalking, generic, twilio, Channel, HopInput, WebhookError, WebhookRequest,
+    MAX_INPUT, MAX_MESSAGE_ID, MAX_PHONE_FIELD, MAX_SESSION_ID, MAX_SMS_TEXT,
 };
 use proptest::prelude::*;
 
@@ -188,25 +188,12 @@ fn read(case: &Hostile) -> Result<Read, WebhookError> {
         headers: &headers,
         body: &body,
     };
-    let kind = settings.kind;
-    let ussd = |africastalking, generic| match kind {
-        ChannelKind::Africastalking | ChannelKind::Console => africastalking,
-        ChannelKind::Generic => generic,
-        _ => Err(WebhookError::Unsupported),
-    };
-    let signed = || generic::verify(settings.secret.as_ref(), &headers, &body);
     match case.route {
         Route::Sms => providers::read_sms(&channel, &request).map(Read::Sms),
         Route::MissedCall => providers::read_missed_call(&channel, &request).map(Read::Call),
         Route::Delivery => providers::read_delivery(&channel, &request).map(Read::Report),
-        Route::UssdHop => ussd(
-            africastalking::parse_ussd_hop(&body).map(Read::Hop),
-            signed().and_then(|()| generic::parse_ussd_hop(&body).map(Read::Hop)),
-        ),
-        Route::UssdEnd => ussd(
-            africastalking::parse_ussd_end(&body).map(Read::End),
-            signed().and_then(|()| generic::parse_ussd_end(&body).map(Read::End)),
-        ),
+        Route::UssdHop => providers::read_ussd_hop(&channel, &request).map(Read::Hop),
+        Route::UssdEnd => providers::read_ussd_end(&channel, &request).map(Read::End),
     }
 }
 
