@@ -144,12 +144,11 @@ impl Application {
             let (store, shutdown) = (state.store.clone(), shutdown.clone());
             async move { store.watch_writes(shutdown).await }
         });
-        let planner = state.settings.broadcasts.planner.then(|| {
-            tokio::spawn(crate::broadcasts::planner::run(
-                state.clone(),
-                shutdown.clone(),
-            ))
-        });
+        let planner = state
+            .settings
+            .broadcasts
+            .planner
+            .then(|| tokio::spawn(crate::planner::run(state.clone(), shutdown.clone())));
         let dispatcher = Dispatcher::new(state.clone());
         let workers: Vec<_> = (0..state.settings.outbound.workers)
             .map(|_| tokio::spawn(dispatcher.clone().run_until(shutdown.clone())))

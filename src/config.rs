@@ -17,13 +17,13 @@ use std::path::{Path, PathBuf};
 
 use figment::providers::{Format, Toml};
 use figment::Figment;
-use secrecy::SecretString;
 use serde::Deserialize;
 
-pub use channels::ChannelSettings;
 use env::{text_list, Environment};
 
 use crate::broadcasts::{ContentPolicy, FrequencyCap, SendRules, SendWindow};
+use crate::privacy::SecuritySettings;
+use crate::providers::ChannelSettings;
 
 /// The defaults, built into the binary so that `mitan` runs from any working directory.
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
@@ -118,14 +118,6 @@ impl std::fmt::Debug for DatabaseUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "\"{self}\"")
     }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SecuritySettings {
-    pub master_key: Option<SecretString>,
-    pub master_key_file: PathBuf,
-    pub require_master_key: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

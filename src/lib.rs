@@ -19,6 +19,8 @@ pub mod enrollment;
 /// The outbox's rules, pure: what a message is and where it is, how it is composed, and what
 /// the answer to its send makes of it.
 pub mod outbox;
+/// The planner: turns due broadcasts into queued messages, a batch per transaction.
+pub mod planner;
 /// Phone numbers: parsed once, sealed at rest (blind index + AEAD + hint), shown only masked.
 pub mod privacy;
 /// The only code that knows aggregators' wire formats.

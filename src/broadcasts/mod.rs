@@ -6,7 +6,6 @@
 pub mod cap;
 pub mod content;
 pub mod plan;
-pub mod planner;
 pub mod schedule;
 pub mod validity;
 pub mod window;

@@ -134,7 +134,8 @@ pub(super) fn text_list<'de, D: Deserializer<'de>>(
 mod tests {
     use secrecy::{ExposeSecret as _, SecretString};
 
-    use super::super::{ChannelSettings, ConfigError, Settings};
+    use super::super::{ConfigError, Settings};
+    use crate::providers::ChannelSettings;
     use crate::providers::ProviderSettings;
 
     /// The settings with these environment variables (and nothing else from the environment).

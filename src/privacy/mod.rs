@@ -15,7 +15,17 @@ pub use msisdn::{Msisdn, PhoneError};
 pub use redact::without_numbers;
 pub use vault::{BlindIndex, KeyError, MasterKey, OpenError, SealedPhone, Vault};
 
-use crate::config::SecuritySettings;
+/// `security.…`: where the master key comes from.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecuritySettings {
+    /// Base64 of 32 random bytes; every key mitan uses is derived from it.
+    pub master_key: Option<secrecy::SecretString>,
+    /// Read when `master_key` is unset; generated there in development.
+    pub master_key_file: std::path::PathBuf,
+    /// Refuse to start without a key (production).
+    pub require_master_key: bool,
+}
 
 /// Where the master key came from, for the start-up log line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

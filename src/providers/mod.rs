@@ -11,6 +11,7 @@ pub mod console;
 pub mod exotel;
 pub mod generic;
 pub mod kannel;
+mod settings;
 pub mod twilio;
 
 mod form;
@@ -23,7 +24,8 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use serde::{Deserialize, Deserializer};
 
-use crate::config::ChannelSettings;
+pub use settings::ChannelSettings;
+
 use crate::encoding::Encoding;
 use crate::privacy::{without_numbers, Msisdn};
 

@@ -73,8 +73,8 @@ impl Arrived {
 }
 
 /// A channel of this kind, with nothing but its kind's settings.
-pub fn channel_settings(provider: super::ProviderSettings) -> crate::config::ChannelSettings {
-    crate::config::ChannelSettings {
+pub fn channel_settings(provider: super::ProviderSettings) -> super::ChannelSettings {
+    super::ChannelSettings {
         enabled: true,
         tps: 10,
         burst: None,

@@ -1,8 +1,8 @@
 //! Tips and broadcasts through the admin API, planned with the clock under the test's control.
 
 use chrono::{DateTime, Duration, TimeZone as _, Utc};
-use mitan::broadcasts::planner::{try_plan_one, PlanStep};
 use mitan::broadcasts::ContentPolicy;
+use mitan::planner::{try_plan_one, PlanStep};
 use mitan::tips::import::{plan, Format};
 use serde_json::json;
 

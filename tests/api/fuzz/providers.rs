@@ -5,7 +5,8 @@
 
 use axum::http::{HeaderMap, HeaderValue, Method};
 use figment::providers::Serialized;
-use mitan::config::{ChannelSettings, Settings};
+use mitan::config::Settings;
+use mitan::providers::ChannelSettings;
 use mitan::providers::{
     self, africastalking, generic, twilio, Channel, HopInput, WebhookError, WebhookRequest,
     MAX_INPUT, MAX_MESSAGE_ID, MAX_PHONE_FIELD, MAX_SESSION_ID, MAX_SMS_TEXT,

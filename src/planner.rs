@@ -8,8 +8,8 @@ use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
-use super::schedule::{CronRule, Schedule};
 use crate::app::AppState;
+use crate::broadcasts::{CronRule, Schedule};
 use crate::store::{BroadcastRecord, PlannedBatch};
 
 /// How long the loop sleeps when nothing is due.
