@@ -163,7 +163,7 @@ async fn main() -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     let mut running = Vec::new();
     for state in &states {
-        let dispatcher = Dispatcher::new(state.clone());
+        let dispatcher = Dispatcher::new(state.dispatch());
         for _ in 0..workers {
             running.push(tokio::spawn(dispatcher.clone().run_until(shutdown.clone())));
         }

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -14,51 +13,14 @@ use crate::config::{CampaignSettings, Settings};
 use crate::dispatcher::Dispatcher;
 use crate::enrollment::areas::BUILT_IN_AREAS;
 use crate::enrollment::AreaPlan;
-use crate::outbox::Composer;
+use crate::http::AppState;
 use crate::privacy::{self, KeySource, Vault};
 use crate::providers::console::ConsoleLog;
 use crate::sms::Limits;
-use crate::store::{log_failure, Store};
+use crate::store::Store;
 use crate::tips::LiveTips;
-use crate::turns::Turns;
 use crate::ussd::texts::Texts;
-use crate::{http, sms, telemetry, ussd};
-
-/// What every request handler can reach.
-pub struct AppState {
-    pub settings: Settings,
-    pub store: Store,
-    pub vault: Vault,
-    pub texts: Texts,
-    /// The tip library "today's tip" reads.
-    pub tips: Arc<LiveTips>,
-    pub clock: Arc<dyn Clock>,
-    pub metrics: PrometheusHandle,
-    /// Abuse limits on inbound SMS, auto-replies and invitations (per instance).
-    pub limits: Limits,
-    /// What console channels "sent" (development and tests).
-    pub console: ConsoleLog,
-    /// Wakes an idle dispatcher when a message is queued.
-    pub outbox_wake: tokio::sync::Notify,
-    /// Wakes an idle planner when a broadcast is created or resumed.
-    pub planner_wake: tokio::sync::Notify,
-    /// Copies of one webhook (an SMS, a USSD hop) are handled one after the other.
-    pub turns: Turns,
-}
-
-impl AppState {
-    /// Seals messages for sending, with the reply lifetime of `outbound.reply_ttl_secs`.
-    pub fn composer(&self) -> Composer<'_> {
-        Composer {
-            vault: &self.vault,
-            reply_ttl: chrono::Duration::seconds(self.settings.outbound.reply_ttl_secs as i64),
-        }
-    }
-}
-
-/// How often expired USSD sessions, pending consents and old receipts are purged, and the tip
-/// library re-read.
-const PURGE_EVERY: Duration = Duration::from_secs(60);
+use crate::{api, housekeeping, http, planner, telemetry};
 
 /// A built service: database migrated, keys loaded, listener bound.
 pub struct Application {
@@ -99,18 +61,18 @@ impl Application {
             .await
             .with_context(|| format!("server.bind: cannot listen on {bind}"))?;
         let state = Arc::new(AppState {
-            vault: Vault::new(&master),
+            vault: Arc::new(Vault::new(&master)),
             metrics: telemetry::metrics_handle(),
-            texts: Texts::new(&settings.campaign.ussd_code, tips.clone()),
+            texts: Arc::new(Texts::new(&settings.campaign.ussd_code, tips.clone())),
             tips,
             clock,
-            limits: Limits::new(&settings.sms),
+            limits: Arc::new(Limits::new(&settings.sms)),
             console: ConsoleLog::default(),
-            outbox_wake: tokio::sync::Notify::new(),
-            planner_wake: tokio::sync::Notify::new(),
-            turns: Turns::default(),
+            outbox_wake: Arc::default(),
+            planner_wake: Arc::default(),
+            turns: Arc::default(),
             store,
-            settings,
+            settings: Arc::new(settings),
         });
         Ok(Self { listener, state })
     }
@@ -138,8 +100,8 @@ impl Application {
             database = state.store.backend_name(),
             "mitan is listening"
         );
-        let app = http::router(state.clone());
-        let purger = tokio::spawn(purge_sessions(state.clone(), shutdown.clone()));
+        let app = http::router(state.clone(), api::router());
+        let housekeeping = tokio::spawn(housekeeping::run(state.housekeeping(), shutdown.clone()));
         let watcher = tokio::spawn({
             let (store, shutdown) = (state.store.clone(), shutdown.clone());
             async move { store.watch_writes(shutdown).await }
@@ -148,8 +110,8 @@ impl Application {
             .settings
             .broadcasts
             .planner
-            .then(|| tokio::spawn(crate::planner::run(state.clone(), shutdown.clone())));
-        let dispatcher = Dispatcher::new(state.clone());
+            .then(|| tokio::spawn(planner::run(state.planning(), shutdown.clone())));
+        let dispatcher = Dispatcher::new(state.dispatch());
         let workers: Vec<_> = (0..state.settings.outbound.workers)
             .map(|_| tokio::spawn(dispatcher.clone().run_until(shutdown.clone())))
             .collect();
@@ -171,46 +133,23 @@ impl Application {
                 }
             }
         }
-        let _ = purger.await;
-        let _ = watcher.await;
-        if let Some(planner) = planner {
-            let _ = planner.await;
-        }
-        for worker in workers {
-            let _ = worker.await;
+        // A task that ended by panicking says so; none is dropped silently.
+        let tasks = [("housekeeping", housekeeping), ("the write probe", watcher)]
+            .into_iter()
+            .chain(planner.map(|planner| ("the planner", planner)))
+            .chain(
+                workers
+                    .into_iter()
+                    .map(|worker| ("a dispatcher worker", worker)),
+            );
+        for (name, task) in tasks {
+            if let Err(err) = task.await {
+                tracing::error!(error = %err, "{name} stopped by panicking");
+            }
         }
         state.store.close().await;
         tracing::info!("stopped");
         Ok(())
-    }
-}
-
-/// The background purge of expired USSD sessions and SMS pending consents: a loop around one
-/// step.
-async fn purge_sessions(state: Arc<AppState>, shutdown: CancellationToken) {
-    loop {
-        if let Err(err) = ussd::purge_expired(&state).await {
-            log_failure("purging USSD sessions", &err);
-        }
-        if let Err(err) = sms::purge_expired(&state).await {
-            log_failure("purging SMS state", &err);
-        }
-        if let Err(err) = state
-            .store
-            .tips()
-            .await
-            .map(|stored| state.tips.replace(stored))
-        {
-            log_failure("re-reading the tip library", &err.into());
-        }
-        // Busy senders never go idle, where they settle stale claims themselves.
-        if let Err(err) = crate::dispatcher::settle_stale_claims(&state, state.clock.now()).await {
-            log_failure("settling stale claims", &err);
-        }
-        tokio::select! {
-            () = shutdown.cancelled() => return,
-            () = tokio::time::sleep(PURGE_EVERY) => {}
-        }
     }
 }
 

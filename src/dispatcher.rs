@@ -13,24 +13,41 @@ use governor::{DefaultDirectRateLimiter, RateLimiter};
 use rand::Rng as _;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::AppState;
+use crate::clock::Clock;
+use crate::config::Settings;
 use crate::outbox::OutboxStatus;
 use crate::outbox::{settle, Outcome, RetryPolicy, Settled};
-use crate::privacy::{BlindIndex, Msisdn};
+use crate::privacy::{BlindIndex, Msisdn, Vault};
+use crate::providers::console::ConsoleLog;
 use crate::providers::{self, Channel, DeliveryReport, OutboundSms};
 use crate::store::ReportApplied;
+use crate::store::Store;
 use crate::store::{ClaimedMessage, SendRecord, StoreError};
+use tokio::sync::Notify;
 
 /// How long the loop sleeps when nothing is due, unless woken by a new message.
 const IDLE_POLL: Duration = Duration::from_secs(1);
 /// How long the loop waits after a store error before trying again.
 const ERROR_PAUSE: Duration = Duration::from_secs(5);
 
+/// What the dispatcher needs; owned, for the workers' tasks.
+#[derive(Clone)]
+pub struct Context {
+    pub store: Store,
+    pub vault: Arc<Vault>,
+    pub clock: Arc<dyn Clock>,
+    /// What console channels "sent" (development and tests).
+    pub console: ConsoleLog,
+    /// Wakes an idle worker when a message is queued.
+    pub wake: Arc<Notify>,
+    pub settings: Arc<Settings>,
+}
+
 /// Sends what the outbox holds. Cheap to clone: workers of one instance share the per-channel
 /// rate limiters, so together they keep to each channel's `tps`.
 #[derive(Clone)]
 pub struct Dispatcher {
-    state: Arc<AppState>,
+    ctx: Context,
     owner: String,
     client: reqwest::Client,
     limiters: Arc<HashMap<String, DefaultDirectRateLimiter>>,
@@ -38,23 +55,23 @@ pub struct Dispatcher {
 }
 
 /// Whether broadcast messages may leave now: inside `campaign.send_window`, local time.
-fn bulk_window_open(state: &AppState, now: DateTime<Utc>) -> bool {
-    let rules = state.settings.campaign.send_rules();
+fn bulk_window_open(settings: &Settings, now: DateTime<Utc>) -> bool {
+    let rules = settings.campaign.send_rules();
     rules.window.next_open(now, rules.zone) == now
 }
 
 impl Dispatcher {
-    pub fn new(state: Arc<AppState>) -> Self {
-        let limiters = state
+    pub fn new(ctx: Context) -> Self {
+        let limiters = ctx
             .settings
             .channels
             .iter()
             .map(|(name, channel)| {
-                let quota = channel.quota(state.settings.outbound.instances);
+                let quota = channel.quota(ctx.settings.outbound.instances);
                 (name.clone(), RateLimiter::direct(quota))
             })
             .collect();
-        let outbound = &state.settings.outbound;
+        let outbound = &ctx.settings.outbound;
         let timeout = Duration::from_secs(outbound.send_timeout_secs.max(1));
         let retries = RetryPolicy {
             max_attempts: outbound.max_attempts,
@@ -66,24 +83,24 @@ impl Dispatcher {
             owner: format!("{:016x}", rand::thread_rng().gen::<u64>()),
             client: providers::http_client(timeout),
             limiters: Arc::new(limiters),
-            state,
+            ctx,
         }
     }
 
     /// Claims, sends and records at most one message.
     pub async fn try_dispatch_one(&self) -> anyhow::Result<Outcome> {
-        let state = &self.state;
-        let outbound = &state.settings.outbound;
-        let now = state.clock.now();
+        let ctx = &self.ctx;
+        let outbound = &ctx.settings.outbound;
+        let now = ctx.clock.now();
         let lease_until = now + chrono::Duration::seconds(outbound.lease_secs as i64);
-        let Some(message) = state
+        let Some(message) = ctx
             .store
             .claim_due(
                 &self.owner,
                 now,
                 lease_until,
                 1,
-                bulk_window_open(state, now),
+                bulk_window_open(&ctx.settings, now),
             )
             .await
             .context("claiming a message")?
@@ -91,7 +108,7 @@ impl Dispatcher {
         else {
             // Nothing to send: a good moment to settle claims whose sender went silent (they are
             // never claimed again either way; this only makes their state visible).
-            settle_stale_claims(state, now).await?;
+            settle_stale_claims(&ctx.store, now).await?;
             return Ok(Outcome::Idle);
         };
         let outcome = self.dispatch(&message, now).await?;
@@ -119,14 +136,14 @@ impl Dispatcher {
             Ok(phone) => phone,
             Err(error) => return self.fail(message, &error).await,
         };
-        let index = self.state.vault.blind_index(&phone);
+        let index = self.ctx.vault.blind_index(&phone);
         // A STOP between enqueue and send wins.
-        if message.kind.checks_suppression() && self.state.store.is_suppressed(&index).await? {
+        if message.kind.checks_suppression() && self.ctx.store.is_suppressed(&index).await? {
             return self
                 .record(message, &SendRecord::Suppressed, Outcome::Suppressed)
                 .await;
         }
-        let Some(settings) = self.state.settings.channels.get(&message.channel) else {
+        let Some(settings) = self.ctx.settings.channels.get(&message.channel) else {
             let error = format!("no channel named {:?} is configured", message.channel);
             return self.fail(message, &error).await;
         };
@@ -136,7 +153,7 @@ impl Dispatcher {
         let channel = Channel {
             name: &message.channel,
             settings,
-            public_url: &self.state.settings.server.public_url,
+            public_url: &self.ctx.settings.server.public_url,
         };
         let sms = OutboundSms {
             id: message.id,
@@ -146,14 +163,14 @@ impl Dispatcher {
             parts: message.parts,
             dlt_template_id: message.dlt_template_id.as_deref(),
         };
-        let result = providers::send(&self.client, &channel, &self.state.console, &sms).await;
+        let result = providers::send(&self.client, &channel, &self.ctx.console, &sms).await;
         let jitter = rand::thread_rng().gen_range(0.0..=0.5);
         let (settled, outcome) = settle(result, message.attempts, &self.retries, jitter);
         log(message, &settled, &index);
         let record = match &settled {
             Settled::Sent { provider_id } => SendRecord::Sent { provider_id },
             Settled::Retry { after, reason } => SendRecord::Retry {
-                at: self.state.clock.now() + chrono::Duration::from_std(*after)?,
+                at: self.ctx.clock.now() + chrono::Duration::from_std(*after)?,
                 error: reason,
             },
             Settled::Failed { error, suppress } => SendRecord::Failed {
@@ -168,7 +185,7 @@ impl Dispatcher {
     /// The recipient, opened from its seal; why not when it cannot be.
     fn recipient(&self, message: &ClaimedMessage) -> Result<Msisdn, String> {
         match (&message.ciphertext, &message.key_id) {
-            (Some(ciphertext), Some(key_id)) => self.state.vault.open(ciphertext, key_id),
+            (Some(ciphertext), Some(key_id)) => self.ctx.vault.open(ciphertext, key_id),
             _ => Err(crate::privacy::OpenError::Corrupt),
         }
         .map_err(|err| format!("cannot open the recipient: {err}"))
@@ -188,8 +205,8 @@ impl Dispatcher {
         record: &SendRecord<'_>,
         outcome: Outcome,
     ) -> anyhow::Result<Outcome> {
-        let now = self.state.clock.now();
-        let store = &self.state.store;
+        let now = self.ctx.clock.now();
+        let store = &self.ctx.store;
         let recorded = match store
             .record_send(message.id, &self.owner, record, now)
             .await
@@ -249,7 +266,7 @@ impl Dispatcher {
             };
             tokio::select! {
                 () = shutdown.cancelled() => {}
-                () = self.state.outbox_wake.notified() => {}
+                () = self.ctx.wake.notified() => {}
                 () = tokio::time::sleep(pause) => {}
             }
         }
@@ -295,9 +312,8 @@ fn log(message: &ClaimedMessage, settled: &Settled, index: &BlindIndex) {
 
 /// Marks `unknown` the messages whose sender went silent mid-send (its lease ran out): they are
 /// never claimed again; delivery reports settle them. Returns how many.
-pub async fn settle_stale_claims(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<u64> {
-    let stale = state
-        .store
+pub async fn settle_stale_claims(store: &Store, now: DateTime<Utc>) -> anyhow::Result<u64> {
+    let stale = store
         .expire_leases(now)
         .await
         .context("expiring stale leases")?;
@@ -313,13 +329,13 @@ pub async fn settle_stale_claims(state: &AppState, now: DateTime<Utc>) -> anyhow
 /// A delivery report. Unknown message ids are logged and acknowledged.
 #[tracing::instrument(skip_all, fields(channel))]
 pub async fn receive_report(
-    state: &AppState,
+    ctx: &Context,
     channel: &str,
     report: &DeliveryReport,
 ) -> anyhow::Result<()> {
     let status = OutboxStatus::reported(report.status);
-    let now = state.clock.now();
-    let applied = state
+    let now = ctx.clock.now();
+    let applied = ctx
         .store
         .apply_report(
             channel,
@@ -347,13 +363,12 @@ pub async fn receive_report(
             if let (OutboxStatus::Failed, true, Some((ciphertext, key_id))) =
                 (to, report.opted_out, sealed)
             {
-                let phone = state
+                let phone = ctx
                     .vault
                     .open(ciphertext, key_id)
                     .context("opening a refused recipient")?;
-                let index = state.vault.blind_index(&phone);
-                state
-                    .store
+                let index = ctx.vault.blind_index(&phone);
+                ctx.store
                     .suppress(&index, "refused_by_network", now)
                     .await?;
                 tracing::info!(to = %index.log_tag(), "the network says the number refuses messages; suppressed");

@@ -16,6 +16,8 @@ pub mod dispatcher;
 pub mod encoding;
 /// People and recruiters: consent, opt-in codes, the recruitment cascade, opt-out, erasure.
 pub mod enrollment;
+/// The periodic clean-up: purges, erasures promised, stale claims, the tip library re-read.
+pub mod housekeeping;
 /// The outbox's rules, pure: what a message is and where it is, how it is composed, and what
 /// the answer to its send makes of it.
 pub mod outbox;

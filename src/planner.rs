@@ -8,9 +8,21 @@ use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
-use crate::app::AppState;
 use crate::broadcasts::{CronRule, Schedule};
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::store::Store;
 use crate::store::{BroadcastRecord, PlannedBatch};
+
+/// What the planner needs; owned, for its task.
+#[derive(Clone)]
+pub struct Context {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    /// Wakes an idle planner when a broadcast is created or resumed.
+    pub wake: Arc<tokio::sync::Notify>,
+    pub settings: Arc<Settings>,
+}
 
 /// How long the loop sleeps when nothing is due.
 const IDLE_POLL: Duration = Duration::from_secs(5);
@@ -35,9 +47,9 @@ pub fn schedule_of(broadcast: &BroadcastRecord) -> Option<Schedule> {
 }
 
 /// Opens the run of one due broadcast, or else plans one batch.
-pub async fn try_plan_one(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<PlanStep> {
-    let campaign = &state.settings.campaign;
-    let store = &state.store;
+pub async fn try_plan_one(ctx: &Context, now: DateTime<Utc>) -> anyhow::Result<PlanStep> {
+    let campaign = &ctx.settings.campaign;
+    let store = &ctx.store;
     let due = store
         .due_broadcasts(now)
         .await
@@ -58,8 +70,8 @@ pub async fn try_plan_one(state: &AppState, now: DateTime<Utc>) -> anyhow::Resul
     let planned = store
         .plan_batch(
             campaign.frequency_cap(),
-            i64::from(state.settings.broadcasts.plan_batch.max(1)),
-            &state.settings.outbound.default_channel,
+            i64::from(ctx.settings.broadcasts.plan_batch.max(1)),
+            &ctx.settings.outbound.default_channel,
             now,
         )
         .await
@@ -76,9 +88,9 @@ pub async fn try_plan_one(state: &AppState, now: DateTime<Utc>) -> anyhow::Resul
 }
 
 /// The planner loop of one instance (`broadcasts.planner`).
-pub async fn run(state: Arc<AppState>, shutdown: CancellationToken) {
+pub async fn run(ctx: Context, shutdown: CancellationToken) {
     loop {
-        let pause = match try_plan_one(&state, state.clock.now()).await {
+        let pause = match try_plan_one(&ctx, ctx.clock.now()).await {
             Ok(PlanStep::Idle) => IDLE_POLL,
             Ok(_) => Duration::ZERO,
             Err(err) => {
@@ -88,7 +100,7 @@ pub async fn run(state: Arc<AppState>, shutdown: CancellationToken) {
         };
         tokio::select! {
             () = shutdown.cancelled() => return,
-            () = state.planner_wake.notified() => {}
+            () = ctx.wake.notified() => {}
             () = tokio::time::sleep(pause) => {}
         }
     }

@@ -12,9 +12,9 @@ use super::dto::Invalid;
 use super::dto::{AreaKind, ReadProblems, WriteProblems};
 use super::extract::{Admin, Json, PathId};
 use crate::access::Principal;
-use crate::app::AppState;
 use crate::enrollment::{self, display_name};
 use crate::http::ApiError;
+use crate::http::AppState;
 use crate::store::StoreError;
 
 #[derive(Serialize, ToSchema)]

@@ -9,8 +9,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::dto::{next_cursor, page_limit, ReadProblems};
 use super::extract::{Admin, Query};
-use crate::app::AppState;
 use crate::http::ApiError;
+use crate::http::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct AuditEntry {

@@ -18,11 +18,11 @@ use super::dto::{
 use super::extract::{object, Admin, Json, PathId, Query};
 use super::tips::checked_texts;
 use crate::access::Principal;
-use crate::app::AppState;
 use crate::broadcasts::{
     BroadcastStatus, Content, CronRule, Estimate, Schedule, Segment, Skip, TextKey,
 };
 use crate::http::ApiError;
+use crate::http::AppState;
 use crate::store::{BroadcastRecord, NewBroadcast as StoreNewBroadcast};
 use crate::tips::Entries;
 

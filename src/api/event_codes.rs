@@ -13,9 +13,9 @@ use super::dto::{Invalid, ReadProblems, WriteProblems};
 use super::extract::{Admin, Json, Query};
 use super::{audit, now};
 use crate::access::Principal;
-use crate::app::AppState;
 use crate::enrollment::display_name;
 use crate::http::ApiError;
+use crate::http::AppState;
 use crate::store::{EventCodeRecord, NewEventCode as StoreNewEventCode};
 
 #[derive(Serialize, ToSchema)]

@@ -12,8 +12,8 @@ use super::dto::{Count, ReadProblems, StatusFigures};
 use super::recruiters::{area_kinds, summary};
 use super::stats::{area_figures, scope_is_a_village};
 use crate::access::Principal;
-use crate::app::AppState;
 use crate::http::ApiError;
+use crate::http::AppState;
 use crate::store::RecruiterFilter;
 
 /// Rows read from the store at a time.

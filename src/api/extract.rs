@@ -13,7 +13,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
 use crate::access::{bearer_token, token_hash, Principal, Role};
-use crate::app::AppState;
+use crate::http::AppState;
 use crate::http::{ApiError, FieldError};
 
 impl FromRequestParts<Arc<AppState>> for Principal {

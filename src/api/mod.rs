@@ -31,8 +31,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::access::Principal;
-use crate::app::AppState;
 use crate::http::ApiError;
+use crate::http::AppState;
 use crate::store::NewAuditEntry;
 
 /// Where the admin API lives.

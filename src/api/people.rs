@@ -12,8 +12,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::dto::{next_cursor, page_limit, ActionProblems, Language, PersonStatus, ReadProblems};
 use super::extract::{Admin, PathId, Query};
 use super::{audit, now};
-use crate::app::AppState;
 use crate::http::ApiError;
+use crate::http::AppState;
 use crate::store::{self, PersonSummary};
 
 #[derive(Serialize, ToSchema)]

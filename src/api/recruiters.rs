@@ -18,12 +18,12 @@ use super::dto::{
 use super::extract::{Admin, Json, PathId, Query};
 use super::{audit, now, BASE};
 use crate::access::{Principal, Role};
-use crate::app::AppState;
 use crate::enrollment::figures::{
     build_tree, quota_percent, RecruiterFigures, StatusCounts, TreeNode,
 };
 use crate::enrollment::{self, display_name, AreaKind};
 use crate::http::ApiError;
+use crate::http::AppState;
 use crate::privacy::Msisdn;
 use crate::store::{self, NewRecruiter as StoreNewRecruiter, RecruiterRecord, StoreError};
 

@@ -14,10 +14,10 @@ use super::dto::{AreaKind, Count, ReadProblems, RecruiterKind, Role, StatusFigur
 use super::extract::Query;
 use super::now;
 use crate::access::Principal;
-use crate::app::AppState;
 use crate::enrollment::areas::roll_up;
 use crate::enrollment::figures::{AreaCounts, StatusCounts};
 use crate::http::ApiError;
+use crate::http::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct Stats {

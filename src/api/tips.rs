@@ -12,9 +12,9 @@ use super::dto::{ActionProblems, Invalid, ReadProblems, WriteProblems};
 use super::extract::{Admin, Json, PathId};
 use super::{audit, now};
 use crate::access::Principal;
-use crate::app::AppState;
 use crate::encoding::{Encoding, TextCost};
 use crate::http::ApiError;
+use crate::http::AppState;
 use crate::tips::StoredTip;
 use crate::tips::{Category, Entries, NewTip as DomainNewTip, TipText};
 

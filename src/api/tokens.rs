@@ -12,8 +12,8 @@ use utoipa::ToSchema;
 use super::dto::{ActionProblems, ReadProblems, Role};
 use super::extract::{Admin, PathId};
 use super::{audit, now};
-use crate::app::AppState;
 use crate::http::ApiError;
+use crate::http::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct Token {

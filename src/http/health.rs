@@ -7,7 +7,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::error::problem;
-use crate::app::AppState;
+use crate::http::AppState;
 use crate::store::Readiness;
 
 /// 200 while the process runs.

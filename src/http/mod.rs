@@ -2,6 +2,7 @@
 
 mod error;
 mod health;
+mod state;
 mod webhooks;
 
 use std::sync::Arc;
@@ -21,12 +22,14 @@ use tracing::Span;
 pub(crate) use error::Problem;
 pub use error::{ApiError, FieldError, PROBLEM_JSON};
 
-use crate::app::AppState;
+pub use state::AppState;
 
 /// Name used for requests that matched no route, in spans and metrics.
 const UNMATCHED: &str = "unmatched";
 
-pub fn router(state: Arc<AppState>) -> Router {
+/// Every route: health, metrics, the webhooks, and `api` (the admin API's routes, which the
+/// wiring hands in, so that this module does not depend on the API built on it).
+pub fn router(state: Arc<AppState>, api: Router<Arc<AppState>>) -> Router {
     let server = &state.settings.server;
     let limit = server.max_body_bytes;
     let timeout = Duration::from_secs(server.request_timeout_secs);
@@ -52,7 +55,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/webhooks/{channel}/delivery",
             post(webhooks::delivery).get(webhooks::delivery),
         )
-        .merge(crate::api::router())
+        .merge(api)
         .fallback(error::not_found)
         .layer(middleware::from_fn(record_metrics))
         .layer(

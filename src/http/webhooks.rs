@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
 use super::error::problem;
-use crate::app::AppState;
+use crate::http::AppState;
 use crate::providers::{self, Channel, WebhookError, WebhookRequest};
 use crate::{sms, ussd};
 
@@ -72,7 +72,7 @@ pub(super) async fn ussd_hop(
         Ok(hop) => hop,
         Err(err) => return refused(&channel, err),
     };
-    let reply = ussd::serve_hop(&state, &name, hop).await;
+    let reply = ussd::serve_hop(&state.ussd(), &name, hop).await;
     providers::render_ussd_reply(&channel, &reply)
 }
 
@@ -93,7 +93,7 @@ pub(super) async fn ussd_end(
         Ok(end) => end,
         Err(err) => return refused(&channel, err),
     };
-    match ussd::end_session(&state, &name, &end).await {
+    match ussd::end_session(&state.ussd(), &name, &end).await {
         Ok(()) => StatusCode::OK.into_response(),
         Err(err) => super::ApiError::Internal(err).into_response(),
     }
@@ -129,19 +129,19 @@ async fn sms_side(state: &AppState, name: &str, hook: Hook, request: Request) ->
     };
     let done = match hook {
         Hook::Sms => match providers::read_sms(&channel, &request) {
-            Ok(message) => sms::receive_sms(state, name, &message)
+            Ok(message) => sms::receive_sms(&state.sms(), name, &message)
                 .await
                 .map(|_| providers::acknowledge(&channel)),
             Err(err) => return refused(&channel, err),
         },
         Hook::MissedCall => match providers::read_missed_call(&channel, &request) {
-            Ok(call) => sms::receive_call(state, name, &call)
+            Ok(call) => sms::receive_call(&state.sms(), name, &call)
                 .await
                 .map(|_| providers::answer_missed_call(&channel)),
             Err(err) => return refused(&channel, err),
         },
         Hook::Delivery => match providers::read_delivery(&channel, &request) {
-            Ok(report) => crate::dispatcher::receive_report(state, name, &report)
+            Ok(report) => crate::dispatcher::receive_report(&state.dispatch(), name, &report)
                 .await
                 .map(|()| providers::acknowledge(&channel)),
             Err(err) => return refused(&channel, err),

@@ -34,7 +34,15 @@ pub struct Composer<'a> {
     pub reply_ttl: Duration,
 }
 
-impl Composer<'_> {
+impl<'a> Composer<'a> {
+    /// Replies not sent within `reply_ttl_secs` are dropped.
+    pub fn new(vault: &'a Vault, reply_ttl_secs: u64) -> Self {
+        Self {
+            vault,
+            reply_ttl: Duration::seconds(reply_ttl_secs as i64),
+        }
+    }
+
     /// A message to `to` through `channel`, sealed, with its encoding and parts counted.
     pub fn compose(
         &self,

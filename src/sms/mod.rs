@@ -10,20 +10,26 @@ pub mod texts;
 use anyhow::Context as _;
 use chrono::{DateTime, Duration, Utc};
 
-use crate::app::AppState;
+use crate::clock::Clock;
 use crate::commands::{self, Command};
+use crate::config::Settings;
 use crate::enrollment::{
     Consent, JoinOutcome, JoinRequest, Language, OptInCode, PersonStatus, Script,
 };
-use crate::outbox::{NewOutbound, OutboundKind};
-use crate::privacy::{BlindIndex, Msisdn};
+use crate::outbox::{Composer, NewOutbound, OutboundKind};
+use crate::privacy::{BlindIndex, Msisdn, Vault};
 use crate::providers::{InboundSms, MissedCall};
+use crate::store::Store;
 use crate::store::{
     Applied, Changed, NumberKeys, PendingConsent, PersonRecord, Receipt, ReceiptKind,
     RecruiterCard, SmsChange,
 };
+use crate::tips::LiveTips;
+use crate::turns::Turns;
+use crate::ussd::texts::Texts;
 use decide::{decide, guess_language, Action, Sender};
 use texts::{notice_version, render, Say};
+use tokio::sync::Notify;
 
 pub use limits::Limits;
 
@@ -54,9 +60,31 @@ impl Handled {
     }
 }
 
+/// What an inbound SMS or missed call needs: the store, the keys, the texts and today's tip, the
+/// clock, the turns copies of one webhook take, the abuse limits, the dispatcher's wake-up, and
+/// the settings it reads.
+pub struct Context<'a> {
+    pub store: &'a Store,
+    pub vault: &'a Vault,
+    pub texts: &'a Texts,
+    pub tips: &'a LiveTips,
+    pub clock: &'a dyn Clock,
+    pub turns: &'a Turns,
+    pub limits: &'a Limits,
+    /// Wakes an idle dispatcher once replies are queued.
+    pub outbox_wake: &'a Notify,
+    pub settings: &'a Settings,
+}
+
+impl Context<'_> {
+    fn composer(&self) -> Composer<'_> {
+        Composer::new(self.vault, self.settings.outbound.reply_ttl_secs)
+    }
+}
+
 /// Everything known about one sender while their message is handled.
-struct Context<'a> {
-    state: &'a AppState,
+struct Message<'a> {
+    edge: &'a Context<'a>,
     channel: &'a str,
     receipt: Option<Receipt<'a>>,
     phone: Msisdn,
@@ -74,7 +102,7 @@ struct Context<'a> {
 /// An inbound SMS.
 #[tracing::instrument(skip_all, fields(channel))]
 pub async fn receive_sms(
-    state: &AppState,
+    edge: &Context<'_>,
     channel: &str,
     sms: &InboundSms,
 ) -> anyhow::Result<Handled> {
@@ -89,8 +117,8 @@ pub async fn receive_sms(
     let handled = if sms.text.trim().is_empty() {
         Handled::Empty
     } else {
-        let _turn = state.turns.take_if(receipt).await;
-        match context(state, channel, &sms.from, receipt, &sms.text, vital).await? {
+        let _turn = edge.turns.take_if(receipt).await;
+        match context(edge, channel, &sms.from, receipt, &sms.text, vital).await? {
             Err(handled) => handled,
             Ok(ctx) => perform(&ctx, decide(command, &ctx.sender())).await?,
         }
@@ -104,7 +132,7 @@ pub async fn receive_sms(
 /// the notice and waits for YES (a missed call alone is not consent).
 #[tracing::instrument(skip_all, fields(channel))]
 pub async fn receive_call(
-    state: &AppState,
+    edge: &Context<'_>,
     channel: &str,
     call: &MissedCall,
 ) -> anyhow::Result<Handled> {
@@ -113,7 +141,7 @@ pub async fn receive_call(
         kind: ReceiptKind::Call,
         message_id: id,
     });
-    let opt_out_number = state
+    let opt_out_number = edge
         .settings
         .channels
         .get(channel)
@@ -122,8 +150,8 @@ pub async fn receive_call(
         (Some(number), Some(to)) => same_number(number, to),
         _ => false,
     };
-    let _turn = state.turns.take_if(receipt).await;
-    let handled = match context(state, channel, &call.from, receipt, "", stop).await? {
+    let _turn = edge.turns.take_if(receipt).await;
+    let handled = match context(edge, channel, &call.from, receipt, "", stop).await? {
         Err(handled) => handled,
         Ok(ctx) => {
             let action = match (stop, &ctx.person) {
@@ -157,17 +185,17 @@ fn same_number(a: &str, b: &str) -> bool {
 /// from a mobile number, it is a copy of one already acted on (recognised before any limit
 /// counts it), or it is over the sender's limit (unless it is `vital`: a consent or a stop).
 async fn context<'a>(
-    state: &'a AppState,
+    edge: &'a Context<'a>,
     channel: &'a str,
     from: &str,
     receipt: Option<Receipt<'a>>,
     text: &str,
     vital: bool,
-) -> anyhow::Result<Result<Context<'a>, Handled>> {
-    let Ok(phone) = Msisdn::parse(from, state.settings.phone.default_region.0) else {
+) -> anyhow::Result<Result<Message<'a>, Handled>> {
+    let Ok(phone) = Msisdn::parse(from, edge.settings.phone.default_region.0) else {
         return Ok(Err(Handled::Ignored));
     };
-    let store = &state.store;
+    let store = &edge.store;
     if let Some(receipt) = &receipt {
         if store
             .seen_receipt(receipt)
@@ -177,12 +205,12 @@ async fn context<'a>(
             return Ok(Err(Handled::Duplicate));
         }
     }
-    let tag = state.vault.consent_tag(&phone);
-    if !state.limits.inbound(&tag) && !vital {
+    let tag = edge.vault.consent_tag(&phone);
+    if !edge.limits.inbound(&tag) && !vital {
         return Ok(Err(Handled::Limited));
     }
-    let now = state.clock.now();
-    let index = state.vault.blind_index(&phone);
+    let now = edge.clock.now();
+    let index = edge.vault.blind_index(&phone);
     let person = store
         .person_by_index(&index)
         .await
@@ -200,8 +228,8 @@ async fn context<'a>(
         (None, Some(pending)) => (pending.language, pending.script),
         (None, None) => guess_language(text),
     };
-    Ok(Ok(Context {
-        state,
+    Ok(Ok(Message {
+        edge,
         channel,
         receipt,
         phone,
@@ -216,7 +244,7 @@ async fn context<'a>(
     }))
 }
 
-impl Context<'_> {
+impl Message<'_> {
     fn sender(&self) -> Sender {
         let member = self
             .person
@@ -231,12 +259,12 @@ impl Context<'_> {
     }
 
     fn words(&self, say: &Say) -> String {
-        render(&self.state.texts, say, self.language, self.script)
+        render(self.edge.texts, say, self.language, self.script)
     }
 
     /// A message to the sender through the channel their message came in on.
     fn reply(&self, kind: OutboundKind, text: &str, person_id: Option<i64>) -> NewOutbound {
-        self.state
+        self.edge
             .composer()
             .compose(&self.phone, self.channel, kind, text, person_id, self.now)
     }
@@ -249,12 +277,12 @@ impl Context<'_> {
         NumberKeys {
             index: self.index.clone(),
             consent_tag: self.tag,
-            resume_tag: self.state.vault.resume_tag(&self.phone),
+            resume_tag: self.edge.vault.resume_tag(&self.phone),
         }
     }
 
     fn pending_until(&self) -> DateTime<Utc> {
-        self.now + Duration::hours(i64::from(self.state.settings.sms.pending_consent_hours))
+        self.now + Duration::hours(i64::from(self.edge.settings.sms.pending_consent_hours))
     }
 
     /// Runs the change with its replies in one transaction.
@@ -264,12 +292,12 @@ impl Context<'_> {
         replies: &(dyn Fn(&Changed) -> Vec<NewOutbound> + Sync),
     ) -> anyhow::Result<Handled> {
         let applied = self
-            .state
+            .edge
             .store
             .apply_sms(self.receipt, change, replies, self.now)
             .await
             .context("acting on an SMS")?;
-        self.state.outbox_wake.notify_one();
+        self.edge.outbox_wake.notify_one();
         Ok(match applied {
             Applied::Duplicate => Handled::Duplicate,
             Applied::Done(_) => Handled::Done,
@@ -282,21 +310,21 @@ impl Context<'_> {
     }
 }
 
-async fn perform(ctx: &Context<'_>, action: Action) -> anyhow::Result<Handled> {
+async fn perform(ctx: &Message<'_>, action: Action) -> anyhow::Result<Handled> {
     let reply = |say: &Say| ctx.reply(OutboundKind::Reply, &ctx.words(say), ctx.person_id());
     match action {
         Action::Reply(Say::Tip(_)) => {
-            let tips = ctx.state.tips.current();
+            let tips = ctx.edge.tips.current();
             let day = ctx
                 .now
-                .with_timezone(&ctx.state.settings.campaign.timezone.0)
+                .with_timezone(&ctx.edge.settings.campaign.timezone.0)
                 .date_naive();
             let tip = tips.text(tips.index_for(day), ctx.language, ctx.script);
             ctx.answer(vec![reply(&Say::Tip(tip.to_string()))]).await
         }
         Action::Reply(say) => ctx.answer(vec![reply(&say)]).await,
         Action::Unknown => {
-            let messages = if ctx.state.limits.auto_reply(&ctx.tag) {
+            let messages = if ctx.edge.limits.auto_reply(&ctx.tag) {
                 vec![reply(&Say::ShortHelp)]
             } else {
                 metrics::counter!("sms_auto_replies_withheld_total").increment(1);
@@ -330,7 +358,7 @@ async fn perform(ctx: &Context<'_>, action: Action) -> anyhow::Result<Handled> {
             .await
         }
         Action::Language(language, script) => {
-            let words = |say: &Say| render(&ctx.state.texts, say, language, script);
+            let words = |say: &Say| render(ctx.edge.texts, say, language, script);
             if ctx.sender().member.is_some() {
                 let done = ctx.reply(
                     OutboundKind::Reply,
@@ -348,7 +376,7 @@ async fn perform(ctx: &Context<'_>, action: Action) -> anyhow::Result<Handled> {
             let pending = PendingConsent {
                 language,
                 script,
-                notice_version: notice_version(&ctx.state.texts, language, script),
+                notice_version: notice_version(ctx.edge.texts, language, script),
                 ..ctx.pending.clone().context("a pending consent")?
             };
             let notice = ctx.reply(OutboundKind::Reply, &words(&Say::Notice), None);
@@ -375,16 +403,16 @@ async fn perform(ctx: &Context<'_>, action: Action) -> anyhow::Result<Handled> {
     }
 }
 
-fn reply_to(ctx: &Context<'_>, kind: OutboundKind, say: &Say) -> NewOutbound {
+fn reply_to(ctx: &Message<'_>, kind: OutboundKind, say: &Say) -> NewOutbound {
     ctx.reply(kind, &ctx.words(say), ctx.person_id())
 }
 
 /// JOIN, START or a missed call: remember the wish for a while and send the notice.
-async fn ask_consent(ctx: &Context<'_>, code: Option<OptInCode>) -> anyhow::Result<Handled> {
+async fn ask_consent(ctx: &Message<'_>, code: Option<OptInCode>) -> anyhow::Result<Handled> {
     let mut messages = Vec::new();
     let code = match code {
         Some(code) => match ctx
-            .state
+            .edge
             .store
             .check_code(&code, &ctx.index, ctx.now)
             .await?
@@ -403,7 +431,7 @@ async fn ask_consent(ctx: &Context<'_>, code: Option<OptInCode>) -> anyhow::Resu
         script: ctx.script,
         code,
         invited_by: None,
-        notice_version: notice_version(&ctx.state.texts, ctx.language, ctx.script),
+        notice_version: notice_version(ctx.edge.texts, ctx.language, ctx.script),
         expires_at: ctx.pending_until(),
     };
     messages.push(reply_to(ctx, OutboundKind::Reply, &Say::Notice));
@@ -412,11 +440,11 @@ async fn ask_consent(ctx: &Context<'_>, code: Option<OptInCode>) -> anyhow::Resu
 }
 
 /// YES to a live notice: the person joins, credited to the code they came with.
-async fn consent(ctx: &Context<'_>) -> anyhow::Result<Handled> {
-    let state = ctx.state;
+async fn consent(ctx: &Message<'_>) -> anyhow::Result<Handled> {
+    let edge = ctx.edge;
     let pending = ctx.pending.as_ref().context("a pending consent")?;
     let request = JoinRequest {
-        phone: state.vault.seal(&ctx.phone),
+        phone: edge.vault.seal(&ctx.phone),
         consent: Consent {
             channel: "sms".to_string(),
             language: pending.language,
@@ -425,8 +453,8 @@ async fn consent(ctx: &Context<'_>) -> anyhow::Result<Handled> {
             at: ctx.now,
         },
         code: pending.code.clone(),
-        quota: i64::from(state.settings.campaign.default_quota),
-        code_length: state.settings.campaign.code_length.0,
+        quota: i64::from(edge.settings.campaign.default_quota),
+        code_length: edge.settings.campaign.code_length.0,
     };
     let change = SmsChange::Join {
         request: &request,
@@ -465,7 +493,7 @@ async fn consent(ctx: &Context<'_>) -> anyhow::Result<Handled> {
                 ),
                 _ => (Say::CodeRefused, None),
             };
-            let text = render(&state.texts, &say, pending.language, pending.script);
+            let text = render(edge.texts, &say, pending.language, pending.script);
             vec![ctx.reply(OutboundKind::Reply, &text, person)]
         })
         .await?;
@@ -477,24 +505,24 @@ async fn consent(ctx: &Context<'_>) -> anyhow::Result<Handled> {
 
 /// INVITE: the officer hears only "invited", whatever happens; the villager is asked for consent
 /// unless they are a member, opted out, already invited or waiting to answer.
-async fn invite(ctx: &Context<'_>, number: &str) -> anyhow::Result<Handled> {
-    let state = ctx.state;
+async fn invite(ctx: &Message<'_>, number: &str) -> anyhow::Result<Handled> {
+    let edge = ctx.edge;
     let card = ctx.recruiter.as_ref().context("a recruiter")?;
-    if !state.limits.invite(card.id) {
+    if !edge.limits.invite(card.id) {
         metrics::counter!("sms_invites_limited_total").increment(1);
         return Ok(Handled::Limited);
     }
-    let Ok(invitee) = Msisdn::parse(number, state.settings.phone.default_region.0) else {
+    let Ok(invitee) = Msisdn::parse(number, edge.settings.phone.default_region.0) else {
         let bad = reply_to(ctx, OutboundKind::Reply, &Say::InviteBadNumber);
         return ctx.answer(vec![bad]).await;
     };
     let invited = reply_to(ctx, OutboundKind::Reply, &Say::Invited);
-    let index = state.vault.blind_index(&invitee);
-    let tag = state.vault.consent_tag(&invitee);
+    let index = edge.vault.blind_index(&invitee);
+    let tag = edge.vault.consent_tag(&invitee);
     let invitable = index != ctx.index
-        && !state.store.is_suppressed(&index).await?
-        && state.store.person_by_index(&index).await?.is_none()
-        && state.store.pending_consent(&tag, ctx.now).await?.is_none();
+        && !edge.store.is_suppressed(&index).await?
+        && edge.store.person_by_index(&index).await?.is_none()
+        && edge.store.pending_consent(&tag, ctx.now).await?.is_none();
     if !invitable {
         return ctx.answer(vec![invited]).await;
     }
@@ -505,13 +533,13 @@ async fn invite(ctx: &Context<'_>, number: &str) -> anyhow::Result<Handled> {
         script,
         code: card.code.as_deref().and_then(|c| OptInCode::parse(c).ok()),
         invited_by: Some(card.id),
-        notice_version: notice_version(&state.texts, language, script),
+        notice_version: notice_version(edge.texts, language, script),
         expires_at: ctx.pending_until(),
     };
-    let text = render(&state.texts, &Say::Invitation, language, script);
-    let invitation = state.composer().compose(
+    let text = render(edge.texts, &Say::Invitation, language, script);
+    let invitation = edge.composer().compose(
         &invitee,
-        &state.settings.outbound.default_channel,
+        &edge.settings.outbound.default_channel,
         OutboundKind::Invite,
         &text,
         None,
@@ -522,27 +550,6 @@ async fn invite(ctx: &Context<'_>, number: &str) -> anyhow::Result<Handled> {
         vec![invited.clone(), invitation.clone()]
     })
     .await
-}
-
-/// The periodic clean-up: pending consents past their expiry and old webhook receipts go,
-/// unsent replies past their expiry are dropped, sent messages forget their recipient after
-/// `outbound.forget_after_days`, and the abuse limiters forget quiet numbers.
-pub async fn purge_expired(state: &AppState) -> anyhow::Result<u64> {
-    let now = state.clock.now();
-    let receipts = now - Duration::days(i64::from(state.settings.sms.receipts_days));
-    let purged = state
-        .store
-        .purge_sms(now, receipts)
-        .await
-        .context("purging pending consents")?;
-    let forget = now - Duration::days(i64::from(state.settings.outbound.forget_after_days));
-    state
-        .store
-        .tidy_outbox(now, forget)
-        .await
-        .context("tidying the outbox")?;
-    state.limits.retain_recent();
-    Ok(purged)
 }
 
 #[cfg(test)]

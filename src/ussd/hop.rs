@@ -4,18 +4,35 @@ use anyhow::Context as _;
 use chrono::{DateTime, Duration, Utc};
 
 use super::machine::{self, Caller, Effect, MyData, Outcome, Place, Session, Step};
+use super::texts::Texts;
 use super::texts::{BAD_NUMBER, BUSY};
 use super::{classify, input_marker, Delivery};
-use crate::app::AppState;
+use crate::clock::Clock;
+use crate::config::Settings;
 use crate::enrollment::{Consent, JoinOutcome, JoinRequest, OptInCode, PersonStatus};
-use crate::privacy::{BlindIndex, Msisdn};
+use crate::privacy::{BlindIndex, Msisdn, Vault};
 use crate::providers::{HopInput, UssdHop, UssdReply, UssdSessionEnd};
+use crate::store::Store;
 use crate::store::{JoinError, NumberKeys, UssdSessionWrite};
+use crate::tips::LiveTips;
+use crate::turns::Turns;
+
+/// What a hop needs: the store, the keys, the screens and today's tip, the clock, the turns
+/// copies of one hop take, and the settings it reads (phone region, campaign, USSD timeouts).
+pub struct Context<'a> {
+    pub store: &'a Store,
+    pub vault: &'a Vault,
+    pub texts: &'a Texts,
+    pub tips: &'a LiveTips,
+    pub clock: &'a dyn Clock,
+    pub turns: &'a Turns,
+    pub settings: &'a Settings,
+}
 
 /// Answers one hop. Never fails: a store error becomes a well-formed "service busy" screen.
 #[tracing::instrument(skip_all, fields(channel))]
-pub async fn serve_hop(state: &AppState, channel: &str, hop: UssdHop) -> UssdReply {
-    match serve(state, channel, hop).await {
+pub async fn serve_hop(ctx: &Context<'_>, channel: &str, hop: UssdHop) -> UssdReply {
+    match serve(ctx, channel, hop).await {
         Ok(reply) => reply,
         Err(err) => {
             crate::store::log_failure("a USSD hop (answered busy)", &err);
@@ -30,45 +47,14 @@ pub async fn serve_hop(state: &AppState, channel: &str, hop: UssdHop) -> UssdRep
 
 /// The aggregator's end-of-session notice.
 pub async fn end_session(
-    state: &AppState,
+    ctx: &Context<'_>,
     channel: &str,
     end: &UssdSessionEnd,
 ) -> anyhow::Result<()> {
-    state
-        .store
+    ctx.store
         .end_ussd_session(channel, &end.session_id)
         .await
         .context("ending a USSD session")
-}
-
-/// The periodic clean-up: deletes USSD sessions that are over and past their resume window,
-/// erases people who opted out longer ago than promised, and lets SQLite drop what was deleted.
-/// Returns how many sessions went.
-pub async fn purge_expired(state: &AppState) -> anyhow::Result<u64> {
-    let now = state.clock.now();
-    let purged = state
-        .store
-        .purge_ussd_sessions(now)
-        .await
-        .context("purging USSD sessions")?;
-    let days = i64::from(state.settings.campaign.erase_opted_out_after_days);
-    let erased = state
-        .store
-        .erase_opted_out_before(now - Duration::days(days), now)
-        .await
-        .context("erasing people who opted out")?;
-    if erased > 0 {
-        tracing::info!(erased, "erased people who opted out {days} days ago");
-    }
-    state
-        .store
-        .compact()
-        .await
-        .context("compacting the database")?;
-    if purged > 0 {
-        tracing::debug!(purged, "purged USSD sessions");
-    }
-    Ok(purged)
 }
 
 /// The caller, as far as this hop needs them.
@@ -79,25 +65,24 @@ struct Dialler {
     resume_tag: [u8; 32],
 }
 
-async fn serve(state: &AppState, channel: &str, hop: UssdHop) -> anyhow::Result<UssdReply> {
-    let now = state.clock.now();
-    let Ok(phone) = Msisdn::parse(&hop.phone, state.settings.phone.default_region.0) else {
+async fn serve(ctx: &Context<'_>, channel: &str, hop: UssdHop) -> anyhow::Result<UssdReply> {
+    let now = ctx.clock.now();
+    let Ok(phone) = Msisdn::parse(&hop.phone, ctx.settings.phone.default_region.0) else {
         metrics::counter!("ussd_hops_total", "outcome" => "bad_number").increment(1);
         return Ok(end(BAD_NUMBER.to_string()));
     };
     let dialler = Dialler {
-        index: state.vault.blind_index(&phone),
-        resume_tag: state.vault.resume_tag(&phone),
+        index: ctx.vault.blind_index(&phone),
+        resume_tag: ctx.vault.resume_tag(&phone),
         phone,
     };
     // Copies of this hop wait for this one, then find what it stored and answer the same.
-    let _turn = state.turns.take((channel, hop.session_id.as_str())).await;
+    let _turn = ctx.turns.take((channel, hop.session_id.as_str())).await;
     // A dial starts a session: there is nothing stored to load yet.
     let stored = if is_dial(&hop.input) {
         None
     } else {
-        state
-            .store
+        ctx.store
             .ussd_session(channel, &hop.session_id, now)
             .await
             .context("loading the USSD session")?
@@ -122,7 +107,7 @@ async fn serve(state: &AppState, channel: &str, hop: UssdHop) -> anyhow::Result<
         Some(stored) => {
             serde_json::from_str(&stored.state).context("reading USSD session state")?
         }
-        None => first_screen(state, channel, &hop.session_id, &dialler, now).await?,
+        None => first_screen(ctx, channel, &hop.session_id, &dialler, now).await?,
     };
     let was_resume_offer = session.place == Place::Resume;
     // The first screen follows from what the store already holds, so a dial that goes no
@@ -130,33 +115,32 @@ async fn serve(state: &AppState, channel: &str, hop: UssdHop) -> anyhow::Result<
     let write_nothing = delivery == Delivery::First && stored.is_none() && !was_resume_offer;
     let mut step = match delivery {
         Delivery::Input(input) => {
-            let pages = state.texts.pages(&session).len();
+            let pages = ctx.texts.pages(&session).len();
             machine::step(session, &input, pages)
         }
         Delivery::First | Delivery::Replay => Step::Show(session),
     };
     while let Step::Perform(session, effect) = step {
-        let outcome = perform(state, channel, &dialler, &session, effect, now).await?;
+        let outcome = perform(ctx, channel, &dialler, &session, effect, now).await?;
         step = machine::after(session, outcome);
     }
     let tag = &dialler.resume_tag;
     if was_resume_offer {
-        state
-            .store
+        ctx.store
             .forget_resumable_ussd_sessions(tag, channel, &hop.session_id)
             .await?;
     }
     metrics::counter!("ussd_hops_total", "outcome" => "served").increment(1);
     match step {
         Step::Show(session) => {
-            let text = state.texts.screen(&session);
+            let text = ctx.texts.screen(&session);
             if !write_nothing {
-                save(state, channel, &hop, &session, &text, tag, now).await?;
+                save(ctx, channel, &hop, &session, &text, tag, now).await?;
             }
             Ok(UssdReply { end: false, text })
         }
         Step::End(ending, language, script) => {
-            let text = state.texts.ending(&ending, language, script);
+            let text = ctx.texts.ending(&ending, language, script);
             // A session that ended on purpose also ends any dropped one it could resume.
             let dropped = !matches!(ending, machine::Ending::TooManyTries);
             let marker = input_marker(&hop.input);
@@ -168,11 +152,10 @@ async fn serve(state: &AppState, channel: &str, hop: UssdHop) -> anyhow::Result<
                 last_reply: &text,
                 resume_tag: None,
                 ended: true,
-                expires_at: now + session_timeout(state),
+                expires_at: now + session_timeout(ctx),
                 resume_until: None,
             };
-            state
-                .store
+            ctx.store
                 .finish_ussd_session(&ending, dropped.then_some(tag.as_slice()))
                 .await
                 .context("ending the USSD session")?;
@@ -185,13 +168,13 @@ async fn serve(state: &AppState, channel: &str, hop: UssdHop) -> anyhow::Result<
 /// The session a dial starts with: members get their menu in their language; anyone who
 /// dropped out while joining is offered to continue.
 async fn first_screen(
-    state: &AppState,
+    ctx: &Context<'_>,
     channel: &str,
     session_id: &str,
     dialler: &Dialler,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Session> {
-    let found = state
+    let found = ctx
         .store
         .dial_lookup(
             &dialler.index,
@@ -222,9 +205,9 @@ async fn first_screen(
             .filter(|saved| saved.place.is_joining()),
     };
     let local_day = now
-        .with_timezone(&state.settings.campaign.timezone.0)
+        .with_timezone(&ctx.settings.campaign.timezone.0)
         .date_naive();
-    let tip = state.tips.current().index_for(local_day) as u16;
+    let tip = ctx.tips.current().index_for(local_day) as u16;
     match machine::start(caller, known, tip, resumable) {
         Step::Show(session) => Ok(session),
         other => anyhow::bail!("the menu cannot start with {other:?}"),
@@ -232,14 +215,14 @@ async fn first_screen(
 }
 
 async fn perform(
-    state: &AppState,
+    ctx: &Context<'_>,
     channel: &str,
     dialler: &Dialler,
     session: &Session,
     effect: Effect,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Outcome> {
-    let store = &state.store;
+    let store = &ctx.store;
     Ok(match effect {
         Effect::CheckCode(code) => match store.check_code(&code, &dialler.index, now).await? {
             Ok(()) => Outcome::CodeAccepted(code),
@@ -247,22 +230,20 @@ async fn perform(
         },
         Effect::Join => {
             let request = JoinRequest {
-                phone: state.vault.seal(&dialler.phone),
+                phone: ctx.vault.seal(&dialler.phone),
                 consent: Consent {
                     channel: format!("ussd:{channel}"),
                     language: session.language,
                     script: session.script,
-                    version: state
-                        .texts
-                        .consent_version(session.language, session.script),
+                    version: ctx.texts.consent_version(session.language, session.script),
                     at: now,
                 },
                 code: session
                     .code
                     .as_deref()
                     .and_then(|c| OptInCode::parse(c).ok()),
-                quota: i64::from(state.settings.campaign.default_quota),
-                code_length: state.settings.campaign.code_length.0,
+                quota: i64::from(ctx.settings.campaign.default_quota),
+                code_length: ctx.settings.campaign.code_length.0,
             };
             match store.join(&request).await {
                 Ok(JoinOutcome::Joined { own_code, .. }) => {
@@ -286,7 +267,7 @@ async fn perform(
             // in the same transaction.
             let keys = NumberKeys {
                 index: dialler.index.clone(),
-                consent_tag: state.vault.consent_tag(&dialler.phone),
+                consent_tag: ctx.vault.consent_tag(&dialler.phone),
                 resume_tag: dialler.resume_tag,
             };
             store.stop_everything(&keys, now).await?;
@@ -311,7 +292,7 @@ async fn perform(
                     Some(id) => store.area_name(id).await?,
                     None => None,
                 };
-                let tz = state.settings.campaign.timezone.0;
+                let tz = ctx.settings.campaign.timezone.0;
                 Outcome::MyData(MyData {
                     masked: dialler.phone.masked(),
                     language: person.language,
@@ -329,7 +310,7 @@ async fn perform(
 }
 
 async fn save(
-    state: &AppState,
+    ctx: &Context<'_>,
     channel: &str,
     hop: &UssdHop,
     session: &Session,
@@ -337,12 +318,11 @@ async fn save(
     tag: &[u8; 32],
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    let ussd = &state.settings.ussd;
+    let ussd = &ctx.settings.ussd;
     let joining = session.place.is_joining() && !session.is_member();
     let json = serde_json::to_string(session).context("writing USSD session state")?;
     let marker = input_marker(&hop.input);
-    state
-        .store
+    ctx.store
         .save_ussd_session(&UssdSessionWrite {
             channel,
             session_id: &hop.session_id,
@@ -351,15 +331,15 @@ async fn save(
             last_reply: reply,
             resume_tag: joining.then_some(tag.as_slice()),
             ended: false,
-            expires_at: now + session_timeout(state),
+            expires_at: now + session_timeout(ctx),
             resume_until: joining.then(|| now + Duration::seconds(ussd.resume_window_secs as i64)),
         })
         .await
         .context("saving the USSD session")
 }
 
-fn session_timeout(state: &AppState) -> Duration {
-    Duration::seconds(state.settings.ussd.session_timeout_secs as i64)
+fn session_timeout(ctx: &Context<'_>) -> Duration {
+    Duration::seconds(ctx.settings.ussd.session_timeout_secs as i64)
 }
 
 /// The first hop of a session: no input yet.

@@ -6,7 +6,7 @@ mod hop;
 pub mod machine;
 pub mod texts;
 
-pub use hop::{end_session, purge_expired, serve_hop};
+pub use hop::{end_session, serve_hop, Context};
 
 use crate::providers::HopInput;
 

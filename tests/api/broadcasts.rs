@@ -59,11 +59,11 @@ async fn villagers(app: &TestApp, count: u32) {
 }
 
 /// Both instances run their planner at once until neither has anything to do.
-async fn plan_side_by_side(states: &[std::sync::Arc<mitan::app::AppState>]) {
+async fn plan_side_by_side(states: &[std::sync::Arc<mitan::http::AppState>]) {
     crate::helpers::join_all(states.iter().map(|state| async move {
         loop {
             let now = mitan::clock::Clock::now(&*state.clock);
-            if try_plan_one(state, now).await.unwrap() == PlanStep::Idle {
+            if try_plan_one(&state.planning(), now).await.unwrap() == PlanStep::Idle {
                 break;
             }
         }
@@ -74,9 +74,9 @@ async fn plan_side_by_side(states: &[std::sync::Arc<mitan::app::AppState>]) {
 impl TestApp {
     /// A second instance: the same settings, clock and database, its own pools, planner and
     /// senders.
-    async fn second_instance(&self) -> std::sync::Arc<mitan::app::AppState> {
+    async fn second_instance(&self) -> std::sync::Arc<mitan::http::AppState> {
         mitan::app::Application::build_with_clock(
-            self.state.settings.clone(),
+            (*self.state.settings).clone(),
             std::sync::Arc::new(self.clock.clone()),
         )
         .await
@@ -93,7 +93,9 @@ impl TestApp {
     async fn plan_all(&self) -> usize {
         let mut steps = 0;
         loop {
-            let step = try_plan_one(&self.state, self.clock_now()).await.unwrap();
+            let step = try_plan_one(&self.state.planning(), self.clock_now())
+                .await
+                .unwrap();
             if step == PlanStep::Idle {
                 return steps;
             }
@@ -562,7 +564,7 @@ async fn planning_cut_off_mid_way_resumes_without_gaps_or_repeats() {
     let cap = app.state.settings.campaign.frequency_cap();
     let now = app.clock_now();
     assert_eq!(
-        try_plan_one(&app.state, now).await.unwrap(),
+        try_plan_one(&app.state.planning(), now).await.unwrap(),
         PlanStep::Opened(id)
     );
     // One batch of 5, then the process dies: a new connection takes over.
@@ -648,7 +650,7 @@ async fn a_stored_segment_the_code_cannot_read_stops_planning_instead_of_reachin
     .await
     .unwrap();
     app.clock.set(due);
-    let planned = try_plan_one(&app.state, due).await;
+    let planned = try_plan_one(&app.state.planning(), due).await;
     let err = planned.expect_err("planning cannot read the segment");
     assert!(
         format!("{err:#}").contains(r#"unknown language "xx""#),
@@ -747,7 +749,7 @@ async fn two_instances_on_one_database_plan_and_send_a_broadcast_once_to_each_pe
     plan_side_by_side(&states).await;
     let senders: Vec<_> = states
         .iter()
-        .flat_map(|state| (0..2).map(|_| mitan::dispatcher::Dispatcher::new(state.clone())))
+        .flat_map(|state| (0..2).map(|_| mitan::dispatcher::Dispatcher::new(state.dispatch())))
         .collect();
     crate::helpers::join_all(senders.iter().map(|d| d.run_until_idle())).await;
 

@@ -92,7 +92,9 @@ async fn nothing_is_kept_of_a_villager_who_never_says_yes() {
     assert!(!contains_bytes(&dump, b"9876543210"));
 
     app.clock.advance(Duration::hours(49));
-    mitan::sms::purge_expired(&app.state).await.unwrap();
+    mitan::housekeeping::tidy(&app.state.housekeeping())
+        .await
+        .unwrap();
     assert_eq!(
         count(&app, "SELECT COUNT(*) FROM sms_pending_consents").await,
         0

@@ -146,7 +146,9 @@ async fn declining_leaves_no_trace_of_the_number() {
         declined.says(words.declined);
     }
     assert!(app.person(VILLAGER).await.is_none());
-    mitan::ussd::purge_expired(&app.state).await.unwrap();
+    mitan::housekeeping::tidy(&app.state.housekeeping())
+        .await
+        .unwrap();
     assert_no_trace(&app, VILLAGER).await;
 }
 
@@ -165,7 +167,9 @@ async fn abandoning_before_consent_leaves_no_trace_once_the_resume_window_passes
     assert_no_number_or_index(&app, VILLAGER).await;
 
     app.clock.advance(Duration::seconds(601));
-    mitan::ussd::purge_expired(&app.state).await.unwrap();
+    mitan::housekeeping::tidy(&app.state.housekeeping())
+        .await
+        .unwrap();
     assert_no_trace(&app, VILLAGER).await;
 }
 
@@ -311,14 +315,18 @@ async fn a_stopped_number_is_erased_within_the_promised_30_days() {
     phone.press("2").await.says("deleted within 30 days");
 
     app.clock.advance(Duration::days(29));
-    mitan::ussd::purge_expired(&app.state).await.unwrap();
+    mitan::housekeeping::tidy(&app.state.housekeeping())
+        .await
+        .unwrap();
     assert_eq!(
         app.person(VILLAGER).await.unwrap().status,
         PersonStatus::OptedOut
     );
 
     app.clock.advance(Duration::days(2));
-    mitan::ussd::purge_expired(&app.state).await.unwrap();
+    mitan::housekeeping::tidy(&app.state.housekeeping())
+        .await
+        .unwrap();
     assert!(app.person(VILLAGER).await.is_none());
     assert_no_number(&app, VILLAGER).await;
     assert_eq!(
@@ -352,7 +360,9 @@ async fn a_member_sees_their_data_masked_and_erases_it() {
         assert!(erased.end);
         erased.says(words.erased);
         assert!(app.person(&number).await.is_none());
-        mitan::ussd::purge_expired(&app.state).await.unwrap();
+        mitan::housekeeping::tidy(&app.state.housekeeping())
+            .await
+            .unwrap();
         assert_no_number(&app, &number).await;
         // Only the keyed hash stays, on the suppression list, so the number is never messaged.
         assert!(app.is_suppressed(&number).await);
@@ -685,7 +695,9 @@ async fn forty_villagers_joining_at_once_each_see_their_own_screens_and_join_onc
     app.clock.advance(Duration::seconds(
         app.state.settings.ussd.session_timeout_secs as i64 + 1,
     ));
-    mitan::ussd::purge_expired(&app.state).await.unwrap();
+    mitan::housekeeping::tidy(&app.state.housekeeping())
+        .await
+        .unwrap();
     assert_eq!(
         crate::helpers::count(&app, "SELECT COUNT(*) FROM ussd_sessions").await,
         0,

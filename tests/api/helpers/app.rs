@@ -4,9 +4,10 @@
 use std::sync::Arc;
 
 use figment::Figment;
-use mitan::app::{AppState, Application};
+use mitan::app::Application;
 use mitan::clock::ManualClock;
 use mitan::config::Settings;
+use mitan::http::AppState;
 use tokio_util::sync::CancellationToken;
 
 use super::database::TestDatabase;

@@ -70,7 +70,7 @@ impl TestApp {
     }
 
     pub fn dispatcher(&self) -> mitan::dispatcher::Dispatcher {
-        mitan::dispatcher::Dispatcher::new(self.state.clone())
+        mitan::dispatcher::Dispatcher::new(self.state.dispatch())
     }
 
     /// Runs the dispatcher until nothing is due; what each step did.
