@@ -48,6 +48,8 @@ pub mod clock;
 pub mod config;
 /// Routes, middleware and the HTTP error type.
 pub mod http;
+/// Words in the person's language: the Fluent messages and the choice of locale.
+pub mod i18n;
 /// `mitan simulate`: a feature phone in the terminal.
 pub mod simulate;
 /// Logs and metrics, with phone numbers kept out of both.

@@ -57,7 +57,7 @@ impl AppState {
         sms::Context {
             store: &self.store,
             vault: &self.vault,
-            texts: &self.texts,
+            texts: self.texts.catalog(),
             tips: &self.tips,
             clock: &*self.clock,
             turns: &self.turns,

@@ -16,6 +16,7 @@ use crate::config::Settings;
 use crate::enrollment::{
     Consent, JoinOutcome, JoinRequest, Language, OptInCode, PersonStatus, Script,
 };
+use crate::i18n::Catalog;
 use crate::outbox::{Composer, NewOutbound, OutboundKind};
 use crate::privacy::{BlindIndex, Msisdn, Vault};
 use crate::providers::{InboundSms, MissedCall};
@@ -26,7 +27,6 @@ use crate::store::{
 };
 use crate::tips::LiveTips;
 use crate::turns::Turns;
-use crate::ussd::texts::Texts;
 use decide::{decide, guess_language, Action, Sender};
 use texts::{notice_version, render, Say};
 use tokio::sync::Notify;
@@ -66,7 +66,8 @@ impl Handled {
 pub struct Context<'a> {
     pub store: &'a Store,
     pub vault: &'a Vault,
-    pub texts: &'a Texts,
+    /// The words of replies.
+    pub texts: &'a Catalog,
     pub tips: &'a LiveTips,
     pub clock: &'a dyn Clock,
     pub turns: &'a Turns,

@@ -2,7 +2,7 @@
 //! script, prepared for the wire by the outbox.
 
 use crate::enrollment::{consent_version, Language, Script};
-use crate::ussd::texts::{locale, Texts};
+use crate::i18n::{locale, Catalog};
 
 /// One reply, before it is put into words.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +62,7 @@ pub const SMS_MESSAGE_IDS: &[&str] = &[
 ];
 
 /// The words of a reply in a locale.
-pub fn render(texts: &Texts, say: &Say, language: Language, script: Script) -> String {
+pub fn render(texts: &Catalog, say: &Say, language: Language, script: Script) -> String {
     let locale = locale(language, script);
     let msg = |id: &str, args: &[(&'static str, String)]| texts.message(id, &locale, args);
     let code = |code: &str| vec![("code", code.to_string())];
@@ -95,7 +95,7 @@ pub fn render(texts: &Texts, say: &Say, language: Language, script: Script) -> S
 }
 
 /// The version of the SMS consent notice in a locale, stored with a consent given by `YES`.
-pub fn notice_version(texts: &Texts, language: Language, script: Script) -> String {
+pub fn notice_version(texts: &Catalog, language: Language, script: Script) -> String {
     let notice = render(texts, &Say::Notice, language, script);
     consent_version([notice.as_str()])
 }
@@ -103,13 +103,10 @@ pub fn notice_version(texts: &Texts, language: Language, script: Script) -> Stri
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ussd::texts::all_locales;
+    use crate::i18n::all_locales;
 
-    fn texts() -> Texts {
-        Texts::new(
-            "*384*25#",
-            std::sync::Arc::new(crate::tips::LiveTips::seeded()),
-        )
+    fn texts() -> Catalog {
+        Catalog::new("*384*25#")
     }
 
     #[test]

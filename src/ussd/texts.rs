@@ -1,26 +1,14 @@
 //! Screens as the handset shows them: Fluent messages (`locales/<lang>/ussd.ftl`) rendered for the
 //! person's language and script, paginated so that every page fits one USSD screen.
 
-use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::Arc;
-
-use fluent_templates::fluent_bundle::FluentValue;
-use fluent_templates::{LanguageIdentifier, Loader as _};
 
 use super::machine::{CodeNote, Ending, Place, Session};
 use crate::encoding::{fits_ussd, paginate_ussd};
 use crate::enrollment::{consent_version, Language, Script};
+pub use crate::i18n::{all_locales, locale};
+use crate::i18n::{Catalog, LanguageIdentifier};
 use crate::tips::LiveTips;
-
-fluent_templates::static_loader! {
-    static LOCALES = {
-        locales: "./locales",
-        fallback_language: "en",
-        // Unicode isolation marks would cost screen space and show as boxes on old handsets.
-        customise: |bundle| bundle.set_use_isolating(false),
-    };
-}
 
 /// Shown when the store fails: the language is not known, so it is bilingual.
 pub const BUSY: &str = "Service busy, please try later.\nसेवा व्यस्त है, बाद में प्रयास करें।";
@@ -64,56 +52,32 @@ pub const MESSAGE_IDS: &[&str] = &[
     "lang-en",
 ];
 
+/// The USSD screens: the campaign's messages, and today's tip.
 pub struct Texts {
-    ussd_code: String,
+    catalog: Catalog,
     tips: Arc<LiveTips>,
 }
-
-/// The locale of a person's texts: Roman script is the Roman Hindi variant.
-pub fn locale(language: Language, script: Script) -> LanguageIdentifier {
-    let tag = match (language, script) {
-        (Language::English, _) => "en",
-        (_, Script::Roman) => "hi-Latn",
-        (Language::Hindi, Script::Native) => "hi",
-        (Language::Chhattisgarhi, Script::Native) => "hne",
-    };
-    tag.parse().expect("locale tags are valid")
-}
-
-/// Every locale a person can have, for tests that render everything.
-pub fn all_locales() -> [(Language, Script); 4] {
-    [
-        (Language::Hindi, Script::Native),
-        (Language::Chhattisgarhi, Script::Native),
-        (Language::English, Script::Native),
-        (Language::Hindi, Script::Roman),
-    ]
-}
-
-type Args = HashMap<Cow<'static, str>, FluentValue<'static>>;
 
 impl Texts {
     pub fn new(ussd_code: &str, tips: Arc<LiveTips>) -> Self {
         Self {
-            ussd_code: ussd_code.to_string(),
+            catalog: Catalog::new(ussd_code),
             tips,
         }
     }
 
-    pub(crate) fn message(
+    /// The campaign's messages, which SMS replies use too.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    fn message(
         &self,
         id: &str,
         locale: &LanguageIdentifier,
         extra: &[(&'static str, String)],
     ) -> String {
-        let mut args: Args = HashMap::new();
-        args.insert("ussd".into(), FluentValue::from(self.ussd_code.clone()));
-        for (name, value) in extra {
-            args.insert(Cow::Borrowed(name), FluentValue::from(value.clone()));
-        }
-        LOCALES
-            .try_lookup_with_args(locale, id, &args)
-            .unwrap_or_else(|| id.to_string())
+        self.catalog.message(id, locale, extra)
     }
 
     /// The whole text of the session's place, before pagination.
@@ -228,16 +192,9 @@ impl Texts {
 
     /// Whether every message exists in the locale (for the start-up self-check and tests).
     pub fn missing_messages(&self, language: Language, script: Script) -> Vec<&'static str> {
-        let locale = locale(language, script);
-        let args: Args = ["ussd", "code", "masked", "language", "area", "joined"]
-            .into_iter()
-            .map(|name| (Cow::Borrowed(name), FluentValue::from("x")))
-            .collect();
-        MESSAGE_IDS
-            .iter()
-            .copied()
-            .filter(|id| LOCALES.try_lookup_with_args(&locale, id, &args).is_none())
-            .collect()
+        let arguments = ["ussd", "code", "masked", "language", "area", "joined"];
+        self.catalog
+            .missing(MESSAGE_IDS, &locale(language, script), &arguments)
     }
 }
 
