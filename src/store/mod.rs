@@ -16,6 +16,7 @@ mod people;
 mod recruiters;
 mod sms;
 mod stats;
+mod suppressions;
 mod tips;
 mod tokens;
 mod tx;
@@ -36,12 +37,13 @@ pub use audit::{AuditEntry, NewAuditEntry};
 pub use broadcasts::{
     BroadcastRecord, EstimateRows, NewBroadcast, PlanCounts, PlannedBatch, SendCounts,
 };
-pub use enrollment::{JoinError, NewEventCode, NewRecruiter};
+pub use enrollment::JoinError;
 pub use health::{log_failure, PROBE_EVERY};
 pub use outbox::{ClaimedMessage, OutboxEntry, ReportApplied, SendRecord};
 pub use people::{PeopleFilter, PersonRecord, PersonSummary};
 pub use recruiters::{
-    EventCodeRecord, RecruiterChanges, RecruiterFilter, RecruiterRecord, TreeRow,
+    EventCodeRecord, NewEventCode, NewRecruiter, RecruiterChanges, RecruiterFilter,
+    RecruiterRecord, TreeRow,
 };
 pub use sms::{
     Applied, Changed, NumberKeys, PendingConsent, Receipt, ReceiptKind, RecruiterCard, Replies,

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::enrollment::suppress;
+use super::suppressions::suppress;
 use super::tx::{Sql, WriteTx};
 use super::{from_millis, on_pool, stored, to_millis, Store, StoreError};
 use crate::encoding::Encoding;
@@ -415,19 +415,6 @@ impl Store {
             to: next,
             sealed: ciphertext.zip(key_id),
         })
-    }
-
-    /// Adds a number to the suppression list (an aggregator says it refuses messages).
-    pub async fn suppress(
-        &self,
-        index: &BlindIndex,
-        reason: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
-        suppress(&mut tx, index, reason, to_millis(now)).await?;
-        tx.commit().await?;
-        Ok(())
     }
 
     /// Housekeeping: queued messages past their expiry become `expired`; messages sent more than

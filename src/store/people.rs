@@ -197,15 +197,4 @@ impl Store {
         });
         Ok(count)
     }
-
-    /// Whether a number must not be messaged (opted out or erased, and not re-joined).
-    pub async fn is_suppressed(&self, index: &BlindIndex) -> Result<bool, StoreError> {
-        let found: Option<i32> = on_pool!(self, pool => {
-            sqlx::query_scalar("SELECT 1 FROM suppressions WHERE phone_index = $1")
-                .bind(index.as_bytes())
-                .fetch_optional(pool)
-                .await?
-        });
-        Ok(found.is_some())
-    }
 }

@@ -2,10 +2,14 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{from_millis, on_pool, Scope, StatusRow, Store, StoreError, STATUS_COUNTS, SUBTREE};
+use super::tx::{Sql, WriteTx};
+use super::{
+    from_millis, on_pool, to_millis, JoinError, Scope, StatusRow, Store, StoreError, STATUS_COUNTS,
+    SUBTREE,
+};
 use crate::enrollment::figures::{RecruiterFigures, StatusCounts};
-use crate::enrollment::RecruiterKind;
-use crate::privacy::BlindIndex;
+use crate::enrollment::{OptInCode, RecruiterKind};
+use crate::privacy::{BlindIndex, SealedPhone};
 
 /// A stored recruiter. Their phone, if any, is shown only by its hint.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -345,5 +349,176 @@ impl Store {
                 created_at: from_millis(row.created_at),
             })
             .collect())
+    }
+}
+
+/// A recruiter an admin adds (a mitan's entry is made by [`Store::join`]).
+#[derive(Debug, Clone)]
+pub struct NewRecruiter<'a> {
+    pub kind: RecruiterKind,
+    pub name: &'a str,
+    pub area_id: Option<i64>,
+    pub phone: Option<&'a SealedPhone>,
+    pub quota: i64,
+    pub recruited_by: Option<i64>,
+    pub code_length: usize,
+    pub at: DateTime<Utc>,
+}
+/// What a new code is: a recruiter's (or mitan's) own, or an event code with its label,
+/// expiry and use limit.
+pub(super) enum NewCode<'a> {
+    Permanent,
+    Event {
+        label: &'a str,
+        expires_at: Option<i64>,
+        max_uses: Option<i64>,
+    },
+}
+/// The one place rows enter `codes`. A clash with a code in use is a unique violation, which
+/// [`with_fresh_code`] answers with another code.
+pub(super) async fn insert_code(
+    tx: &mut WriteTx,
+    code: &OptInCode,
+    recruiter_id: i64,
+    new: &NewCode<'_>,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    let (kind, label, expires_at, max_uses) = match new {
+        NewCode::Permanent => ("permanent", None, None, None),
+        NewCode::Event {
+            label,
+            expires_at,
+            max_uses,
+        } => ("event", Some(*label), *expires_at, *max_uses),
+    };
+    tx.execute(
+        Sql::new(
+            "INSERT INTO codes (code, recruiter_id, kind, label, expires_at, max_uses, \
+             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(code.as_str())
+        .bind(recruiter_id)
+        .bind(kind)
+        .bind(label)
+        .bind(expires_at)
+        .bind(max_uses)
+        .bind(at),
+    )
+    .await?;
+    Ok(())
+}
+/// An error that may be a fresh code clashing with one in use.
+pub(super) trait MaybeClash {
+    fn is_clash(&self) -> bool;
+}
+impl MaybeClash for StoreError {
+    fn is_clash(&self) -> bool {
+        matches!(self, StoreError::Duplicate)
+    }
+}
+impl MaybeClash for JoinError {
+    fn is_clash(&self) -> bool {
+        matches!(self, JoinError::Store(StoreError::Duplicate))
+    }
+}
+/// Runs `write` with a fresh code of `length` digits, and again with another while it clashes
+/// with a code in use (rare; after every third clash the codes get a digit longer, as many in a
+/// row mean that length is crowded). The one place codes are drawn.
+pub(super) async fn with_fresh_code<T, E, F, Fut>(length: usize, mut write: F) -> Result<T, E>
+where
+    E: MaybeClash,
+    F: FnMut(OptInCode) -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let mut attempt = 0;
+    loop {
+        match write(OptInCode::generate(length + attempt / 3)).await {
+            Err(err) if err.is_clash() && attempt < CODE_ATTEMPTS => attempt += 1,
+            done => return done,
+        }
+    }
+}
+/// How many fresh codes to try before giving up (a clash is rare; many in a row means the code
+/// space of that length is crowded).
+const CODE_ATTEMPTS: usize = 8;
+/// An event code an admin issues (a training camp): owned by a recruiter, maybe expiring, maybe
+/// limited in uses.
+#[derive(Debug, Clone)]
+pub struct NewEventCode<'a> {
+    pub recruiter_id: i64,
+    pub label: &'a str,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub max_uses: Option<i64>,
+    pub code_length: usize,
+    pub at: DateTime<Utc>,
+}
+
+impl Store {
+    /// Adds a recruiter with a fresh permanent code; returns its id and code.
+    /// [`StoreError::Duplicate`] when another recruiter has the same phone.
+    pub async fn create_recruiter(
+        &self,
+        new: &NewRecruiter<'_>,
+    ) -> Result<(i64, OptInCode), StoreError> {
+        // A phone already in use is a duplicate at once, not a code clash worth retrying.
+        if let Some(phone) = new.phone {
+            if self.recruiter_phone_in_use(&phone.index).await? {
+                return Err(StoreError::Duplicate);
+            }
+        }
+        with_fresh_code(new.code_length, |code| async move {
+            let id = self.try_create_recruiter(new, &code).await?;
+            Ok((id, code))
+        })
+        .await
+    }
+
+    async fn try_create_recruiter(
+        &self,
+        new: &NewRecruiter<'_>,
+        code: &OptInCode,
+    ) -> Result<i64, StoreError> {
+        let at = to_millis(new.at);
+        let mut tx = self.begin_write().await?;
+        let id: i64 = tx
+            .fetch_value(
+                Sql::new(
+                    "INSERT INTO recruiters (kind, name, area_id, phone_index, phone_ciphertext, \
+                     phone_key_id, phone_hint, quota, recruited_by, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                )
+                .bind(new.kind.tag())
+                .bind(new.name)
+                .bind(new.area_id)
+                .bind(new.phone.map(|p| p.index.as_bytes()))
+                .bind(new.phone.map(|p| &p.ciphertext))
+                .bind(new.phone.map(|p| &p.key_id))
+                .bind(new.phone.map(|p| &p.hint))
+                .bind(new.quota)
+                .bind(new.recruited_by)
+                .bind(at),
+            )
+            .await?;
+        insert_code(&mut tx, code, id, &NewCode::Permanent, at).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn create_event_code(&self, new: &NewEventCode<'_>) -> Result<OptInCode, StoreError> {
+        let event = NewCode::Event {
+            label: new.label,
+            expires_at: new.expires_at.map(to_millis),
+            max_uses: new.max_uses,
+        };
+        with_fresh_code(new.code_length, |code| {
+            let event = &event;
+            async move {
+                let mut tx = self.begin_write().await?;
+                insert_code(&mut tx, &code, new.recruiter_id, event, to_millis(new.at)).await?;
+                tx.commit().await?;
+                Ok(code)
+            }
+        })
+        .await
     }
 }

@@ -3,8 +3,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::enrollment::{erase_in, join_in, opt_out_in, with_fresh_code};
+use super::enrollment::{erase_in, join_in, opt_out_in};
 use super::outbox::{cancel_queued_in, insert_outbound};
+use super::recruiters::with_fresh_code;
 use super::tx::{Sql, WriteTx};
 use super::StoreError;
 use super::{from_millis, on_pool, on_reader, to_millis, JoinError, Store};

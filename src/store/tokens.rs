@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::NewAuditEntry;
-use super::{from_millis, on_pool, to_millis, Store, StoreError};
+use super::{from_millis, on_pool, stored, to_millis, Store, StoreError};
 use crate::access::{
     generate_token, token_hash, IssueError, IssuedToken, Principal, Role, TokenRequest,
 };
@@ -38,17 +38,18 @@ struct TokenRow {
     revoked_at: Option<i64>,
 }
 
-impl From<TokenRow> for TokenRecord {
-    fn from(row: TokenRow) -> Self {
-        Self {
+impl TryFrom<TokenRow> for TokenRecord {
+    type Error = StoreError;
+
+    fn try_from(row: TokenRow) -> Result<Self, StoreError> {
+        Ok(Self {
             id: row.id,
             name: row.name,
-            // The database's CHECK allows only the two roles; an unknown one gets the lesser.
-            role: Role::from_tag(&row.role).unwrap_or(Role::Officer),
+            role: stored("token role", &row.role, Role::from_tag)?,
             recruiter_id: row.recruiter_id,
             created_at: from_millis(row.created_at),
             revoked_at: row.revoked_at.map(from_millis),
-        }
+        })
     }
 }
 
@@ -121,15 +122,16 @@ impl Store {
         let row: Option<TokenRow> = on_pool!(self, pool => {
             sqlx::query_as(&sql).bind(hash.as_slice()).fetch_optional(pool).await?
         });
-        Ok(row.map(|row| {
-            let token = TokenRecord::from(row);
-            Principal {
+        row.map(|row| {
+            let token = TokenRecord::try_from(row)?;
+            Ok(Principal {
                 token_id: token.id,
                 name: token.name,
                 role: token.role,
                 recruiter_id: token.recruiter_id,
-            }
-        }))
+            })
+        })
+        .transpose()
     }
 
     /// Every token, newest first.
@@ -138,7 +140,7 @@ impl Store {
         let rows: Vec<TokenRow> = on_pool!(self, pool => {
             sqlx::query_as(&sql).fetch_all(pool).await?
         });
-        Ok(rows.into_iter().map(Into::into).collect())
+        rows.into_iter().map(TryInto::try_into).collect()
     }
 
     pub async fn token(&self, id: i64) -> Result<Option<TokenRecord>, StoreError> {
@@ -146,7 +148,7 @@ impl Store {
         let row: Option<TokenRow> = on_pool!(self, pool => {
             sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?
         });
-        Ok(row.map(Into::into))
+        row.map(TryInto::try_into).transpose()
     }
 
     /// Makes a token useless from now on. Returns whether a live token was revoked.
