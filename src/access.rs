@@ -36,10 +36,17 @@ impl Role {
     }
 }
 
-/// The holder of a valid token, as a request handler sees them.
+/// Who holds a principal's rights: an API token, or a dashboard user signed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    Token(i64),
+    User(i64),
+}
+
+/// The holder of a valid token or dashboard session, as a request handler sees them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
-    pub token_id: i64,
+    pub holder: Holder,
     pub name: String,
     pub role: Role,
     /// The recruiter an officer token is bound to.
@@ -47,9 +54,12 @@ pub struct Principal {
 }
 
 impl Principal {
-    /// How the audit log names this token's holder: `token:<id>:<name>`.
+    /// How the audit log names the holder: `token:<id>:<name>` or `user:<id>:<name>`.
     pub fn actor(&self) -> String {
-        format!("token:{}:{}", self.token_id, self.name)
+        match self.holder {
+            Holder::Token(id) => format!("token:{id}:{}", self.name),
+            Holder::User(id) => format!("user:{id}:{}", self.name),
+        }
     }
 
     /// The recruiters and people this token may see figures for.
@@ -80,6 +90,89 @@ impl Principal {
             || self.recruiter_id == Some(recruiter_id)
             || !(kind == RecruiterKind::Mitan && area == Some(AreaKind::Village))
     }
+}
+
+/// A new dashboard password: 20 characters from an alphabet without look-alikes (no `0`/`O`,
+/// `1`/`l`/`I`), about 114 bits; printed once by `mitan user create`.
+pub fn generate_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::thread_rng();
+    (0..20)
+        .map(|_| char::from(ALPHABET[rand::Rng::gen_range(&mut rng, 0..ALPHABET.len())]))
+        .collect()
+}
+
+/// A username as one signs in with it: 3 to 40 letters, digits, `.`, `_` or `-`, starting with a
+/// letter, compared as written; never a phone number (no run of seven digits).
+pub fn check_username(name: &str) -> Result<String, &'static str> {
+    let name = name.trim();
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    if !(3..=40).contains(&name.len()) {
+        return Err("must be 3 to 40 characters");
+    }
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic()) || !name.chars().all(allowed) {
+        return Err("letters, digits, `.`, `_` or `-`, starting with a letter");
+    }
+    if crate::privacy::without_numbers(name) != name {
+        return Err("must not hold a phone number");
+    }
+    Ok(name.to_string())
+}
+
+/// A password given by hand: at least 12 characters (a generated one has 20).
+pub fn check_password(password: &str) -> Result<(), &'static str> {
+    if password.chars().count() < 12 {
+        return Err("must be at least 12 characters");
+    }
+    if password.len() > 200 {
+        return Err("must be at most 200 bytes");
+    }
+    Ok(())
+}
+
+/// Wrong passwords tried per username, per instance: past `per_minute` a sign-in is refused
+/// without its password being checked, until the minute has passed.
+pub struct LoginLimits(
+    governor::RateLimiter<
+        String,
+        governor::state::keyed::DefaultKeyedStateStore<String>,
+        governor::clock::DefaultClock,
+    >,
+);
+
+impl LoginLimits {
+    pub fn new(per_minute: u32) -> Self {
+        let n = std::num::NonZeroU32::new(per_minute.max(1)).expect("at least one");
+        let quota = governor::Quota::with_period(std::time::Duration::from_secs(60) / n.get())
+            .expect("a positive period")
+            .allow_burst(n);
+        Self(governor::RateLimiter::keyed(quota))
+    }
+
+    /// Whether `username` may try a password now; a try counts whether it succeeds or not.
+    pub fn allow(&self, username: &str) -> bool {
+        self.0.check_key(&username.to_lowercase()).is_ok()
+    }
+}
+
+/// The argon2id hash of a password, with a fresh salt, in the PHC string format.
+pub fn hash_password(password: &str) -> String {
+    use argon2::password_hash::{rand_core::OsRng, PasswordHasher as _, SaltString};
+    let salt = SaltString::generate(&mut OsRng);
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("argon2 hashes any password with default parameters")
+        .to_string()
+}
+
+/// Whether `password` is the one `hash` was made from (constant time; a malformed hash never is).
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier as _};
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 /// The SHA-256 of a token: what is stored, and what a presented token is looked up by.
@@ -171,6 +264,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_password_verifies_only_against_its_own_hash() {
+        let password = generate_password();
+        assert_eq!(password.len(), 20);
+        assert_ne!(password, generate_password());
+        let hash = hash_password(&password);
+        assert!(hash.starts_with("$argon2id$"), "{hash}");
+        assert!(!hash.contains(&password));
+        assert!(verify_password(&password, &hash));
+        assert!(!verify_password("wrong", &hash));
+        assert!(!verify_password(&password, "not a hash"));
+        assert_ne!(hash, hash_password(&password), "a fresh salt each time");
+    }
+
+    #[test]
     fn tokens_are_long_random_and_recognisable() {
         let a = generate_token();
         let b = generate_token();
@@ -195,7 +302,7 @@ mod tests {
     #[test]
     fn officers_see_a_villages_mitans_only_in_figures() {
         let officer = Principal {
-            token_id: 1,
+            holder: Holder::Token(1),
             name: "SI Verma".into(),
             role: Role::Officer,
             recruiter_id: Some(4),
@@ -219,7 +326,7 @@ mod tests {
     #[test]
     fn officers_hide_small_village_counts_and_admins_do_not() {
         let officer = Principal {
-            token_id: 1,
+            holder: Holder::Token(1),
             name: "SI Verma".into(),
             role: Role::Officer,
             recruiter_id: Some(4),

@@ -20,7 +20,7 @@ use crate::sms::Limits;
 use crate::store::Store;
 use crate::tips::LiveTips;
 use crate::ussd::texts::Texts;
-use crate::{api, housekeeping, http, planner, telemetry};
+use crate::{api, housekeeping, http, planner, telemetry, web};
 
 /// A built service: database migrated, keys loaded, listener bound.
 pub struct Application {
@@ -71,6 +71,9 @@ impl Application {
             outbox_wake: Arc::default(),
             planner_wake: Arc::default(),
             turns: Arc::default(),
+            logins: Arc::new(crate::access::LoginLimits::new(
+                settings.dashboard.login_attempts_per_minute,
+            )),
             store,
             settings: Arc::new(settings),
         });
@@ -100,7 +103,7 @@ impl Application {
             database = state.store.backend_name(),
             "mitan is listening"
         );
-        let app = http::router(state.clone(), api::router());
+        let app = http::router(state.clone(), api::router().merge(web::router()));
         let housekeeping = tokio::spawn(housekeeping::run(state.housekeeping(), shutdown.clone()));
         let watcher = tokio::spawn({
             let (store, shutdown) = (state.store.clone(), shutdown.clone());

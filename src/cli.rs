@@ -6,10 +6,11 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 use tokio_util::sync::CancellationToken;
 
-use crate::access::{Role, TokenRequest};
+use crate::access::{self, Role, TokenRequest};
 use crate::app::{self, Application};
 use crate::config::Settings;
 use crate::store::Store;
+use crate::store::{NewUser, StoreError};
 use crate::telemetry;
 
 #[derive(Debug, Parser)]
@@ -54,6 +55,9 @@ pub enum Command {
     /// Admin API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Dashboard users (the web pages under /admin).
+    #[command(subcommand)]
+    User(UserCommand),
     /// The tip library.
     Tips {
         #[command(subcommand)]
@@ -93,6 +97,31 @@ pub enum TokenCommand {
     },
     /// List tokens (never their text).
     List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user and print their password (as the last line), shown only this once.
+    Create {
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// The recruiter whose subtree an officer sees (required for officers).
+        #[arg(long, value_name = "ID")]
+        recruiter: Option<i64>,
+        /// The username they sign in with.
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        /// Read the password from standard input (its first line) instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users (never their passwords).
+    List,
+    /// Disable a user: their sessions end at once and they cannot sign in again.
+    Disable {
+        #[arg(value_name = "ID")]
+        id: i64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -146,6 +175,7 @@ impl Cli {
                 }
             }
             Command::Token(command) => token(settings, command).await,
+            Command::User(command) => user(settings, command).await,
         }
     }
 }
@@ -233,6 +263,122 @@ fn screens(settings: &Settings) {
 
 /// What the command line is called in the audit log.
 const CLI_ACTOR: &str = "cli";
+
+async fn user(settings: Settings, command: UserCommand) -> anyhow::Result<()> {
+    let store = Store::connect(&settings.database).await?;
+    store.migrate().await?;
+    let result = run_user(&store, command).await;
+    store.close().await;
+    result
+}
+
+async fn run_user(store: &Store, command: UserCommand) -> anyhow::Result<()> {
+    let now = chrono::Utc::now();
+    match command {
+        UserCommand::Create {
+            role,
+            recruiter,
+            name,
+            password_stdin,
+        } => {
+            let role = Role::from(role);
+            let username =
+                access::check_username(&name).map_err(|why| anyhow::anyhow!("--name: {why}"))?;
+            match (role, recruiter) {
+                (Role::Officer, None) => anyhow::bail!(
+                    "an officer sees one recruiter's subtree: name it with --recruiter ID"
+                ),
+                (Role::Admin, Some(_)) => {
+                    anyhow::bail!(
+                        "an admin sees everything and names no recruiter (drop --recruiter)"
+                    )
+                }
+                (_, Some(id)) if store.recruiter(id).await?.is_none() => {
+                    anyhow::bail!("--recruiter {id}: no such recruiter")
+                }
+                _ => {}
+            }
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                let line = line.trim_end_matches(['\r', '\n']).to_string();
+                access::check_password(&line)
+                    .map_err(|why| anyhow::anyhow!("--password-stdin: {why}"))?;
+                line
+            } else {
+                access::generate_password()
+            };
+            let created = store
+                .create_user(&NewUser {
+                    username: &username,
+                    role,
+                    recruiter_id: recruiter,
+                    password_hash: &access::hash_password(&password),
+                    at: now,
+                })
+                .await;
+            let id = match created {
+                Err(StoreError::Duplicate) => anyhow::bail!("--name: {username:?} is taken"),
+                other => other?,
+            };
+            let target = format!("user:{id}");
+            let detail = format!("role {}", role.tag());
+            store
+                .append_audit(&crate::store::NewAuditEntry {
+                    at: now,
+                    actor: CLI_ACTOR,
+                    action: "user.create",
+                    target: Some(&target),
+                    detail: Some(&detail),
+                })
+                .await?;
+            println!(
+                "user {id} {username:?} created ({}); sign in at /admin",
+                role.tag()
+            );
+            if !password_stdin {
+                println!("their password, shown only now:");
+                println!("{password}");
+            }
+        }
+        UserCommand::List => {
+            for user in store.users().await? {
+                let recruiter = user
+                    .recruiter_id
+                    .map(|id| format!(" recruiter {id}"))
+                    .unwrap_or_default();
+                let state = if user.disabled_at.is_some() {
+                    "disabled"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{}\t{}{recruiter}\t{state}\t{}",
+                    user.id,
+                    user.role.tag(),
+                    user.username
+                );
+            }
+        }
+        UserCommand::Disable { id } => {
+            if !store.disable_user(id, now).await? {
+                anyhow::bail!("user {id}: no such user");
+            }
+            let target = format!("user:{id}");
+            store
+                .append_audit(&crate::store::NewAuditEntry {
+                    at: now,
+                    actor: CLI_ACTOR,
+                    action: "user.disable",
+                    target: Some(&target),
+                    detail: None,
+                })
+                .await?;
+            println!("user {id} disabled; their sessions have ended");
+        }
+    }
+    Ok(())
+}
 
 async fn token(settings: Settings, command: TokenCommand) -> anyhow::Result<()> {
     let store = Store::connect(&settings.database).await?;

@@ -44,6 +44,7 @@ pub struct Settings {
     pub sms: SmsSettings,
     pub phone: PhoneSettings,
     pub log: LogSettings,
+    pub dashboard: DashboardSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -280,6 +281,16 @@ impl TryFrom<String> for Region {
             .map(Region)
             .map_err(|_| format!("unknown region {code:?}: use a two-letter code such as IN"))
     }
+}
+
+/// The web dashboard under `/admin`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DashboardSettings {
+    /// How long a sign-in lasts.
+    pub session_hours: u32,
+    /// Wrong passwords one username may try a minute before the sign-in page waits.
+    pub login_attempts_per_minute: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]

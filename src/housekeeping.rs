@@ -9,6 +9,7 @@
 //!   their sealed recipient after `outbound.forget_after_days`;
 //! - claims whose sender went silent become `unknown` (busy senders never go idle, where they
 //!   settle them themselves);
+//! - expired dashboard sessions go;
 //! - the abuse limiters forget quiet numbers;
 //! - SQLite's write-ahead log is emptied into the database, so overwritten content (erased
 //!   numbers, purged sessions) leaves the disk;
@@ -101,6 +102,12 @@ pub async fn tidy(ctx: &Context) -> anyhow::Result<Tidied> {
         .await
         .context("tidying the outbox");
     note("tidying the outbox", result.map(|_| ()));
+
+    let result = store.purge_sessions(now).await;
+    note(
+        "forgetting expired dashboard sessions",
+        result.map(|_| ()).map_err(Into::into),
+    );
 
     let result = crate::dispatcher::settle_stale_claims(store, now).await;
     note(

@@ -91,3 +91,44 @@ impl Catalog {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The message ids a locale's file defines.
+    fn ids(locale: &str, file: &str) -> Vec<String> {
+        let path = format!("{}/locales/{locale}/{file}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"));
+        let mut ids: Vec<String> = text
+            .lines()
+            .filter_map(|line| line.split_once(" = ").map(|(id, _)| id))
+            .filter(|id| !id.starts_with(['#', ' ']) && !id.is_empty())
+            .map(str::to_string)
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    #[test]
+    fn every_locale_loads_and_no_two_files_define_one_id() {
+        // The loader refuses (panics on) a locale where two files define the same message,
+        // which would take every screen and reply down with it.
+        let catalog = Catalog::new("*384*25#");
+        for locale in ["en", "hi", "hne", "hi-Latn"] {
+            let locale: LanguageIdentifier = locale.parse().unwrap();
+            assert_ne!(catalog.message("admin-brand", &locale, &[]), "admin-brand");
+        }
+    }
+
+    #[test]
+    fn the_dashboard_has_every_word_in_hindi_and_english() {
+        let english = ids("en", "dashboard.ftl");
+        assert!(english.len() > 20, "{english:?}");
+        assert_eq!(ids("hi", "dashboard.ftl"), english);
+        assert!(
+            english.iter().all(|id| id.starts_with("admin-")),
+            "{english:?}"
+        );
+    }
+}

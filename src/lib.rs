@@ -56,3 +56,5 @@ pub mod simulate;
 pub mod telemetry;
 /// Copies of one webhook arriving at once are handled one after the other.
 pub mod turns;
+/// The web dashboard under `/admin`: pages for the cyber cell and its officers.
+pub mod web;

@@ -30,6 +30,15 @@ impl Count {
     }
 }
 
+impl std::fmt::Display for Count {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Shown::Exact(n) => write!(f, "{n}"),
+            Shown::FewerThanSmallest => write!(f, "<{SMALLEST_SHOWN}"),
+        }
+    }
+}
+
 impl Serialize for Count {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self.0 {

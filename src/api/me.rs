@@ -4,7 +4,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::dto::{ReadProblems, Role};
-use crate::access::Principal;
+use crate::access::{Holder, Principal};
 use crate::http::ApiError;
 
 #[derive(Serialize, ToSchema)]
@@ -21,7 +21,10 @@ pub struct Me {
     responses((status = 200, body = Me), ReadProblems))]
 pub async fn show(who: Principal) -> Result<axum::Json<Me>, ApiError> {
     Ok(axum::Json(Me {
-        token_id: who.token_id,
+        // The API is reached with tokens only; a dashboard session never reaches it.
+        token_id: match who.holder {
+            Holder::Token(id) | Holder::User(id) => id,
+        },
         name: who.name,
         role: who.role.into(),
         recruiter_id: who.recruiter_id,

@@ -8,14 +8,14 @@
 mod areas;
 mod audit;
 mod broadcasts;
-mod dto;
+pub mod dto;
 mod event_codes;
 mod exports;
 mod extract;
 mod me;
 mod people;
 mod recruiters;
-mod stats;
+pub mod stats;
 mod tips;
 mod tokens;
 

@@ -99,13 +99,22 @@ pub async fn show(
     who: Principal,
     Query(query): Query<StatsQuery>,
 ) -> Result<axum::Json<Stats>, ApiError> {
+    Ok(axum::Json(figures(&state, &who, query).await?))
+}
+
+/// The figures `who` may see, as `GET /stats` answers them (the dashboard shows the same).
+pub async fn figures(
+    state: &AppState,
+    who: &Principal,
+    query: StatsQuery,
+) -> Result<Stats, ApiError> {
     let tz = state.settings.campaign.timezone.0;
-    let today = now(&state).with_timezone(&tz).date_naive();
+    let today = now(state).with_timezone(&tz).date_naive();
     let (from, to) = day_range(query.from, query.to, today)?;
     let scope = who.scope();
     let store = &state.store;
-    let (areas, people) = area_figures(&state, &who).await?;
-    let hide = scope_is_a_village(&state, &who).await?;
+    let (areas, people) = area_figures(state, who).await?;
+    let hide = scope_is_a_village(state, who).await?;
     let recruiters = store
         .recruiters_by_kind(scope)
         .await?
@@ -152,18 +161,18 @@ pub async fn show(
             joins: Count::of(burst.joins, hide),
         })
         .collect();
-    Ok(axum::Json(Stats {
+    Ok(Stats {
         scope: StatsScope {
             role: who.role.into(),
             recruiter_id: who.recruiter_id,
         },
         people: StatusFigures::of(people, hide),
         recruiters,
-        areas: areas.into_iter().map(|row| row.shown(&who, hide)).collect(),
+        areas: areas.into_iter().map(|row| row.shown(who, hide)).collect(),
         joins_per_day,
         bursts,
         burst_threshold_per_hour: state.settings.campaign.burst_threshold_per_hour,
-    }))
+    })
 }
 
 /// Whether an officer's whole scope is counted as the people of a village: their own recruiter

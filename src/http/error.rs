@@ -180,11 +180,13 @@ pub(crate) fn panicked(_: Box<dyn Any + Send + 'static>) -> Response {
 /// plain text or empty; they become problem+json too, keeping their other headers (`Allow`).
 pub(crate) async fn plain_errors_as_problems(response: Response) -> Response {
     let status = response.status();
-    let is_problem = response
+    // A problem already, or a page of the dashboard saying what went wrong: left as it is.
+    let answered = response
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|value| value == PROBLEM_JSON);
-    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value == PROBLEM_JSON || value.starts_with("text/html"));
+    if !(status.is_client_error() || status.is_server_error()) || answered {
         return response;
     }
     let (mut parts, _) = response.into_parts();

@@ -36,6 +36,8 @@ pub struct AppState {
     pub planner_wake: Arc<Notify>,
     /// Copies of one webhook (an SMS, a USSD hop) are handled one after the other.
     pub turns: Arc<Turns>,
+    /// Sign-in attempts per username on the dashboard (per instance).
+    pub logins: Arc<crate::access::LoginLimits>,
 }
 
 impl AppState {

@@ -9,6 +9,7 @@
 mod areas;
 mod audit;
 mod broadcasts;
+mod dashboard;
 mod enrollment;
 mod health;
 mod outbox;
@@ -37,6 +38,7 @@ pub use audit::{AuditEntry, NewAuditEntry};
 pub use broadcasts::{
     BroadcastRecord, EstimateRows, NewBroadcast, PlanCounts, PlannedBatch, SendCounts,
 };
+pub use dashboard::{NewUser, UserRecord};
 pub use enrollment::JoinError;
 pub use health::{log_failure, PROBE_EVERY};
 pub use outbox::{ClaimedMessage, OutboxEntry, ReportApplied, SendRecord};

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use super::NewAuditEntry;
 use super::{from_millis, on_pool, stored, to_millis, Store, StoreError};
 use crate::access::{
-    generate_token, token_hash, IssueError, IssuedToken, Principal, Role, TokenRequest,
+    generate_token, token_hash, Holder, IssueError, IssuedToken, Principal, Role, TokenRequest,
 };
 
 #[derive(Debug, Clone)]
@@ -125,7 +125,7 @@ impl Store {
         row.map(|row| {
             let token = TokenRecord::try_from(row)?;
             Ok(Principal {
-                token_id: token.id,
+                holder: Holder::Token(token.id),
                 name: token.name,
                 role: token.role,
                 recruiter_id: token.recruiter_id,

@@ -10,6 +10,7 @@ mod broadcasts;
 mod channels;
 mod config;
 mod crash;
+mod dashboard;
 mod faults;
 mod fuzz;
 mod health;

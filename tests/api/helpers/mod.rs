@@ -3,6 +3,7 @@
 mod api;
 mod app;
 mod binary;
+mod dashboard;
 mod database;
 mod handset;
 mod numbers;

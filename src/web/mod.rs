@@ -1,0 +1,38 @@
+//! The dashboard for the district cyber cell and its officers, served by `mitan serve` itself
+//! under `/admin`: HTML rendered on the server (askama templates in `templates/admin/`), every
+//! action a plain form post (htmx, built in, only enhances), every file built into the binary, in
+//! English and Hindi. Admins run the campaign; an officer sees their own subtree's figures only.
+//!
+//! - `session`: signing in and out, the viewer of a request (`Viewer`, `AdminViewer`);
+//! - `guard`: cross-site requests refused, security headers on every answer;
+//! - `page`: the frame every page shares (words, navigation) and rendering;
+//! - `assets`: the stylesheet and htmx;
+//! - one module per page.
+
+mod assets;
+mod guard;
+mod overview;
+mod page;
+mod people;
+mod session;
+
+use std::sync::Arc;
+
+use axum::middleware;
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::http::AppState;
+
+/// Every dashboard route, guarded.
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/admin", get(overview::page))
+        .route("/admin/login", get(session::form).post(session::sign_in))
+        .route("/admin/logout", post(session::sign_out))
+        .route("/admin/language", post(session::choose_language))
+        .route("/admin/people", get(people::page))
+        .route("/admin/assets/{file}", get(assets::serve))
+        .layer(middleware::from_fn(guard::same_origin))
+        .layer(middleware::from_fn(guard::headers))
+}
