@@ -121,14 +121,32 @@ mod tests {
         }
     }
 
+    /// The dashboard's files of a locale: `dashboard.ftl` and `dashboard-<part>.ftl`.
+    fn dashboard_files(locale: &str) -> Vec<String> {
+        let dir = format!("{}/locales/{locale}", env!("CARGO_MANIFEST_DIR"));
+        let mut files: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+            .filter(|name| name.starts_with("dashboard") && name.ends_with(".ftl"))
+            .collect();
+        files.sort();
+        files
+    }
+
     #[test]
     fn the_dashboard_has_every_word_in_hindi_and_english() {
-        let english = ids("en", "dashboard.ftl");
-        assert!(english.len() > 20, "{english:?}");
-        assert_eq!(ids("hi", "dashboard.ftl"), english);
-        assert!(
-            english.iter().all(|id| id.starts_with("admin-")),
-            "{english:?}"
-        );
+        let files = dashboard_files("en");
+        assert_eq!(dashboard_files("hi"), files);
+        let mut all = Vec::new();
+        for file in &files {
+            let english = ids("en", file);
+            assert_eq!(ids("hi", file), english, "{file}");
+            assert!(
+                english.iter().all(|id| id.starts_with("admin-")),
+                "{file}: {english:?}"
+            );
+            all.extend(english);
+        }
+        assert!(all.len() > 20, "{all:?}");
     }
 }
