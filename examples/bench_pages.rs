@@ -6,7 +6,7 @@
 //!
 //! Without `--database` the campaign is an embedded SQLite database in a temporary folder; with
 //! a PostgreSQL URL it must name an empty database (the example migrates it and fills it). It
-//! makes a district of 10 thanas and 100 villages, 40 officers, and PEOPLE joins spread over the
+//! makes a district (beside the configured one) of 10 thanas and 100 villages, 40 officers, and PEOPLE joins spread over the
 //! last 30 days: a fifth through officers' codes, the rest through the codes of people who joined
 //! before them (a cascade several generations deep), each through the store as a USSD join does.
 //! Then it starts the service, signs in on the login form, and asks each page REQUESTS times
@@ -21,7 +21,9 @@ use figment::providers::Serialized;
 use hdrhistogram::Histogram;
 use mitan::access::{hash_password, Role};
 use mitan::app::Application;
-use mitan::enrollment::{AreaKind, Consent, JoinRequest, Language, OptInCode, RecruiterKind, Script};
+use mitan::enrollment::{
+    AreaKind, Consent, JoinRequest, Language, OptInCode, RecruiterKind, Script,
+};
 use mitan::privacy::{Msisdn, Vault};
 use mitan::store::{NewRecruiter, NewUser, Store};
 use tokio_util::sync::CancellationToken;
@@ -48,7 +50,10 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let dir = tempfile::tempdir()?;
     let url = args.database.clone().unwrap_or_else(|| {
-        format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display())
+        format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("bench.db").display()
+        )
     });
     let settings = mitan::config::Settings::from_figment(
         mitan::config::Settings::figment(None)?
@@ -100,7 +105,10 @@ async fn main() -> anyhow::Result<()> {
     let pages = [
         ("overview", "/admin".to_string()),
         ("people", "/admin/people".to_string()),
-        ("people, stopped", "/admin/people?status=opted_out".to_string()),
+        (
+            "people, stopped",
+            "/admin/people?status=opted_out".to_string(),
+        ),
         ("recruiters", "/admin/recruiters".to_string()),
         ("a recruiter", format!("/admin/recruiters/{officer}")),
         ("tips", "/admin/tips".to_string()),
@@ -144,7 +152,9 @@ async fn main() -> anyhow::Result<()> {
 /// Areas, officers and `people` joins; the id of the officer whose cascade is deepest.
 async fn fill(store: &Store, vault: &Vault, people: u64) -> anyhow::Result<i64> {
     let now = chrono::Utc::now();
-    let district = store.create_area(AreaKind::District, "Bilaspur", None).await?;
+    let district = store
+        .create_area(AreaKind::District, "Bench district", None)
+        .await?;
     let mut villages = Vec::new();
     for t in 0..10 {
         let thana = store
