@@ -13,4 +13,5 @@ mod helpers;
 
 mod chrome;
 
+mod campaign;
 mod pages;

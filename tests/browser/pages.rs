@@ -4,16 +4,10 @@ use mitan::access::Role;
 use mitan::clock::Clock as _;
 
 use crate::chrome::Chrome;
-use crate::helpers::{officer, spawn_app, villager};
+use crate::helpers::{officer, spawn_app, villager, TestApp};
 
 /// Signs the browser in as a new dashboard user.
-async fn signed_in(
-    app: &crate::helpers::TestApp,
-    chrome: &Chrome,
-    name: &str,
-    role: Role,
-    recruiter: Option<i64>,
-) {
+async fn signed_in(app: &TestApp, chrome: &Chrome, name: &str, role: Role, recruiter: Option<i64>) {
     let password = app.dashboard_user(name, role, recruiter).await;
     chrome.sign_in(name, &password).await;
 }
@@ -87,15 +81,90 @@ async fn an_officer_sees_the_overview_and_is_refused_the_people_page() {
     chrome.close().await;
 }
 
-#[tokio::test]
-async fn every_page_fits_a_phone_without_sideways_scrolling() {
-    let app = spawn_app().await;
+/// A campaign with something on every page: three people, an officer, a scheduled broadcast;
+/// every dashboard page and the name its screenshots get.
+async fn every_page(app: &TestApp) -> Vec<(String, String)> {
     for n in 0..3 {
         app.join(&villager(n), None, app.clock.now()).await;
     }
+    let (recruiter, _) = officer(app, None).await;
+    let tip = app
+        .state
+        .store
+        .tips()
+        .await
+        .unwrap()
+        .remove(0)
+        .id
+        .to_string();
+    let setup = app.signed_in("setup", Role::Admin, None).await;
+    let created = setup
+        .post(
+            "/admin/broadcasts",
+            &[
+                ("tip_id", tip.as_str()),
+                ("send_at", "2026-12-02T11:00"),
+                ("confirm", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    let broadcast = created.location.expect("the broadcast's page");
+    [
+        ("/admin", "overview"),
+        (&format!("/admin/recruiters/{recruiter}"), "recruiter"),
+        ("/admin/recruiters", "recruiters"),
+        ("/admin/tips", "tips"),
+        ("/admin/tips/new", "tip-new"),
+        (&format!("/admin/tips/{tip}"), "tip"),
+        ("/admin/broadcasts", "broadcasts"),
+        ("/admin/broadcasts/new", "broadcast-new"),
+        (&broadcast, "broadcast"),
+        ("/admin/people", "people"),
+        ("/admin/audit", "audit"),
+        ("/admin/exports", "exports"),
+        ("/admin/tokens", "tokens"),
+    ]
+    .into_iter()
+    .map(|(path, name)| (path.to_string(), name.to_string()))
+    .collect()
+}
+
+#[tokio::test]
+async fn every_page_in_english_and_hindi_kept_as_screenshots() {
+    let app = spawn_app().await;
+    let pages = every_page(&app).await;
+    let chrome = Chrome::open(&app).await;
+    signed_in(&app, &chrome, "desk", Role::Admin, None).await;
+    for lang in ["en", "hi"] {
+        if lang == "hi" {
+            chrome.click("form[action='/admin/language'] button").await;
+            chrome
+                .wait_for_text("header.top nav a[href='/admin']", "सारांश")
+                .await;
+        }
+        for (path, name) in &pages {
+            chrome.goto(path).await;
+            assert_eq!(chrome.path().await, *path);
+            assert!(!chrome.text("main h1").await.is_empty(), "{path}");
+            assert_eq!(
+                chrome.run("return document.documentElement.lang").await,
+                lang,
+                "{path}"
+            );
+            chrome.screenshot(&format!("{name}-{lang}")).await;
+        }
+    }
+    chrome.close().await;
+}
+
+#[tokio::test]
+async fn every_page_fits_a_phone_without_sideways_scrolling() {
+    let app = spawn_app().await;
+    let pages = every_page(&app).await;
     let chrome = Chrome::sized(&app, 390, 844).await;
     signed_in(&app, &chrome, "desk", Role::Admin, None).await;
-    for (path, name) in [("/admin", "overview"), ("/admin/people", "people")] {
+    for (path, name) in &pages {
         chrome.goto(path).await;
         chrome.find("main h1").await;
         let overflow = chrome
