@@ -430,7 +430,14 @@ pub async fn show(
     let Some(id) = recruiter_id(&id) else {
         return not_found(&state, &viewer);
     };
-    recruiter_answer(&state, &viewer, id, CodeValues::default(), Problems::default()).await
+    recruiter_answer(
+        &state,
+        &viewer,
+        id,
+        CodeValues::default(),
+        Problems::default(),
+    )
+    .await
 }
 
 /// `POST /admin/recruiters/{id}/event-codes` (`label`, `expires` as a date: the code works to
@@ -634,7 +641,10 @@ mod tests {
             1,
             9,
             false,
-            vec![node(2, 3, true, vec![node(4, 7, true, vec![])]), node(3, 2, false, vec![])],
+            vec![
+                node(2, 3, true, vec![node(4, 7, true, vec![])]),
+                node(3, 2, false, vec![]),
+            ],
         );
         let lines = tree_lines(&chrome, &root);
         let shape: Vec<String> = lines
@@ -670,18 +680,35 @@ mod tests {
         assert!(english.iter().all(|id| id.starts_with("admin-rec-")));
         // Every id these pages ask for is there (the kinds and statuses are made up in code).
         let mut used: Vec<String> = Vec::new();
-        for file in ["templates/admin/recruiters.html", "templates/admin/recruiter.html", "src/web/recruiters.rs"] {
+        for file in [
+            "templates/admin/recruiters.html",
+            "templates/admin/recruiter.html",
+            "src/web/recruiters.rs",
+        ] {
             let path = format!("{}/{file}", env!("CARGO_MANIFEST_DIR"));
             let text = std::fs::read_to_string(&path).unwrap();
             let found = regex::Regex::new(r#""(admin-rec-[a-z0-9-]+[a-z0-9])""#).unwrap();
             used.extend(found.captures_iter(&text).map(|c| c[1].to_string()));
         }
-        used.extend(ADDABLE.iter().chain([RecruiterKind::Mitan].iter()).map(|k| format!("admin-rec-kind-{}", k.tag())));
-        used.extend(crate::enrollment::AreaKind::ALL.iter().map(|k| format!("admin-rec-area-{}", k.tag())));
         used.extend(
-            [EventCodeStatus::Active, EventCodeStatus::Expired, EventCodeStatus::UsedUp]
+            ADDABLE
                 .iter()
-                .map(|s| format!("admin-rec-code-{}", s.tag())),
+                .chain([RecruiterKind::Mitan].iter())
+                .map(|k| format!("admin-rec-kind-{}", k.tag())),
+        );
+        used.extend(
+            crate::enrollment::AreaKind::ALL
+                .iter()
+                .map(|k| format!("admin-rec-area-{}", k.tag())),
+        );
+        used.extend(
+            [
+                EventCodeStatus::Active,
+                EventCodeStatus::Expired,
+                EventCodeStatus::UsedUp,
+            ]
+            .iter()
+            .map(|s| format!("admin-rec-code-{}", s.tag())),
         );
         for id in used {
             assert!(english.contains(&id), "{id} is not in dashboard-rec.ftl");
