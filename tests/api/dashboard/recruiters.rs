@@ -108,12 +108,14 @@ async fn the_list_pages_through_many_recruiters() {
     }
     let first = admin.get("/admin/recruiters?q=cadet").await;
     assert_eq!(first.texts("#recruiters td.name").len(), 50);
-    let next = first
-        .body
-        .split("class=\"next\" href=\"")
-        .nth(1)
-        .expect("a next page");
-    let next = next.split('"').next().unwrap().replace("&#38;", "&");
+    let document = scraper::Html::parse_document(&first.body);
+    let link = scraper::Selector::parse("a.next").unwrap();
+    let next = document
+        .select(&link)
+        .next()
+        .and_then(|a| a.value().attr("href"))
+        .expect("a next page")
+        .to_string();
     assert!(next.contains("q=cadet"), "{next}");
     let second = admin.get(&next).await;
     assert_eq!(second.texts("#recruiters td.name"), ["Cadet 50"]);
