@@ -61,6 +61,26 @@ impl Problems {
         self.0.entry(field.to_string()).or_insert(detail);
     }
 
+    /// A whole number typed in `field`, if any: empty is `None`, and so is anything else (with
+    /// the problem `says`).
+    fn optional_number(
+        &mut self,
+        field: &str,
+        text: &str,
+        says: impl FnOnce() -> String,
+    ) -> Option<i64> {
+        match text.trim() {
+            "" => None,
+            text => {
+                let number = text.parse().ok();
+                if number.is_none() {
+                    self.add(field, says());
+                }
+                number
+            }
+        }
+    }
+
     /// The field errors of a refused request, under the form's names (`renames`: API field →
     /// form field); `None` for an error that is not about fields.
     fn of(err: &ApiError, renames: &[(&str, &str)]) -> Option<Self> {
@@ -193,16 +213,7 @@ pub async fn add(
     if kind.is_none() {
         problems.add("kind", chrome.t("admin-rec-bad-kind"));
     }
-    let area = match form.area.trim() {
-        "" => None,
-        text => text.parse::<i64>().map_or_else(
-            |_| {
-                problems.add("area", chrome.t("admin-rec-bad-area"));
-                None
-            },
-            Some,
-        ),
-    };
+    let area = problems.optional_number("area", &form.area, || chrome.t("admin-rec-bad-area"));
     let no_params = ListParams {
         q: String::new(),
         after: None,
@@ -458,16 +469,9 @@ pub async fn issue_code(
     if expires.is_none() {
         problems.add("expires", chrome.t("admin-rec-bad-date"));
     }
-    let max_uses = match form.max_uses.trim() {
-        "" => None,
-        text => text.parse::<i64>().map_or_else(
-            |_| {
-                problems.add("max_uses", chrome.t("admin-rec-bad-number"));
-                None
-            },
-            Some,
-        ),
-    };
+    let max_uses = problems.optional_number("max_uses", &form.max_uses, || {
+        chrome.t("admin-rec-bad-number")
+    });
     let values = CodeValues {
         label: form.label.clone(),
         expires: form.expires.clone(),
@@ -680,6 +684,7 @@ mod tests {
         assert!(english.iter().all(|id| id.starts_with("admin-rec-")));
         // Every id these pages ask for is there (the kinds and statuses are made up in code).
         let mut used: Vec<String> = Vec::new();
+        let found = regex::Regex::new(r#""(admin-rec-[a-z0-9-]+[a-z0-9])""#).unwrap();
         for file in [
             "templates/admin/recruiters.html",
             "templates/admin/recruiter.html",
@@ -687,7 +692,6 @@ mod tests {
         ] {
             let path = format!("{}/{file}", env!("CARGO_MANIFEST_DIR"));
             let text = std::fs::read_to_string(&path).unwrap();
-            let found = regex::Regex::new(r#""(admin-rec-[a-z0-9-]+[a-z0-9])""#).unwrap();
             used.extend(found.captures_iter(&text).map(|c| c[1].to_string()));
         }
         used.extend(
