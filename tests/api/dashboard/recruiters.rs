@@ -7,6 +7,9 @@ use mitan::clock::Clock as _;
 use crate::admin::{thana, village};
 use crate::helpers::{count, spawn_app, villager, Browser, Page, TestApp, RECRUITER_NUMBERS};
 
+/// A form as the browser posts it.
+type Form<'a> = &'a [(&'a str, &'a str)];
+
 async fn recruiters(app: &TestApp) -> i64 {
     count(app, "SELECT COUNT(*) FROM recruiters").await
 }
@@ -243,7 +246,7 @@ async fn bad_input_is_refused_by_field_with_the_values_kept_and_nothing_written(
     .await;
     assert!(page.body.contains("value=\"SI Verma\""));
     assert!(!page.body.contains("12345"), "the phone is not shown back");
-    let tampered: [(&[(&str, &str)], &str, &str); 4] = [
+    let tampered: [(Form, &str, &str); 4] = [
         (
             &[("name", "SI Verma"), ("kind", "police"), ("area", "987654")],
             "area",
