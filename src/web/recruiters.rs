@@ -342,7 +342,8 @@ fn masked(hint: Option<&str>) -> String {
     hint.map_or_else(|| "—".into(), |hint| format!("******{hint}"))
 }
 
-/// One line of the cascade as nested lists: a list opens, a recruiter, a list closes.
+/// One line of the cascade as nested lists: a list opens, a recruiter's item opens (the list of
+/// their recruits inside it) and closes, a list closes.
 pub enum TreeLine {
     Open,
     Node {
@@ -353,6 +354,7 @@ pub enum TreeLine {
         direct: Count,
         active: Count,
     },
+    EndNode,
     Close,
 }
 
@@ -372,6 +374,7 @@ pub fn tree_lines(chrome: &Chrome, root: &CascadeNode) -> Vec<TreeLine> {
                 active: node.direct.active,
             });
             walk(chrome, &node.children, lines);
+            lines.push(TreeLine::EndNode);
         }
         lines.push(TreeLine::Close);
     }
@@ -656,10 +659,14 @@ mod tests {
             .map(|line| match line {
                 TreeLine::Open => "(".into(),
                 TreeLine::Close => ")".into(),
+                TreeLine::EndNode => ".".into(),
                 TreeLine::Node { id, direct, .. } => format!("{id}:{direct}"),
             })
             .collect();
-        assert_eq!(shape, ["(", "2:<5", "(", "4:7", ")", "3:2", ")"]);
+        assert_eq!(
+            shape,
+            ["(", "2:<5", "(", "4:7", ".", ")", ".", "3:2", ".", ")"]
+        );
         assert!(tree_lines(&chrome, &node(1, 0, false, vec![])).is_empty());
     }
 

@@ -97,6 +97,11 @@ async fn the_list_shows_each_recruiter_masked_with_their_code_and_progress_and_s
     // The add form offers every kind the API adds, not mitans, and the areas.
     let kinds = page.texts("#add-recruiter select[name=kind] option");
     assert_eq!(kinds, ["Police", "NCC", "NSS", "SPO", "NGO"]);
+    let hindi = admin.post("/admin/language", &[("language", "hi")]).await;
+    assert_eq!(hindi.status, 303);
+    let hindi = admin.get("/admin/recruiters").await;
+    assert_eq!(hindi.text("#add"), "भर्ती करने वाला जोड़ें");
+    assert_eq!(row_of(&hindi, verma)[1], "पुलिस");
     assert!(page
         .texts("#add-recruiter select[name=area] option")
         .contains(&"Koni (thana)".to_string()));
