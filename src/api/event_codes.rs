@@ -12,8 +12,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::dto::{Invalid, ReadProblems, WriteProblems};
 use super::extract::{Admin, Json, Query};
 use super::{audit, now};
-use crate::access::Principal;
-use crate::enrollment::display_name;
+use crate::access::{Principal, Scope};
+use crate::enrollment::{display_name, expire_early};
 use crate::http::ApiError;
 use crate::http::AppState;
 use crate::store::{EventCodeRecord, NewEventCode as StoreNewEventCode};
@@ -94,7 +94,18 @@ pub async fn create(
     Admin(who): Admin,
     Json(new): Json<NewEventCode>,
 ) -> Result<(StatusCode, axum::Json<EventCode>), ApiError> {
-    let at = now(&state);
+    let created = create_event_code(&state, &who, &new).await?;
+    Ok((StatusCode::CREATED, axum::Json(created.into())))
+}
+
+/// Checks and issues an event code, audited as `who` (an admin: the route and the dashboard's
+/// form let only admins here). Every bad field is one 422.
+pub(crate) async fn create_event_code(
+    state: &AppState,
+    who: &Principal,
+    new: &NewEventCode,
+) -> Result<EventCodeRecord, ApiError> {
+    let at = now(state);
     let mut invalid = Invalid::default();
     let label = invalid.check("label", display_name(&new.label));
     if state.store.recruiter(new.recruiter_id).await?.is_none() {
@@ -124,8 +135,8 @@ pub async fn create(
         .await?;
     let target = format!("recruiter:{}", new.recruiter_id);
     let detail = format!("code {code}: {label}");
-    audit(&state, &who, "event_code.create", &target, Some(&detail)).await?;
-    let created = EventCodeRecord {
+    audit(state, who, "event_code.create", &target, Some(&detail)).await?;
+    Ok(EventCodeRecord {
         code: code.to_string(),
         recruiter_id: new.recruiter_id,
         label: Some(label),
@@ -133,6 +144,39 @@ pub async fn create(
         max_uses: new.max_uses,
         uses: 0,
         created_at: at,
+    })
+}
+
+/// Stops recruiter `recruiter_id`'s event code `code` working from now on, audited as `who` (an
+/// admin). 404 when the recruiter has no such event code; a code that already stopped working
+/// is left as it is, unaudited (a second click changes nothing). Returns whether it changed.
+pub(crate) async fn expire_event_code(
+    state: &AppState,
+    who: &Principal,
+    recruiter_id: i64,
+    code: &str,
+) -> Result<bool, ApiError> {
+    let at = now(state);
+    let found = state
+        .store
+        .event_codes(Scope::All, Some(recruiter_id))
+        .await?
+        .into_iter()
+        .find(|c| c.code == code)
+        .ok_or(ApiError::NotFound)?;
+    let Some(expires_at) = expire_early(found.expires_at, at) else {
+        return Ok(false);
     };
-    Ok((StatusCode::CREATED, axum::Json(created.into())))
+    if !state
+        .store
+        .expire_event_code(recruiter_id, code, expires_at)
+        .await?
+    {
+        // Expired by another request meanwhile.
+        return Ok(false);
+    }
+    let target = format!("recruiter:{recruiter_id}");
+    let detail = format!("code {code}");
+    audit(state, who, "event_code.expire", &target, Some(&detail)).await?;
+    Ok(true)
 }

@@ -238,6 +238,16 @@ pub async fn list(
     who: Principal,
     Query(query): Query<ListQuery>,
 ) -> Result<axum::Json<RecruiterPage>, ApiError> {
+    Ok(axum::Json(list_page(&state, &who, &query).await?))
+}
+
+/// The page of recruiters `query` asks for, as `who` may see them (the list route and the
+/// dashboard's list).
+pub(crate) async fn list_page(
+    state: &AppState,
+    who: &Principal,
+    query: &ListQuery,
+) -> Result<RecruiterPage, ApiError> {
     let limit = page_limit(query.limit)?;
     let rows = state
         .store
@@ -251,16 +261,16 @@ pub async fn list(
             limit,
         })
         .await?;
-    let kinds = area_kinds(&state).await?;
+    let kinds = area_kinds(state).await?;
     let next_after = next_cursor(&rows, limit, |(r, _)| r.id);
     let items = rows
         .into_iter()
         .map(|(recruiter, direct)| {
-            let hide = hides(&who, &kinds, recruiter.area_id);
+            let hide = hides(who, &kinds, recruiter.area_id);
             summary(recruiter, direct, hide)
         })
         .collect();
-    Ok(axum::Json(RecruiterPage { items, next_after }))
+    Ok(RecruiterPage { items, next_after })
 }
 
 /// One recruiter with their figures: direct recruits by status, quota progress, and the size
@@ -273,11 +283,20 @@ pub async fn show(
     who: Principal,
     PathId(id): PathId,
 ) -> Result<axum::Json<Recruiter>, ApiError> {
-    let kinds = area_kinds(&state).await?;
-    let recruiter = visible(&state, &who, &kinds, id).await?;
+    Ok(axum::Json(recruiter_with_figures(&state, &who, id).await?))
+}
+
+/// One recruiter with their figures, as `who` may see them (the route and the dashboard).
+pub(crate) async fn recruiter_with_figures(
+    state: &AppState,
+    who: &Principal,
+    id: i64,
+) -> Result<Recruiter, ApiError> {
+    let kinds = area_kinds(state).await?;
+    let recruiter = visible(state, who, &kinds, id).await?;
     let figures = state.store.recruiter_figures(id).await?;
-    let hide = hides(&who, &kinds, recruiter.area_id);
-    Ok(axum::Json(with_figures(recruiter, figures, hide)))
+    let hide = hides(who, &kinds, recruiter.area_id);
+    Ok(with_figures(recruiter, figures, hide))
 }
 
 fn with_figures(recruiter: RecruiterRecord, figures: RecruiterFigures, hide: bool) -> Recruiter {
@@ -307,15 +326,27 @@ pub async fn tree(
         depth @ 1..=10 => depth,
         _ => return Err(ApiError::invalid("depth", "must be from 1 to 10")),
     };
-    let kinds = area_kinds(&state).await?;
-    visible(&state, &who, &kinds, id).await?;
+    Ok(axum::Json(cascade(&state, &who, id, depth).await?))
+}
+
+/// The cascade below recruiter `id`, `depth` generations deep, as `who` may see it: a village's
+/// mitans left out for officers, small counts as "<5" where `who` sees them so (the tree route
+/// and the dashboard's recruiter page).
+pub(crate) async fn cascade(
+    state: &AppState,
+    who: &Principal,
+    id: i64,
+    depth: i64,
+) -> Result<CascadeNode, ApiError> {
+    let kinds = area_kinds(state).await?;
+    visible(state, who, &kinds, id).await?;
     let rows = state.store.recruiter_tree(id, depth).await?;
     // A node left out takes the nodes below it along (they are no longer connected).
     let rows = rows
         .into_iter()
-        .filter(|row| sees(&who, &kinds, &row.recruiter))
+        .filter(|row| sees(who, &kinds, &row.recruiter))
         .map(|row| {
-            let hide = hides(&who, &kinds, row.recruiter.area_id);
+            let hide = hides(who, &kinds, row.recruiter.area_id);
             let node = CascadeNode {
                 id: row.recruiter.id,
                 kind: row.recruiter.kind.into(),
@@ -328,7 +359,7 @@ pub async fn tree(
         })
         .collect();
     let root = build_tree(id, rows).ok_or(ApiError::NotFound)?;
-    Ok(axum::Json(into_dto(root)))
+    Ok(into_dto(root))
 }
 
 fn into_dto(node: TreeNode<CascadeNode>) -> CascadeNode {
@@ -347,6 +378,24 @@ pub async fn create(
     Admin(who): Admin,
     Json(new): Json<NewRecruiter>,
 ) -> Result<impl IntoResponse, ApiError> {
+    let id = create_recruiter(&state, &who, &new).await?;
+    let recruiter = state.store.recruiter(id).await?.ok_or(ApiError::NotFound)?;
+    let body = with_figures(recruiter, RecruiterFigures::default(), false);
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, format!("{BASE}/recruiters/{id}"))],
+        axum::Json(body),
+    ))
+}
+
+/// Checks and adds a recruiter with a fresh permanent code, audited as `who`; returns its id.
+/// Every bad field is one 422; a phone another recruiter has is a 409. `who` must be an admin
+/// (the route and the dashboard's form let only admins here).
+pub(crate) async fn create_recruiter(
+    state: &AppState,
+    who: &Principal,
+    new: &NewRecruiter,
+) -> Result<i64, ApiError> {
     let mut invalid = Invalid::default();
     let name = invalid.check("name", display_name(&new.name));
     let kind = enrollment::RecruiterKind::from(new.kind);
@@ -362,7 +411,7 @@ pub async fn create(
     };
     let default_quota = i64::from(state.settings.campaign.default_quota);
     let quota = check_quota(&mut invalid, new.quota).unwrap_or(default_quota);
-    check_area(&state, &mut invalid, new.area).await?;
+    check_area(state, &mut invalid, new.area).await?;
     if let Some(parent) = new.recruited_by {
         if state.store.recruiter(parent).await?.is_none() {
             invalid.add("recruited_by", "no such recruiter");
@@ -381,29 +430,26 @@ pub async fn create(
             quota,
             recruited_by: new.recruited_by,
             code_length: state.settings.campaign.code_length.0,
-            at: now(&state),
+            at: now(state),
         })
         .await
         .map_err(|err| match err {
-            StoreError::Duplicate => ApiError::Conflict("another recruiter has this phone".into()),
+            StoreError::Duplicate => ApiError::Conflict(PHONE_TAKEN.into()),
             other => other.into(),
         })?;
     audit(
-        &state,
-        &who,
+        state,
+        who,
         "recruiter.create",
         &format!("recruiter:{id}"),
         Some(kind.tag()),
     )
     .await?;
-    let recruiter = state.store.recruiter(id).await?.ok_or(ApiError::NotFound)?;
-    let body = with_figures(recruiter, RecruiterFigures::default(), false);
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, format!("{BASE}/recruiters/{id}"))],
-        axum::Json(body),
-    ))
+    Ok(id)
 }
+
+/// The conflict of a phone another recruiter has.
+pub(crate) const PHONE_TAKEN: &str = "another recruiter has this phone";
 
 /// Changes a recruiter's name, area or quota.
 #[utoipa::path(operation_id = "update_recruiter", patch, path = "/recruiters/{id}", tag = "recruiters", security(("bearer" = [])),

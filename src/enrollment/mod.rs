@@ -3,6 +3,7 @@
 
 pub mod areas;
 mod code;
+mod event_code;
 pub mod figures;
 
 use std::sync::LazyLock;
@@ -12,6 +13,7 @@ use regex::Regex;
 
 pub use areas::{Area, AreaKind, AreaPlan};
 pub use code::{CodeError, OptInCode};
+pub use event_code::{expire_early, EventCodeStatus};
 
 /// Shortest and longest codes accepted.
 pub mod code_limits {

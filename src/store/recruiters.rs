@@ -307,6 +307,29 @@ impl Store {
         Ok(changed == 1)
     }
 
+    /// Makes recruiter `recruiter_id`'s event code `code` expire at `at`, unless it expires
+    /// earlier already; returns whether it changed.
+    pub async fn expire_event_code(
+        &self,
+        recruiter_id: i64,
+        code: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let changed = on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE codes SET expires_at = $3 WHERE code = $1 AND recruiter_id = $2 \
+                 AND kind = 'event' AND (expires_at IS NULL OR expires_at > $3)",
+            )
+            .bind(code)
+            .bind(recruiter_id)
+            .bind(to_millis(at))
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(changed == 1)
+    }
+
     /// Whether a recruiter already has this phone.
     pub async fn recruiter_phone_in_use(&self, index: &BlindIndex) -> Result<bool, StoreError> {
         let found: Option<i32> = on_pool!(self, pool => {

@@ -14,6 +14,7 @@ mod guard;
 mod overview;
 mod page;
 mod people;
+mod recruiters;
 mod session;
 
 use std::sync::Arc;
@@ -32,6 +33,20 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/admin/logout", post(session::sign_out))
         .route("/admin/language", post(session::choose_language))
         .route("/admin/people", get(people::page))
+        // recruiters
+        .route(
+            "/admin/recruiters",
+            get(recruiters::list).post(recruiters::add),
+        )
+        .route("/admin/recruiters/{id}", get(recruiters::show))
+        .route(
+            "/admin/recruiters/{id}/event-codes",
+            post(recruiters::issue_code),
+        )
+        .route(
+            "/admin/recruiters/{id}/event-codes/{code}/expire",
+            post(recruiters::expire_code),
+        )
         .route("/admin/assets/{file}", get(assets::serve))
         .layer(middleware::from_fn(guard::same_origin))
         .layer(middleware::from_fn(guard::headers))

@@ -2,4 +2,5 @@
 //! request, and each page with its forms, for both roles.
 
 mod people;
+mod recruiters;
 mod session;
