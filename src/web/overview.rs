@@ -260,7 +260,7 @@ async fn answer(state: &AppState, viewer: &Viewer) -> Result<Overview, ApiError>
             week.iter().find(|(d, _)| *d == day).map_or(0, |(_, n)| *n)
         })
         .collect();
-    let joins_today = joins_total(&week_counts[6..], hide);
+    let joins_today = Count::of(week_counts[6], hide).to_string();
     let joins_week = joins_total(&week_counts, hide);
     let midnight = |day: NaiveDate| {
         tz.from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
@@ -326,6 +326,7 @@ mod tests {
             "the hidden days hold seven"
         );
         assert_eq!(joins_total(&[7, 0], true), "7 + <5");
-        assert_eq!(joins_total(&[5], true), "5");
+        assert_eq!(joins_total(&[5, 0], true), "5 + <5");
+        assert_eq!(joins_total(&[5, 2, 3], true), "10");
     }
 }

@@ -1,5 +1,6 @@
 //! The dashboard under `/admin`, as a browser uses it: signing in and out, what guards every
 //! request, and each page with its forms, for both roles.
 
+mod ops;
 mod people;
 mod session;
