@@ -29,6 +29,7 @@ pub struct Row {
     pub recruiter_id: Option<i64>,
     pub created: String,
     pub revoked: Option<String>,
+    pub last_used: Option<String>,
 }
 
 /// What the form was given, shown again beside its problems.
@@ -90,6 +91,7 @@ async fn list(
             recruiter_id: token.recruiter_id,
             created: time(token.created_at),
             revoked: token.revoked_at.map(time),
+            last_used: token.last_used_at.map(time),
         })
         .collect();
     let page = Tokens {

@@ -359,11 +359,18 @@ async fn a_token_made_on_the_page_is_shown_once_works_and_stops_when_revoked() {
         )
         .await;
     assert_eq!(made.status, 201, "{}", made.body);
-    let me = app
-        .api_get("/api/v1/me", &shown_token(made.text("#new-token")))
-        .await
-        .json();
+    let laptop = shown_token(made.text("#new-token"));
+    let unused = admin.get("/admin/tokens").await;
+    assert_eq!(
+        unused.texts("#tokens tbody td.name")[0],
+        "Cyber cell laptop"
+    );
+    assert_eq!(unused.texts("#tokens tbody td.last-used")[0], "Never");
+    let me = app.api_get("/api/v1/me", &laptop).await.json();
     assert_eq!(me["role"], "admin");
+    let used = admin.get("/admin/tokens").await;
+    let last = &used.texts("#tokens tbody td.last-used")[0];
+    assert_eq!(last.len(), "01-12-2026 10:00".len(), "{last}");
 }
 
 #[tokio::test]
