@@ -12,6 +12,9 @@ use crate::helpers::{raw_sql, spawn_app, villager, TestApp, RECRUITER_NUMBERS};
 
 const SCRIPT: &str = "<script>alert(1)</script>";
 
+/// A bad form: what is wrong, the fields sent, the field named.
+type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
+
 async fn tokens_and_creations(app: &TestApp) -> (usize, usize) {
     let tokens = app.state.store.tokens().await.unwrap().len();
     let created = app
@@ -382,7 +385,7 @@ async fn a_bad_token_form_names_its_problem_and_makes_nothing() {
     let admin = app.signed_in("desk", Role::Admin, None).await;
     let long = "x".repeat(101);
     let huge = "x".repeat(5000);
-    let cases: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "empty name",
             vec![("name", "  "), ("role", "admin")],
