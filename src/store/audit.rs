@@ -58,27 +58,7 @@ impl Store {
         limit: i64,
         before: Option<i64>,
     ) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows: Vec<AuditRow> = on_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT id, at, actor, action, target, detail FROM audit_log \
-                 WHERE id < $1 ORDER BY id DESC LIMIT $2",
-            )
-            .bind(before.unwrap_or(i64::MAX))
-            .bind(limit)
-            .fetch_all(pool)
-            .await?
-        });
-        Ok(rows
-            .into_iter()
-            .map(|row| AuditEntry {
-                id: row.id,
-                at: from_millis(row.at),
-                actor: row.actor,
-                action: row.action,
-                target: row.target,
-                detail: row.detail,
-            })
-            .collect())
+        self.audit_entries_of(None, limit, before).await
     }
 
     /// Like [`Store::audit_entries`], only entries of `action` when given (the dashboard's

@@ -549,42 +549,58 @@ async fn admins_see_messages_of_the_week_and_the_officers_furthest_from_their_qu
     assert!(page.texts("#own-code").is_empty());
 }
 
+/// A police officer in a thana (`officer`: thana, name, recruits of their own) with an NCC
+/// cadet in a new village of that thana under them (`cadets`: village, the cadet's recruits),
+/// every join today; the officer's id and code, and the cadet's code.
+async fn subtree(
+    app: &TestApp,
+    token: &str,
+    villagers: &mut std::ops::RangeFrom<u32>,
+    (thana_name, name, own): (&str, &str, usize),
+    (village_name, recruits): (&str, usize),
+) -> (i64, String, String) {
+    let now = app.clock.now();
+    let area = thana(app, token, thana_name).await;
+    let (id, code) = police(app, token, name, Some(area)).await;
+    let place = village(app, token, thana_name, village_name).await;
+    let (_, cadet_code) = app
+        .add_recruiter(
+            token,
+            json!({"name": format!("Cadet of {village_name}"), "kind": "ncc", "area": place, "recruited_by": id}),
+        )
+        .await;
+    for n in villagers.by_ref().take(own) {
+        app.join(&villager(n), Some(&code), now).await;
+    }
+    for n in villagers.by_ref().take(recruits) {
+        app.join(&villager(n), Some(&cadet_code), now).await;
+    }
+    (id, code, cadet_code)
+}
+
 #[tokio::test]
 async fn an_officer_sees_only_their_own_code_quota_and_villages_with_small_counts_hidden() {
     let app = spawn_app().await;
     let token = app.admin_token().await;
-    let now = app.clock.now();
     // Officer A in a thana, with three recruits of their own and an NCC cadet in a village
-    // who recruited two.
-    let koni = thana(&app, &token, "Koni").await;
-    let (a, a_code) = police(&app, &token, "SI Verma", Some(koni)).await;
-    let chorbhatti = village(&app, &token, "Koni", "Chorbhatti").await;
-    let (_, cadet_code) = app
-        .add_recruiter(
-            &token,
-            json!({"name": "Cadet Sahu", "kind": "ncc", "area": chorbhatti, "recruited_by": a}),
-        )
-        .await;
-    for n in 0..3 {
-        app.join(&villager(n), Some(&a_code), now).await;
-    }
-    for n in 3..5 {
-        app.join(&villager(n), Some(&cadet_code), now).await;
-    }
-    // Officer B elsewhere, with a village of seven.
-    let sipat = thana(&app, &token, "Sipat").await;
-    let (b, b_code) = police(&app, &token, "SI Other", Some(sipat)).await;
-    let far = village(&app, &token, "Sipat", "Farvillage").await;
-    let (_, far_code) = app
-        .add_recruiter(
-            &token,
-            json!({"name": "Cadet Far", "kind": "ncc", "area": far, "recruited_by": b}),
-        )
-        .await;
-    for n in 5..12 {
-        app.join(&villager(n), Some(&far_code), now).await;
-    }
-    app.join(&villager(12), Some(&b_code), now).await;
+    // who recruited two; officer B elsewhere, with one of their own and a village of seven.
+    let mut villagers = 0..;
+    let (a, a_code, _) = subtree(
+        &app,
+        &token,
+        &mut villagers,
+        ("Koni", "SI Verma", 3),
+        ("Chorbhatti", 2),
+    )
+    .await;
+    let (_, b_code, far_code) = subtree(
+        &app,
+        &token,
+        &mut villagers,
+        ("Sipat", "SI Other", 1),
+        ("Farvillage", 7),
+    )
+    .await;
 
     let officer = app.signed_in("verma", Role::Officer, Some(a)).await;
     let page = officer.get("/admin").await;
