@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::header;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 
 use super::audit;
 use super::dto::{Count, ReadProblems, StatusFigures};
@@ -27,9 +27,14 @@ const BATCH: i64 = 500;
 pub async fn areas(
     State(state): State<Arc<AppState>>,
     who: Principal,
-) -> Result<impl IntoResponse, ApiError> {
-    let (rows, _) = area_figures(&state, &who).await?;
-    let hide_all = scope_is_a_village(&state, &who).await?;
+) -> Result<Response, ApiError> {
+    areas_csv(&state, &who).await
+}
+
+/// The areas export as `who` may see it, audited (the API's and the dashboard's download).
+pub(crate) async fn areas_csv(state: &AppState, who: &Principal) -> Result<Response, ApiError> {
+    let (rows, _) = area_figures(state, who).await?;
+    let hide_all = scope_is_a_village(state, who).await?;
     let mut csv = csv::Writer::from_writer(Vec::new());
     write(
         &mut csv,
@@ -46,7 +51,7 @@ pub async fn areas(
         ],
     )?;
     for row in rows {
-        let row = row.shown(&who, hide_all);
+        let row = row.shown(who, hide_all);
         let mut record = vec![
             optional(row.id),
             row.kind
@@ -59,7 +64,7 @@ pub async fn areas(
         record.extend(people(&row.people));
         write(&mut csv, record)?;
     }
-    finish(&state, &who, "areas", csv).await
+    finish(state, who, "areas", csv).await
 }
 
 /// Every recruiter in scope with their direct recruits and quota progress.
@@ -70,8 +75,16 @@ pub async fn areas(
 pub async fn recruiters(
     State(state): State<Arc<AppState>>,
     who: Principal,
-) -> Result<impl IntoResponse, ApiError> {
-    let kinds = area_kinds(&state).await?;
+) -> Result<Response, ApiError> {
+    recruiters_csv(&state, &who).await
+}
+
+/// The recruiters export as `who` may see it, audited (the API's and the dashboard's download).
+pub(crate) async fn recruiters_csv(
+    state: &AppState,
+    who: &Principal,
+) -> Result<Response, ApiError> {
+    let kinds = area_kinds(state).await?;
     let mut csv = csv::Writer::from_writer(Vec::new());
     write(
         &mut csv,
@@ -126,7 +139,7 @@ pub async fn recruiters(
             break;
         }
     }
-    finish(&state, &who, "recruiters", csv).await
+    finish(state, who, "recruiters", csv).await
 }
 
 fn people(figures: &StatusFigures) -> [String; 4] {
@@ -166,7 +179,7 @@ async fn finish(
     who: &Principal,
     what: &str,
     csv: csv::Writer<Vec<u8>>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Response, ApiError> {
     let body = csv
         .into_inner()
         .map_err(|err| ApiError::Internal(anyhow::anyhow!("finishing CSV: {err}")))?;
@@ -180,5 +193,6 @@ async fn finish(
             ),
         ],
         body,
-    ))
+    )
+        .into_response())
 }

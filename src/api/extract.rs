@@ -31,7 +31,7 @@ impl FromRequestParts<Arc<AppState>> for Principal {
             .ok_or(ApiError::Unauthorized)?;
         state
             .store
-            .principal_by_token_hash(&token_hash(token))
+            .principal_using_token(&token_hash(token), super::now(state))
             .await?
             .ok_or(ApiError::Unauthorized)
     }

@@ -10,14 +10,14 @@ mod audit;
 mod broadcasts;
 pub mod dto;
 pub mod event_codes;
-mod exports;
+pub(crate) mod exports;
 mod extract;
 mod me;
 mod people;
 pub mod recruiters;
 pub mod stats;
 mod tips;
-mod tokens;
+pub(crate) mod tokens;
 
 use std::sync::Arc;
 

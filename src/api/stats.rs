@@ -124,25 +124,7 @@ pub async fn figures(
             recruiters: Count::of(recruiters, hide),
         })
         .collect();
-    // Days are the campaign's days (Asia/Kolkata by default), not UTC days.
-    let midnight = |day: NaiveDate| {
-        let local = day.and_time(chrono::NaiveTime::MIN);
-        tz.from_local_datetime(&local)
-            .earliest()
-            .map_or_else(|| local.and_utc(), |t| t.with_timezone(&chrono::Utc))
-    };
-    let offset_ms = i64::from(
-        tz.offset_from_utc_datetime(&midnight(from).naive_utc())
-            .fix()
-            .local_minus_utc(),
-    ) * 1000;
-    let joins_per_day = store
-        .joins_per_day(
-            scope,
-            midnight(from),
-            midnight(to + Days::new(1)),
-            offset_ms,
-        )
+    let joins_per_day = joins_by_day(state, scope, from, to)
         .await?
         .into_iter()
         .map(|day| DayCount {
@@ -175,9 +157,40 @@ pub async fn figures(
     })
 }
 
+/// Joins per day of `[from, to]` in `scope`, exact (before any small count is hidden); days are
+/// the campaign's days (Asia/Kolkata by default), not UTC days.
+pub(crate) async fn joins_by_day(
+    state: &AppState,
+    scope: crate::access::Scope,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<crate::store::DayJoins>, ApiError> {
+    let tz = state.settings.campaign.timezone.0;
+    let midnight = |day: NaiveDate| {
+        let local = day.and_time(chrono::NaiveTime::MIN);
+        tz.from_local_datetime(&local)
+            .earliest()
+            .map_or_else(|| local.and_utc(), |t| t.with_timezone(&chrono::Utc))
+    };
+    let offset_ms = i64::from(
+        tz.offset_from_utc_datetime(&midnight(from).naive_utc())
+            .fix()
+            .local_minus_utc(),
+    ) * 1000;
+    Ok(state
+        .store
+        .joins_per_day(
+            scope,
+            midnight(from),
+            midnight(to + Days::new(1)),
+            offset_ms,
+        )
+        .await?)
+}
+
 /// Whether an officer's whole scope is counted as the people of a village: their own recruiter
 /// is in one, so the totals of their subtree describe that village.
-pub(super) async fn scope_is_a_village(
+pub(crate) async fn scope_is_a_village(
     state: &AppState,
     who: &Principal,
 ) -> Result<bool, ApiError> {

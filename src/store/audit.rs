@@ -58,13 +58,25 @@ impl Store {
         limit: i64,
         before: Option<i64>,
     ) -> Result<Vec<AuditEntry>, StoreError> {
+        self.audit_entries_of(None, limit, before).await
+    }
+
+    /// Like [`Store::audit_entries`], only entries of `action` when given (the dashboard's
+    /// filter).
+    pub async fn audit_entries_of(
+        &self,
+        action: Option<&str>,
+        limit: i64,
+        before: Option<i64>,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
         let rows: Vec<AuditRow> = on_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT id, at, actor, action, target, detail FROM audit_log \
-                 WHERE id < $1 ORDER BY id DESC LIMIT $2",
+                 WHERE id < $1 AND ($3 IS NULL OR action = $3) ORDER BY id DESC LIMIT $2",
             )
             .bind(before.unwrap_or(i64::MAX))
             .bind(limit)
+            .bind(action)
             .fetch_all(pool)
             .await?
         });
@@ -79,5 +91,15 @@ impl Store {
                 detail: row.detail,
             })
             .collect())
+    }
+
+    /// Every action the log holds, in order (what the dashboard's filter offers).
+    pub async fn audit_actions(&self) -> Result<Vec<String>, StoreError> {
+        let actions = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT DISTINCT action FROM audit_log ORDER BY action")
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(actions)
     }
 }

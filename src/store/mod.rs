@@ -51,7 +51,7 @@ pub use sms::{
     Applied, Changed, NumberKeys, PendingConsent, Receipt, ReceiptKind, RecruiterCard, Replies,
     SmsChange,
 };
-pub use stats::{Burst, DayJoins};
+pub use stats::{Burst, DayJoins, MessagesSent};
 pub use tips::TipChanges;
 pub use tokens::{NewToken, TokenRecord};
 pub use ussd::{DialLookup, KnownCaller, StoredUssdSession, UssdSessionWrite};

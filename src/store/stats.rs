@@ -27,6 +27,13 @@ pub struct Burst {
     pub joins: i64,
 }
 
+/// Messages sent in a period, and how many of them were delivered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MessagesSent {
+    pub sent: i64,
+    pub delivered: i64,
+}
+
 const DAY_MS: i64 = 86_400_000;
 
 impl Store {
@@ -146,5 +153,23 @@ impl Store {
                 joins,
             })
             .collect())
+    }
+
+    /// Messages that left since `since` (by when they were handed to the aggregator), and how
+    /// many of those a delivery report says reached the handset.
+    pub async fn messages_sent_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<MessagesSent, StoreError> {
+        let (sent, delivered): (i64, i64) = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'delivered' THEN 1 ELSE 0 END), 0) \
+                 FROM outbox WHERE sent_at >= $1",
+            )
+            .bind(to_millis(since))
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(MessagesSent { sent, delivered })
     }
 }

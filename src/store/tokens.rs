@@ -26,7 +26,13 @@ pub struct TokenRecord {
     pub recruiter_id: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// When a request last presented it (to within [`TOKEN_USE_GRAIN`]); `None`: never.
+    pub last_used_at: Option<DateTime<Utc>>,
 }
+
+/// How stale a token's `last_used_at` may be before a request records its use again: a busy
+/// token costs one write a minute, not one a request.
+pub const TOKEN_USE_GRAIN: chrono::Duration = chrono::Duration::minutes(1);
 
 #[derive(sqlx::FromRow)]
 struct TokenRow {
@@ -36,6 +42,7 @@ struct TokenRow {
     recruiter_id: Option<i64>,
     created_at: i64,
     revoked_at: Option<i64>,
+    last_used_at: Option<i64>,
 }
 
 impl TryFrom<TokenRow> for TokenRecord {
@@ -49,11 +56,12 @@ impl TryFrom<TokenRow> for TokenRecord {
             recruiter_id: row.recruiter_id,
             created_at: from_millis(row.created_at),
             revoked_at: row.revoked_at.map(from_millis),
+            last_used_at: row.last_used_at.map(from_millis),
         })
     }
 }
 
-const TOKEN_COLUMNS: &str = "id, name, role, recruiter_id, created_at, revoked_at";
+const TOKEN_COLUMNS: &str = "id, name, role, recruiter_id, created_at, revoked_at, last_used_at";
 
 impl Store {
     /// Creates a token, stores its hash, and records `token.create` in the audit log; a request
@@ -111,10 +119,13 @@ impl Store {
         Ok(id)
     }
 
-    /// The holder of the token with this hash, unless it is unknown or revoked.
-    pub async fn principal_by_token_hash(
+    /// The holder of the token with this hash, unless it is unknown or revoked; its use at `at`
+    /// is recorded when the last one recorded is older than [`TOKEN_USE_GRAIN`] (a failure to
+    /// record it is logged, never refused: a read must not fail because writes do).
+    pub async fn principal_using_token(
         &self,
         hash: &[u8; 32],
+        at: DateTime<Utc>,
     ) -> Result<Option<Principal>, StoreError> {
         let sql = format!(
             "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL"
@@ -122,16 +133,31 @@ impl Store {
         let row: Option<TokenRow> = on_pool!(self, pool => {
             sqlx::query_as(&sql).bind(hash.as_slice()).fetch_optional(pool).await?
         });
-        row.map(|row| {
-            let token = TokenRecord::try_from(row)?;
-            Ok(Principal {
-                holder: Holder::Token(token.id),
-                name: token.name,
-                role: token.role,
-                recruiter_id: token.recruiter_id,
-            })
-        })
-        .transpose()
+        let Some(token) = row.map(TokenRecord::try_from).transpose()? else {
+            return Ok(None);
+        };
+        if token
+            .last_used_at
+            .map_or(true, |last| at - last >= TOKEN_USE_GRAIN)
+        {
+            let recorded = on_pool!(self, pool => {
+                sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE id = $1")
+                    .bind(token.id)
+                    .bind(to_millis(at))
+                    .execute(pool)
+                    .await
+                    .map(|_| ())
+            });
+            if let Err(err) = recorded {
+                super::log_failure("recording a token's use", &StoreError::from(err).into());
+            }
+        }
+        Ok(Some(Principal {
+            holder: Holder::Token(token.id),
+            name: token.name,
+            role: token.role,
+            recruiter_id: token.recruiter_id,
+        }))
     }
 
     /// Every token, newest first.

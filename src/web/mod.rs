@@ -10,12 +10,15 @@
 //! - one module per page.
 
 mod assets;
+mod audit;
+mod exports;
 mod guard;
 mod overview;
 mod page;
 mod people;
 mod recruiters;
 mod session;
+mod tokens;
 
 use std::sync::Arc;
 
@@ -47,6 +50,13 @@ pub fn router() -> Router<Arc<AppState>> {
             "/admin/recruiters/{id}/event-codes/{code}/expire",
             post(recruiters::expire_code),
         )
+        // audit, exports, tokens
+        .route("/admin/audit", get(audit::page))
+        .route("/admin/exports", get(exports::page))
+        .route("/admin/exports/areas.csv", get(exports::areas))
+        .route("/admin/exports/recruiters.csv", get(exports::recruiters))
+        .route("/admin/tokens", get(tokens::page).post(tokens::create))
+        .route("/admin/tokens/{id}/revoke", post(tokens::revoke))
         .route("/admin/assets/{file}", get(assets::serve))
         .layer(middleware::from_fn(guard::same_origin))
         .layer(middleware::from_fn(guard::headers))
