@@ -7,7 +7,7 @@
 
 mod areas;
 mod audit;
-mod broadcasts;
+pub mod broadcasts;
 pub mod dto;
 mod event_codes;
 mod exports;
@@ -16,7 +16,7 @@ mod me;
 mod people;
 mod recruiters;
 pub mod stats;
-mod tips;
+pub mod tips;
 mod tokens;
 
 use std::sync::Arc;
