@@ -15,6 +15,7 @@ mod overview;
 mod page;
 mod people;
 mod session;
+mod tips;
 
 use std::sync::Arc;
 
@@ -32,6 +33,11 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/admin/logout", post(session::sign_out))
         .route("/admin/language", post(session::choose_language))
         .route("/admin/people", get(people::page))
+        // tips and broadcasts
+        .route("/admin/tips", get(tips::list).post(tips::create))
+        .route("/admin/tips/new", get(tips::new))
+        .route("/admin/tips/count", post(tips::count))
+        .route("/admin/tips/{id}", get(tips::edit).post(tips::update))
         .route("/admin/assets/{file}", get(assets::serve))
         .layer(middleware::from_fn(guard::same_origin))
         .layer(middleware::from_fn(guard::headers))
