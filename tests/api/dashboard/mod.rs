@@ -3,3 +3,4 @@
 
 mod people;
 mod session;
+mod tips;
