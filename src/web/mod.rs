@@ -10,6 +10,7 @@
 //! - one module per page.
 
 mod assets;
+mod broadcasts;
 mod guard;
 mod overview;
 mod page;
@@ -38,6 +39,13 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/admin/tips/new", get(tips::new))
         .route("/admin/tips/count", post(tips::count))
         .route("/admin/tips/{id}", get(tips::edit).post(tips::update))
+        .route("/admin/broadcasts", get(broadcasts::list).post(broadcasts::create))
+        .route("/admin/broadcasts/new", get(broadcasts::new))
+        .route("/admin/broadcasts/{id}", get(broadcasts::show))
+        .route("/admin/broadcasts/{id}/progress", get(broadcasts::progress))
+        .route("/admin/broadcasts/{id}/pause", post(broadcasts::pause))
+        .route("/admin/broadcasts/{id}/resume", post(broadcasts::resume))
+        .route("/admin/broadcasts/{id}/cancel", post(broadcasts::cancel))
         .route("/admin/assets/{file}", get(assets::serve))
         .layer(middleware::from_fn(guard::same_origin))
         .layer(middleware::from_fn(guard::headers))

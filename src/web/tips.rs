@@ -44,11 +44,6 @@ impl Fields {
             .map(|(_, v)| v.clone())
             .collect()
     }
-
-    /// Whether the field is present and not blank.
-    pub fn has(&self, name: &str) -> bool {
-        self.0.iter().any(|(k, v)| k == name && !v.trim().is_empty())
-    }
 }
 
 /// The problems of a refused write, or `None` when it failed otherwise.
