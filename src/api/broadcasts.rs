@@ -454,7 +454,11 @@ pub(crate) async fn act(
 ) -> Result<Broadcast, ApiError> {
     let (from, to, verb): (&[BroadcastStatus], _, _) = match action {
         Action::Pause => (&[BroadcastStatus::Active], BroadcastStatus::Paused, "pause"),
-        Action::Resume => (&[BroadcastStatus::Paused], BroadcastStatus::Active, "resume"),
+        Action::Resume => (
+            &[BroadcastStatus::Paused],
+            BroadcastStatus::Active,
+            "resume",
+        ),
         Action::Cancel => (
             &[BroadcastStatus::Active, BroadcastStatus::Paused],
             BroadcastStatus::Cancelled,

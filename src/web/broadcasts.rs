@@ -157,7 +157,11 @@ impl Progress {
             rate: format!("{:.2}", c.rate_per_second),
             eta: c.eta.map(|at| local(state, at)),
             next_due: b.next_due_at.map(|at| local(state, at)),
-            failures: c.failures.into_iter().map(|f| (f.reason, f.count)).collect(),
+            failures: c
+                .failures
+                .into_iter()
+                .map(|f| (f.reason, f.count))
+                .collect(),
             percent: if c.planned > 0 {
                 (c.sent + c.failed) * 100 / c.planned
             } else {
@@ -305,7 +309,11 @@ async fn rows(
     let areas = area_names(state).await?;
     let mut rows = Vec::with_capacity(ids.len());
     for id in &ids {
-        let record = state.store.broadcast(*id).await?.ok_or(ApiError::NotFound)?;
+        let record = state
+            .store
+            .broadcast(*id)
+            .await?
+            .ok_or(ApiError::NotFound)?;
         let shown = answer(state, *id).await?;
         rows.push(Row {
             id: *id,
@@ -319,7 +327,10 @@ async fn rows(
         });
     }
     let next = (ids.len() as i64 == PAGE)
-        .then(|| ids.last().map(|id| format!("/admin/broadcasts?before={id}")))
+        .then(|| {
+            ids.last()
+                .map(|id| format!("/admin/broadcasts?before={id}"))
+        })
         .flatten();
     Ok((rows, next))
 }
@@ -473,7 +484,10 @@ fn read(state: &AppState, fields: &Fields) -> Result<NewBroadcast, Vec<FieldErro
     let send_at = given("send_at", &mut problems).and_then(|text| {
         let naive = NaiveDateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M")
             .or_else(|_| NaiveDateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M:%S"));
-        match naive.ok().and_then(|n| zone.from_local_datetime(&n).earliest()) {
+        match naive
+            .ok()
+            .and_then(|n| zone.from_local_datetime(&n).earliest())
+        {
             Some(at) => Some(at.with_timezone(&Utc)),
             None => {
                 problems.push(FieldError::new(
@@ -530,7 +544,8 @@ async fn form(
     let tips = state.store.tips().await?;
     let areas: Vec<Area> = state.store.areas().await?;
     let mut ignore = Vec::new();
-    let value = |name: &str, ignore: &mut Vec<FieldError>| fields.one(name, ignore).unwrap_or_default();
+    let value =
+        |name: &str, ignore: &mut Vec<FieldError>| fields.one(name, ignore).unwrap_or_default();
     let chosen_tip = value("tip_id", &mut ignore);
     let chosen = |name: &str, v: &str| fields.all(name).iter().any(|x| x == v);
     let texts = TextKey::ALL
@@ -542,10 +557,14 @@ async fn form(
             problems: details(&problems, &format!("texts.{}", key.tag())),
         })
         .collect();
-    let segment_problems = ["segment.areas", "segment.languages", "segment.recruiter_kinds"]
-        .iter()
-        .flat_map(|f| details(&problems, f))
-        .collect();
+    let segment_problems = [
+        "segment.areas",
+        "segment.languages",
+        "segment.recruiter_kinds",
+    ]
+    .iter()
+    .flat_map(|f| details(&problems, f))
+    .collect();
     let known = |p: &FieldError| {
         ["tip_id", "texts", "send_at", "cron"].contains(&p.field.as_str())
             || p.field.starts_with("texts.")
@@ -616,7 +635,14 @@ async fn form_answer(
 /// `GET /admin/broadcasts/new`: the schedule form.
 pub async fn new(State(state): State<Arc<AppState>>, AdminViewer(viewer): AdminViewer) -> Response {
     let chrome = viewer.chrome(&state, "broadcasts");
-    form_answer(&state, chrome, &Fields(Vec::new()), StatusCode::OK, Vec::new()).await
+    form_answer(
+        &state,
+        chrome,
+        &Fields(Vec::new()),
+        StatusCode::OK,
+        Vec::new(),
+    )
+    .await
 }
 
 /// `POST /admin/broadcasts`: without `confirm=1`, the dry run's estimate with a "Confirm"

@@ -39,7 +39,10 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/admin/tips/new", get(tips::new))
         .route("/admin/tips/count", post(tips::count))
         .route("/admin/tips/{id}", get(tips::edit).post(tips::update))
-        .route("/admin/broadcasts", get(broadcasts::list).post(broadcasts::create))
+        .route(
+            "/admin/broadcasts",
+            get(broadcasts::list).post(broadcasts::create),
+        )
         .route("/admin/broadcasts/new", get(broadcasts::new))
         .route("/admin/broadcasts/{id}", get(broadcasts::show))
         .route("/admin/broadcasts/{id}/progress", get(broadcasts::progress))

@@ -177,7 +177,10 @@ struct CountFragment {
 }
 
 /// `GET /admin/tips`: the library in drip order.
-pub async fn list(State(state): State<Arc<AppState>>, AdminViewer(viewer): AdminViewer) -> Response {
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    AdminViewer(viewer): AdminViewer,
+) -> Response {
     let chrome = viewer.chrome(&state, "tips");
     let tips = match state.store.tips().await {
         Ok(tips) => tips,
@@ -190,7 +193,11 @@ pub async fn list(State(state): State<Arc<AppState>>, AdminViewer(viewer): Admin
             key: tip.slug.clone().unwrap_or_else(|| format!("#{}", tip.id)),
             category: tip.category,
             order: tip.order,
-            languages: tip.texts.iter().map(|t| key_label(&chrome, t.key)).collect(),
+            languages: tip
+                .texts
+                .iter()
+                .map(|t| key_label(&chrome, t.key))
+                .collect(),
             active: tip.active,
         })
         .collect();
@@ -462,9 +469,10 @@ pub async fn update(
     for (key, text, _) in &posted.texts {
         if text.trim().is_empty() && stored.texts.iter().any(|t| t.key == *key) {
             let field = format!("text-{}", key.tag());
-            posted
-                .problems
-                .push(FieldError::new(&field, chrome.t("admin-tips-cannot-remove")));
+            posted.problems.push(FieldError::new(
+                &field,
+                chrome.t("admin-tips-cannot-remove"),
+            ));
         }
     }
     if !posted.problems.is_empty() {

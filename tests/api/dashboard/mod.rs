@@ -1,6 +1,7 @@
 //! The dashboard under `/admin`, as a browser uses it: signing in and out, what guards every
 //! request, and each page with its forms, for both roles.
 
+mod broadcasts;
 mod people;
 mod session;
 mod tips;

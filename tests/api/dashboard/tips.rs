@@ -47,11 +47,20 @@ async fn an_admin_adds_a_tip_sees_it_in_the_library_and_changes_it_and_texts_sta
     let id: i64 = location.trim_start_matches("/admin/tips/").parse().unwrap();
     let tip = app.state.store.tip(id).await.unwrap().unwrap();
     assert_eq!(
-        (tip.category.as_str(), tip.order, tip.active, tip.texts.len()),
+        (
+            tip.category.as_str(),
+            tip.order,
+            tip.active,
+            tip.texts.len()
+        ),
         ("otp_pin_sharing", 7, true, 2)
     );
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM audit_log WHERE action = 'tip.create'").await,
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'tip.create'"
+        )
+        .await,
         1
     );
 
@@ -85,7 +94,10 @@ async fn an_admin_adds_a_tip_sees_it_in_the_library_and_changes_it_and_texts_sta
                 ("order", "3"),
                 ("text-hi", HINDI),
                 ("text-en", "Your bank never asks for an OTP. Call 1930."),
-                ("text-hi-Latn", "Bank kabhi OTP nahi maangta. 1930 par call karein."),
+                (
+                    "text-hi-Latn",
+                    "Bank kabhi OTP nahi maangta. 1930 par call karein.",
+                ),
                 ("action", "save"),
             ],
         )
@@ -94,7 +106,12 @@ async fn an_admin_adds_a_tip_sees_it_in_the_library_and_changes_it_and_texts_sta
     assert_eq!(changed.location.as_deref(), Some(location.as_str()));
     let tip = app.state.store.tip(id).await.unwrap().unwrap();
     assert_eq!(
-        (tip.category.as_str(), tip.order, tip.active, tip.texts.len()),
+        (
+            tip.category.as_str(),
+            tip.order,
+            tip.active,
+            tip.texts.len()
+        ),
         ("bank_calls", 3, false, 3),
         "unticked: retired"
     );
@@ -120,7 +137,10 @@ async fn the_counter_shows_gsm7_or_ucs2_the_parts_and_marks_what_forces_ucs2() {
 
     let english = "Your bank never asks for an OTP. Cheated? Call 1930.";
     let fragment = admin
-        .post("/admin/tips/count?key=en", &[("text-en", english), ("text-hi", HINDI)])
+        .post(
+            "/admin/tips/count?key=en",
+            &[("text-en", english), ("text-hi", HINDI)],
+        )
         .await;
     assert_eq!(fragment.status, 200);
     assert_eq!(fragment.text("#count-en .count-encoding"), "GSM-7");
@@ -131,7 +151,10 @@ async fn the_counter_shows_gsm7_or_ucs2_the_parts_and_marks_what_forces_ucs2() {
     );
     assert!(fragment.texts("mark").is_empty());
     assert_eq!(fragment.texts(".count-ok").len(), 1);
-    assert!(fragment.texts("header, nav").is_empty(), "a fragment, not a page");
+    assert!(
+        fragment.texts("header, nav").is_empty(),
+        "a fragment, not a page"
+    );
 
     // Devanagari needs UCS-2: 70 units a part, 67 once split; the Latin letters are not marked.
     let long = format!("{HINDI} {HINDI}");
@@ -142,7 +165,9 @@ async fn the_counter_shows_gsm7_or_ucs2_the_parts_and_marks_what_forces_ucs2() {
     assert_eq!(fragment.text("#count-hi .count-parts"), "2");
     let marks = fragment.texts("#count-hi .count-preview mark");
     assert_eq!(marks[..2], ["बैंक", "कभी"], "{marks:?}");
-    assert!(marks.iter().all(|m| !m.contains("OTP") && !m.contains("1930")));
+    assert!(marks
+        .iter()
+        .all(|m| !m.contains("OTP") && !m.contains("1930")));
     assert_eq!(
         admin
             .post("/admin/tips/count?key=xx", &[("text-xx", "hello")])
@@ -170,7 +195,11 @@ async fn a_link_or_a_stranger_s_number_is_flagged_before_saving_and_refused_when
     let checked = admin
         .post(
             "/admin/tips",
-            &[("category", "prizes"), ("text-en", text), ("action", "check")],
+            &[
+                ("category", "prizes"),
+                ("text-en", text),
+                ("action", "check"),
+            ],
         )
         .await;
     assert_eq!(checked.status, 200);
@@ -182,12 +211,19 @@ async fn a_link_or_a_stranger_s_number_is_flagged_before_saving_and_refused_when
     let refused = admin
         .post(
             "/admin/tips",
-            &[("category", "prizes"), ("text-en", text), ("action", "save")],
+            &[
+                ("category", "prizes"),
+                ("text-en", text),
+                ("action", "save"),
+            ],
         )
         .await;
     assert_eq!(refused.status, 422);
     let problems = refused.texts("#problem-en li");
-    assert!(problems.iter().any(|p| p.contains("bit.ly")), "{problems:?}");
+    assert!(
+        problems.iter().any(|p| p.contains("bit.ly")),
+        "{problems:?}"
+    );
     assert!(refused.body.contains("value=\"prizes\""), "kept as typed");
     assert_eq!(tips(&app).await, before);
 }
@@ -199,15 +235,67 @@ async fn malformed_duplicated_or_oversized_input_is_refused_by_field_and_nothing
     let before = tips(&app).await;
     let long = "Call 1930 if cheated. ".repeat(30);
     let cases: &[(&[(&str, &str)], &str, &str)] = &[
-        (&[("category", "a"), ("category", "b"), ("text-en", "Call 1930.")], "#problem-category", "given twice"),
-        (&[("category", "Bad Category!"), ("text-en", "Call 1930.")], "#problem-category", "lower-case"),
-        (&[("category", "ok"), ("order", "first"), ("text-en", "Call 1930.")], "#problem-order", "whole number"),
-        (&[("category", "ok"), ("order", "9999999"), ("text-en", "Call 1930.")], "#problem-order", "100000"),
+        (
+            &[
+                ("category", "a"),
+                ("category", "b"),
+                ("text-en", "Call 1930."),
+            ],
+            "#problem-category",
+            "given twice",
+        ),
+        (
+            &[("category", "Bad Category!"), ("text-en", "Call 1930.")],
+            "#problem-category",
+            "lower-case",
+        ),
+        (
+            &[
+                ("category", "ok"),
+                ("order", "first"),
+                ("text-en", "Call 1930."),
+            ],
+            "#problem-order",
+            "whole number",
+        ),
+        (
+            &[
+                ("category", "ok"),
+                ("order", "9999999"),
+                ("text-en", "Call 1930."),
+            ],
+            "#problem-order",
+            "100000",
+        ),
         (&[("category", "ok")], "#problem-texts", "at least one text"),
-        (&[("category", "ok"), ("text-en", long.as_str())], "#problem-en", "SMS parts"),
-        (&[("category", "ok"), ("text-en", "Call 1930."), ("text-en", "Call 112.")], "#problem-en", "given twice"),
-        (&[("category", "ok"), ("text-en", "Call 1930."), ("template-en", "12ab")], "#problem-en", "digits only"),
-        (&[("category", "ok"), ("text-hi-Latn", "Bank kabhi OTP नहीं")], "#problem-hi-Latn", "GSM-7"),
+        (
+            &[("category", "ok"), ("text-en", long.as_str())],
+            "#problem-en",
+            "SMS parts",
+        ),
+        (
+            &[
+                ("category", "ok"),
+                ("text-en", "Call 1930."),
+                ("text-en", "Call 112."),
+            ],
+            "#problem-en",
+            "given twice",
+        ),
+        (
+            &[
+                ("category", "ok"),
+                ("text-en", "Call 1930."),
+                ("template-en", "12ab"),
+            ],
+            "#problem-en",
+            "digits only",
+        ),
+        (
+            &[("category", "ok"), ("text-hi-Latn", "Bank kabhi OTP नहीं")],
+            "#problem-hi-Latn",
+            "GSM-7",
+        ),
     ];
     for (form, selector, expected) in cases {
         let refused = admin.post("/admin/tips", form).await;
@@ -233,7 +321,10 @@ async fn malformed_duplicated_or_oversized_input_is_refused_by_field_and_nothing
     assert_eq!(admin.get("/admin/tips/999999").await.status, 404);
     assert_eq!(
         admin
-            .post("/admin/tips/999999", &[("category", "x"), ("text-en", "Call 1930.")])
+            .post(
+                "/admin/tips/999999",
+                &[("category", "x"), ("text-en", "Call 1930.")]
+            )
             .await
             .status,
         404
