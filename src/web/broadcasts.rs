@@ -15,9 +15,9 @@ use axum::Form;
 use chrono::{DateTime, NaiveDateTime, TimeZone as _, Utc};
 use serde::Deserialize;
 
-use super::page::{html, Chrome, ErrorPage};
+use super::page::{html, Chrome};
 use super::session::AdminViewer;
-use super::tips::{details, field_problems, key_label, Fields};
+use super::tips::{details, field_problems, key_label, not_found, Fields};
 use crate::api::broadcasts::{
     act, answer, create_broadcast, estimate, Action, Broadcast, DryRun, NewBroadcast, SegmentBody,
 };
@@ -259,15 +259,6 @@ struct Confirm {
     due: String,
     /// The form's fields, carried as hidden inputs.
     fields: Vec<(String, String)>,
-}
-
-fn not_found(chrome: Chrome) -> Response {
-    ErrorPage::answer(
-        chrome,
-        StatusCode::NOT_FOUND,
-        "admin-not-found-title",
-        "admin-not-found-detail",
-    )
 }
 
 async fn area_names(state: &AppState) -> Result<HashMap<i64, String>, ApiError> {

@@ -239,7 +239,7 @@ fn editor_of(state: &AppState, chrome: Chrome, tip: Option<&StoredTip>) -> Edito
         slug: tip.and_then(|t| t.slug.clone()),
         category: tip.map(|t| t.category.clone()).unwrap_or_default(),
         order: tip.map_or(0, |t| t.order).to_string(),
-        active: tip.is_none_or(|t| t.active),
+        active: tip.map_or(true, |t| t.active),
         boxes,
         problems: Vec::new(),
         category_problems: Vec::new(),
@@ -255,7 +255,8 @@ pub async fn new(State(state): State<Arc<AppState>>, AdminViewer(viewer): AdminV
     html(StatusCode::OK, &editor_of(&state, chrome, None))
 }
 
-fn not_found(chrome: Chrome) -> Response {
+/// The page for something that is not there (404).
+pub(super) fn not_found(chrome: Chrome) -> Response {
     ErrorPage::answer(
         chrome,
         StatusCode::NOT_FOUND,

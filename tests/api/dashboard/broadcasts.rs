@@ -348,6 +348,9 @@ async fn pause_resume_and_cancel_act_and_refused_changes_are_said_not_failed() {
     }
 }
 
+/// A form posted, where its problem shows, and what the problem says.
+type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+
 #[tokio::test]
 async fn bad_input_is_refused_beside_its_field_and_nothing_is_written() {
     let fake = accepting().await;
@@ -356,7 +359,7 @@ async fn bad_input_is_refused_beside_its_field_and_nothing_is_written() {
     let tips = count(&app, "SELECT COUNT(*) FROM tips").await;
     let tip = first_tip(&app).await.id.to_string();
     let long = "Never share an OTP. Call 1930. ".repeat(20);
-    let cases: &[(&[(&str, &str)], &str, &str)] = &[
+    let cases: &[Case] = &[
         (&[("send_at", DUE)], "#problem-tip_id", "exactly one"),
         (
             &[("tip_id", &tip), ("drip", "1"), ("send_at", DUE)],

@@ -228,13 +228,16 @@ async fn a_link_or_a_stranger_s_number_is_flagged_before_saving_and_refused_when
     assert_eq!(tips(&app).await, before);
 }
 
+/// A form posted, where its problem shows, and what the problem says.
+type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+
 #[tokio::test]
 async fn malformed_duplicated_or_oversized_input_is_refused_by_field_and_nothing_is_written() {
     let app = spawn_app().await;
     let admin = app.signed_in("desk", Role::Admin, None).await;
     let before = tips(&app).await;
     let long = "Call 1930 if cheated. ".repeat(30);
-    let cases: &[(&[(&str, &str)], &str, &str)] = &[
+    let cases: &[Case] = &[
         (
             &[
                 ("category", "a"),
