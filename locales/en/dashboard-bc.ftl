@@ -68,3 +68,5 @@ admin-bc-kind-nss = NSS
 admin-bc-kind-spo = SPO
 admin-bc-kind-ngo = NGO
 admin-bc-kind-mitan = Mitan
+admin-bc-joined-from = Joined on or after
+admin-bc-joined-until = Joined before

@@ -68,3 +68,5 @@ admin-bc-kind-nss = एनएसएस
 admin-bc-kind-spo = एसपीओ
 admin-bc-kind-ngo = एनजीओ
 admin-bc-kind-mitan = मितान
+admin-bc-joined-from = इस दिन या बाद में जुड़े
+admin-bc-joined-until = इस दिन से पहले जुड़े

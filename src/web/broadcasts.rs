@@ -240,6 +240,8 @@ struct NewForm {
     languages: Vec<Choice>,
     areas: Vec<Choice>,
     kinds: Vec<Choice>,
+    joined_after: String,
+    joined_before: String,
     send_at: String,
     cron: String,
     problems: Vec<FieldError>,
@@ -512,6 +514,24 @@ fn read(state: &AppState, fields: &Fields) -> Result<NewBroadcast, Vec<FieldErro
             )),
         }
     }
+    for (name, bound) in [
+        ("joined_after", &mut segment.joined_after),
+        ("joined_before", &mut segment.joined_before),
+    ] {
+        if let Some(day) = given(name, &mut problems) {
+            let midnight = chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .and_then(|n| zone.from_local_datetime(&n).earliest());
+            match midnight {
+                Some(at) => *bound = Some(at.with_timezone(&Utc)),
+                None => problems.push(FieldError::new(
+                    &format!("segment.{name}"),
+                    "must be a date (YYYY-MM-DD)",
+                )),
+            }
+        }
+    }
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -548,14 +568,11 @@ async fn form(
             problems: details(&problems, &format!("texts.{}", key.tag())),
         })
         .collect();
-    let segment_problems = [
-        "segment.areas",
-        "segment.languages",
-        "segment.recruiter_kinds",
-    ]
-    .iter()
-    .flat_map(|f| details(&problems, f))
-    .collect();
+    let segment_problems = problems
+        .iter()
+        .filter(|p| p.field.starts_with("segment."))
+        .map(|p| p.detail.clone())
+        .collect();
     let known = |p: &FieldError| {
         ["tip_id", "texts", "send_at", "cron"].contains(&p.field.as_str())
             || p.field.starts_with("texts.")
@@ -598,6 +615,8 @@ async fn form(
                 chosen: chosen("recruiter_kind", k.tag()),
             })
             .collect(),
+        joined_after: value("joined_after", &mut ignore),
+        joined_before: value("joined_before", &mut ignore),
         send_at: value("send_at", &mut ignore),
         cron: value("cron", &mut ignore),
         tip_problems: details(&problems, "tip_id"),

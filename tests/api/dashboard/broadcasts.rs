@@ -130,6 +130,16 @@ async fn the_form_shows_the_dry_run_first_and_only_confirm_schedules_it() {
         )
         .await;
     assert_eq!(english.text("#dry-recipients"), "0");
+    // Joined on or after a day, in Bilaspur time: everyone joined on the 28th.
+    for (day, recipients) in [("2026-11-28", "4"), ("2026-11-29", "0")] {
+        let joined = admin
+            .post(
+                "/admin/broadcasts",
+                &[("tip_id", &id), ("send_at", DUE), ("joined_after", day)],
+            )
+            .await;
+        assert_eq!(joined.text("#dry-recipients"), recipients, "{day}");
+    }
 
     // "Confirm" carries the same fields.
     let doc = scraper::Html::parse_document(&estimate.body);
@@ -421,6 +431,11 @@ async fn bad_input_is_refused_beside_its_field_and_nothing_is_written() {
             &[("drip", "1"), ("send_at", DUE), ("language", "xx")],
             "#problem-segment",
             "unknown language",
+        ),
+        (
+            &[("drip", "1"), ("send_at", DUE), ("joined_after", "soon")],
+            "#problem-segment",
+            "must be a date",
         ),
     ];
     for (form, selector, expected) in cases {
