@@ -201,6 +201,22 @@ async fn the_form_shows_the_dry_run_first_and_only_confirm_schedules_it() {
     let page = admin.get(&location).await;
     assert_eq!(page.text("#bc-schedule"), "Once, 02-12-2026 11:00");
 
+    // A text carried in hidden fields stays text, and arrives as typed.
+    let sly = "\"><script>alert(1)</script> Never share an OTP. Call 1930.";
+    let estimate = admin
+        .post("/admin/broadcasts", &[("text-en", sly), ("send_at", DUE)])
+        .await;
+    assert_eq!(estimate.status, 200, "{}", estimate.body);
+    assert!(
+        !estimate.body.contains("<script>alert"),
+        "{}",
+        estimate.body
+    );
+    let doc = scraper::Html::parse_document(&estimate.body);
+    let carried = scraper::Selector::parse("form#confirm input[name=text-en]").unwrap();
+    let carried = doc.select(&carried).next().unwrap().value().attr("value");
+    assert_eq!(carried, Some(sly));
+
     // Custom texts, one per language, go the same way.
     let custom = admin
         .post(
