@@ -19,7 +19,8 @@ use super::page::{html, Chrome};
 use super::session::AdminViewer;
 use super::tips::{details, field_problems, key_label, not_found, Fields};
 use crate::api::broadcasts::{
-    act, answer, create_broadcast, estimate, Action, Broadcast, DryRun, NewBroadcast, SegmentBody,
+    act, answer, create_broadcast, estimate, Action, Broadcast, Counts, DryRun, NewBroadcast,
+    SegmentBody,
 };
 use crate::api::dto::{Language, RecruiterKind};
 use crate::broadcasts::{Content, Segment, TextKey};
@@ -115,26 +116,18 @@ fn schedule_summary(state: &AppState, chrome: &Chrome, record: &BroadcastRecord)
     }
 }
 
-/// The figures of a broadcast, as the page and its fragment show them.
+/// The figures of a broadcast, as the page and its fragment show them: the API's counts.
 pub struct Progress {
     pub id: i64,
     pub status: String,
     pub status_label: String,
     /// Nothing more will change: done or cancelled (the fragment stops being polled).
     pub finished: bool,
-    pub planned: i64,
-    pub sent: i64,
-    pub delivered: i64,
-    pub failed: i64,
-    pub suppressed: i64,
-    pub expired: i64,
-    pub unknown: i64,
-    pub remaining: i64,
+    pub c: Counts,
     pub rate: String,
     pub eta: Option<String>,
     pub next_due: Option<String>,
-    pub failures: Vec<(String, i64)>,
-    /// Sent of planned, in percent, for the bar.
+    /// Sent or failed of planned, in percent, for the bar.
     pub percent: i64,
 }
 
@@ -146,27 +139,15 @@ impl Progress {
             status_label: chrome.t(&format!("admin-bc-status-{}", b.status)),
             finished: matches!(b.status.as_str(), "done" | "cancelled"),
             status: b.status,
-            planned: c.planned,
-            sent: c.sent,
-            delivered: c.delivered,
-            failed: c.failed,
-            suppressed: c.suppressed,
-            expired: c.expired,
-            unknown: c.unknown,
-            remaining: c.remaining,
             rate: format!("{:.2}", c.rate_per_second),
             eta: c.eta.map(|at| local(state, at)),
             next_due: b.next_due_at.map(|at| local(state, at)),
-            failures: c
-                .failures
-                .into_iter()
-                .map(|f| (f.reason, f.count))
-                .collect(),
             percent: if c.planned > 0 {
                 (c.sent + c.failed) * 100 / c.planned
             } else {
                 0
             },
+            c,
         }
     }
 }
