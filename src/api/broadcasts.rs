@@ -217,12 +217,23 @@ pub async fn create(
     Admin(who): Admin,
     Json(new): Json<NewBroadcast>,
 ) -> Result<(StatusCode, axum::Json<Broadcast>), ApiError> {
-    let checked = check(&state, &new).await?;
+    let id = create_broadcast(&state, &who, &new).await?;
+    Ok((StatusCode::CREATED, axum::Json(answer(&state, id).await?)))
+}
+
+/// Checks and schedules a broadcast, audited, and wakes the planner: the core of
+/// `POST /broadcasts`, shared with the dashboard. The new broadcast's id.
+pub(crate) async fn create_broadcast(
+    state: &AppState,
+    who: &Principal,
+    new: &NewBroadcast,
+) -> Result<i64, ApiError> {
+    let checked = check(state, new).await?;
     // Custom texts are saved as an inactive tip of their own, so they plan like a tip.
     let custom_tip = match &checked.content {
         Content::Custom(_) => {
             let texts = checked_texts(
-                &state,
+                state,
                 new.texts.as_ref().expect("custom"),
                 &Entries::default(),
                 &mut Invalid::default(),
@@ -234,7 +245,7 @@ pub async fn create(
                 active: false,
                 texts,
             };
-            Some(state.store.save_tip(&tip, super::now(&state)).await?)
+            Some(state.store.save_tip(&tip, super::now(state)).await?)
         }
         _ => None,
     };
@@ -252,12 +263,12 @@ pub async fn create(
             cron,
             first_due: checked.first_due,
             created_by: &who.actor(),
-            at: super::now(&state),
+            at: super::now(state),
         })
         .await?;
     audit(
-        &state,
-        &who,
+        state,
+        who,
         "broadcast.create",
         &format!("broadcast:{id}"),
         None,
@@ -265,7 +276,7 @@ pub async fn create(
     .await?;
     // Due now: planning starts at once rather than at the planner's next poll.
     state.planner_wake.notify_one();
-    Ok((StatusCode::CREATED, axum::Json(answer(&state, id).await?)))
+    Ok(id)
 }
 
 /// Who would get what, and what it would cost, if the broadcast were planned now. Writes nothing.
@@ -277,7 +288,13 @@ pub async fn dry_run(
     Admin(_who): Admin,
     Json(new): Json<NewBroadcast>,
 ) -> Result<axum::Json<DryRun>, ApiError> {
-    let checked = check(&state, &new).await?;
+    Ok(axum::Json(estimate(&state, &new).await?))
+}
+
+/// What a broadcast would reach and cost if planned now; writes nothing: the core of
+/// `POST /broadcasts/dry-run`, shared with the dashboard.
+pub(crate) async fn estimate(state: &AppState, new: &NewBroadcast) -> Result<DryRun, ApiError> {
+    let checked = check(state, new).await?;
     let campaign = &state.settings.campaign;
     let rows = state
         .store
@@ -320,7 +337,7 @@ pub async fn dry_run(
         }
     }
     let estimate = estimate.priced(campaign.price_per_sms_part);
-    Ok(axum::Json(DryRun {
+    Ok(DryRun {
         recipients: estimate.recipients,
         messages: estimate.messages,
         capped: estimate.capped,
@@ -329,7 +346,7 @@ pub async fn dry_run(
         parts: estimate.parts,
         estimated_cost: estimate.cost,
         due_at: checked.first_due,
-    }))
+    })
 }
 
 #[derive(Serialize, ToSchema)]
@@ -393,8 +410,7 @@ pub async fn pause(
     Admin(who): Admin,
     PathId(id): PathId,
 ) -> Result<axum::Json<Broadcast>, ApiError> {
-    let from = [BroadcastStatus::Active];
-    change(&state, &who, id, &from, BroadcastStatus::Paused, "pause").await
+    Ok(axum::Json(act(&state, &who, id, Action::Pause).await?))
 }
 
 #[utoipa::path(operation_id = "resume_broadcast", post, path = "/broadcasts/{id}/resume", tag = "broadcasts", security(("bearer" = [])),
@@ -405,8 +421,7 @@ pub async fn resume(
     Admin(who): Admin,
     PathId(id): PathId,
 ) -> Result<axum::Json<Broadcast>, ApiError> {
-    let from = [BroadcastStatus::Paused];
-    change(&state, &who, id, &from, BroadcastStatus::Active, "resume").await
+    Ok(axum::Json(act(&state, &who, id, Action::Resume).await?))
 }
 
 /// Ends a broadcast for good: nothing more is planned or sent.
@@ -418,26 +433,38 @@ pub async fn cancel(
     Admin(who): Admin,
     PathId(id): PathId,
 ) -> Result<axum::Json<Broadcast>, ApiError> {
-    let from = [BroadcastStatus::Active, BroadcastStatus::Paused];
-    change(
-        &state,
-        &who,
-        id,
-        &from,
-        BroadcastStatus::Cancelled,
-        "cancel",
-    )
-    .await
+    Ok(axum::Json(act(&state, &who, id, Action::Cancel).await?))
 }
 
-async fn change(
+/// What an admin can do to a broadcast once it is scheduled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Action {
+    Pause,
+    Resume,
+    Cancel,
+}
+
+/// Pauses, resumes or cancels a broadcast, audited; `Conflict` when its status does not allow
+/// it: the core of `POST /broadcasts/{id}/{pause,resume,cancel}`, shared with the dashboard.
+pub(crate) async fn act(
     state: &AppState,
     who: &Principal,
     id: i64,
-    from: &[BroadcastStatus],
-    to: BroadcastStatus,
-    verb: &str,
-) -> Result<axum::Json<Broadcast>, ApiError> {
+    action: Action,
+) -> Result<Broadcast, ApiError> {
+    let (from, to, verb): (&[BroadcastStatus], _, _) = match action {
+        Action::Pause => (&[BroadcastStatus::Active], BroadcastStatus::Paused, "pause"),
+        Action::Resume => (
+            &[BroadcastStatus::Paused],
+            BroadcastStatus::Active,
+            "resume",
+        ),
+        Action::Cancel => (
+            &[BroadcastStatus::Active, BroadcastStatus::Paused],
+            BroadcastStatus::Cancelled,
+            "cancel",
+        ),
+    };
     let current = state.store.broadcast(id).await?.ok_or(ApiError::NotFound)?;
     if !state
         .store
@@ -455,10 +482,11 @@ async fn change(
         state.planner_wake.notify_one();
         state.outbox_wake.notify_waiters();
     }
-    Ok(axum::Json(answer(state, id).await?))
+    answer(state, id).await
 }
 
-async fn answer(state: &AppState, id: i64) -> Result<Broadcast, ApiError> {
+/// A broadcast with its status and counts, as `GET /broadcasts/{id}` answers it.
+pub(crate) async fn answer(state: &AppState, id: i64) -> Result<Broadcast, ApiError> {
     let broadcast = state.store.broadcast(id).await?.ok_or(ApiError::NotFound)?;
     let plan = state.store.plan_counts(id).await?;
     let now = super::now(state);

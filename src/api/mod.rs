@@ -7,7 +7,7 @@
 
 mod areas;
 mod audit;
-mod broadcasts;
+pub mod broadcasts;
 pub mod dto;
 pub mod event_codes;
 pub(crate) mod exports;
@@ -16,7 +16,7 @@ mod me;
 mod people;
 pub mod recruiters;
 pub mod stats;
-mod tips;
+pub mod tips;
 pub(crate) mod tokens;
 
 use std::sync::Arc;

@@ -186,10 +186,21 @@ pub async fn create(
     Admin(who): Admin,
     Json(new): Json<NewTip>,
 ) -> Result<(StatusCode, axum::Json<Tip>), ApiError> {
+    let saved = create_tip(&state, &who, &new).await?;
+    Ok((StatusCode::CREATED, axum::Json(saved.into())))
+}
+
+/// Checks and saves a new tip, audited, and refreshes "today's tip": the core of
+/// `POST /tips`, shared with the dashboard.
+pub(crate) async fn create_tip(
+    state: &AppState,
+    who: &Principal,
+    new: &NewTip,
+) -> Result<StoredTip, ApiError> {
     let mut invalid = Invalid::default();
     let category = invalid.check("category", Category::parse(&new.category));
     check_order(&mut invalid, Some(new.order));
-    let texts = checked_texts(&state, &new.texts, &new.template_ids, &mut invalid);
+    let texts = checked_texts(state, &new.texts, &new.template_ids, &mut invalid);
     invalid.finish()?;
     let tip = DomainNewTip {
         slug: None,
@@ -198,11 +209,10 @@ pub async fn create(
         active: new.active,
         texts,
     };
-    let id = state.store.save_tip(&tip, now(&state)).await?;
-    audit(&state, &who, "tip.create", &format!("tip:{id}"), None).await?;
+    let id = state.store.save_tip(&tip, now(state)).await?;
+    audit(state, who, "tip.create", &format!("tip:{id}"), None).await?;
     state.tips.replace(state.store.tips().await?);
-    let saved = state.store.tip(id).await?.ok_or(ApiError::NotFound)?;
-    Ok((StatusCode::CREATED, axum::Json(saved.into())))
+    state.store.tip(id).await?.ok_or(ApiError::NotFound)
 }
 
 /// Fields to change; absent ones stay. Texts given replace the tip's texts of their key, the
@@ -233,6 +243,18 @@ pub async fn update(
     PathId(id): PathId,
     Json(changes): Json<TipChanges>,
 ) -> Result<axum::Json<Tip>, ApiError> {
+    let saved = update_tip(&state, &who, id, &changes).await?;
+    Ok(axum::Json(saved.into()))
+}
+
+/// Checks and applies changes to a tip, audited, and refreshes "today's tip": the core of
+/// `PATCH /tips/{id}`, shared with the dashboard.
+pub(crate) async fn update_tip(
+    state: &AppState,
+    who: &Principal,
+    id: i64,
+    changes: &TipChanges,
+) -> Result<StoredTip, ApiError> {
     let mut invalid = Invalid::default();
     let category = match &changes.category {
         Some(category) => invalid.check("category", Category::parse(category)),
@@ -242,7 +264,7 @@ pub async fn update(
     let texts = if changes.texts.is_empty() && changes.template_ids.is_empty() {
         Vec::new()
     } else {
-        checked_texts(&state, &changes.texts, &changes.template_ids, &mut invalid)
+        checked_texts(state, &changes.texts, &changes.template_ids, &mut invalid)
     };
     invalid.finish()?;
     let stored = crate::store::TipChanges {
@@ -251,11 +273,10 @@ pub async fn update(
         active: changes.active,
         texts: &texts,
     };
-    if !state.store.update_tip(id, &stored, now(&state)).await? {
+    if !state.store.update_tip(id, &stored, now(state)).await? {
         return Err(ApiError::NotFound);
     }
-    audit(&state, &who, "tip.update", &format!("tip:{id}"), None).await?;
+    audit(state, who, "tip.update", &format!("tip:{id}"), None).await?;
     state.tips.replace(state.store.tips().await?);
-    let saved = state.store.tip(id).await?.ok_or(ApiError::NotFound)?;
-    Ok(axum::Json(saved.into()))
+    state.store.tip(id).await?.ok_or(ApiError::NotFound)
 }

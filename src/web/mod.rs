@@ -11,6 +11,7 @@
 
 mod assets;
 mod audit;
+mod broadcasts;
 mod exports;
 mod guard;
 mod overview;
@@ -18,6 +19,7 @@ mod page;
 mod people;
 mod recruiters;
 mod session;
+mod tips;
 mod tokens;
 
 use std::sync::Arc;
@@ -57,6 +59,21 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/admin/exports/recruiters.csv", get(exports::recruiters))
         .route("/admin/tokens", get(tokens::page).post(tokens::create))
         .route("/admin/tokens/{id}/revoke", post(tokens::revoke))
+        // tips and broadcasts
+        .route("/admin/tips", get(tips::list).post(tips::create))
+        .route("/admin/tips/new", get(tips::new))
+        .route("/admin/tips/count", post(tips::count))
+        .route("/admin/tips/{id}", get(tips::edit).post(tips::update))
+        .route(
+            "/admin/broadcasts",
+            get(broadcasts::list).post(broadcasts::create),
+        )
+        .route("/admin/broadcasts/new", get(broadcasts::new))
+        .route("/admin/broadcasts/{id}", get(broadcasts::show))
+        .route("/admin/broadcasts/{id}/progress", get(broadcasts::progress))
+        .route("/admin/broadcasts/{id}/pause", post(broadcasts::pause))
+        .route("/admin/broadcasts/{id}/resume", post(broadcasts::resume))
+        .route("/admin/broadcasts/{id}/cancel", post(broadcasts::cancel))
         .route("/admin/assets/{file}", get(assets::serve))
         .layer(middleware::from_fn(guard::same_origin))
         .layer(middleware::from_fn(guard::headers))

@@ -11,7 +11,7 @@ use figment::providers::Serialized;
 use crate::helpers::{msisdn, spawn_app_with, villager, TestApp};
 
 /// A Bilaspur wall-clock time (IST, UTC+05:30).
-fn ist(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+pub(crate) fn ist(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
     chrono_tz::Asia::Kolkata
         .with_ymd_and_hms(y, m, d, h, min, 0)
         .unwrap()
@@ -84,13 +84,13 @@ impl TestApp {
         .state()
     }
 
-    fn clock_now(&self) -> DateTime<Utc> {
+    pub(crate) fn clock_now(&self) -> DateTime<Utc> {
         use mitan::clock::Clock as _;
         self.clock.now()
     }
 
     /// Runs the planner's step until it has nothing to do, as the background loop would.
-    async fn plan_all(&self) -> usize {
+    pub(crate) async fn plan_all(&self) -> usize {
         let mut steps = 0;
         loop {
             let step = try_plan_one(&self.state.planning(), self.clock_now())

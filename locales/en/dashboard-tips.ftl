@@ -1,0 +1,27 @@
+# The dashboard's tip library and editor (/admin/tips).
+admin-tips-new = New tip
+admin-tips-key = Tip
+admin-tips-category = Category
+admin-tips-order = Order
+admin-tips-languages = Texts
+admin-tips-active = Active
+admin-tips-retired = Retired
+admin-tips-none = No tips yet.
+admin-tips-back = Back to the tips
+admin-tips-new-title = New tip
+admin-tips-edit-title = Tip
+admin-tips-texts-note = One text per language and script; leave a box empty for no text. Latin-script texts must be plain GSM-7.
+admin-tips-template = DLT template id
+admin-tips-save = Save
+admin-tips-check = Check
+admin-tips-checked = Checked: nothing was saved.
+admin-tips-chars = characters
+admin-tips-parts = SMS parts
+admin-tips-units = units
+admin-tips-checks-pass = Passes the content checks.
+admin-tips-cannot-remove = A saved text cannot be removed, only replaced; retire the tip instead.
+admin-tips-key-hi = Hindi (Devanagari)
+admin-tips-key-hne = Chhattisgarhi (Devanagari)
+admin-tips-key-en = English
+admin-tips-key-hi-Latn = Roman Hindi
+admin-tips-key-hne-Latn = Roman Chhattisgarhi

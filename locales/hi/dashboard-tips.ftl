@@ -1,0 +1,27 @@
+# डैशबोर्ड: सुझावों की सूची और संपादक (/admin/tips)।
+admin-tips-new = नया सुझाव
+admin-tips-key = सुझाव
+admin-tips-category = श्रेणी
+admin-tips-order = क्रम
+admin-tips-languages = पाठ
+admin-tips-active = सक्रिय
+admin-tips-retired = बंद
+admin-tips-none = अभी कोई सुझाव नहीं।
+admin-tips-back = सुझावों पर वापस
+admin-tips-new-title = नया सुझाव
+admin-tips-edit-title = सुझाव
+admin-tips-texts-note = हर भाषा और लिपि के लिए एक पाठ; पाठ न हो तो खाना खाली छोड़ें। रोमन लिपि के पाठ सादे GSM-7 में होने चाहिए।
+admin-tips-template = DLT टेम्पलेट आईडी
+admin-tips-save = सहेजें
+admin-tips-check = जाँचें
+admin-tips-checked = जाँचा गया: कुछ सहेजा नहीं गया।
+admin-tips-chars = अक्षर
+admin-tips-parts = SMS भाग
+admin-tips-units = इकाइयाँ
+admin-tips-checks-pass = सामग्री की जाँच में सही।
+admin-tips-cannot-remove = सहेजा गया पाठ हटाया नहीं जा सकता, केवल बदला जा सकता है; इसकी जगह सुझाव बंद करें।
+admin-tips-key-hi = हिंदी (देवनागरी)
+admin-tips-key-hne = छत्तीसगढ़ी (देवनागरी)
+admin-tips-key-en = अंग्रेज़ी
+admin-tips-key-hi-Latn = रोमन हिंदी
+admin-tips-key-hne-Latn = रोमन छत्तीसगढ़ी
