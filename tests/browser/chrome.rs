@@ -239,8 +239,10 @@ impl Chrome {
 impl Drop for Chrome {
     fn drop(&mut self) {
         // The driver's whole group: chromedriver and every browser process it started.
+        // `-s KILL --` so that `kill` can never read the negative group id as an option (a
+        // group such as -12345 read as `-1` would signal every process).
         let _ = Command::new("kill")
-            .args(["-KILL", &format!("-{}", self.driver.id())])
+            .args(["-s", "KILL", "--", &format!("-{}", self.driver.id())])
             .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
