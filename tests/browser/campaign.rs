@@ -62,13 +62,13 @@ async fn a_recruiter_added_in_the_page_shows_three_joins_as_three_of_twenty_five
     }
     chrome.goto(&page).await;
     assert_eq!(chrome.text("#progress .progress-text").await, "3 / 25");
-    chrome.screenshot("recruiter-en").await;
+    chrome.screenshot("recruiter-three-joins-en").await;
     chrome.goto("/admin/recruiters").await;
     assert_eq!(
         chrome.text("#recruiters tbody tr .progress-text").await,
         "3 / 25"
     );
-    chrome.screenshot("recruiters-en").await;
+    chrome.screenshot("recruiters-three-joins-en").await;
     chrome.close().await;
 }
 
@@ -177,6 +177,6 @@ async fn a_broadcast_is_estimated_confirmed_and_its_counts_rise_on_the_open_page
     assert_eq!(chrome.text("#bc-remaining").await, "0");
     assert_eq!(chrome.run("return window.stillOpen === true").await, true);
     assert_eq!(fake.requests().len(), 3);
-    chrome.screenshot("broadcast-en").await;
+    chrome.screenshot("broadcast-done-en").await;
     chrome.close().await;
 }
