@@ -194,7 +194,7 @@ async fn fill(store: &Store, vault: &Vault, people: u64) -> anyhow::Result<i64> 
         for &n in &batch {
             // A fifth through an officer, the rest through someone who joined before.
             let code = if n % 5 == 0 || codes.len() <= 40 {
-                codes[(n as usize) % 40].clone()
+                codes[(n as usize / 5) % 40].clone()
             } else {
                 codes[40 + (n as usize * 7919) % (codes.len() - 40)].clone()
             };

@@ -105,6 +105,16 @@ const SUBTREE: &str = "WITH RECURSIVE sub(id, depth) AS (\
      UNION ALL \
      SELECT r.id, sub.depth + 1 FROM recruiters r JOIN sub ON r.recruited_by = sub.id) ";
 
+/// The condition that `column` (a recruiter's id) is in the scope: with `SUBTREE` for a subtree,
+/// none for the whole campaign, so that a count over everyone is read from an index alone (an
+/// `$1 IS NULL OR …` test kept SQLite from it, and cost the overview a scan of every person).
+fn within(scope: Scope, column: &str) -> String {
+    match scope.root() {
+        None => "1 = 1".to_string(),
+        Some(_) => format!("{column} IN (SELECT id FROM sub)"),
+    }
+}
+
 /// Counts people by status; use with `FROM people p`.
 const STATUS_COUNTS: &str = "COUNT(CASE WHEN p.status = 'active' THEN 1 END) AS active, \
      COUNT(CASE WHEN p.status = 'opted_out' THEN 1 END) AS opted_out, \

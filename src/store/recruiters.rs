@@ -170,13 +170,19 @@ impl Store {
         &self,
         filter: &RecruiterFilter<'_>,
     ) -> Result<Vec<(RecruiterRecord, StatusCounts)>, StoreError> {
+        // The page is chosen first and only its recruiters' people are counted: grouping every
+        // recruiter before the LIMIT made a page of 50 cost a count over the whole campaign.
+        let page = "(SELECT * FROM recruiters r \
+             WHERE ($1 IS NULL OR r.id IN (SELECT id FROM sub)) AND ($2 IS NULL OR r.kind = $2) \
+             AND ($3 IS NULL OR r.area_id = $3) AND ($4 IS NULL OR LOWER(r.name) LIKE $4) \
+             AND r.id > $5 AND NOT ($7 AND r.kind = 'mitan' AND r.id <> COALESCE($1, 0) \
+                 AND EXISTS (SELECT 1 FROM areas a WHERE a.id = r.area_id AND a.kind = 'village')) \
+             ORDER BY r.id LIMIT $6) r";
         let sql = RecruitersSql {
             prefix: SUBTREE,
-            filter: "($1 IS NULL OR r.id IN (SELECT id FROM sub)) AND ($2 IS NULL OR r.kind = $2) \
-                 AND ($3 IS NULL OR r.area_id = $3) AND ($4 IS NULL OR LOWER(r.name) LIKE $4) \
-                 AND r.id > $5 AND NOT ($7 AND r.kind = 'mitan' AND r.id <> COALESCE($1, 0) \
-                     AND EXISTS (SELECT 1 FROM areas a WHERE a.id = r.area_id AND a.kind = 'village'))",
-            tail: "ORDER BY r.id LIMIT $6",
+            from: page,
+            filter: "1 = 1",
+            tail: "ORDER BY r.id",
             ..ONE_RECRUITER
         }
         .text();

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{
-    from_millis, on_pool, to_millis, Scope, StatusRow, Store, StoreError, STATUS_COUNTS, SUBTREE,
+    from_millis, on_pool, to_millis, within, Scope, StatusRow, Store, StoreError, STATUS_COUNTS,
+    SUBTREE,
 };
 use crate::enrollment::figures::AreaCounts;
 use crate::enrollment::RecruiterKind;
@@ -51,11 +52,12 @@ impl Store {
         }
         let people_sql = format!(
             "{SUBTREE}SELECT p.area_id, {STATUS_COUNTS} FROM people p \
-             WHERE ($1 IS NULL OR p.recruited_by IN (SELECT id FROM sub)) GROUP BY p.area_id"
+             WHERE {} GROUP BY p.area_id",
+            within(scope, "p.recruited_by")
         );
         let recruiters_sql = format!(
-            "{SUBTREE}SELECT r.area_id, COUNT(*) FROM recruiters r \
-             WHERE ($1 IS NULL OR r.id IN (SELECT id FROM sub)) GROUP BY r.area_id"
+            "{SUBTREE}SELECT r.area_id, COUNT(*) FROM recruiters r WHERE {} GROUP BY r.area_id",
+            within(scope, "r.id")
         );
         let (people, recruiters): (Vec<PeopleRow>, Vec<(Option<i64>, i64)>) = on_pool!(self, pool => {
             let people = sqlx::query_as(&people_sql)
@@ -85,7 +87,8 @@ impl Store {
     ) -> Result<Vec<(RecruiterKind, i64)>, StoreError> {
         let sql = format!(
             "{SUBTREE}SELECT r.kind, COUNT(*) FROM recruiters r \
-             WHERE ($1 IS NULL OR r.id IN (SELECT id FROM sub)) GROUP BY r.kind ORDER BY r.kind"
+             WHERE {} GROUP BY r.kind ORDER BY r.kind",
+            within(scope, "r.id")
         );
         let rows: Vec<(String, i64)> = on_pool!(self, pool => {
             sqlx::query_as(&sql).bind(scope.root()).fetch_all(pool).await?
@@ -109,8 +112,8 @@ impl Store {
         let sql = format!(
             "{SUBTREE}SELECT (p.created_at + $4) / {DAY_MS} AS day, COUNT(*) AS joins \
              FROM people p WHERE p.created_at >= $2 AND p.created_at < $3 \
-             AND ($1 IS NULL OR p.recruited_by IN (SELECT id FROM sub)) \
-             GROUP BY (p.created_at + $4) / {DAY_MS} ORDER BY day"
+             AND {} GROUP BY (p.created_at + $4) / {DAY_MS} ORDER BY day",
+            within(scope, "p.recruited_by")
         );
         let rows: Vec<(i64, i64)> = on_pool!(self, pool => {
             sqlx::query_as(&sql)
