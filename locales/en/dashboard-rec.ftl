@@ -50,3 +50,4 @@ admin-rec-code-used_up = Used up
 admin-rec-issue = Issue an event code
 admin-rec-issue-button = Issue
 admin-rec-expire-button = Expire now
+admin-rec-tree-cut = The nearest { $shown } of { $total } recruiters below are listed; open one to see those below them.

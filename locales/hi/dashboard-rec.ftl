@@ -50,3 +50,4 @@ admin-rec-code-used_up = पूरा उपयोग हो गया
 admin-rec-issue = कार्यक्रम कोड जारी करें
 admin-rec-issue-button = जारी करें
 admin-rec-expire-button = अभी समाप्त करें
+admin-rec-tree-cut = नीचे के { $total } में से सबसे नज़दीकी { $shown } भर्ती करने वाले दिखाए गए हैं; उनके नीचे वालों को देखने के लिए किसी को खोलें।

@@ -5,3 +5,5 @@ CREATE INDEX people_recruited_by_status ON people (recruited_by, status);
 DROP INDEX people_area;
 CREATE INDEX people_area_status ON people (area_id, status);
 CREATE INDEX recruiters_kind ON recruiters (kind);
+-- A recruiter's event codes, among every mitan's permanent one.
+CREATE INDEX codes_event_owner ON codes (recruiter_id) WHERE kind = 'event';

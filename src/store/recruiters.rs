@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 
 use super::tx::{Sql, WriteTx};
 use super::{
-    from_millis, on_pool, to_millis, JoinError, Scope, StatusRow, Store, StoreError, STATUS_COUNTS,
-    SUBTREE,
+    from_millis, on_pool, to_millis, within, JoinError, Scope, StatusRow, Store, StoreError,
+    STATUS_COUNTS, SUBTREE,
 };
 use crate::enrollment::figures::{RecruiterFigures, StatusCounts};
 use crate::enrollment::{OptInCode, RecruiterKind};
@@ -353,11 +353,18 @@ impl Store {
         scope: Scope,
         owner: Option<i64>,
     ) -> Result<Vec<EventCodeRecord>, StoreError> {
+        // Conditions only where they apply, so that one owner's codes are found by index
+        // rather than by reading every recruiter's code.
+        let owned = if owner.is_some() {
+            "recruiter_id = $2"
+        } else {
+            "$2 IS NULL"
+        };
         let sql = format!(
             "{SUBTREE}SELECT code, recruiter_id, label, expires_at, max_uses, uses, created_at \
-             FROM codes WHERE kind = 'event' \
-             AND ($1 IS NULL OR recruiter_id IN (SELECT id FROM sub)) \
-             AND ($2 IS NULL OR recruiter_id = $2) ORDER BY created_at DESC, code"
+             FROM codes WHERE kind = 'event' AND {} AND {owned} \
+             ORDER BY created_at DESC, code",
+            within(scope, "recruiter_id")
         );
         let rows: Vec<EventCodeRow> = on_pool!(self, pool => {
             sqlx::query_as(&sql)

@@ -62,6 +62,20 @@ impl Chrome {
             .message(id, &self.locale, &[(name, value.to_string())])
     }
 
+    /// A message with two arguments.
+    pub fn t2(
+        &self,
+        id: &str,
+        (first, one): (&'static str, &str),
+        (second, two): (&'static str, &str),
+    ) -> String {
+        self.catalog.message(
+            id,
+            &self.locale,
+            &[(first, one.to_string()), (second, two.to_string())],
+        )
+    }
+
     /// The navigation this user may follow: officers see only their own figures.
     pub fn nav(&self) -> Vec<NavItem> {
         let all: &[(&str, &str, bool)] = &[

@@ -358,9 +358,21 @@ pub enum TreeLine {
     Close,
 }
 
-/// The recruiters below `root` (not `root` itself) as nested lists, in the tree's order.
-pub fn tree_lines(chrome: &Chrome, root: &CascadeNode) -> Vec<TreeLine> {
-    fn walk(chrome: &Chrome, nodes: &[CascadeNode], lines: &mut Vec<TreeLine>) {
+/// Recruiters of the cascade a page lists at most: an officer's tree reaches thousands, and a
+/// page of ten thousand items neither loads fast nor can be read.
+pub const TREE_SHOWN: usize = 200;
+
+/// The recruiters below `root` (not `root` itself) as nested lists, in the tree's order: the
+/// nearest generations first, at most `limit` of them (each recruiter's page shows the rest
+/// below them); with how many there are in all.
+pub fn tree_lines(chrome: &Chrome, root: &CascadeNode, limit: usize) -> (Vec<TreeLine>, usize) {
+    fn walk(
+        chrome: &Chrome,
+        nodes: &[CascadeNode],
+        shown: &std::collections::HashSet<i64>,
+        lines: &mut Vec<TreeLine>,
+    ) {
+        let nodes: Vec<&CascadeNode> = nodes.iter().filter(|n| shown.contains(&n.id)).collect();
         if nodes.is_empty() {
             return;
         }
@@ -373,14 +385,30 @@ pub fn tree_lines(chrome: &Chrome, root: &CascadeNode) -> Vec<TreeLine> {
                 direct: node.direct.total,
                 active: node.direct.active,
             });
-            walk(chrome, &node.children, lines);
+            walk(chrome, &node.children, shown, lines);
             lines.push(TreeLine::EndNode);
         }
         lines.push(TreeLine::Close);
     }
+    // Generation by generation until the limit: who is shown.
+    let mut shown = std::collections::HashSet::new();
+    let mut total = 0;
+    let mut generation: Vec<&CascadeNode> = root.children.iter().collect();
+    while !generation.is_empty() {
+        total += generation.len();
+        for node in &generation {
+            if shown.len() < limit {
+                shown.insert(node.id);
+            }
+        }
+        generation = generation
+            .iter()
+            .flat_map(|node| node.children.iter())
+            .collect();
+    }
     let mut lines = Vec::new();
-    walk(chrome, &root.children, &mut lines);
-    lines
+    walk(chrome, &root.children, &shown, &mut lines);
+    (lines, total)
 }
 
 pub struct CodeRow {
@@ -420,6 +448,8 @@ struct RecruiterPage {
     depth: i64,
     tree: Vec<TreeLine>,
     tree_depth: String,
+    /// "200 of 10,699" when the tree is longer than a page lists.
+    tree_cut: Option<String>,
     codes: Vec<CodeRow>,
     form: CodeValues,
     problems: Problems,
@@ -594,6 +624,7 @@ async fn recruiter_answer(
     } else {
         StatusCode::OK
     };
+    let (lines, in_tree) = tree_lines(&chrome, &tree, TREE_SHOWN);
     let page = RecruiterPage {
         id,
         kind: kind_label(&chrome, about.kind),
@@ -606,8 +637,15 @@ async fn recruiter_answer(
         subtree: recruiter.figures.subtree.total,
         subtree_recruiters: recruiter.figures.subtree_recruiters,
         depth: recruiter.figures.depth,
-        tree: tree_lines(&chrome, &tree),
+        tree: lines,
         tree_depth: TREE_DEPTH.to_string(),
+        tree_cut: (in_tree > TREE_SHOWN).then(|| {
+            chrome.t2(
+                "admin-rec-tree-cut",
+                ("shown", &TREE_SHOWN.to_string()),
+                ("total", &in_tree.to_string()),
+            )
+        }),
         codes,
         form,
         problems,
@@ -653,7 +691,8 @@ mod tests {
                 node(3, 2, false, vec![]),
             ],
         );
-        let lines = tree_lines(&chrome, &root);
+        let (lines, total) = tree_lines(&chrome, &root, TREE_SHOWN);
+        assert_eq!(total, 3);
         let shape: Vec<String> = lines
             .iter()
             .map(|line| match line {
@@ -667,7 +706,47 @@ mod tests {
             shape,
             ["(", "2:<5", "(", "4:7", ".", ")", ".", "3:2", ".", ")"]
         );
-        assert!(tree_lines(&chrome, &node(1, 0, false, vec![])).is_empty());
+        assert!(tree_lines(&chrome, &node(1, 0, false, vec![]), TREE_SHOWN)
+            .0
+            .is_empty());
+    }
+
+    #[test]
+    fn a_long_tree_lists_the_nearest_generations_up_to_the_limit() {
+        let chrome = Chrome::new(&Catalog::new("*1#"), "en", None, "recruiters");
+        // Two direct recruits, the first with three of their own, each of those with one.
+        let grandchildren = |base: i64| {
+            (0..3)
+                .map(|i| {
+                    node(
+                        base + i,
+                        1,
+                        false,
+                        vec![node(base + 10 + i, 0, false, vec![])],
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let root = node(
+            1,
+            2,
+            false,
+            vec![
+                node(2, 3, false, grandchildren(100)),
+                node(3, 0, false, vec![]),
+            ],
+        );
+        let (lines, total) = tree_lines(&chrome, &root, 4);
+        assert_eq!(total, 8);
+        let shown: Vec<i64> = lines
+            .iter()
+            .filter_map(|line| match line {
+                TreeLine::Node { id, .. } => Some(*id),
+                _ => None,
+            })
+            .collect();
+        // Both direct recruits first, then the next generation until four are shown.
+        assert_eq!(shown, [2, 100, 101, 3]);
     }
 
     #[test]
