@@ -25,3 +25,4 @@ admin-tips-key-hne = Chhattisgarhi (Devanagari)
 admin-tips-key-en = English
 admin-tips-key-hi-Latn = Roman Hindi
 admin-tips-key-hne-Latn = Roman Chhattisgarhi
+admin-tips-sent-as = Saved and sent as:

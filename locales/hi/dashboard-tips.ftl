@@ -25,3 +25,4 @@ admin-tips-key-hne = छत्तीसगढ़ी (देवनागरी)
 admin-tips-key-en = अंग्रेज़ी
 admin-tips-key-hi-Latn = रोमन हिंदी
 admin-tips-key-hne-Latn = रोमन छत्तीसगढ़ी
+admin-tips-sent-as = सहेजा और भेजा जाएगा:

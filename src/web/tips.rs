@@ -18,7 +18,7 @@ use super::page::{html, Chrome, ErrorPage};
 use super::session::AdminViewer;
 use crate::api::tips::{create_tip, update_tip, NewTip, TipChanges};
 use crate::broadcasts::{ContentPolicy, Problem, TextKey};
-use crate::encoding::{is_gsm7, Encoding};
+use crate::encoding::{is_gsm7, normalize, sms_cost, Encoding};
 use crate::http::{ApiError, AppState, FieldError};
 use crate::tips::{Entries, StoredTip};
 
@@ -68,46 +68,64 @@ pub(super) fn key_label(chrome: &Chrome, key: TextKey) -> String {
     chrome.t(&format!("admin-tips-key-{}", key.tag()))
 }
 
-/// What a text costs and what stops it, as the counter beside its box shows it.
+/// What a text costs and what stops it, as the counter beside its box shows it: the text as
+/// typed (after NFC), and, where saving changes it (an English or Roman text has smart quotes,
+/// dashes or `₹` replaced by GSM-7 look-alikes), what it will be sent as and cost then.
 pub struct Counter {
     pub tag: &'static str,
     pub chars: usize,
     pub units: usize,
     pub ucs2: bool,
     pub parts: usize,
-    /// The text as it will be sent, in runs; `true` runs force UCS-2 (shown marked).
+    /// The text as typed, in runs; `true` runs force UCS-2 (shown marked).
     pub preview: Vec<(String, bool)>,
+    /// The text as it will be sent, when saving changes it.
+    pub sent: Option<Sent>,
     /// The content checks that would refuse it (empty: it can be saved).
     pub checks: Vec<String>,
     pub empty: bool,
 }
 
+/// A text as saving makes it, and what it costs then.
+pub struct Sent {
+    pub text: String,
+    pub ucs2: bool,
+    pub parts: usize,
+}
+
 impl Counter {
     pub fn of(policy: &ContentPolicy, key: TextKey, text: &str) -> Self {
-        let checked = policy.check(key, text);
-        let ucs2 = checked.cost.encoding == Encoding::Ucs2;
+        let typed = normalize(text.trim());
+        let cost = sms_cost(&typed);
+        let ucs2 = cost.encoding == Encoding::Ucs2;
         let mut preview: Vec<(String, bool)> = Vec::new();
-        for c in checked.text.chars() {
+        for c in typed.chars() {
             let forces = ucs2 && !is_gsm7(c.encode_utf8(&mut [0; 4]));
             match preview.last_mut() {
                 Some((run, marked)) if *marked == forces => run.push(c),
                 _ => preview.push((c.to_string(), forces)),
             }
         }
+        let checked = policy.check(key, text);
         Self {
             tag: key.tag(),
-            chars: checked.text.chars().count(),
-            units: checked.cost.units,
+            chars: typed.chars().count(),
+            units: cost.units,
             ucs2,
-            parts: checked.cost.parts,
+            parts: cost.parts,
             preview,
+            sent: (checked.text != typed).then(|| Sent {
+                ucs2: checked.cost.encoding == Encoding::Ucs2,
+                parts: checked.cost.parts,
+                text: checked.text.clone(),
+            }),
             checks: checked
                 .problems
                 .iter()
                 .filter(|p| **p != Problem::Empty)
                 .map(ToString::to_string)
                 .collect(),
-            empty: checked.text.is_empty(),
+            empty: typed.is_empty(),
         }
     }
 }
@@ -553,6 +571,13 @@ mod tests {
         assert_eq!(plain.preview, [("Call 1930 now".to_string(), false)]);
         assert_eq!((plain.chars, plain.parts), (13, 1));
         assert!(plain.checks.is_empty());
+        // Saving an English text swaps `₹` for "Rs.": the counter says both.
+        let rupee = Counter::of(&policy, english, "Fine ₹0.");
+        assert!(rupee.ucs2);
+        assert_eq!(rupee.preview[1], ("₹".to_string(), true));
+        let sent = rupee.sent.expect("changed by saving");
+        assert_eq!((sent.text.as_str(), sent.ucs2), ("Fine Rs.0.", false));
+        assert!(plain.sent.is_none());
         let link = Counter::of(&policy, english, "See bit.ly/x");
         assert_eq!(link.checks.len(), 1, "{:?}", link.checks);
     }

@@ -156,6 +156,22 @@ async fn the_counter_shows_gsm7_or_ucs2_the_parts_and_marks_what_forces_ucs2() {
         "a fragment, not a page"
     );
 
+    // One rupee sign makes the text as typed UCS-2; saving swaps it for "Rs.", and says so.
+    let rupee = admin
+        .post(
+            "/admin/tips/count?key=en",
+            &[("text-en", "Never share your OTP. Call 1930. Fine ₹0.")],
+        )
+        .await;
+    assert_eq!(rupee.text("#count-en .count-encoding"), "UCS-2");
+    assert_eq!(rupee.text("#count-en .count-chars"), "41");
+    assert_eq!(rupee.texts("#count-en mark"), ["₹"]);
+    assert_eq!(
+        rupee.text("#count-en .count-sent-text"),
+        "Never share your OTP. Call 1930. Fine Rs.0."
+    );
+    assert!(fragment.texts(".count-sent").is_empty());
+
     // Devanagari needs UCS-2: 70 units a part, 67 once split; the Latin letters are not marked.
     let long = format!("{HINDI} {HINDI}");
     let fragment = admin
