@@ -326,21 +326,24 @@ pub async fn tree(
         depth @ 1..=10 => depth,
         _ => return Err(ApiError::invalid("depth", "must be from 1 to 10")),
     };
-    Ok(axum::Json(cascade(&state, &who, id, depth).await?))
+    Ok(axum::Json(
+        cascade(&state, &who, id, depth, i64::MAX).await?,
+    ))
 }
 
 /// The cascade below recruiter `id`, `depth` generations deep, as `who` may see it: a village's
 /// mitans left out for officers, small counts as "<5" where `who` sees them so (the tree route
-/// and the dashboard's recruiter page).
+/// and the dashboard's recruiter page); at most `limit` recruiters, the nearest first.
 pub(crate) async fn cascade(
     state: &AppState,
     who: &Principal,
     id: i64,
     depth: i64,
+    limit: i64,
 ) -> Result<CascadeNode, ApiError> {
     let kinds = area_kinds(state).await?;
     visible(state, who, &kinds, id).await?;
-    let rows = state.store.recruiter_tree(id, depth).await?;
+    let rows = state.store.recruiter_tree(id, depth, limit).await?;
     // A node left out takes the nodes below it along (they are no longer connected).
     let rows = rows
         .into_iter()

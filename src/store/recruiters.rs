@@ -249,11 +249,13 @@ impl Store {
         })
     }
 
-    /// The recruiters under `root`, down to `max_depth` generations, parents before children.
+    /// The recruiters under `root`, down to `max_depth` generations, parents before children:
+    /// the nearest `limit` of them (`root` counted), generation by generation.
     pub async fn recruiter_tree(
         &self,
         root: i64,
         max_depth: i64,
+        limit: i64,
     ) -> Result<Vec<TreeRow>, StoreError> {
         #[derive(sqlx::FromRow)]
         struct Row {
@@ -268,14 +270,21 @@ impl Store {
              WHERE sub.depth < $2) ";
         let sql = RecruitersSql {
             prefix,
-            from: "sub JOIN recruiters r ON r.id = sub.id",
+            // The nearest `limit` (root included) are chosen before their people are counted.
+            from: "(SELECT id, depth FROM sub ORDER BY depth, id LIMIT $3) sub \
+                   JOIN recruiters r ON r.id = sub.id",
             extra: ", sub.depth",
             filter: "1 = 1",
             tail: "ORDER BY sub.depth, r.id",
         }
         .text();
         let rows: Vec<Row> = on_pool!(self, pool => {
-            sqlx::query_as(&sql).bind(root).bind(max_depth).fetch_all(pool).await?
+            sqlx::query_as(&sql)
+                .bind(root)
+                .bind(max_depth)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
         });
         Ok(rows
             .into_iter()

@@ -364,7 +364,7 @@ pub const TREE_SHOWN: usize = 200;
 
 /// The recruiters below `root` (not `root` itself) as nested lists, in the tree's order: the
 /// nearest generations first, at most `limit` of them (each recruiter's page shows the rest
-/// below them); with how many there are in all.
+/// below them); with how many `root` holds.
 pub fn tree_lines(chrome: &Chrome, root: &CascadeNode, limit: usize) -> (Vec<TreeLine>, usize) {
     fn walk(
         chrome: &Chrome,
@@ -587,7 +587,8 @@ async fn recruiter_answer(
         Err(ApiError::NotFound) => return not_found(state, viewer),
         Err(err) => return err.into_response(),
     };
-    let tree = cascade(state, who, id, TREE_DEPTH).await;
+    // One more than is listed (and the recruiter), to know whether the list is cut.
+    let tree = cascade(state, who, id, TREE_DEPTH, TREE_SHOWN as i64 + 2).await;
     let codes = state.store.event_codes(who.scope(), Some(id)).await;
     let areas = state.store.areas().await;
     let (tree, codes, areas) = match (tree, codes, areas) {
@@ -625,6 +626,7 @@ async fn recruiter_answer(
         StatusCode::OK
     };
     let (lines, in_tree) = tree_lines(&chrome, &tree, TREE_SHOWN);
+    let below = recruiter.figures.subtree_recruiters.to_string();
     let page = RecruiterPage {
         id,
         kind: kind_label(&chrome, about.kind),
@@ -643,7 +645,7 @@ async fn recruiter_answer(
             chrome.t2(
                 "admin-rec-tree-cut",
                 ("shown", &TREE_SHOWN.to_string()),
-                ("total", &in_tree.to_string()),
+                ("total", &below),
             )
         }),
         codes,

@@ -173,6 +173,39 @@ async fn a_new_recruiter_s_page_shows_their_code_and_three_joins_make_three_of_t
     assert_eq!(tree, ["0", "0", "0"]);
 }
 
+#[tokio::test]
+async fn a_long_cascade_lists_its_nearest_two_hundred_and_says_how_many_there_are() {
+    let app = spawn_app().await;
+    let admin = app.signed_in("desk", Role::Admin, None).await;
+    let (id, page) = add(&admin, &[("name", "SI Sahu"), ("kind", "police")]).await;
+    let code = page.text("#code");
+    // More people than the suite's named villagers.
+    let person = |n: u32| format!("+9161{n:08}");
+    // 190 direct recruits, and 15 recruited by the first of them: 205 below, 200 listed, the
+    // whole first generation among them.
+    let mut first = None;
+    for n in 0..190 {
+        let joined = app.join(&person(n), Some(&code), app.clock.now()).await;
+        first.get_or_insert(joined.own_code().to_string());
+    }
+    let first = first.unwrap();
+    for n in 190..205 {
+        app.join(&person(n), Some(&first), app.clock.now()).await;
+    }
+    let page = admin.get(&format!("/admin/recruiters/{id}")).await;
+    assert_eq!(page.texts("#tree li").len(), 200);
+    assert_eq!(page.texts("#tree > ul > li").len(), 190);
+    let cut = page.text("#tree-cut");
+    assert!(cut.contains("200 of 205"), "{cut}");
+    // A short cascade is listed whole, without the note.
+    let (other, page) = add(&admin, &[("name", "SI Verma"), ("kind", "police")]).await;
+    app.join(&person(300), Some(&page.text("#code")), app.clock.now())
+        .await;
+    let page = admin.get(&format!("/admin/recruiters/{other}")).await;
+    assert_eq!(page.texts("#tree li").len(), 1);
+    assert!(page.texts("#tree-cut").is_empty());
+}
+
 /// Posts `form` to the add form and expects 422 with `field`'s problem holding `says`, and no
 /// recruiter written.
 async fn refused(
