@@ -694,32 +694,3 @@ async fn refused(state: &AppState, chrome: Chrome, fields: &Fields, err: ApiErro
         None => err.into_response(),
     }
 }
-
-#[cfg(test)]
-mod tests {
-    /// The ids of one of this page's word files.
-    fn ids(locale: &str, file: &str) -> Vec<String> {
-        let path = format!("{}/locales/{locale}/{file}", env!("CARGO_MANIFEST_DIR"));
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"));
-        let mut ids: Vec<String> = text
-            .lines()
-            .filter_map(|line| line.split_once(" = ").map(|(id, _)| id.to_string()))
-            .filter(|id| !id.starts_with(['#', ' ']) && !id.is_empty())
-            .collect();
-        ids.sort();
-        ids
-    }
-
-    #[test]
-    fn the_tips_and_broadcasts_pages_have_every_word_in_hindi_and_english() {
-        for (file, prefix) in [
-            ("dashboard-tips.ftl", "admin-tips-"),
-            ("dashboard-bc.ftl", "admin-bc-"),
-        ] {
-            let english = ids("en", file);
-            assert!(english.len() > 10, "{file}: {english:?}");
-            assert_eq!(ids("hi", file), english, "{file}");
-            assert!(english.iter().all(|id| id.starts_with(prefix)), "{file}");
-        }
-    }
-}
