@@ -39,7 +39,13 @@ impl Application {
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
         check_channels(&settings)?;
-        let (master, source) = privacy::load_master_key(&settings.security)?;
+        let store = Store::connect(&settings.database)
+            .await?
+            .flag_join_bursts(settings.campaign.burst_threshold_per_hour);
+        store.migrate().await?;
+        // The key is checked against the database before anything is read or sealed with it.
+        let sealed = store.sealing_key().await?;
+        let (master, source) = privacy::load_master_key(&settings.security, !sealed.holds_numbers)?;
         if source == KeySource::Generated {
             tracing::warn!(
                 file = %settings.security.master_key_file.display(),
@@ -48,10 +54,12 @@ impl Application {
                  MITAN__SECURITY__MASTER_KEY and security.require_master_key = true !!!"
             );
         }
-        let store = Store::connect(&settings.database)
-            .await?
-            .flag_join_bursts(settings.campaign.burst_threshold_per_hour);
-        store.migrate().await?;
+        let vault = Vault::new(&master);
+        privacy::check_sealing_key(vault.key_id(), sealed.recorded.as_deref(), &sealed.in_use)
+            .map_err(anyhow::Error::msg)?;
+        store
+            .record_sealing_key(vault.key_id(), clock.now())
+            .await?;
         load_areas(&store, &settings.campaign).await?;
         load_tips(&store, &settings.campaign, clock.now()).await?;
         let tips = Arc::new(LiveTips::seeded());
@@ -61,7 +69,7 @@ impl Application {
             .await
             .with_context(|| format!("server.bind: cannot listen on {bind}"))?;
         let state = Arc::new(AppState {
-            vault: Arc::new(Vault::new(&master)),
+            vault: Arc::new(vault),
             metrics: telemetry::metrics_handle(),
             texts: Arc::new(Texts::new(&settings.campaign.ussd_code, tips.clone())),
             tips,

@@ -35,9 +35,12 @@ pub enum KeySource {
     Generated,
 }
 
-/// Finds the master key: `security.master_key`, else the key file, else (development only) a new
-/// key written to the key file.
-pub fn load_master_key(security: &SecuritySettings) -> anyhow::Result<(MasterKey, KeySource)> {
+/// Finds the master key: `security.master_key`, else the key file, else (development only, and
+/// only for a database with no number in it: `may_generate`) a new key written to the key file.
+pub fn load_master_key(
+    security: &SecuritySettings,
+    may_generate: bool,
+) -> anyhow::Result<(MasterKey, KeySource)> {
     if let Some(text) = &security.master_key {
         let key = MasterKey::from_base64(text.expose_secret())
             .map_err(|err| anyhow::anyhow!("security.master_key: {err}"))?;
@@ -59,10 +62,38 @@ pub fn load_master_key(security: &SecuritySettings) -> anyhow::Result<(MasterKey
             path.display()
         );
     }
+    if !may_generate {
+        anyhow::bail!(
+            "security.master_key_file: {} does not exist, but the database holds numbers sealed \
+             with a master key: restore that key file (or set MITAN__SECURITY__MASTER_KEY); a new \
+             key would leave every stored number unreadable",
+            path.display()
+        );
+    }
     let key = MasterKey::generate();
     write_key_file(path, &key)
         .with_context(|| format!("security.master_key_file: cannot create {}", path.display()))?;
     Ok((key, KeySource::Generated))
+}
+
+/// Whether `key_id` (of the key given) is the key the database was sealed with: the id it
+/// recorded, and every id found beside its stored numbers. The error is one line saying what to do.
+pub fn check_sealing_key(
+    key_id: &str,
+    recorded: Option<&str>,
+    in_use: &[String],
+) -> Result<(), String> {
+    let other = recorded
+        .filter(|id| *id != key_id)
+        .or_else(|| in_use.iter().map(String::as_str).find(|id| *id != key_id));
+    match other {
+        None => Ok(()),
+        Some(sealed) => Err(format!(
+            "security.master_key: this key (id {key_id}) is not the one this database's numbers \
+             are sealed with (id {sealed}): start with the key the database was made with \
+             (security.master_key_file or MITAN__SECURITY__MASTER_KEY)"
+        )),
+    }
 }
 
 fn write_key_file(path: &Path, key: &MasterKey) -> std::io::Result<()> {
@@ -96,9 +127,9 @@ mod tests {
     fn development_generates_a_key_once_and_then_reuses_it() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("data/master.key");
-        let (first, source) = load_master_key(&settings(file.clone(), None, false)).unwrap();
+        let (first, source) = load_master_key(&settings(file.clone(), None, false), true).unwrap();
         assert_eq!(source, KeySource::Generated);
-        let (again, source) = load_master_key(&settings(file.clone(), None, false)).unwrap();
+        let (again, source) = load_master_key(&settings(file.clone(), None, false), true).unwrap();
         assert_eq!(source, KeySource::File);
         assert_eq!(*first.to_base64(), *again.to_base64());
         #[cfg(unix)]
@@ -112,7 +143,7 @@ mod tests {
     #[test]
     fn production_refuses_to_run_without_a_key() {
         let dir = tempfile::tempdir().unwrap();
-        let err = load_master_key(&settings(dir.path().join("none.key"), None, true))
+        let err = load_master_key(&settings(dir.path().join("none.key"), None, true), true)
             .err()
             .unwrap()
             .to_string();
@@ -123,13 +154,45 @@ mod tests {
     #[test]
     fn a_malformed_key_names_the_setting() {
         let dir = tempfile::tempdir().unwrap();
-        let err = load_master_key(&settings(dir.path().join("k"), Some("c2hvcnQ="), false))
-            .err()
-            .unwrap()
-            .to_string();
+        let err = load_master_key(
+            &settings(dir.path().join("k"), Some("c2hvcnQ="), false),
+            true,
+        )
+        .err()
+        .unwrap()
+        .to_string();
         assert_eq!(
             err,
             "security.master_key: must be base64 of exactly 32 bytes, found 5 bytes"
         );
+    }
+
+    #[test]
+    fn no_key_is_generated_for_a_database_that_holds_numbers() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("master.key");
+        let err = load_master_key(&settings(file.clone(), None, false), false)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("does not exist, but the database holds numbers"),
+            "{err}"
+        );
+        assert!(!file.exists(), "no key file written");
+    }
+
+    #[test]
+    fn a_key_matches_only_the_id_recorded_and_every_id_in_use() {
+        assert_eq!(check_sealing_key("aa", None, &[]), Ok(()));
+        assert_eq!(check_sealing_key("aa", Some("aa"), &["aa".into()]), Ok(()));
+        let err = check_sealing_key("bb", Some("aa"), &[]).unwrap_err();
+        assert!(
+            err.contains("this key (id bb)") && err.contains("(id aa)"),
+            "{err}"
+        );
+        // A database from before the id was recorded: the ids beside its numbers decide.
+        assert!(check_sealing_key("bb", None, &["aa".into()]).is_err());
+        assert!(check_sealing_key("aa", Some("aa"), &["aa".into(), "cc".into()]).is_err());
     }
 }

@@ -12,6 +12,7 @@ mod broadcasts;
 mod dashboard;
 mod enrollment;
 mod health;
+mod keys;
 mod outbox;
 mod people;
 mod recruiters;
@@ -41,6 +42,7 @@ pub use broadcasts::{
 pub use dashboard::{NewUser, UserRecord};
 pub use enrollment::JoinError;
 pub use health::{log_failure, PROBE_EVERY};
+pub use keys::SealingKey;
 pub use outbox::{ClaimedMessage, OutboxEntry, ReportApplied, SendRecord};
 pub use people::{PeopleFilter, PersonRecord, PersonSummary};
 pub use recruiters::{

@@ -14,6 +14,7 @@ mod dashboard;
 mod faults;
 mod fuzz;
 mod health;
+mod keys;
 mod lifecycle;
 mod outbox;
 mod privacy;

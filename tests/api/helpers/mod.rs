@@ -24,7 +24,7 @@ pub use numbers::{
     number_forms, villager, NEIGHBOUR, OFFICER, RECRUITER_NUMBERS, TEST_NUMBERS, VILLAGER,
 };
 pub use people::{officer, person_in};
-pub use settings::{random_master_key, CHANNEL_KINDS, GENERIC_SECRET};
+pub use settings::{random_master_key, test_figment, CHANNEL_KINDS, GENERIC_SECRET};
 pub use signing::{generic_request, twilio_signature};
 pub use sms::message_id;
 pub use wait::{join_all, wait_for};
