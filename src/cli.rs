@@ -34,6 +34,19 @@ pub enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Write a consistent copy of the SQLite database to FILE while the service runs (numbers
+    /// stay sealed; the master key is not in it: keep the two apart).
+    Backup {
+        /// Where the copy goes; it must not exist yet.
+        file: std::path::PathBuf,
+    },
+    /// Put a backup made by `mitan backup` in place of the SQLite database, after checking that
+    /// the configured master key is the one its numbers are sealed with. The service must be
+    /// stopped and the database file moved away first.
+    Restore {
+        /// The backup to restore.
+        file: std::path::PathBuf,
+    },
     /// Print every USSD screen in every language, with its size, for review by translators.
     Screens,
     /// A feature phone in the terminal: dial a running mitan and answer its screens.
@@ -148,6 +161,8 @@ impl Cli {
         match self.command.unwrap_or(Command::Serve) {
             Command::Serve => serve(settings).await,
             Command::Migrate => migrate(settings).await,
+            Command::Backup { file } => back_up(settings, &file).await,
+            Command::Restore { file } => restore(settings, &file).await,
             Command::Screens => {
                 screens(&settings);
                 Ok(())
@@ -195,6 +210,72 @@ async fn migrate(settings: Settings) -> anyhow::Result<()> {
     store.close().await;
     println!("migrations applied ({})", store.backend_name());
     Ok(())
+}
+
+async fn back_up(settings: Settings, file: &std::path::Path) -> anyhow::Result<()> {
+    if file.exists() {
+        anyhow::bail!("{} exists: give a new file for the backup", file.display());
+    }
+    let store = Store::connect(&settings.database).await?;
+    store.migrate().await?;
+    let made = store.back_up(file).await;
+    store.close().await;
+    made?;
+    let bytes = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "backed up to {} ({bytes} bytes); keep the master key safe, and apart from it",
+        file.display()
+    );
+    Ok(())
+}
+
+async fn restore(settings: Settings, file: &std::path::Path) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let Some(target) = crate::store::sqlite_file(&settings.database.url)? else {
+        anyhow::bail!("restore is for SQLite; a PostgreSQL database is restored with pg_restore");
+    };
+    if !file.is_file() {
+        anyhow::bail!("{}: no such backup", file.display());
+    }
+    if target.exists() {
+        anyhow::bail!(
+            "the database {} exists: stop the service and move it away first",
+            target.display()
+        );
+    }
+    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    // A copy beside the database is checked first (the backup itself is left as it is), and
+    // takes the database's place only once its key is known to be the configured one.
+    let copy = target.with_extension("restoring");
+    std::fs::copy(file, &copy)
+        .with_context(|| format!("cannot copy {} to {}", file.display(), copy.display()))?;
+    let checked = check_restored(&settings, &copy).await;
+    if let Err(err) = checked {
+        let _ = std::fs::remove_file(&copy);
+        return Err(err.context(format!("{}: not restored", file.display())));
+    }
+    std::fs::rename(&copy, &target)
+        .with_context(|| format!("cannot move {} to {}", copy.display(), target.display()))?;
+    println!("restored {} to {}", file.display(), target.display());
+    Ok(())
+}
+
+/// Whether the database at `copy` is mitan's and sealed with the configured master key.
+async fn check_restored(settings: &Settings, copy: &std::path::Path) -> anyhow::Result<()> {
+    let mut reading = settings.database.clone();
+    reading.url = format!("sqlite://{}", copy.display())
+        .try_into()
+        .map_err(anyhow::Error::msg)?;
+    let store = Store::connect(&reading).await?;
+    let sealed = store.sealing_key().await;
+    store.close().await;
+    let sealed = sealed.map_err(|_| anyhow::anyhow!("not a mitan database"))?;
+    let (master, _) = crate::privacy::load_master_key(&settings.security, false)?;
+    let vault = crate::privacy::Vault::new(&master);
+    crate::privacy::check_sealing_key(vault.key_id(), sealed.recorded.as_deref(), &sealed.in_use)
+        .map_err(anyhow::Error::msg)
 }
 
 async fn import_tips(settings: Settings, file: &std::path::Path) -> anyhow::Result<()> {

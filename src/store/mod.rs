@@ -8,6 +8,7 @@
 
 mod areas;
 mod audit;
+mod backup;
 mod broadcasts;
 mod dashboard;
 mod enrollment;
@@ -36,6 +37,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub use audit::{AuditEntry, NewAuditEntry};
+pub use backup::sqlite_file;
 pub use broadcasts::{
     BroadcastRecord, EstimateRows, NewBroadcast, PlanCounts, PlannedBatch, SendCounts,
 };

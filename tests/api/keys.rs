@@ -6,7 +6,8 @@ use mitan::app::Application;
 use mitan::config::Settings;
 
 use crate::helpers::{
-    count, person_in, raw_sql, spawn_app_with, test_figment, villager, TestApp, TestDatabase,
+    count, person_in, raw_sql, run_binary, spawn_app_with, test_figment, villager, TestApp,
+    TestDatabase,
 };
 
 /// The service's settings on `db`, with `configure` applied.
@@ -96,4 +97,85 @@ async fn a_missing_key_file_is_an_error_never_a_new_key() {
         "{err}"
     );
     assert!(!file.exists(), "no new key was written");
+}
+
+#[tokio::test]
+async fn a_backup_made_while_the_service_runs_restores_only_under_its_key() {
+    let key = crate::helpers::random_master_key();
+    let app = sealed_with(&key).await;
+    for n in 1..3 {
+        app.join(&villager(n), None, chrono::Utc::now()).await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let backup = dir.path().join("mitan-backup.db");
+    let backup_arg = backup.display().to_string();
+    let env = [
+        ("MITAN__DATABASE__URL", app.db.url.as_str()),
+        ("MITAN__SECURITY__MASTER_KEY", key.as_str()),
+    ];
+    let made = run_binary(dir.path(), &env, &["backup", &backup_arg]);
+    if app.db.is_postgres() {
+        assert!(!made.status.success());
+        assert!(made.output.contains("pg_dump"), "{}", made.output);
+        return;
+    }
+    assert!(made.status.success(), "{}", made.output);
+    assert!(made.output.contains("backed up to"), "{}", made.output);
+    let again = run_binary(dir.path(), &env, &["backup", &backup_arg]);
+    assert!(
+        !again.status.success(),
+        "an existing file is never overwritten"
+    );
+
+    let restored = dir.path().join("restored.db");
+    let restored_url = format!("sqlite://{}?mode=rwc", restored.display());
+    let other_key = crate::helpers::random_master_key();
+    let wrong = run_binary(
+        dir.path(),
+        &[
+            ("MITAN__DATABASE__URL", restored_url.as_str()),
+            ("MITAN__SECURITY__MASTER_KEY", other_key.as_str()),
+        ],
+        &["restore", &backup_arg],
+    );
+    assert!(!wrong.status.success());
+    assert!(wrong.output.contains("is not the one"), "{}", wrong.output);
+    assert!(!restored.exists(), "nothing restored under another key");
+    assert!(
+        !dir.path().join("restored.restoring").exists(),
+        "and nothing left behind"
+    );
+
+    let into = [
+        ("MITAN__DATABASE__URL", restored_url.as_str()),
+        ("MITAN__SECURITY__MASTER_KEY", key.as_str()),
+    ];
+    let done = run_binary(dir.path(), &into, &["restore", &backup_arg]);
+    assert!(done.status.success(), "{}", done.output);
+    let twice = run_binary(dir.path(), &into, &["restore", &backup_arg]);
+    assert!(
+        !twice.status.success(),
+        "a database in place is never overwritten"
+    );
+    assert!(
+        twice.output.contains("move it away first"),
+        "{}",
+        twice.output
+    );
+
+    let started = Application::build(settings(&app.db, |f| {
+        f.merge(Serialized::default("database.url", restored_url.clone()))
+            .merge(Serialized::default("security.master_key", key.clone()))
+    }))
+    .await
+    .expect("the restored database starts under its key");
+    let state = started.state();
+    for n in 0..3 {
+        assert!(
+            person_in(&state.store, &state.vault, &villager(n))
+                .await
+                .is_some(),
+            "villager {n} is in the backup"
+        );
+    }
 }
