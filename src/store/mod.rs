@@ -101,9 +101,8 @@ pub struct Store {
     health: Arc<health::WriteHealth>,
 }
 
-/// The subtree of recruiter `$1` with each member's depth below it; empty when `$1` is NULL, so
-/// `($1 IS NULL OR x IN (SELECT id FROM sub))` reads "in scope" for both kinds of `Scope`
-/// (bound as [`Scope::root`]).
+/// The subtree of recruiter `$1` (bound as [`Scope::root`]) with each member's depth below it;
+/// empty when `$1` is NULL. Queries say "in scope" with [`within`].
 const SUBTREE: &str = "WITH RECURSIVE sub(id, depth) AS (\
      SELECT id, CAST(0 AS BIGINT) FROM recruiters WHERE id = $1 \
      UNION ALL \

@@ -172,15 +172,18 @@ impl Store {
     ) -> Result<Vec<(RecruiterRecord, StatusCounts)>, StoreError> {
         // The page is chosen first and only its recruiters' people are counted: grouping every
         // recruiter before the LIMIT made a page of 50 cost a count over the whole campaign.
-        let page = "(SELECT * FROM recruiters r \
-             WHERE ($1 IS NULL OR r.id IN (SELECT id FROM sub)) AND ($2 IS NULL OR r.kind = $2) \
+        let page = format!(
+            "(SELECT * FROM recruiters r \
+             WHERE {} AND ($2 IS NULL OR r.kind = $2) \
              AND ($3 IS NULL OR r.area_id = $3) AND ($4 IS NULL OR LOWER(r.name) LIKE $4) \
              AND r.id > $5 AND NOT ($7 AND r.kind = 'mitan' AND r.id <> COALESCE($1, 0) \
                  AND EXISTS (SELECT 1 FROM areas a WHERE a.id = r.area_id AND a.kind = 'village')) \
-             ORDER BY r.id LIMIT $6) r";
+             ORDER BY r.id LIMIT $6) r",
+            within(filter.scope, "r.id")
+        );
         let sql = RecruitersSql {
             prefix: SUBTREE,
-            from: page,
+            from: &page,
             filter: "1 = 1",
             tail: "ORDER BY r.id",
             ..ONE_RECRUITER
@@ -207,8 +210,8 @@ impl Store {
     /// Whether `id` is within `scope` (and exists).
     pub async fn in_scope(&self, scope: Scope, id: i64) -> Result<bool, StoreError> {
         let sql = format!(
-            "{SUBTREE}SELECT 1 FROM recruiters r \
-             WHERE r.id = $2 AND ($1 IS NULL OR r.id IN (SELECT id FROM sub))"
+            "{SUBTREE}SELECT 1 FROM recruiters r WHERE r.id = $2 AND {}",
+            within(scope, "r.id")
         );
         let found: Option<i32> = on_pool!(self, pool => {
             sqlx::query_scalar(&sql)

@@ -137,8 +137,8 @@ impl Store {
     pub async fn bursts(&self, scope: Scope, limit: i64) -> Result<Vec<Burst>, StoreError> {
         let sql = format!(
             "{SUBTREE}SELECT b.code, b.recruiter_id, b.flagged_at, b.joins FROM code_bursts b \
-             WHERE ($1 IS NULL OR b.recruiter_id IN (SELECT id FROM sub)) \
-             ORDER BY b.flagged_at DESC, b.id DESC LIMIT $2"
+             WHERE {} ORDER BY b.flagged_at DESC, b.id DESC LIMIT $2",
+            within(scope, "b.recruiter_id")
         );
         let rows: Vec<(String, i64, i64, i64)> = on_pool!(self, pool => {
             sqlx::query_as(&sql)
