@@ -14,7 +14,7 @@ use crate::dispatcher::Dispatcher;
 use crate::enrollment::areas::BUILT_IN_AREAS;
 use crate::enrollment::AreaPlan;
 use crate::http::AppState;
-use crate::privacy::{self, KeySource, Vault};
+use crate::privacy::{self, KeySource};
 use crate::providers::console::ConsoleLog;
 use crate::sms::Limits;
 use crate::store::Store;
@@ -54,9 +54,14 @@ impl Application {
                  MITAN__SECURITY__MASTER_KEY and security.require_master_key = true !!!"
             );
         }
-        let vault = Vault::new(&master);
-        privacy::check_sealing_key(vault.key_id(), sealed.recorded.as_deref(), &sealed.in_use)
-            .map_err(anyhow::Error::msg)?;
+        let retired = store.retired_keys().await?;
+        let vault = privacy::unlock(
+            &master,
+            sealed.recorded.as_deref(),
+            &retired,
+            &sealed.in_use,
+        )
+        .map_err(anyhow::Error::msg)?;
         store
             .record_sealing_key(vault.key_id(), clock.now())
             .await?;
@@ -103,7 +108,9 @@ impl Application {
     /// Serves until `shutdown` is cancelled, then stops accepting and lets requests in flight
     /// finish for at most `server.shutdown_grace_secs`. The dispatcher workers
     /// (`outbound.workers`) run alongside and finish the send in flight before stopping.
-    pub async fn run_until(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+    pub async fn run_until(self, outside: CancellationToken) -> anyhow::Result<()> {
+        // Cancelled from outside (SIGTERM, a test), or from inside when the service must stop.
+        let shutdown = outside.child_token();
         let state = self.state;
         let grace = Duration::from_secs(state.settings.server.shutdown_grace_secs);
         tracing::info!(
@@ -115,7 +122,8 @@ impl Application {
         let housekeeping = tokio::spawn(housekeeping::run(state.housekeeping(), shutdown.clone()));
         let watcher = tokio::spawn({
             let (store, shutdown) = (state.store.clone(), shutdown.clone());
-            async move { store.watch_writes(shutdown).await }
+            let key_id = state.vault.key_id().to_string();
+            async move { store.watch_writes(&key_id, shutdown).await }
         });
         let planner = state
             .settings
@@ -145,7 +153,14 @@ impl Application {
             }
         }
         // A task that ended by panicking says so; none is dropped silently.
-        let tasks = [("housekeeping", housekeeping), ("the write probe", watcher)]
+        let stopped_because = match watcher.await {
+            Ok(why) => why,
+            Err(err) => {
+                tracing::error!(error = %err, "the write probe stopped by panicking");
+                None
+            }
+        };
+        let tasks = [("housekeeping", housekeeping)]
             .into_iter()
             .chain(planner.map(|planner| ("the planner", planner)))
             .chain(
@@ -160,7 +175,10 @@ impl Application {
         }
         state.store.close().await;
         tracing::info!("stopped");
-        Ok(())
+        match stopped_because {
+            None => Ok(()),
+            Some(why) => Err(anyhow::Error::msg(why)),
+        }
     }
 }
 

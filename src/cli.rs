@@ -1,7 +1,7 @@
 //! The command line: `mitan [serve]`, `mitan migrate`, `mitan token create|revoke|list`,
 //! `mitan tips import FILE`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use tokio_util::sync::CancellationToken;
@@ -47,6 +47,9 @@ pub enum Command {
         /// The backup to restore.
         file: std::path::PathBuf,
     },
+    /// The master key: make a new one, rotate the database to it.
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Print every USSD screen in every language, with its size, for review by translators.
     Screens,
     /// A feature phone in the terminal: dial a running mitan and answer its screens.
@@ -75,6 +78,27 @@ pub enum Command {
     Tips {
         #[command(subcommand)]
         action: TipsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Write a new random master key to FILE (created readable by its owner alone).
+    New {
+        /// Where the key goes; it must not exist yet.
+        file: PathBuf,
+    },
+    /// Re-seal every stored number, and re-derive every blind index and tag, under the key in
+    /// FILE, in batches, while the service runs; run with the configuration the service runs
+    /// with (its key is the old one). Interrupted, the same command resumes. The service stops
+    /// itself when the rotation begins: start it again with the new key.
+    Rotate {
+        /// The new master key (base64 of 32 bytes, as `mitan keys new` writes it).
+        #[arg(long)]
+        new_key_file: PathBuf,
+        /// Numbers re-sealed per transaction.
+        #[arg(long, default_value_t = crate::rotation::BATCH, value_parser = clap::value_parser!(u32).range(1..=5000))]
+        batch: u32,
     },
 }
 
@@ -163,6 +187,19 @@ impl Cli {
             Command::Migrate => migrate(settings).await,
             Command::Backup { file } => back_up(settings, &file).await,
             Command::Restore { file } => restore(settings, &file).await,
+            Command::Keys(KeysCommand::New { file }) => {
+                let key = crate::privacy::create_key_file(&file)?;
+                println!(
+                    "wrote a new master key (id {}) to {}",
+                    crate::privacy::Vault::new(&key).key_id(),
+                    file.display()
+                );
+                Ok(())
+            }
+            Command::Keys(KeysCommand::Rotate {
+                new_key_file,
+                batch,
+            }) => rotate_keys(settings, &new_key_file, batch).await,
             Command::Screens => {
                 screens(&settings);
                 Ok(())
@@ -269,13 +306,64 @@ async fn check_restored(settings: &Settings, copy: &std::path::Path) -> anyhow::
         .try_into()
         .map_err(anyhow::Error::msg)?;
     let store = Store::connect(&reading).await?;
-    let sealed = store.sealing_key().await;
+    // A backup from an older mitan is brought up to date first (the copy, not the file given).
+    let read = async {
+        if !store.is_migrated_database().await {
+            anyhow::bail!("not a mitan database");
+        }
+        store.migrate().await?;
+        anyhow::Ok((store.sealing_key().await?, store.retired_keys().await?))
+    }
+    .await;
     store.close().await;
-    let sealed = sealed.map_err(|_| anyhow::anyhow!("not a mitan database"))?;
+    let (sealed, retired) = read?;
     let (master, _) = crate::privacy::load_master_key(&settings.security, false)?;
-    let vault = crate::privacy::Vault::new(&master);
-    crate::privacy::check_sealing_key(vault.key_id(), sealed.recorded.as_deref(), &sealed.in_use)
-        .map_err(anyhow::Error::msg)
+    crate::privacy::unlock(
+        &master,
+        sealed.recorded.as_deref(),
+        &retired,
+        &sealed.in_use,
+    )
+    .map(drop)
+    .map_err(anyhow::Error::msg)
+}
+
+async fn rotate_keys(settings: Settings, new_key_file: &Path, batch: u32) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let new = crate::privacy::read_key_file(new_key_file)?;
+    let store = Store::connect(&settings.database).await?;
+    store.migrate().await?;
+    let (configured, _) = crate::privacy::load_master_key(&settings.security, false)?;
+    let progress = indicatif::ProgressBar::new(0).with_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} numbers re-sealed ({eta})")
+            .expect("progress template"),
+    );
+    let rotated = crate::rotation::rotate(&store, &configured, &new, batch, &mut |done, total| {
+        progress.set_length(total);
+        progress.set_position(done);
+        std::ops::ControlFlow::Continue(())
+    })
+    .await;
+    progress.finish_and_clear();
+    store.close().await;
+    let rotated = rotated.context("mitan keys rotate")?;
+    println!(
+        "{} key {} to key {}: {} numbers re-sealed; the rotation is finished",
+        if rotated.began {
+            "rotated from"
+        } else {
+            "resumed and finished the rotation from"
+        },
+        rotated.from,
+        rotated.to,
+        rotated.resealed
+    );
+    println!(
+        "start every instance with the new key ({}); keep the old key only while you keep \
+         backups made before the rotation (it opens nothing in this database any more)",
+        new_key_file.display()
+    );
+    Ok(())
 }
 
 async fn import_tips(settings: Settings, file: &std::path::Path) -> anyhow::Result<()> {

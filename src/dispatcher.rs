@@ -136,6 +136,10 @@ impl Dispatcher {
             Ok(phone) => phone,
             Err(error) => return self.fail(message, &error).await,
         };
+        self.ctx
+            .store
+            .rekey_on_contact(&self.ctx.vault, &phone)
+            .await?;
         let index = self.ctx.vault.blind_index(&phone);
         // A STOP between enqueue and send wins.
         if message.kind.checks_suppression() && self.ctx.store.is_suppressed(&index).await? {

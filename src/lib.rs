@@ -27,6 +27,8 @@ pub mod planner;
 pub mod privacy;
 /// The only code that knows aggregators' wire formats.
 pub mod providers;
+/// Key rotation: every stored number re-sealed under a new master key, in batches, while serving.
+pub mod rotation;
 /// SMS keywords and missed calls: joining, stopping, officers' commands, delivery reports.
 pub mod sms;
 /// The only module with SQL: SQLite (embedded default) or PostgreSQL.

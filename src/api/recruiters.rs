@@ -422,6 +422,9 @@ pub(crate) async fn create_recruiter(
     }
     invalid.finish()?;
     let name = name.unwrap_or_default();
+    if let Some(phone) = &phone {
+        state.store.rekey_on_contact(&state.vault, phone).await?;
+    }
     let sealed = phone.as_ref().map(|phone| state.vault.seal(phone));
     let (id, _code) = state
         .store

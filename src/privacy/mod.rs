@@ -13,7 +13,9 @@ use secrecy::ExposeSecret as _;
 
 pub use msisdn::{Msisdn, PhoneError};
 pub use redact::without_numbers;
-pub use vault::{BlindIndex, KeyError, MasterKey, OpenError, SealedPhone, Vault};
+pub use vault::{
+    BlindIndex, KeyError, MasterKey, NumberKeys, OpenError, RetiredKey, SealedPhone, Vault,
+};
 
 /// `security.…`: where the master key comes from.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -48,11 +50,7 @@ pub fn load_master_key(
     }
     let path = &security.master_key_file;
     if path.exists() {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("security.master_key_file: cannot read {}", path.display()))?;
-        let key = MasterKey::from_base64(&text).map_err(|err| {
-            anyhow::anyhow!("security.master_key_file: {}: {err}", path.display())
-        })?;
+        let key = read_key_file(path).context("security.master_key_file")?;
         return Ok((key, KeySource::File));
     }
     if security.require_master_key {
@@ -76,24 +74,57 @@ pub fn load_master_key(
     Ok((key, KeySource::Generated))
 }
 
-/// Whether `key_id` (of the key given) is the key the database was sealed with: the id it
-/// recorded, and every id found beside its stored numbers. The error is one line saying what to do.
-pub fn check_sealing_key(
-    key_id: &str,
+/// The vault of the master key given, for a database that recorded `recorded` as its key, kept
+/// the keys earlier rotations `retired`, and holds numbers sealed under the ids `in_use`: refused,
+/// in one line saying what to do, unless the key is the database's. A key a rotation retired is
+/// refused too; the vault opens numbers sealed under it only while its rotation runs.
+pub fn unlock(
+    master: &MasterKey,
     recorded: Option<&str>,
+    retired: &[RetiredKey],
     in_use: &[String],
-) -> Result<(), String> {
-    let other = recorded
-        .filter(|id| *id != key_id)
-        .or_else(|| in_use.iter().map(String::as_str).find(|id| *id != key_id));
-    match other {
-        None => Ok(()),
-        Some(sealed) => Err(format!(
+) -> Result<Vault, String> {
+    let vault = Vault::new(master);
+    let key_id = vault.key_id().to_string();
+    let mismatch = |sealed: &str| {
+        format!(
             "security.master_key: this key (id {key_id}) is not the one this database's numbers \
              are sealed with (id {sealed}): start with the key the database was made with \
              (security.master_key_file or MITAN__SECURITY__MASTER_KEY)"
-        )),
+        )
+    };
+    if let Some(sealed) = recorded.filter(|id| *id != key_id) {
+        if retired.iter().any(|key| key.key_id == key_id) {
+            return Err(format!(
+                "security.master_key: this key (id {key_id}) was retired by `mitan keys rotate`; \
+                 the database is sealed with key {sealed} now: start with the new key \
+                 (security.master_key_file or MITAN__SECURITY__MASTER_KEY)"
+            ));
+        }
+        return Err(mismatch(sealed));
     }
+    let vault = vault.with_retired(retired).map_err(|err| {
+        format!("security.master_key: a retired key kept in the database does not open ({err}): the database is damaged")
+    })?;
+    match in_use.iter().find(|id| !vault.opens(id)) {
+        None => Ok(vault),
+        Some(sealed) => Err(mismatch(sealed)),
+    }
+}
+
+/// Reads a key file: base64 of 32 bytes (surrounding whitespace ignored).
+pub fn read_key_file(path: &Path) -> anyhow::Result<MasterKey> {
+    let text = zeroize::Zeroizing::new(
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?,
+    );
+    MasterKey::from_base64(&text).map_err(|err| anyhow::anyhow!("{}: {err}", path.display()))
+}
+
+/// Writes a new random key to `path`, which must not exist, readable by its owner alone.
+pub fn create_key_file(path: &Path) -> anyhow::Result<MasterKey> {
+    let key = MasterKey::generate();
+    write_key_file(path, &key).with_context(|| format!("cannot create {}", path.display()))?;
+    Ok(key)
 }
 
 fn write_key_file(path: &Path, key: &MasterKey) -> std::io::Result<()> {
@@ -183,16 +214,61 @@ mod tests {
     }
 
     #[test]
-    fn a_key_matches_only_the_id_recorded_and_every_id_in_use() {
-        assert_eq!(check_sealing_key("aa", None, &[]), Ok(()));
-        assert_eq!(check_sealing_key("aa", Some("aa"), &["aa".into()]), Ok(()));
-        let err = check_sealing_key("bb", Some("aa"), &[]).unwrap_err();
+    fn a_key_unlocks_only_a_database_sealed_with_it() {
+        let (aa, bb) = (MasterKey::generate(), MasterKey::generate());
+        let (id_a, id_b) = (
+            Vault::new(&aa).key_id().to_string(),
+            Vault::new(&bb).key_id().to_string(),
+        );
+        assert!(unlock(&aa, None, &[], &[]).is_ok());
+        assert!(unlock(&aa, Some(&id_a), &[], std::slice::from_ref(&id_a)).is_ok());
+        let err = unlock(&bb, Some(&id_a), &[], &[]).err().unwrap();
         assert!(
-            err.contains("this key (id bb)") && err.contains("(id aa)"),
+            err.contains(&format!("this key (id {id_b})")) && err.contains(&format!("(id {id_a})")),
             "{err}"
         );
         // A database from before the id was recorded: the ids beside its numbers decide.
-        assert!(check_sealing_key("bb", None, &["aa".into()]).is_err());
-        assert!(check_sealing_key("aa", Some("aa"), &["aa".into(), "cc".into()]).is_err());
+        assert!(unlock(&bb, None, &[], std::slice::from_ref(&id_a)).is_err());
+        assert!(unlock(&aa, Some(&id_a), &[], &[id_a.clone(), "cc".into()]).is_err());
+    }
+
+    #[test]
+    fn after_a_rotation_the_old_key_is_refused_and_the_new_one_opens_both_until_it_ends() {
+        let (old, new) = (MasterKey::generate(), MasterKey::generate());
+        let (id_old, id_new) = (
+            Vault::new(&old).key_id().to_string(),
+            Vault::new(&new).key_id().to_string(),
+        );
+        let retired = Vault::new(&new).retire(&old);
+        let err = unlock(
+            &old,
+            Some(&id_new),
+            std::slice::from_ref(&retired),
+            std::slice::from_ref(&id_old),
+        )
+        .err()
+        .unwrap();
+        assert!(err.contains("was retired by `mitan keys rotate`"), "{err}");
+        let during = unlock(
+            &new,
+            Some(&id_new),
+            std::slice::from_ref(&retired),
+            &[id_old.clone(), id_new.clone()],
+        )
+        .unwrap();
+        assert!(during.opens(&id_old));
+        // Once the rotation has ended, a number still sealed under the old key is a mismatch.
+        let ended = RetiredKey {
+            master: None,
+            ..retired
+        };
+        assert!(unlock(
+            &new,
+            Some(&id_new),
+            std::slice::from_ref(&ended),
+            std::slice::from_ref(&id_new)
+        )
+        .is_ok());
+        assert!(unlock(&new, Some(&id_new), &[ended], &[id_old]).is_err());
     }
 }

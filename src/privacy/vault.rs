@@ -101,32 +101,198 @@ pub enum OpenError {
     Corrupt,
 }
 
+/// The keys a number is found by, under one master key: its blind index (people, recruiters, the
+/// suppression list), its consent tag (pending consents, the outbox) and its resume tag (USSD).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NumberKeys {
+    pub index: BlindIndex,
+    pub consent: [u8; 32],
+    pub resume: [u8; 32],
+}
+
+/// A retired master key as the database keeps it after `mitan keys rotate` began: its lookup keys
+/// (to find what is stored only as a keyed hash, such as an erased number on the suppression
+/// list) and, while the rotation runs, the key itself (to open numbers not yet re-sealed). Both
+/// are sealed under the key that replaced it (`sealed_under`), never stored in clear.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetiredKey {
+    pub key_id: String,
+    pub sealed_under: String,
+    pub lookup: Vec<u8>,
+    pub master: Option<Vec<u8>>,
+}
+
+/// The three keys lookups are made with.
+struct LookupKeys {
+    index: Zeroizing<[u8; 32]>,
+    resume: Zeroizing<[u8; 32]>,
+    consent: Zeroizing<[u8; 32]>,
+}
+
+impl LookupKeys {
+    fn of(hkdf: &Hkdf<Sha256>) -> Self {
+        Self {
+            index: derive(hkdf, b"blind-index/v1"),
+            resume: derive(hkdf, b"ussd-resume/v1"),
+            consent: derive(hkdf, b"sms-consent/v1"),
+        }
+    }
+
+    fn number_keys(&self, number: &Msisdn) -> NumberKeys {
+        NumberKeys {
+            index: BlindIndex(keyed_hash(&self.index, number)),
+            consent: keyed_hash(&self.consent, number),
+            resume: keyed_hash(&self.resume, number),
+        }
+    }
+
+    fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+        Zeroizing::new([&self.index[..], &self.resume[..], &self.consent[..]].concat())
+    }
+
+    fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        let part = |i: usize| -> Option<Zeroizing<[u8; 32]>> {
+            Some(Zeroizing::new(
+                bytes.get(i * 32..(i + 1) * 32)?.try_into().ok()?,
+            ))
+        };
+        (bytes.len() == 96).then_some(())?;
+        Some(Self {
+            index: part(0)?,
+            resume: part(1)?,
+            consent: part(2)?,
+        })
+    }
+}
+
+/// A key this vault no longer seals with but still finds (and, during a rotation, opens) with.
+struct Former {
+    key_id: String,
+    lookup: LookupKeys,
+    cipher: Option<XChaCha20Poly1305>,
+}
+
 pub struct Vault {
-    index_key: Zeroizing<[u8; 32]>,
-    resume_key: Zeroizing<[u8; 32]>,
-    consent_key: Zeroizing<[u8; 32]>,
+    lookup: LookupKeys,
     cipher: XChaCha20Poly1305,
     key_id: String,
+    former: Vec<Former>,
+}
+
+fn derive(hkdf: &Hkdf<Sha256>, info: &[u8]) -> Zeroizing<[u8; 32]> {
+    let mut out = Zeroizing::new([0u8; 32]);
+    hkdf.expand(info, out.as_mut())
+        .expect("32 bytes is a valid HKDF-SHA256 output length");
+    out
 }
 
 impl Vault {
     pub fn new(master: &MasterKey) -> Self {
         let hkdf = Hkdf::<Sha256>::new(Some(b"mitan"), master.0.as_ref());
-        let derive = |info: &[u8]| {
-            let mut out = Zeroizing::new([0u8; 32]);
-            hkdf.expand(info, out.as_mut())
-                .expect("32 bytes is a valid HKDF-SHA256 output length");
-            out
-        };
-        let enc_key = derive(b"phone-encryption/v1");
-        let key_id = hex::encode(&derive(b"key-id/v1")[..4]);
+        let enc_key = derive(&hkdf, b"phone-encryption/v1");
         Self {
-            index_key: derive(b"blind-index/v1"),
-            resume_key: derive(b"ussd-resume/v1"),
-            consent_key: derive(b"sms-consent/v1"),
+            lookup: LookupKeys::of(&hkdf),
             cipher: XChaCha20Poly1305::new(enc_key.as_ref().into()),
-            key_id,
+            key_id: hex::encode(&derive(&hkdf, b"key-id/v1")[..4]),
+            former: Vec::new(),
         }
+    }
+
+    /// This vault, also finding (and opening, where the master is still kept) with the keys it
+    /// replaced. Each must be sealed under this vault's key.
+    pub fn with_retired(mut self, retired: &[RetiredKey]) -> Result<Self, OpenError> {
+        for key in retired {
+            let (lookup, master) = self.open_retired(key)?;
+            let cipher = master.map(|master| Vault::new(&master).cipher);
+            self.former.push(Former {
+                key_id: key.key_id.clone(),
+                lookup,
+                cipher,
+            });
+        }
+        Ok(self)
+    }
+
+    /// `old`, retired in favour of this vault's key: its lookup keys and itself, sealed with it.
+    pub fn retire(&self, old: &MasterKey) -> RetiredKey {
+        let vault = Vault::new(old);
+        RetiredKey {
+            key_id: vault.key_id.clone(),
+            sealed_under: self.key_id.clone(),
+            lookup: self.seal_key_material(&vault.key_id, "lookup", &vault.lookup.to_bytes()),
+            master: Some(self.seal_key_material(&vault.key_id, "master", old.0.as_ref())),
+        }
+    }
+
+    /// A key `from` retired earlier (sealed under `from`'s key), sealed again under this vault's.
+    pub fn reseal_retired(&self, from: &Vault, key: &RetiredKey) -> Result<RetiredKey, OpenError> {
+        let (lookup, master) = from.open_retired(key)?;
+        Ok(RetiredKey {
+            key_id: key.key_id.clone(),
+            sealed_under: self.key_id.clone(),
+            lookup: self.seal_key_material(&key.key_id, "lookup", &lookup.to_bytes()),
+            master: master
+                .map(|master| self.seal_key_material(&key.key_id, "master", master.0.as_ref())),
+        })
+    }
+
+    fn open_retired(&self, key: &RetiredKey) -> Result<(LookupKeys, Option<MasterKey>), OpenError> {
+        if key.sealed_under != self.key_id {
+            return Err(OpenError::UnknownKey(key.sealed_under.clone()));
+        }
+        let lookup = self.open_key_material(&key.key_id, "lookup", &key.lookup)?;
+        let lookup = LookupKeys::from_bytes(&lookup).ok_or(OpenError::Corrupt)?;
+        let master = match &key.master {
+            None => None,
+            Some(sealed) => {
+                let bytes = self.open_key_material(&key.key_id, "master", sealed)?;
+                let bytes: [u8; 32] = bytes
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| OpenError::Corrupt)?;
+                Some(MasterKey(Zeroizing::new(bytes)))
+            }
+        };
+        Ok((lookup, master))
+    }
+
+    fn seal_key_material(&self, key_id: &str, what: &str, secret: &[u8]) -> Vec<u8> {
+        let aad = format!("mitan/retired-key/v1/{what}/{key_id}");
+        let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
+        let sealed = self
+            .cipher
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: secret,
+                    aad: aad.as_bytes(),
+                },
+            )
+            .expect("XChaCha20-Poly1305 encrypts any short message");
+        [nonce.as_slice(), &sealed].concat()
+    }
+
+    fn open_key_material(
+        &self,
+        key_id: &str,
+        what: &str,
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, OpenError> {
+        let aad = format!("mitan/retired-key/v1/{what}/{key_id}");
+        if sealed.len() <= NONCE_LEN {
+            return Err(OpenError::Corrupt);
+        }
+        let (nonce, sealed) = sealed.split_at(NONCE_LEN);
+        self.cipher
+            .decrypt(
+                XNonce::from_slice(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: aad.as_bytes(),
+                },
+            )
+            .map(Zeroizing::new)
+            .map_err(|_| OpenError::Corrupt)
     }
 
     /// The id stored beside every ciphertext: a fingerprint of the master key, not the key.
@@ -134,21 +300,50 @@ impl Vault {
         &self.key_id
     }
 
+    /// Whether a ciphertext sealed under `key_id` can be opened: this vault's key, or one it
+    /// replaced whose rotation still runs.
+    pub fn opens(&self, key_id: &str) -> bool {
+        key_id == self.key_id
+            || self
+                .former
+                .iter()
+                .any(|former| former.key_id == key_id && former.cipher.is_some())
+    }
+
+    /// Whether this vault knows keys it replaced (and so looks for numbers stored under them).
+    pub fn has_former_keys(&self) -> bool {
+        !self.former.is_empty()
+    }
+
     pub fn blind_index(&self, number: &Msisdn) -> BlindIndex {
-        BlindIndex(keyed_hash(&self.index_key, number))
+        BlindIndex(keyed_hash(&self.lookup.index, number))
+    }
+
+    /// Every key a number is found by, under this vault's key.
+    pub fn number_keys(&self, number: &Msisdn) -> NumberKeys {
+        self.lookup.number_keys(number)
+    }
+
+    /// The same, under each key this vault replaced: what may still be stored of the number from
+    /// before a rotation.
+    pub fn former_number_keys(&self, number: &Msisdn) -> Vec<NumberKeys> {
+        self.former
+            .iter()
+            .map(|former| former.lookup.number_keys(number))
+            .collect()
     }
 
     /// A tag for resuming a dropped USSD session before consent. Keyed apart from the blind
     /// index, so it cannot be matched against stored people; kept only for the resume window.
     pub fn resume_tag(&self, number: &Msisdn) -> [u8; 32] {
-        keyed_hash(&self.resume_key, number)
+        keyed_hash(&self.lookup.resume, number)
     }
 
     /// A tag for a number that has not consented yet (a pending SMS join or invitation) and for
     /// finding the messages queued to a number. Keyed apart from the blind index and the resume
     /// tag, so it cannot be matched against stored people.
     pub fn consent_tag(&self, number: &Msisdn) -> [u8; 32] {
-        keyed_hash(&self.consent_key, number)
+        keyed_hash(&self.lookup.consent, number)
     }
 
     pub fn seal(&self, number: &Msisdn) -> SealedPhone {
@@ -173,15 +368,21 @@ impl Vault {
 
     /// Decrypts a stored number, in memory, to send to it.
     pub fn open(&self, ciphertext: &[u8], key_id: &str) -> Result<Msisdn, OpenError> {
-        if key_id != self.key_id {
-            return Err(OpenError::UnknownKey(key_id.to_string()));
-        }
+        let cipher = if key_id == self.key_id {
+            &self.cipher
+        } else {
+            self.former
+                .iter()
+                .find(|former| former.key_id == key_id)
+                .and_then(|former| former.cipher.as_ref())
+                .ok_or_else(|| OpenError::UnknownKey(key_id.to_string()))?
+        };
         if ciphertext.len() <= NONCE_LEN {
             return Err(OpenError::Corrupt);
         }
         let (nonce, sealed) = ciphertext.split_at(NONCE_LEN);
         let plain = Zeroizing::new(
-            self.cipher
+            cipher
                 .decrypt(
                     XNonce::from_slice(nonce),
                     Payload {
@@ -197,8 +398,9 @@ impl Vault {
     }
 }
 
-fn keyed_hash(key: &[u8; 32], number: &Msisdn) -> [u8; 32] {
-    let mut mac = <HmacSha256 as Mac>::new_from_slice(key).expect("HMAC takes a key of any length");
+fn keyed_hash(key: &Zeroizing<[u8; 32]>, number: &Msisdn) -> [u8; 32] {
+    let mut mac =
+        <HmacSha256 as Mac>::new_from_slice(&key[..]).expect("HMAC takes a key of any length");
     mac.update(number.e164().as_bytes());
     mac.finalize().into_bytes().into()
 }
@@ -294,5 +496,99 @@ mod tests {
         );
         let key = MasterKey::generate();
         assert!(MasterKey::from_base64(&key.to_base64()).is_ok());
+    }
+
+    #[test]
+    fn a_new_key_opens_and_finds_what_the_key_it_replaced_sealed() {
+        let (old_key, new_key) = (MasterKey::generate(), MasterKey::generate());
+        let old = Vault::new(&old_key);
+        let sealed = old.seal(&number("+919876543210"));
+        let new = Vault::new(&new_key);
+        let retired = new.retire(&old_key);
+        assert_eq!(
+            (retired.key_id.as_str(), retired.sealed_under.as_str()),
+            (old.key_id(), new.key_id())
+        );
+        let new = new.with_retired(std::slice::from_ref(&retired)).unwrap();
+        assert!(new.opens(old.key_id()) && new.has_former_keys());
+        assert_eq!(
+            new.open(&sealed.ciphertext, &sealed.key_id).unwrap(),
+            number("+919876543210")
+        );
+        assert_eq!(
+            new.former_number_keys(&number("+919876543210")),
+            vec![old.number_keys(&number("+919876543210"))]
+        );
+        assert_ne!(
+            new.number_keys(&number("+919876543210")),
+            old.number_keys(&number("+919876543210"))
+        );
+        // What is sealed now is sealed under the new key alone.
+        assert_eq!(
+            new.seal(&number("+919876543210")).key_id,
+            Vault::new(&new_key).key_id()
+        );
+
+        // When the rotation ends the retired key keeps only its lookups.
+        let finished = RetiredKey {
+            master: None,
+            ..retired.clone()
+        };
+        let after = Vault::new(&new_key).with_retired(&[finished]).unwrap();
+        assert!(!after.opens(old.key_id()));
+        assert!(matches!(
+            after.open(&sealed.ciphertext, &sealed.key_id),
+            Err(OpenError::UnknownKey(_))
+        ));
+        assert_eq!(
+            after.former_number_keys(&number("+919876543210")),
+            vec![old.number_keys(&number("+919876543210"))]
+        );
+
+        // Sealed key material holds neither key in clear, and opens under no other key.
+        let old_bytes = old_key.0.as_ref();
+        let stored = [
+            retired.lookup.as_slice(),
+            retired.master.as_deref().unwrap(),
+        ]
+        .concat();
+        assert!(!stored.windows(32).any(|w| w == old_bytes));
+        assert!(Vault::new(&MasterKey::generate())
+            .with_retired(std::slice::from_ref(&retired))
+            .is_err());
+        let mut tampered = retired.clone();
+        tampered.key_id = "00000000".into();
+        assert!(matches!(
+            Vault::new(&new_key).with_retired(&[tampered]),
+            Err(OpenError::Corrupt)
+        ));
+    }
+
+    #[test]
+    fn a_second_rotation_carries_the_first_retired_key_over() {
+        let (first, second, third) = (
+            MasterKey::generate(),
+            MasterKey::generate(),
+            MasterKey::generate(),
+        );
+        let v2 = Vault::new(&second);
+        let retired_first = RetiredKey {
+            master: None,
+            ..v2.retire(&first)
+        };
+        let v3 = Vault::new(&third);
+        let carried = v3.reseal_retired(&v2, &retired_first).unwrap();
+        assert_eq!(carried.sealed_under, v3.key_id());
+        assert!(carried.master.is_none());
+        let second_retired = v3.retire(&second);
+        let v3 = v3.with_retired(&[carried, second_retired]).unwrap();
+        let n = number("+919876543210");
+        assert_eq!(
+            v3.former_number_keys(&n),
+            vec![
+                Vault::new(&first).number_keys(&n),
+                Vault::new(&second).number_keys(&n)
+            ]
+        );
     }
 }

@@ -206,6 +206,10 @@ async fn context<'a>(
             return Ok(Err(Handled::Duplicate));
         }
     }
+    store
+        .rekey_on_contact(edge.vault, &phone)
+        .await
+        .context("moving the sender to the current key")?;
     let tag = edge.vault.consent_tag(&phone);
     if !edge.limits.inbound(&tag) && !vital {
         return Ok(Err(Handled::Limited));
@@ -518,6 +522,7 @@ async fn invite(ctx: &Message<'_>, number: &str) -> anyhow::Result<Handled> {
         return ctx.answer(vec![bad]).await;
     };
     let invited = reply_to(ctx, OutboundKind::Reply, &Say::Invited);
+    edge.store.rekey_on_contact(edge.vault, &invitee).await?;
     let index = edge.vault.blind_index(&invitee);
     let tag = edge.vault.consent_tag(&invitee);
     let invitable = index != ctx.index

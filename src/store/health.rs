@@ -104,8 +104,22 @@ pub fn log_failure(what: &str, err: &anyhow::Error) {
 
 impl Store {
     /// Probes with a real write every [`PROBE_EVERY`] until `shutdown`; see the module docs.
-    pub async fn watch_writes(&self, shutdown: CancellationToken) {
+    /// Each probe also reads which key the database is sealed with: once it is no longer
+    /// `key_id` (`mitan keys rotate` began), this service would seal and look numbers up with a
+    /// retired key, so it stops the service (`shutdown`) and answers why.
+    pub async fn watch_writes(&self, key_id: &str, shutdown: CancellationToken) -> Option<String> {
         loop {
+            if let Ok(Some(sealed)) = self.recorded_key().await {
+                if sealed != key_id {
+                    let why = format!(
+                        "security.master_key: the database's key was rotated (from id {key_id} to \
+                         id {sealed}, `mitan keys rotate`): stopping; start again with the new key"
+                    );
+                    tracing::error!("{why}");
+                    shutdown.cancel();
+                    return Some(why);
+                }
+            }
             let probe = tokio::time::timeout(PROBE_LIMIT, self.probe_write());
             let result = match probe.await {
                 Ok(result) => result,
@@ -115,10 +129,16 @@ impl Store {
             };
             self.health.record(result);
             tokio::select! {
-                () = shutdown.cancelled() => return,
+                () = shutdown.cancelled() => return None,
                 () = tokio::time::sleep(PROBE_EVERY) => {}
             }
         }
+    }
+
+    async fn recorded_key(&self) -> Result<Option<String>, StoreError> {
+        Ok(super::on_reader!(self, pool => {
+            sqlx::query_scalar("SELECT key_id FROM sealing_key").fetch_optional(pool).await?
+        }))
     }
 
     /// Writes a row and deletes it again in one transaction: the commit must reach the disk (on

@@ -44,7 +44,7 @@ pub use broadcasts::{
 pub use dashboard::{NewUser, UserRecord};
 pub use enrollment::JoinError;
 pub use health::{log_failure, PROBE_EVERY};
-pub use keys::SealingKey;
+pub use keys::{BeginError, Holder, Rekey, SealingKey};
 pub use outbox::{ClaimedMessage, OutboxEntry, ReportApplied, SendRecord};
 pub use people::{PeopleFilter, PersonRecord, PersonSummary};
 pub use recruiters::{

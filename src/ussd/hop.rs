@@ -71,6 +71,10 @@ async fn serve(ctx: &Context<'_>, channel: &str, hop: UssdHop) -> anyhow::Result
         metrics::counter!("ussd_hops_total", "outcome" => "bad_number").increment(1);
         return Ok(end(BAD_NUMBER.to_string()));
     };
+    ctx.store
+        .rekey_on_contact(ctx.vault, &phone)
+        .await
+        .context("moving the caller to the current key")?;
     let dialler = Dialler {
         index: ctx.vault.blind_index(&phone),
         resume_tag: ctx.vault.resume_tag(&phone),

@@ -19,6 +19,7 @@ mod lifecycle;
 mod outbox;
 mod privacy;
 mod retries;
+mod rotation;
 mod sms;
 mod store;
 mod tips;

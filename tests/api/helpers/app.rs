@@ -28,13 +28,17 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(configure: impl FnOnce(Figment) -> Figment) -> TestApp {
+    spawn_app_on(TestDatabase::fresh().await, configure).await
+}
+
+/// The service over `db` (fresh, or one an earlier app used: see [`TestApp::into_database`]).
+pub async fn spawn_app_on(db: TestDatabase, configure: impl FnOnce(Figment) -> Figment) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         mitan::telemetry::init(&mitan::config::LogSettings {
             format: mitan::config::LogFormat::Human,
             filter: "debug".into(),
         });
     }
-    let db = TestDatabase::fresh().await;
     let settings = Settings::from_figment(configure(test_figment(&db))).expect("test settings");
     let clock = ManualClock::new(test_start_time());
     let app = Application::build_with_clock(settings, Arc::new(clock.clone()))
@@ -70,6 +74,26 @@ impl TestApp {
         if let Some(server) = self.server.take() {
             server.await.expect("server task").expect("server result");
         }
+    }
+}
+
+impl TestApp {
+    /// Stops the server (however it ends) and hands its database over, to start another on it.
+    pub async fn into_database(mut self) -> TestDatabase {
+        self.shutdown.cancel();
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        std::mem::replace(&mut self.db, TestDatabase::sqlite())
+    }
+
+    /// How the server ended, once it has (it stops itself, for one, when the key is rotated).
+    pub async fn ended(&mut self) -> anyhow::Result<()> {
+        self.server
+            .take()
+            .expect("a running server")
+            .await
+            .expect("server task")
     }
 }
 

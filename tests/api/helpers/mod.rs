@@ -14,7 +14,7 @@ mod sms;
 mod wait;
 
 pub use api::{content_type, ApiResponse};
-pub use app::{spawn_app, spawn_app_with, TestApp};
+pub use app::{spawn_app, spawn_app_on, spawn_app_with, TestApp};
 pub use binary::{run_binary, simulate, the_error_line, Binary, BinaryRun};
 pub use dashboard::{Browser, Page};
 pub use database::{count, dump_database, open_store, raw_blobs, raw_sql, TestDatabase};
