@@ -2,9 +2,10 @@
 //! answers, status callbacks, and the `Messages.json` send API.
 //!
 //! The signature (§2.4) is `base64(HMAC-SHA1(auth_token, url + name1 + value1 + …))` over the
-//! URL Twilio requested (`server.public_url` followed by the path and query) and the POST
-//! parameters sorted by name, a repeated name's values sorted too. The URL is tried with and
-//! without the scheme's default port, as Twilio's own validators do. Failure is 403.
+//! URL Twilio requested (`server.public_url`, path prefix included, followed by the path and
+//! query mitan sees) and the POST parameters sorted by name, a repeated name's values sorted
+//! too. The URL is tried with and without the scheme's default port, as Twilio's own validators
+//! do. Failure is 403.
 
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -70,24 +71,27 @@ pub fn signature(token: &str, url: &str, params: &[(String, String)]) -> String 
     BASE64.encode(mac.finalize().into_bytes())
 }
 
-/// The URL as Twilio may have signed it: as configured, without and with the default port.
+/// The URL as Twilio may have signed it: `public_url` with its path prefix, if any (a proxy
+/// serving mitan under `/mitan` strips it, so mitan never sees it in `path_and_query`), without
+/// a trailing `/`, followed by the path and query as mitan was asked for them; as configured,
+/// and without and with the scheme's default port. Never the origin without the prefix.
 fn signed_urls(public_url: &str, path_and_query: &str) -> Vec<String> {
-    let origin = public_url.trim_end_matches('/');
-    let mut urls = vec![format!("{origin}{path_and_query}")];
-    if let Ok(parsed) = url::Url::parse(origin) {
-        let host = parsed.host_str().unwrap_or_default();
-        let scheme = parsed.scheme();
-        let default = parsed.port_or_known_default();
-        let bare = match parsed.port() {
-            Some(port) => format!("{scheme}://{host}:{port}"),
-            None => format!("{scheme}://{host}"),
+    let base = public_url.trim_end_matches('/');
+    let mut urls = vec![format!("{base}{path_and_query}")];
+    if let Ok(parsed) = url::Url::parse(base) {
+        let (scheme, host) = (parsed.scheme(), parsed.host_str().unwrap_or_default());
+        let prefix = parsed.path().trim_end_matches('/');
+        let at = |port: Option<u16>| match port {
+            Some(port) => format!("{scheme}://{host}:{port}{prefix}{path_and_query}"),
+            None => format!("{scheme}://{host}{prefix}{path_and_query}"),
         };
-        urls.push(format!("{bare}{path_and_query}"));
-        if let Some(port) = default {
-            urls.push(format!("{scheme}://{host}:{port}{path_and_query}"));
-            urls.push(format!("{scheme}://{host}{path_and_query}"));
+        urls.push(at(parsed.port()));
+        if let Some(port) = parsed.port_or_known_default() {
+            urls.push(at(Some(port)));
+            urls.push(at(None));
         }
     }
+    urls.sort();
     urls.dedup();
     urls
 }
@@ -363,6 +367,38 @@ mod tests {
             path,
             &super::tests::body(&reversed),
             Some(VECTOR)
+        ));
+    }
+
+    #[test]
+    fn a_path_prefix_in_the_public_url_is_signed_and_cannot_be_left_out() {
+        let body = body(&vector_params());
+        let path = "/webhooks/twilio/sms";
+        let signed = |url: &str| signature(TOKEN, url, &vector_params());
+        let prefixed = signed("https://example.org/mitan/webhooks/twilio/sms");
+        for origin in [
+            "https://example.org/mitan",
+            "https://example.org/mitan/",
+            "https://example.org:443/mitan",
+        ] {
+            assert!(check(origin, path, &body, Some(&prefixed)), "{origin}");
+            for wrong in [
+                "https://example.org/webhooks/twilio/sms",
+                "https://example.org:443/webhooks/twilio/sms",
+                "https://example.org/mitan//webhooks/twilio/sms",
+            ] {
+                assert!(
+                    !check(origin, path, &body, Some(&signed(wrong))),
+                    "{origin} {wrong}"
+                );
+            }
+        }
+        let with_port = signed("https://example.org:443/mitan/webhooks/twilio/sms");
+        assert!(check(
+            "https://example.org/mitan",
+            path,
+            &body,
+            Some(&with_port)
         ));
     }
 

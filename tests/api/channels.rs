@@ -254,6 +254,106 @@ async fn twilio_21610_fails_the_message_and_suppresses_the_number() {
     assert!(app.is_suppressed(VILLAGER).await);
 }
 
+/// The app behind a proxy that serves it under a path (`https://example.org/mitan`, the proxy
+/// stripping `/mitan` before it forwards): `server.public_url` holds the prefix.
+async fn twilio_app_at(fake: &FakeAggregator, public_url: &str) -> TestApp {
+    let values = [
+        ("server.public_url", public_url.to_string()),
+        ("channels.twilio.base_url", fake.url.clone()),
+        ("channels.twilio.account_sid", "AC123".into()),
+        ("channels.twilio.auth_token", TWILIO_TOKEN.into()),
+        ("channels.twilio.from", "+15005550006".into()),
+    ];
+    spawn_app_with(move |f: Figment| {
+        values.into_iter().fold(f, |f, (key, value)| {
+            f.merge(Serialized::default(key, value))
+        })
+    })
+    .await
+}
+
+/// Posts a Twilio form to `path` as mitan sees it, signed over `signed_url` (what Twilio
+/// requested on the public side of the proxy).
+async fn twilio_post_signed_over(
+    app: &TestApp,
+    path: &str,
+    signed_url: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let pairs: Vec<(String, String)> = fields
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    app.client
+        .post(app.url(path))
+        .header(
+            twilio::SIGNATURE_HEADER,
+            twilio::signature(TWILIO_TOKEN, signed_url, &pairs),
+        )
+        .form(fields)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn twilio_signs_the_public_url_with_its_path_prefix_and_nothing_else() {
+    for public_url in ["https://example.org/mitan", "https://example.org/mitan/"] {
+        let fake = FakeAggregator::start(Canned::json(201, json!({"sid": "SM{request}"}))).await;
+        let app = twilio_app_at(&fake, public_url).await;
+        let post = |signed_url: &'static str, sms: Vec<(&'static str, String)>| {
+            let app = &app;
+            async move {
+                let fields: Vec<(&str, &str)> = sms.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                twilio_post_signed_over(app, "/webhooks/twilio/sms", signed_url, &fields)
+                    .await
+                    .status()
+            }
+        };
+        // Signed over anything but the public address with its prefix: refused, nothing queued.
+        for wrong in [
+            "https://example.org/webhooks/twilio/sms",
+            "https://example.org/mitan//webhooks/twilio/sms",
+            "http://127.0.0.1:8080/webhooks/twilio/sms",
+            "https://example.org/mitanwebhooks/twilio/sms",
+        ] {
+            assert_eq!(
+                post(wrong, twilio_sms("HELP")).await,
+                403,
+                "{public_url}: {wrong}"
+            );
+        }
+        assert!(app.outbox().await.is_empty(), "{public_url}");
+        // Signed over public_url + the route mitan sees (Twilio may add the default port).
+        let right = "https://example.org/mitan/webhooks/twilio/sms";
+        assert_eq!(post(right, twilio_sms("HELP")).await, 200, "{public_url}");
+        let with_port = "https://example.org:443/mitan/webhooks/twilio/sms";
+        assert_eq!(
+            post(with_port, twilio_sms("TIP")).await,
+            200,
+            "{public_url}"
+        );
+
+        // The status callback mitan gives Twilio keeps the prefix (and no `//`), and a report
+        // signed over it is taken.
+        assert_eq!(app.deliver().await, [Outcome::Sent, Outcome::Sent]);
+        let callback = "https://example.org/mitan/webhooks/twilio/delivery";
+        for sent in fake.requests() {
+            assert_eq!(sent.field("StatusCallback").as_deref(), Some(callback));
+        }
+        let report = [("MessageSid", "SM1"), ("MessageStatus", "delivered")];
+        let taken = twilio_post_signed_over(&app, "/webhooks/twilio/delivery", callback, &report);
+        assert_eq!(taken.await.status(), 200, "{public_url}");
+        let delivered = app
+            .outbox()
+            .await
+            .iter()
+            .filter(|m| m.status == OutboxStatus::Delivered)
+            .count();
+        assert_eq!(delivered, 1, "{public_url}");
+    }
+}
+
 async fn exotel_app(fake: &FakeAggregator) -> TestApp {
     configured(
         fake,
