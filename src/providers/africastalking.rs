@@ -1,4 +1,4 @@
-//! Africa's Talking (PROTOCOLS.md §1): form-encoded USSD hops whose `text` holds every input so
+//! Africa's Talking: form-encoded USSD hops whose `text` holds every input so
 //! far joined by `*`, replied to with `text/plain` starting `CON ` or `END `; inbound SMS
 //! (`from`, `to`, `text`, `id`), delivery reports (`id`, `status`, `failureReason`), voice
 //! callbacks for missed calls (rejected with `<Reject/>`), and the `version1/messaging` send API,

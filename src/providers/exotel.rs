@@ -1,4 +1,4 @@
-//! Exotel (PROTOCOLS.md §3.1), an Indian aggregator: incoming SMS and the missed-call
+//! Exotel, an Indian aggregator: incoming SMS and the missed-call
 //! "Passthru" applet call with GET (or POST) fields; status callbacks report delivery; sends go
 //! to `Sms/send.json` with HTTP Basic auth and the TRAI DLT entity id, template id and header on
 //! every message. Exotel does not sign its callbacks: allow only its addresses at your proxy.

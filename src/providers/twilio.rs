@@ -1,7 +1,7 @@
-//! Twilio (PROTOCOLS.md §2): form-encoded webhooks signed with `X-Twilio-Signature`, TwiML
+//! Twilio (its webhook security and Messaging API documentation): form-encoded webhooks signed with `X-Twilio-Signature`, TwiML
 //! answers, status callbacks, and the `Messages.json` send API.
 //!
-//! The signature (§2.4) is `base64(HMAC-SHA1(auth_token, url + name1 + value1 + …))` over the
+//! The signature is `base64(HMAC-SHA1(auth_token, url + name1 + value1 + …))` over the
 //! URL Twilio requested (`server.public_url`, path prefix included, followed by the path and
 //! query mitan sees) and the POST parameters sorted by name, a repeated name's values sorted
 //! too. The URL is tried with and without the scheme's default port, as Twilio's own validators
@@ -297,7 +297,7 @@ mod tests {
     use super::super::testing::Arrived;
     use super::*;
 
-    /// PROTOCOLS.md §2.4, from twilio-python's tests.
+    /// The published example of Twilio's webhook security documentation, from twilio-python's tests.
     const TOKEN: &str = "12345";
     const VECTOR: &str = "RSOYDt4T1cUTdK1PDd93/VVr8B8=";
 
