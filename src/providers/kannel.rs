@@ -1,4 +1,5 @@
-//! Kannel's SMSC HTTP dialect (its sendsms and sms-service get-url), which many Indian aggregators expose.
+//! Kannel's SMSC HTTP dialect (sendsms and an sms-service get-url), which many Indian
+//! aggregators expose.
 //!
 //! Inbound (Kannel's `get-url`/`post-url`): `sender`, `message`, `id`, `to` in the query or form
 //! (configure `max-messages = 0` so Kannel sends nothing back itself). Sending: `GET

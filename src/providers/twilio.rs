@@ -1,4 +1,4 @@
-//! Twilio (its webhook security and Messaging API documentation): form-encoded webhooks signed with `X-Twilio-Signature`, TwiML
+//! Twilio: form-encoded webhooks signed with `X-Twilio-Signature`, TwiML
 //! answers, status callbacks, and the `Messages.json` send API.
 //!
 //! The signature is `base64(HMAC-SHA1(auth_token, url + name1 + value1 + …))` over the
