@@ -4,6 +4,8 @@
 //! (never the URI, query, headers or body), and domain code logs [`crate::privacy::Msisdn`]
 //! through its masked `Debug` or a blind-index tag.
 
+use std::ffi::OsStr;
+use std::io::IsTerminal as _;
 use std::sync::OnceLock;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
@@ -13,11 +15,24 @@ use tracing_subscriber::EnvFilter;
 use crate::config::{LogFormat, LogSettings};
 
 /// Installs the global subscriber writing to stderr. `RUST_LOG`, when set, wins over `log.filter`.
+/// Human lines are coloured only when stderr is a terminal and `NO_COLOR` is unset or empty.
 pub fn init(settings: &LogSettings) {
-    init_with_writer(settings, std::io::stderr);
+    let colour = colour_wanted(
+        std::io::stderr().is_terminal(),
+        std::env::var_os("NO_COLOR").as_deref(),
+    );
+    init_with_writer(settings, std::io::stderr, colour);
 }
 
-pub fn init_with_writer<W>(settings: &LogSettings, writer: W)
+/// Whether log lines may carry ANSI colours: only for a terminal, and never when `NO_COLOR`
+/// holds a value (<https://no-color.org>: set and not empty, whatever it says).
+pub fn colour_wanted(to_terminal: bool, no_color: Option<&OsStr>) -> bool {
+    to_terminal && no_color.map_or(true, OsStr::is_empty)
+}
+
+/// Installs the global subscriber writing to `writer`, with ANSI colours in human lines when
+/// `colour` says so (JSON lines never have them).
+pub fn init_with_writer<W>(settings: &LogSettings, writer: W, colour: bool)
 where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
@@ -26,7 +41,8 @@ where
         .unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(writer);
+        .with_writer(writer)
+        .with_ansi(colour && settings.format == LogFormat::Human);
     // An error means a subscriber is already installed (tests build several apps in one
     // process); the first one stays.
     let _ = match settings.format {
@@ -57,4 +73,30 @@ pub fn metrics_handle() -> PrometheusHandle {
                 .expect("the metrics recorder is installed once")
         })
         .clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::colour_wanted;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn colour_only_on_a_terminal_and_never_under_no_color() {
+        let cases: [(bool, Option<&str>, bool); 7] = [
+            (true, None, true),
+            (true, Some(""), true),
+            (true, Some("1"), false),
+            (true, Some("0"), false),
+            (true, Some("false"), false),
+            (false, None, false),
+            (false, Some(""), false),
+        ];
+        for (to_terminal, no_color, wanted) in cases {
+            assert_eq!(
+                colour_wanted(to_terminal, no_color.map(OsStr::new)),
+                wanted,
+                "terminal {to_terminal}, NO_COLOR {no_color:?}"
+            );
+        }
+    }
 }

@@ -16,6 +16,7 @@ mod fuzz;
 mod health;
 mod keys;
 mod lifecycle;
+mod logs;
 mod outbox;
 mod privacy;
 mod retries;

@@ -1,5 +1,6 @@
 //! The real `mitan` binary as a child process: `Binary` serves (signals, exit codes, captured
-//! logs), `run_binary` runs a command to completion, `simulate` drives `mitan simulate`.
+//! logs; its log on a pipe, or on a terminal with `serve_on_terminal`), `run_binary` runs a
+//! command to completion, `simulate` drives `mitan simulate`.
 
 use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -27,6 +28,7 @@ fn binary_command(workdir: &std::path::Path, env: &[(&str, &str)], args: &[&str]
         .current_dir(workdir)
         .env_remove("RUST_LOG")
         .env_remove("DATABASE_URL")
+        .env_remove("NO_COLOR")
         .env("MITAN__LOG__FORMAT", "json")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -80,28 +82,50 @@ pub fn run_binary(workdir: &std::path::Path, env: &[(&str, &str)], args: &[&str]
 impl Binary {
     /// Starts `mitan serve` on port 0 in `workdir` and waits until it logs its address.
     pub fn serve(workdir: TempDir, env: &[(&str, &str)]) -> Binary {
+        Self::serve_with_stderr(workdir, env, None)
+    }
+
+    /// As [`Binary::serve`], with stderr (where the log goes) on a pseudo-terminal instead of a
+    /// pipe, as when an operator runs mitan in a shell. What it writes there is captured too.
+    pub fn serve_on_terminal(workdir: TempDir, env: &[(&str, &str)]) -> Binary {
+        let terminal = Terminal::open();
+        Self::serve_with_stderr(workdir, env, Some(terminal))
+    }
+
+    fn serve_with_stderr(
+        workdir: TempDir,
+        env: &[(&str, &str)],
+        terminal: Option<Terminal>,
+    ) -> Binary {
         let mut all_env = vec![("MITAN__SERVER__BIND", "127.0.0.1:0")];
         all_env.extend_from_slice(env);
-        let mut child = binary_command(workdir.path(), &all_env, &["serve"])
-            .spawn()
-            .expect("start mitan");
+        let mut command = binary_command(workdir.path(), &all_env, &["serve"]);
+        let mut streams: Vec<Box<dyn std::io::Read + Send>> = Vec::new();
+        if let Some(terminal) = terminal {
+            command.stderr(terminal.follower);
+            streams.push(Box::new(terminal.leader));
+        }
+        let mut child = command.spawn().expect("start mitan");
+        // Only the child holds the terminal's other side now: reading it ends (EIO) once the
+        // child has exited, as a pipe ends.
+        drop(command);
+        if let Some(stderr) = child.stderr.take() {
+            streams.push(Box::new(stderr));
+        }
+        streams.push(Box::new(child.stdout.take().unwrap()));
         let output = Arc::new(Mutex::new(String::new()));
         let (port_tx, port_rx) = std::sync::mpsc::channel();
-        let stdout = child.stdout.take().unwrap();
-        let stderr = child.stderr.take().unwrap();
-        for stream in [
-            Box::new(stdout) as Box<dyn std::io::Read + Send>,
-            Box::new(stderr),
-        ] {
+        for stream in streams {
             let output = output.clone();
             let port_tx = port_tx.clone();
             std::thread::spawn(move || {
                 for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    if let Some(port) = listening_port(&line) {
+                    let line = line.trim_end_matches('\r');
+                    if let Some(port) = listening_port(line) {
                         let _ = port_tx.send(Some(port));
                     }
                     let mut all = output.lock().unwrap();
-                    all.push_str(&line);
+                    all.push_str(line);
                     all.push('\n');
                 }
                 let _ = port_tx.send(None);
@@ -172,18 +196,80 @@ impl Drop for Binary {
     }
 }
 
+/// The port of the "mitan is listening" line, in JSON (`"addr": "127.0.0.1:PORT"`) or in the
+/// human format (`mitan is listening addr=127.0.0.1:PORT …`, read with any colour codes taken
+/// out, so that a coloured line still starts the test, which then fails on the colour).
 fn listening_port(line: &str) -> Option<u16> {
-    let value: serde_json::Value = serde_json::from_str(line).ok()?;
-    if value.get("message")?.as_str()? != "mitan is listening" {
-        return None;
+    let addr = match serde_json::from_str::<serde_json::Value>(line) {
+        Ok(value) => {
+            if value.get("message")?.as_str()? != "mitan is listening" {
+                return None;
+            }
+            value.get("addr")?.as_str()?.to_string()
+        }
+        Err(_) => {
+            let plain = without_colour(line);
+            let (_, fields) = plain.split_once("mitan is listening ")?;
+            let (_, addr) = fields.split_once("addr=")?;
+            addr.split_whitespace().next()?.to_string()
+        }
+    };
+    addr.rsplit(':').next()?.parse().ok()
+}
+
+/// `text` without ANSI SGR sequences (`ESC [ … m`).
+fn without_colour(text: &str) -> String {
+    let mut plain = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("\x1b[") {
+        plain.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        match after.find('m') {
+            Some(end) => rest = &after[end + 1..],
+            None => rest = "",
+        }
     }
-    value
-        .get("addr")?
-        .as_str()?
-        .rsplit(':')
-        .next()?
-        .parse()
-        .ok()
+    plain.push_str(rest);
+    plain
+}
+
+/// A pseudo-terminal: the child gets `follower` as a standard stream, the test reads what it
+/// writes from `leader`.
+struct Terminal {
+    leader: std::fs::File,
+    follower: std::fs::File,
+}
+
+impl Terminal {
+    fn open() -> Terminal {
+        use std::os::fd::FromRawFd as _;
+        let (mut leader, mut follower) = (-1, -1);
+        // SAFETY: openpty writes two new file descriptors into the integers it is given, which
+        // are then owned by the `File`s; the name, termios and window size may be null.
+        let opened = unsafe {
+            libc::openpty(
+                &mut leader,
+                &mut follower,
+                std::ptr::null_mut(),
+                std::ptr::null(),
+                std::ptr::null(),
+            )
+        };
+        assert_eq!(opened, 0, "openpty: {}", std::io::Error::last_os_error());
+        for fd in [leader, follower] {
+            // Not inherited by processes that other tests start meanwhile (which would keep the
+            // terminal open after this child exits); the child gets the follower by dup2.
+            // SAFETY: fcntl on a descriptor this function owns.
+            unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+        }
+        // SAFETY: both descriptors were just opened and nothing else owns them.
+        unsafe {
+            Terminal {
+                leader: std::fs::File::from_raw_fd(leader),
+                follower: std::fs::File::from_raw_fd(follower),
+            }
+        }
+    }
 }
 
 /// The one `mitan: error: …` line of what the binary printed; fails unless there is exactly one.
