@@ -10,10 +10,13 @@ use tempfile::TempDir;
 
 use super::app::TestApp;
 
-/// A database of its own for one test; SQLite files live in `dir`.
+/// A database of its own for one test; SQLite files live in `dir` (removed with it), and a
+/// PostgreSQL database is dropped when this value is (see [`DropOnServer`]).
 pub struct TestDatabase {
     pub url: String,
     pub dir: TempDir,
+    // Kept for its `Drop`.
+    _server: Option<DropOnServer>,
 }
 
 impl TestDatabase {
@@ -28,7 +31,11 @@ impl TestDatabase {
     pub fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}/mitan.db", dir.path().display());
-        Self { url, dir }
+        Self {
+            url,
+            dir,
+            _server: None,
+        }
     }
 
     /// A new, empty database on the server behind `admin_url`. Fails the test if it cannot.
@@ -41,16 +48,65 @@ impl TestDatabase {
             .execute(&mut admin)
             .await
             .expect("create test database");
+        let _ = admin.close().await;
         let mut url = url::Url::parse(admin_url).expect("TEST_DATABASE_URL is a URL");
         url.set_path(&name);
         Self {
             url: url.to_string(),
             dir: tempfile::tempdir().expect("temp dir"),
+            _server: Some(DropOnServer {
+                admin_url: admin_url.to_string(),
+                name,
+            }),
         }
     }
 
     pub fn is_postgres(&self) -> bool {
         self.url.starts_with("postgres")
+    }
+}
+
+/// A PostgreSQL test database, dropped when the test ends, passed or failed (`Drop` runs while a
+/// failing test unwinds too). Dropping it here, by name, touches only this test's database: the
+/// suite's tests run at once, and other runs may share the server, so a sweep by pattern at the
+/// start of a run could drop databases still in use. A run that is killed leaves its databases
+/// behind; `.ci/run` drops those (`mitan_test_%`) before it starts.
+struct DropOnServer {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for DropOnServer {
+    fn drop(&mut self) {
+        // `Drop` cannot await, and the test's own runtime may be the one this runs on (a runtime
+        // cannot be blocked on from inside itself): a thread with a runtime of its own drops the
+        // database, and this waits for it. `WITH (FORCE)` (PostgreSQL 13+) ends the connections
+        // the service under test may still hold, so the drop never waits on them.
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|err| err.to_string())?;
+            runtime.block_on(async {
+                let mut admin = sqlx::PgConnection::connect(&admin_url)
+                    .await
+                    .map_err(|err| err.to_string())?;
+                let dropped = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin)
+                    .await
+                    .map_err(|err| err.to_string());
+                let _ = admin.close().await;
+                dropped.map(|_| ())
+            })
+        })
+        .join();
+        match dropped {
+            Ok(Ok(())) => {}
+            // Never a panic here: it would abort a test that is already failing.
+            Ok(Err(err)) => eprintln!("test database {} left behind: {err}", self.name),
+            Err(_) => eprintln!("test database {} left behind: the drop panicked", self.name),
+        }
     }
 }
 
