@@ -19,6 +19,7 @@ mod lifecycle;
 mod logs;
 mod outbox;
 mod privacy;
+mod readme;
 mod retries;
 mod rotation;
 mod sms;
