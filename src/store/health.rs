@@ -109,17 +109,6 @@ impl Store {
     /// retired key, so it stops the service (`shutdown`) and answers why.
     pub async fn watch_writes(&self, key_id: &str, shutdown: CancellationToken) -> Option<String> {
         loop {
-            if let Ok(Some(sealed)) = self.recorded_key().await {
-                if sealed != key_id {
-                    let why = format!(
-                        "security.master_key: the database's key was rotated (from id {key_id} to \
-                         id {sealed}, `mitan keys rotate`): stopping; start again with the new key"
-                    );
-                    tracing::error!("{why}");
-                    shutdown.cancel();
-                    return Some(why);
-                }
-            }
             let probe = tokio::time::timeout(PROBE_LIMIT, self.probe_write());
             let result = match probe.await {
                 Ok(result) => result,
@@ -127,7 +116,17 @@ impl Store {
                     "a one-row write took longer than {PROBE_LIMIT:?}"
                 ))),
             };
-            self.health.record(result);
+            let sealed = result.as_ref().ok().cloned().flatten();
+            self.health.record(result.map(drop));
+            if let Some(sealed) = sealed.filter(|sealed| sealed != key_id) {
+                let why = format!(
+                    "security.master_key: the database's key was rotated (from id {key_id} to \
+                     id {sealed}, `mitan keys rotate`): stopping; start again with the new key"
+                );
+                tracing::error!("{why}");
+                shutdown.cancel();
+                return Some(why);
+            }
             tokio::select! {
                 () = shutdown.cancelled() => return None,
                 () = tokio::time::sleep(PROBE_EVERY) => {}
@@ -135,21 +134,19 @@ impl Store {
         }
     }
 
-    async fn recorded_key(&self) -> Result<Option<String>, StoreError> {
-        Ok(super::on_reader!(self, pool => {
-            sqlx::query_scalar("SELECT key_id FROM sealing_key").fetch_optional(pool).await?
-        }))
-    }
-
     /// Writes a row and deletes it again in one transaction: the commit must reach the disk (on
     /// SQLite, the write-ahead log), so it fails when the disk is full, and nothing is left.
-    async fn probe_write(&self) -> Result<(), StoreError> {
+    /// Answers the key the database is sealed with, read in the same transaction.
+    async fn probe_write(&self) -> Result<Option<String>, StoreError> {
         let mut tx = self.begin_write().await?;
         tx.execute(Sql::new("INSERT INTO write_probes DEFAULT VALUES"))
             .await?;
         tx.execute(Sql::new("DELETE FROM write_probes")).await?;
+        let sealed = tx
+            .fetch_optional_value(Sql::new("SELECT key_id FROM sealing_key"))
+            .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(sealed)
     }
 }
 
