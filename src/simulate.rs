@@ -101,23 +101,34 @@ impl Phone {
     }
 }
 
-/// Characters a feature phone shows on one line.
+/// Columns a feature phone shows on one line of an SMS.
 const SMS_WIDTH: usize = 36;
+/// Columns inside the box a USSD screen is drawn in.
+const SCREEN_WIDTH: usize = 32;
 
-/// Breaks a text into lines of at most `width` characters, at spaces where possible.
+/// Breaks a text into lines of at most `width` terminal columns (display width, so that
+/// Devanagari's combining vowel signs take none), at spaces where possible; a word longer than a
+/// line is cut between characters, never between a letter and its marks.
 fn wrap(text: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr as _;
     let mut lines = Vec::new();
     for paragraph in text.lines() {
         let mut line = String::new();
         for word in paragraph.split(' ') {
-            let len = line.chars().count();
-            if len > 0 && len + 1 + word.chars().count() > width {
+            let (used, needed) = (line.width(), word.width());
+            if used > 0 && used + 1 + needed > width {
                 lines.push(std::mem::take(&mut line));
             }
             if !line.is_empty() {
                 line.push(' ');
             }
-            line.push_str(word);
+            for c in word.chars() {
+                let wide = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+                if wide > 0 && line.width() + wide > width && !line.trim().is_empty() {
+                    lines.push(std::mem::take(&mut line));
+                }
+                line.push(c);
+            }
         }
         lines.push(line);
     }
@@ -222,24 +233,78 @@ impl Phone {
 }
 
 fn show(screen: &Screen) {
-    let width = screen
-        .text
-        .lines()
-        .map(|line| line.chars().count())
-        .max()
-        .unwrap_or(0)
-        .clamp(20, 60);
-    println!("┌{}┐", "─".repeat(width + 2));
-    for line in screen.text.lines() {
-        let pad = width.saturating_sub(line.chars().count());
-        println!("│ {line}{} │", " ".repeat(pad));
+    println!("{}", draw(&screen.text));
+}
+
+/// A screen in its box, wrapped to the box and padded by display width, so that the right
+/// border lines up for Latin and Devanagari alike.
+fn draw(text: &str) -> String {
+    use unicode_width::UnicodeWidthStr as _;
+    let mut out = vec![format!("┌{}┐", "─".repeat(SCREEN_WIDTH + 2))];
+    for line in wrap(text, SCREEN_WIDTH).lines() {
+        let pad = SCREEN_WIDTH.saturating_sub(line.width());
+        out.push(format!("│ {line}{} │", " ".repeat(pad)));
     }
-    println!("└{}┘", "─".repeat(width + 2));
+    out.push(format!("└{}┘", "─".repeat(SCREEN_WIDTH + 2)));
+    out.join("\n")
 }
 
 #[cfg(test)]
 mod tests {
-    use super::wrap;
+    use super::{draw, wrap, SCREEN_WIDTH};
+    use unicode_width::UnicodeWidthStr as _;
+
+    /// Every line of a drawn box is as wide as its top, and nothing is lost or reordered.
+    fn assert_boxed(text: &str) -> String {
+        let drawn = draw(text);
+        let lines: Vec<&str> = drawn.lines().collect();
+        for line in &lines {
+            assert_eq!(line.width(), SCREEN_WIDTH + 4, "{line:?} in\n{drawn}");
+        }
+        let inside: Vec<String> = lines[1..lines.len() - 1]
+            .iter()
+            .map(|line| {
+                line.trim_start_matches("│ ")
+                    .trim_end_matches(" │")
+                    .trim_end()
+                    .to_string()
+            })
+            .collect();
+        let words = |s: &str| s.split_whitespace().collect::<String>();
+        assert_eq!(words(&inside.join(" ")), words(text), "{drawn}");
+        drawn
+    }
+
+    #[test]
+    fn a_long_english_screen_wraps_inside_the_box() {
+        let drawn = assert_boxed(
+            "We keep only: your mobile no., language, village code (if given) and time of \
+             consent. Used only to send fraud-safety SMS.\n1 Next",
+        );
+        assert!(drawn.lines().count() > 6, "{drawn}");
+        assert!(drawn.contains("│ 1 Next"), "{drawn}");
+    }
+
+    #[test]
+    fn devanagari_is_measured_by_display_width_so_the_borders_line_up() {
+        let text = "हम केवल रखते हैं: आपका मोबाइल नंबर, भाषा, गाँव का कोड (यदि दिया) और सहमति का \
+                    समय। केवल धोखाधड़ी से बचाव के एसएमएस भेजने के लिए।\n1 आगे";
+        let drawn = assert_boxed(text);
+        // Measured in characters the vowel signs would count, and lines would spill out.
+        let longest = wrap(text, SCREEN_WIDTH)
+            .lines()
+            .map(|line| line.chars().count())
+            .max()
+            .unwrap();
+        assert!(
+            longest > SCREEN_WIDTH,
+            "the test needs lines wider in characters: {drawn}"
+        );
+        assert_boxed(
+            "Cyber Mitan / साइबर मितान\n1 हिंदी Hindi\n2 छत्तीसगढ़ी CG\n3 English\n4 Hindi (ABC)",
+        );
+        assert_boxed(&"क्षत्रिय".repeat(8));
+    }
 
     #[test]
     fn sms_text_wraps_at_spaces_like_a_handset() {
