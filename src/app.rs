@@ -26,6 +26,38 @@ use crate::{api, housekeeping, http, planner, telemetry, web};
 pub struct Application {
     listener: TcpListener,
     state: Arc<AppState>,
+    /// Training mode's folder (its database), removed when the service stops.
+    demo_dir: Option<DemoDir>,
+}
+
+/// A folder of its own under the system's temporary folder, removed with everything in it when
+/// dropped.
+struct DemoDir(std::path::PathBuf);
+
+impl DemoDir {
+    fn create() -> anyhow::Result<Self> {
+        let name = format!(
+            "mitan-demo-{}-{:016x}",
+            std::process::id(),
+            rand::random::<u64>()
+        );
+        let path = std::env::temp_dir().join(name);
+        std::fs::create_dir(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        Ok(Self(path))
+    }
+}
+
+impl Drop for DemoDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// How to sign in to a training started by [`Application::demo`].
+pub struct DemoLogin {
+    pub username: &'static str,
+    pub password: String,
+    pub officer_code: String,
 }
 
 impl Application {
@@ -38,6 +70,36 @@ impl Application {
         settings: Settings,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
+        Ok(Self::assemble(settings, clock, false).await?.0)
+    }
+
+    /// Training mode (`mitan serve --demo`, see [`crate::demo`]): the service on a throwaway
+    /// database with the console channel alone, seeded with an officer and a trainer, and
+    /// `/simulator` open.
+    pub async fn demo(settings: Settings) -> anyhow::Result<(Self, DemoLogin)> {
+        let dir = DemoDir::create()?;
+        let settings = crate::demo::settings(settings, &dir.0)?;
+        let (mut app, password) = Self::assemble(settings, Arc::new(SystemClock), true).await?;
+        app.demo_dir = Some(dir);
+        let login = DemoLogin {
+            username: crate::demo::TRAINER,
+            password: password.unwrap_or_default(),
+            officer_code: app
+                .state
+                .demo
+                .as_ref()
+                .map(|demo| demo.officer_code.clone())
+                .unwrap_or_default(),
+        };
+        Ok((app, login))
+    }
+
+    /// The service; in training mode also seeded, with the trainer's password answered.
+    async fn assemble(
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+        demo: bool,
+    ) -> anyhow::Result<(Self, Option<String>)> {
         check_channels(&settings)?;
         let store = Store::connect(&settings.database)
             .await?
@@ -69,6 +131,18 @@ impl Application {
         load_tips(&store, &settings.campaign, clock.now()).await?;
         let tips = Arc::new(LiveTips::seeded());
         tips.replace(store.tips().await?);
+        let (demo, password) = if demo {
+            let (demo, password) = crate::demo::seed(
+                &store,
+                settings.campaign.default_quota,
+                settings.campaign.code_length.0,
+                clock.now(),
+            )
+            .await?;
+            (Some(Arc::new(demo)), Some(password))
+        } else {
+            (None, None)
+        };
         let bind = settings.server.bind;
         let listener = TcpListener::bind(bind)
             .await
@@ -87,10 +161,16 @@ impl Application {
             logins: Arc::new(crate::access::LoginLimits::new(
                 settings.dashboard.login_attempts_per_minute,
             )),
+            demo,
             store,
             settings: Arc::new(settings),
         });
-        Ok(Self { listener, state })
+        let app = Self {
+            listener,
+            state,
+            demo_dir: None,
+        };
+        Ok((app, password))
     }
 
     /// The bound port (tests bind port 0).
@@ -112,6 +192,7 @@ impl Application {
         // Cancelled from outside (SIGTERM, a test), or from inside when the service must stop.
         let shutdown = outside.child_token();
         let state = self.state;
+        let demo_dir = self.demo_dir;
         let grace = Duration::from_secs(state.settings.server.shutdown_grace_secs);
         tracing::info!(
             addr = %self.listener.local_addr()?,
@@ -174,6 +255,7 @@ impl Application {
             }
         }
         state.store.close().await;
+        drop(demo_dir);
         tracing::info!("stopped");
         match stopped_because {
             None => Ok(()),

@@ -31,7 +31,12 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP service (the default).
-    Serve,
+    Serve {
+        /// Training mode: a throwaway database (gone when the service stops), the console
+        /// channel alone, a seeded officer and trainer, and the browser phone at /simulator.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Apply database migrations and exit.
     Migrate,
     /// Write a consistent copy of the SQLite database to FILE while the service runs (numbers
@@ -182,8 +187,9 @@ impl Cli {
     pub async fn run(self) -> anyhow::Result<()> {
         let settings = Settings::load(self.config.as_deref())?;
         telemetry::init(&settings.log);
-        match self.command.unwrap_or(Command::Serve) {
-            Command::Serve => serve(settings).await,
+        match self.command.unwrap_or(Command::Serve { demo: false }) {
+            Command::Serve { demo: false } => serve(settings).await,
+            Command::Serve { demo: true } => serve_demo(settings).await,
             Command::Migrate => migrate(settings).await,
             Command::Backup { file } => back_up(settings, &file).await,
             Command::Restore { file } => restore(settings, &file).await,
@@ -239,6 +245,20 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         .await?
         .run_until(shutdown)
         .await
+}
+
+async fn serve_demo(settings: Settings) -> anyhow::Result<()> {
+    let shutdown = CancellationToken::new();
+    app::cancel_on_signal(shutdown.clone());
+    let (app, login) = Application::demo(settings).await?;
+    let origin = format!("http://127.0.0.1:{}", app.port());
+    println!(
+        "TRAINING MODE: a throwaway database, gone when this stops; nothing leaves through an \
+         aggregator.\n  the phone: {origin}/simulator (sign in as {} with password {})\n  \
+         the demo officer's code: {}",
+        login.username, login.password, login.officer_code
+    );
+    app.run_until(shutdown).await
 }
 
 async fn migrate(settings: Settings) -> anyhow::Result<()> {

@@ -10,6 +10,8 @@ pub mod access;
 pub mod broadcasts;
 /// SMS keywords (JOIN, STOP, हाँ, …) parsed into a closed `Command`: pure, no state.
 pub mod commands;
+/// Training mode (`mitan serve --demo`): a throwaway database, the console channel alone.
+pub mod demo;
 /// The dispatcher: claims what the outbox holds, sends it within each channel's rate, records it.
 pub mod dispatcher;
 /// How a text travels: GSM-7 or UCS-2, SMS parts, USSD screen limits and pagination.

@@ -38,6 +38,9 @@ pub struct AppState {
     pub turns: Arc<Turns>,
     /// Sign-in attempts per username on the dashboard (per instance).
     pub logins: Arc<crate::access::LoginLimits>,
+    /// Training mode (`mitan serve --demo`): the seeded officer's code and the demo phones;
+    /// `None` on a real campaign, where `/simulator` does not exist.
+    pub demo: Option<Arc<crate::demo::Demo>>,
 }
 
 impl AppState {

@@ -12,6 +12,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../assets/htmx.min.js"),
     ),
     (
+        "simulator.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/simulator.js"),
+    ),
+    (
         "mitan.css",
         "text/css; charset=utf-8",
         include_bytes!("../../assets/mitan.css"),

@@ -6,7 +6,8 @@
 //! - `session`: signing in and out, the viewer of a request (`Viewer`, `AdminViewer`);
 //! - `guard`: cross-site requests refused, security headers on every answer;
 //! - `page`: the frame every page shares (words, navigation) and rendering;
-//! - `assets`: the stylesheet and htmx;
+//! - `assets`: the stylesheet, htmx and the simulator's script;
+//! - `simulator`: the browser phone of training mode (`/simulator`);
 //! - one module per page.
 
 mod assets;
@@ -19,6 +20,7 @@ mod page;
 mod people;
 mod recruiters;
 mod session;
+mod simulator;
 mod tips;
 mod tokens;
 
@@ -74,6 +76,13 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/admin/broadcasts/{id}/pause", post(broadcasts::pause))
         .route("/admin/broadcasts/{id}/resume", post(broadcasts::resume))
         .route("/admin/broadcasts/{id}/cancel", post(broadcasts::cancel))
+        // the browser phone, in training mode only
+        .route("/simulator", get(simulator::entry))
+        .route("/admin/simulator", get(simulator::page))
+        .route("/admin/simulator/hop", post(simulator::hop))
+        .route("/admin/simulator/end", post(simulator::end))
+        .route("/admin/simulator/sms", post(simulator::sms))
+        .route("/admin/simulator/inbox", get(simulator::inbox))
         .route("/admin/assets/{file}", get(assets::serve))
         .layer(middleware::from_fn(guard::same_origin))
         .layer(middleware::from_fn(guard::headers))

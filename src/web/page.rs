@@ -19,6 +19,8 @@ pub struct Chrome {
     pub admin: bool,
     /// The navigation entry of this page (`overview`, `recruiters`, …).
     pub current: &'static str,
+    /// Training mode (`mitan serve --demo`): the navigation offers the simulator.
+    pub training: bool,
     locale: LanguageIdentifier,
     catalog: Catalog,
 }
@@ -46,6 +48,7 @@ impl Chrome {
             user: user.map(|(name, _)| name.to_string()),
             admin: user.is_some_and(|(_, role)| role == Role::Admin),
             current,
+            training: false,
             locale: lang.parse().expect("a valid locale"),
             catalog: catalog.clone(),
         }
@@ -87,9 +90,11 @@ impl Chrome {
             ("audit", "/admin/audit", true),
             ("exports", "/admin/exports", true),
             ("tokens", "/admin/tokens", true),
+            ("simulator", "/admin/simulator", false),
         ];
         all.iter()
             .filter(|(_, _, admin_only)| self.admin || !admin_only)
+            .filter(|(id, _, _)| self.training || *id != "simulator")
             .map(|(id, href, _)| NavItem {
                 id,
                 href,

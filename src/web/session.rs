@@ -38,12 +38,14 @@ pub struct AdminViewer(pub Viewer);
 
 impl Viewer {
     pub fn chrome(&self, state: &AppState, current: &'static str) -> Chrome {
-        Chrome::new(
+        let mut chrome = Chrome::new(
             state.texts.catalog(),
             &self.user.language,
             Some((&self.user.username, self.user.role)),
             current,
-        )
+        );
+        chrome.training = state.demo.is_some();
+        chrome
     }
 }
 

@@ -91,7 +91,7 @@ async fn bodies_over_the_limit_get_413() {
 }
 
 #[tokio::test]
-async fn the_production_example_removes_the_unauthenticated_console_channel() {
+async fn the_production_example_removes_the_unauthenticated_console_channel_and_the_simulator() {
     use figment::providers::{Format as _, Toml};
     let production =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/production.example.toml");
@@ -122,4 +122,7 @@ async fn the_production_example_removes_the_unauthenticated_console_channel() {
         .await
         .unwrap();
     assert_eq!(response.status(), 404);
+    for path in ["/simulator", "/admin/simulator"] {
+        assert_eq!(app.get(path).await.status(), 404, "{path}");
+    }
 }

@@ -59,6 +59,11 @@ impl Chrome {
 
     /// A browser with a window of `width`×`height` (a phone: 390×844).
     pub async fn sized(app: &TestApp, width: u32, height: u32) -> Chrome {
+        Self::at(&app.address, width, height).await
+    }
+
+    /// A browser pointed at the service at `origin` (`http://127.0.0.1:PORT`).
+    pub async fn at(origin: &str, width: u32, height: u32) -> Chrome {
         let turn = ONE_AT_A_TIME.lock().await;
         let chromium = program("MITAN_CHROMIUM", "/usr/bin/chromium");
         let chromedriver = program("MITAN_CHROMEDRIVER", "chromedriver");
@@ -110,7 +115,7 @@ impl Chrome {
         Chrome {
             client: Some(client),
             driver,
-            base: app.address.clone(),
+            base: origin.to_string(),
             _turn: turn,
         }
     }

@@ -15,3 +15,4 @@ mod chrome;
 
 mod campaign;
 mod pages;
+mod simulator;

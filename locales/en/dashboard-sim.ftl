@@ -1,0 +1,24 @@
+# The browser phone of training mode (/simulator).
+admin-nav-simulator = Simulator
+admin-sim-training = Training mode: a throwaway database, gone when the service stops. Nothing here reaches a real person or a real figure, and no message leaves through an aggregator.
+admin-sim-phone = Demo phone
+admin-sim-idle = Type { $code } and press the green key.
+admin-sim-bad-dial = To start, type { $code } and press the green key.
+admin-sim-reply = Type here (or use the keys)
+admin-sim-call = Dial, or send the answer
+admin-sim-call-key = Call
+admin-sim-end-key = End
+admin-sim-send = Send
+admin-sim-end = End the session
+admin-sim-for-trainers = For trainers and translators
+admin-sim-size = Screen size
+admin-sim-page = Page
+admin-sim-timeout = Session ends in
+admin-sim-timed-out = The network ended the session (timeout). Dial again.
+admin-sim-officer-code = Demo officer's code
+admin-sim-no-devanagari = Handset without Devanagari
+admin-sim-no-devanagari-note = Shows boxes for what an older phone cannot draw: why the menu offers Hindi in Roman letters.
+admin-sim-sms = SMS
+admin-sim-sms-text = Message
+admin-sim-sms-send = Send SMS
+admin-sim-inbox = Inbox

@@ -1,0 +1,24 @@
+# प्रशिक्षण मोड का ब्राउज़र फ़ोन (/simulator)।
+admin-nav-simulator = सिम्युलेटर
+admin-sim-training = प्रशिक्षण मोड: एक अस्थायी डेटाबेस, जो सेवा बंद होते ही मिट जाता है। यहाँ से कुछ भी किसी असली व्यक्ति या असली आँकड़े तक नहीं पहुँचता, और कोई संदेश एग्रीगेटर से बाहर नहीं जाता।
+admin-sim-phone = डेमो फ़ोन
+admin-sim-idle = { $code } टाइप करें और हरा बटन दबाएँ।
+admin-sim-bad-dial = शुरू करने के लिए { $code } टाइप करें और हरा बटन दबाएँ।
+admin-sim-reply = यहाँ टाइप करें (या बटन दबाएँ)
+admin-sim-call = डायल करें, या उत्तर भेजें
+admin-sim-call-key = कॉल
+admin-sim-end-key = बंद
+admin-sim-send = भेजें (Send)
+admin-sim-end = सत्र समाप्त करें
+admin-sim-for-trainers = प्रशिक्षकों और अनुवादकों के लिए
+admin-sim-size = स्क्रीन का आकार
+admin-sim-page = पन्ना
+admin-sim-timeout = सत्र समाप्त होगा
+admin-sim-timed-out = नेटवर्क ने सत्र समाप्त कर दिया (समय सीमा)। फिर से डायल करें।
+admin-sim-officer-code = डेमो अधिकारी का कोड
+admin-sim-no-devanagari = बिना देवनागरी वाला हैंडसेट
+admin-sim-no-devanagari-note = पुराना फ़ोन जो अक्षर नहीं दिखा सकता, उनकी जगह डिब्बे दिखाता है: इसीलिए मेनू में रोमन अक्षरों में हिंदी भी है।
+admin-sim-sms = एसएमएस
+admin-sim-sms-text = संदेश
+admin-sim-sms-send = एसएमएस भेजें
+admin-sim-inbox = इनबॉक्स
