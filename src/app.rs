@@ -131,6 +131,7 @@ impl Application {
         load_tips(&store, &settings.campaign, clock.now()).await?;
         let tips = Arc::new(LiveTips::seeded());
         tips.replace(store.tips().await?);
+        let scams = Arc::new(load_scam_rules(&settings.campaign)?);
         let (demo, password) = if demo {
             let (demo, password) = crate::demo::seed(
                 &store,
@@ -162,6 +163,7 @@ impl Application {
                 settings.dashboard.login_attempts_per_minute,
             )),
             demo,
+            scams,
             store,
             settings: Arc::new(settings),
         });
@@ -297,6 +299,17 @@ fn check_channels(settings: &Settings) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The scam check's rules: `campaign.scam_rules_file`, or the built-in `config/scams.toml`.
+fn load_scam_rules(campaign: &CampaignSettings) -> anyhow::Result<crate::scams::Matcher> {
+    let Some(path) = &campaign.scam_rules_file else {
+        return Ok(crate::scams::Matcher::built_in());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("campaign.scam_rules_file: cannot read {}", path.display()))?;
+    crate::scams::Matcher::from_toml(&text)
+        .map_err(|err| anyhow::anyhow!("campaign.scam_rules_file: {}: {err}", path.display()))
 }
 
 /// Fills an empty areas table from `campaign.areas_file` (or the built-in Bilaspur example).

@@ -79,11 +79,49 @@ pub enum Command {
     /// Dashboard users (the web pages under /admin).
     #[command(subcommand)]
     User(UserCommand),
+    /// The scam check: try the rules on a message, or measure them on a labelled corpus.
+    #[command(subcommand)]
+    Scam(ScamCommand),
     /// The tip library.
     Tips {
         #[command(subcommand)]
         action: TipsCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScamCommand {
+    /// Prints `category: <kind or none>`, then the SMS reply a villager forwarding TEXT gets.
+    Check {
+        /// The reply's language.
+        #[arg(long, value_enum, default_value = "en")]
+        language: LanguageArg,
+        /// The message, as forwarded.
+        text: String,
+    },
+    /// Per-category precision and recall of the rules on a labelled corpus (JSON lines, as
+    /// tests/fixtures/scams/corpus.jsonl).
+    Figures {
+        file: PathBuf,
+        /// Which part: `holdout` (never tuned on), `tune`, or `all`.
+        #[arg(long, default_value = "holdout")]
+        split: String,
+        /// Also list every message the rules get wrong, with its scores.
+        #[arg(long)]
+        misses: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LanguageArg {
+    /// Hindi (Devanagari).
+    Hi,
+    /// Chhattisgarhi.
+    Hne,
+    /// English.
+    En,
+    /// Hindi in Roman letters.
+    HiLatn,
 }
 
 #[derive(Debug, Subcommand)]
@@ -206,6 +244,7 @@ impl Cli {
                 new_key_file,
                 batch,
             }) => rotate_keys(settings, &new_key_file, batch).await,
+            Command::Scam(command) => scam(&settings, command),
             Command::Screens => {
                 screens(&settings);
                 Ok(())
@@ -425,6 +464,87 @@ async fn import_tips(settings: Settings, file: &std::path::Path) -> anyhow::Resu
         println!("  {}: {}", error.row, error.problem);
     }
     anyhow::bail!("{} of {} rows refused", plan.errors.len(), plan.rows)
+}
+
+fn scam(settings: &Settings, command: ScamCommand) -> anyhow::Result<()> {
+    use crate::enrollment::{Language, Script};
+    let matcher = crate::scams::Matcher::built_in();
+    match command {
+        ScamCommand::Check { language, text } => {
+            let (language, script) = match language {
+                LanguageArg::Hi => (Language::Hindi, Script::Native),
+                LanguageArg::Hne => (Language::Chhattisgarhi, Script::Native),
+                LanguageArg::En => (Language::English, Script::Native),
+                LanguageArg::HiLatn => (Language::Hindi, Script::Roman),
+            };
+            let verdict = matcher.check(&text);
+            let texts = crate::i18n::Catalog::new(&settings.campaign.ussd_code);
+            let reply = crate::sms::texts::scam_reply(
+                &texts,
+                crate::tips::TipLibrary::seed(),
+                verdict.category.as_deref(),
+                language,
+                script,
+            );
+            println!(
+                "category: {}",
+                verdict.category.as_deref().unwrap_or("none")
+            );
+            println!("{reply}");
+            let scores: Vec<String> = verdict
+                .scores
+                .iter()
+                .map(|(category, score)| format!("{category} {score:.1}"))
+                .collect();
+            println!("scores: {}", scores.join(", "));
+            Ok(())
+        }
+        ScamCommand::Figures {
+            file,
+            split,
+            misses,
+        } => {
+            use anyhow::Context as _;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let corpus = crate::scams::read_corpus(&text)
+                .map_err(|err| anyhow::anyhow!("{}: {err}", file.display()))?;
+            let part: Vec<_> = corpus
+                .iter()
+                .filter(|m| split == "all" || m.split == split)
+                .collect();
+            anyhow::ensure!(
+                !part.is_empty(),
+                "--split {split}: no message in {}",
+                file.display()
+            );
+            println!("{} messages ({split})", part.len());
+            print!("{}", crate::scams::evaluate(&matcher, part.iter().copied()));
+            if misses {
+                for message in &part {
+                    let verdict = matcher.check(&message.text);
+                    let given = verdict.category.as_deref().unwrap_or("none");
+                    if given != message.category {
+                        let scores: Vec<String> = verdict
+                            .scores
+                            .iter()
+                            .take(3)
+                            .map(|(category, score)| format!("{category} {score:.1}"))
+                            .collect();
+                        println!(
+                            "\n{} [{}] labelled {}, given {given} ({})\n  {}",
+                            message.id,
+                            message.language,
+                            message.category,
+                            scores.join(", "),
+                            message.text
+                        );
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
 }
 
 fn screens(settings: &Settings) {

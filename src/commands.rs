@@ -49,9 +49,15 @@ pub enum Command {
     /// Ask the number written after `INVITE` for consent. The text is as typed (digits made
     /// ASCII); empty when no number was given. The caller parses it as an `Msisdn`.
     Invite(String),
+    /// `CHECK <text>` (`जांच`, `janch`): is this forwarded message a fraud? The text after the
+    /// keyword, cut to [`MAX_FORWARD`] characters. Never logged or stored.
+    Check(String),
     /// Anything else: the message, trimmed and cut to [`MAX_ECHO`] characters.
     Unknown(String),
 }
+
+/// Most characters of a forwarded message the scam check reads (a long SMS of six parts).
+pub const MAX_FORWARD: usize = 1000;
 
 /// Most characters of the sender's text a command carries back.
 pub const MAX_ECHO: usize = 160;
@@ -70,6 +76,7 @@ enum Kind {
     Status,
     Code,
     Invite,
+    Check,
 }
 
 /// Every keyword, one word each (two-word forms such as `OPT OUT` match written together).
@@ -139,6 +146,12 @@ const KEYWORDS: &[(&str, Kind)] = &[
     ("code", Kind::Code),
     ("mycode", Kind::Code),
     ("invite", Kind::Invite),
+    ("check", Kind::Check),
+    ("jaanch", Kind::Check),
+    ("janch", Kind::Check),
+    ("jach", Kind::Check),
+    ("जांच", Kind::Check),
+    ("जाँच", Kind::Check),
 ];
 
 /// Language names, understood after LANG and on their own.
@@ -203,6 +216,13 @@ pub fn parse(text: &str) -> Command {
         Kind::Delete => Command::Delete,
         Kind::Status => Command::Status,
         Kind::Code => Command::Code,
+        Kind::Check => Command::Check(
+            rest.trim_start_matches(|c: char| !c.is_alphanumeric())
+                .trim_end()
+                .chars()
+                .take(MAX_FORWARD)
+                .collect(),
+        ),
     }
 }
 
@@ -623,7 +643,7 @@ mod tests {
 
         /// The keywords that take nothing after them.
         fn takes_nothing(kind: Kind) -> bool {
-            !matches!(kind, Kind::Join | Kind::Lang | Kind::Invite)
+            !matches!(kind, Kind::Join | Kind::Lang | Kind::Invite | Kind::Check)
         }
 
         /// A well-formed code with `body` before its check digit.

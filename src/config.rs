@@ -142,6 +142,8 @@ pub struct CampaignSettings {
     pub burst_threshold_per_hour: u32,
     /// The areas loaded into an empty database at start; unset: the Bilaspur example built in.
     pub areas_file: Option<PathBuf>,
+    /// The scam check's phrase lists, read at start; unset: `config/scams.toml`, built in.
+    pub scam_rules_file: Option<PathBuf>,
 }
 
 impl CampaignSettings {

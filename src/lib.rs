@@ -31,6 +31,8 @@ pub mod privacy;
 pub mod providers;
 /// Key rotation: every stored number re-sealed under a new master key, in batches, while serving.
 pub mod rotation;
+/// Scam check: which known fraud kind a forwarded SMS looks like, from data-driven phrase lists.
+pub mod scams;
 /// SMS keywords and missed calls: joining, stopping, officers' commands, delivery reports.
 pub mod sms;
 /// The only module with SQL: SQLite (embedded default) or PostgreSQL.

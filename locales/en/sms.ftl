@@ -17,3 +17,5 @@ sms-code = Your Cyber Mitan code is { $code }. People join by SMS JOIN { $code }
 sms-invited = Invited.
 sms-invite-bad-number = Send INVITE and a 10-digit mobile number.
 sms-tip = Cyber Mitan tip: { $tip }
+sms-scam-kind = Scam check: if a message asks for this, it is fraud. { $tip }
+sms-scam-unsure = Scam check: we cannot tell from the text alone. Never share an OTP or PIN, never pay to receive money. Money asked for or lost? Call 1930. Report at sancharsaathi.gov.in

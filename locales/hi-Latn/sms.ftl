@@ -17,3 +17,5 @@ sms-code = Aapka Cyber Mitan code { $code } hai. Log JOIN { $code } bhejkar ya {
 sms-invited = Nyota bhej diya.
 sms-invite-bad-number = INVITE aur 10 ank ka mobile number bhejein.
 sms-tip = Sujhav: { $tip }
+sms-scam-kind = Thagi jaanch: agar koi sandesh yeh maange, to woh thagi hai. { $tip }
+sms-scam-unsure = Thagi jaanch: sirf sandesh se pakka nahi keh sakte. OTP ya PIN kabhi na batayein, paise paane ke liye kabhi bhugtan na karein. Paise maange ya gaye? 1930 par call karein. Shikayat: sancharsaathi.gov.in

@@ -17,3 +17,5 @@ sms-code = आपका कोड { $code }। लोग JOIN { $code } भे�
 sms-invited = न्योता भेजा।
 sms-invite-bad-number = INVITE और 10 अंकों का मोबाइल नंबर भेजें।
 sms-tip = सुझाव: { $tip }
+sms-scam-kind = ठगी जांच: अगर कोई संदेश यह मांगे, तो वह ठगी है। { $tip }
+sms-scam-unsure = ठगी जांच: केवल संदेश से पक्का नहीं कह सकते। OTP या PIN कभी न बताएं, पैसे पाने के लिए कभी भुगतान न करें। पैसे मांगे या गए? 1930 पर कॉल करें। शिकायत: sancharsaathi.gov.in

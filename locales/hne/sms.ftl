@@ -17,3 +17,5 @@ sms-code = तुंहर कोड { $code }। लोगन JOIN { $code } �
 sms-invited = नेवता भेजे गिस।
 sms-invite-bad-number = INVITE अउ 10 अंक के मोबाइल नंबर भेजव।
 sms-tip = सुझाव: { $tip }
+sms-scam-kind = ठगी जांच: कहूं संदेस ह ए मांगय, त ओहा ठगी आय। { $tip }
+sms-scam-unsure = ठगी जांच: सिरिफ संदेस ले पक्का नइ कहि सकन। OTP या PIN कभू झन बताव, पइसा पाय बर कभू पइसा झन देव। पइसा मांगिस या गिस? 1930 म फोन करव। सिकायत: sancharsaathi.gov.in

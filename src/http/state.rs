@@ -38,6 +38,8 @@ pub struct AppState {
     pub turns: Arc<Turns>,
     /// Sign-in attempts per username on the dashboard (per instance).
     pub logins: Arc<crate::access::LoginLimits>,
+    /// The scam check's rules (`campaign.scam_rules_file`, or the built-in ones).
+    pub scams: Arc<crate::scams::Matcher>,
     /// Training mode (`mitan serve --demo`): the seeded officer's code and the demo phones;
     /// `None` on a real campaign, where `/simulator` does not exist.
     pub demo: Option<Arc<crate::demo::Demo>>,
@@ -67,6 +69,7 @@ impl AppState {
             clock: &*self.clock,
             turns: &self.turns,
             limits: &self.limits,
+            scams: &self.scams,
             outbox_wake: &self.outbox_wake,
             settings: &self.settings,
         }

@@ -36,7 +36,13 @@ pub enum Action {
     Code,
     /// Invite the number written after INVITE.
     Invite(String),
+    /// The scam check: the text after CHECK, or (`None`) the whole message, a forward.
+    ScamCheck(Option<String>),
 }
+
+/// A message that is no keyword and longer than this many characters is taken as a forwarded
+/// message to check.
+pub const FORWARD_OVER: usize = 40;
 
 /// Decides what a message asks for.
 pub fn decide(command: Command, sender: &Sender) -> Action {
@@ -70,6 +76,8 @@ pub fn decide(command: Command, sender: &Sender) -> Action {
         Command::Status if sender.recruiter => Action::Status,
         Command::Code if sender.recruiter => Action::Code,
         Command::Invite(number) if sender.recruiter => Action::Invite(number),
+        Command::Check(text) => Action::ScamCheck(Some(text)),
+        Command::Unknown(text) if text.chars().count() > FORWARD_OVER => Action::ScamCheck(None),
         Command::Status | Command::Code | Command::Invite(_) | Command::Unknown(_) => {
             Action::Unknown
         }
@@ -180,6 +188,23 @@ mod tests {
             ),
             ("INVITE 9876543210", pending(), Action::Unknown),
             ("hello?", stranger(), Action::Unknown),
+            (
+                "CHECK Your KYC is pending",
+                member(),
+                Action::ScamCheck(Some("Your KYC is pending".into())),
+            ),
+            (
+                "जांच: खाता बंद हो जाएगा",
+                stranger(),
+                Action::ScamCheck(Some("खाता बंद हो जाएगा".into())),
+            ),
+            ("janch", stranger(), Action::ScamCheck(Some(String::new()))),
+            (
+                "Dear customer, your account will be blocked today, update now",
+                stranger(),
+                Action::ScamCheck(None),
+            ),
+            ("is this a fraud message?", member(), Action::Unknown),
         ];
         for (text, sender, expected) in cases {
             assert_eq!(

@@ -23,7 +23,7 @@ use crate::providers::{InboundSms, MissedCall};
 use crate::store::Store;
 use crate::store::{
     Applied, Changed, NumberKeys, PendingConsent, PersonRecord, Receipt, ReceiptKind,
-    RecruiterCard, SmsChange,
+    RecruiterCard, ScamChecked, SmsChange,
 };
 use crate::tips::LiveTips;
 use crate::turns::Turns;
@@ -72,6 +72,8 @@ pub struct Context<'a> {
     pub clock: &'a dyn Clock,
     pub turns: &'a Turns,
     pub limits: &'a Limits,
+    /// The scam check's rules.
+    pub scams: &'a crate::scams::Matcher,
     /// Wakes an idle dispatcher once replies are queued.
     pub outbox_wake: &'a Notify,
     pub settings: &'a Settings,
@@ -121,7 +123,20 @@ pub async fn receive_sms(
         let _turn = edge.turns.take_if(receipt).await;
         match context(edge, channel, &sms.from, receipt, &sms.text, vital).await? {
             Err(handled) => handled,
-            Ok(ctx) => perform(&ctx, decide(command, &ctx.sender())).await?,
+            Ok(ctx) => {
+                let action = match decide(command, &ctx.sender()) {
+                    // A forward: the whole message is checked (never kept).
+                    Action::ScamCheck(None) => Action::ScamCheck(Some(
+                        sms.text
+                            .trim()
+                            .chars()
+                            .take(commands::MAX_FORWARD)
+                            .collect(),
+                    )),
+                    action => action,
+                };
+                perform(&ctx, action).await?
+            }
         }
     };
     metrics::counter!("sms_inbound_total", "channel" => channel.to_string(), "outcome" => handled.label())
@@ -405,6 +420,7 @@ async fn perform(ctx: &Message<'_>, action: Action) -> anyhow::Result<Handled> {
             .await
         }
         Action::Invite(number) => invite(ctx, &number).await,
+        Action::ScamCheck(text) => scam_check(ctx, text.as_deref().unwrap_or_default()).await,
     }
 }
 
@@ -506,6 +522,45 @@ async fn consent(ctx: &Message<'_>) -> anyhow::Result<Handled> {
         metrics::counter!("joins_total", "channel" => "sms").increment(1);
     }
     Ok(handled)
+}
+
+/// The scam check: the reply is the tip of the fraud kind found (or the general advice), within
+/// the number's auto-replies of the day; only the kind, the day and a member's area are counted.
+/// The text itself is never stored or logged.
+async fn scam_check(ctx: &Message<'_>, text: &str) -> anyhow::Result<Handled> {
+    let edge = ctx.edge;
+    let category = edge.scams.check(text).category;
+    let kind = category.clone().unwrap_or_else(|| "none".to_string());
+    metrics::counter!("scam_checks_total", "category" => kind.clone()).increment(1);
+    let words = texts::scam_reply(
+        edge.texts,
+        &edge.tips.current(),
+        category.as_deref(),
+        ctx.language,
+        ctx.script,
+    );
+    let messages = if edge.limits.auto_reply(&ctx.tag) {
+        vec![ctx.reply(OutboundKind::Reply, &words, ctx.person_id())]
+    } else {
+        metrics::counter!("sms_auto_replies_withheld_total").increment(1);
+        Vec::new()
+    };
+    let day = ctx
+        .now
+        .with_timezone(&edge.settings.campaign.timezone.0)
+        .date_naive();
+    let area_id = ctx
+        .person
+        .as_ref()
+        .filter(|person| person.status == PersonStatus::Active)
+        .and_then(|person| person.area_id);
+    let counted = ScamChecked {
+        day,
+        category: &kind,
+        area_id,
+    };
+    ctx.apply(&SmsChange::ScamChecked(&counted), &|_| messages.clone())
+        .await
 }
 
 /// INVITE: the officer hears only "invited", whatever happens; the villager is asked for consent

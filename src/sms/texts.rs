@@ -38,6 +38,11 @@ pub enum Say {
     Invited,
     InviteBadNumber,
     Tip(String),
+    /// The scam check found a known fraud kind: that kind's tip, as "if a message asks for
+    /// this, it is fraud" (never "this message is genuine").
+    ScamKind(String),
+    /// The scam check found no kind: the general advice.
+    ScamUnsure,
 }
 
 /// Every message an SMS reply uses; a test checks each exists in every locale.
@@ -59,6 +64,8 @@ pub const SMS_MESSAGE_IDS: &[&str] = &[
     "sms-invited",
     "sms-invite-bad-number",
     "sms-tip",
+    "sms-scam-kind",
+    "sms-scam-unsure",
 ];
 
 /// The words of a reply in a locale.
@@ -91,7 +98,24 @@ pub fn render(texts: &Catalog, say: &Say, language: Language, script: Script) ->
         Say::Invited => msg("sms-invited", &[]),
         Say::InviteBadNumber => msg("sms-invite-bad-number", &[]),
         Say::Tip(tip) => msg("sms-tip", &[("tip", tip.clone())]),
+        Say::ScamKind(tip) => msg("sms-scam-kind", &[("tip", tip.clone())]),
+        Say::ScamUnsure => msg("sms-scam-unsure", &[]),
     }
+}
+
+/// The scam check's answer in a locale: the tip of the fraud kind found (the library's first
+/// active tip of that category), or the general advice when none was found or it has no tip.
+pub fn scam_reply(
+    texts: &Catalog,
+    library: &crate::tips::TipLibrary,
+    category: Option<&str>,
+    language: Language,
+    script: Script,
+) -> String {
+    let say = category
+        .and_then(|category| library.of_category(category, language, script))
+        .map_or(Say::ScamUnsure, |tip| Say::ScamKind(tip.to_string()));
+    render(texts, &say, language, script)
 }
 
 /// The version of the SMS consent notice in a locale, stored with a consent given by `YES`.

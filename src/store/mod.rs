@@ -17,6 +17,7 @@ mod keys;
 mod outbox;
 mod people;
 mod recruiters;
+mod scams;
 mod sms;
 mod stats;
 mod suppressions;
@@ -53,7 +54,7 @@ pub use recruiters::{
 };
 pub use sms::{
     Applied, Changed, NumberKeys, PendingConsent, Receipt, ReceiptKind, RecruiterCard, Replies,
-    SmsChange,
+    ScamChecked, SmsChange,
 };
 pub use stats::{Burst, DayJoins, MessagesSent};
 pub use tips::TipChanges;

@@ -76,6 +76,17 @@ pub enum SmsChange<'a> {
         language: Language,
         script: Script,
     },
+    /// A scam check was answered: one more of its kind that day (in the member's area).
+    ScamChecked(&'a ScamChecked<'a>),
+}
+
+/// What the scam-check figures keep of one check: the kind found (`none` included), the local
+/// day, and the area of a member. Never the text, never the number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScamChecked<'a> {
+    pub day: chrono::NaiveDate,
+    pub category: &'a str,
+    pub area_id: Option<i64>,
 }
 
 /// What the change did, for choosing the replies.
@@ -397,6 +408,19 @@ async fn apply_sms_in(
             Changed::LanguageSet {
                 member: changed == 1,
             }
+        }
+        SmsChange::ScamChecked(checked) => {
+            tx.execute(
+                Sql::new(
+                    "INSERT INTO scam_checks (day, category, area_id, checks) VALUES ($1, $2, $3, 1) \
+                     ON CONFLICT (day, category, area_id) DO UPDATE SET checks = scam_checks.checks + 1",
+                )
+                .bind(checked.day.format("%Y-%m-%d").to_string())
+                .bind(checked.category)
+                .bind(checked.area_id.unwrap_or(0)),
+            )
+            .await?;
+            Changed::Nothing
         }
     };
     for message in replies(&changed) {

@@ -234,6 +234,7 @@ pub struct TipLibrary {
 #[derive(Debug)]
 struct ShippedTip {
     id: String,
+    category: String,
     texts: BTreeMap<TextKey, String>,
 }
 
@@ -255,6 +256,7 @@ impl TipLibrary {
             .into_iter()
             .map(|tip| ShippedTip {
                 id: tip.id,
+                category: tip.category,
                 texts: tip
                     .texts
                     .by_key()
@@ -274,6 +276,7 @@ impl TipLibrary {
             .filter(|tip| tip.active && !tip.texts.is_empty())
             .map(|tip| ShippedTip {
                 id: tip.slug.unwrap_or_else(|| tip.id.to_string()),
+                category: tip.category,
                 texts: tip.texts.into_iter().map(|t| (t.key, t.body)).collect(),
             })
             .collect();
@@ -307,6 +310,13 @@ impl TipLibrary {
 
     pub fn id(&self, index: usize) -> &str {
         &self.tips[index % self.len()].id
+    }
+
+    /// The first active tip of `category`, for a person (as [`TipLibrary::text`]): the scam
+    /// check's answer to a message of that kind.
+    pub fn of_category(&self, category: &str, language: Language, script: Script) -> Option<&str> {
+        let index = self.tips.iter().position(|tip| tip.category == category)?;
+        Some(self.text(index, language, script)).filter(|text| !text.is_empty())
     }
 }
 

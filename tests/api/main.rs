@@ -22,6 +22,7 @@ mod privacy;
 mod readme;
 mod retries;
 mod rotation;
+mod scams;
 mod simulator;
 mod sms;
 mod store;

@@ -335,8 +335,8 @@ async fn a_running_service_stops_when_the_rotation_begins_and_starts_again_on_th
         ("MITAN__OUTBOUND__WORKERS", "0"),
     ];
     let mut service = Binary::serve(tempfile::tempdir().unwrap(), &old_env);
-    text(&service, VILLAGER, "JOIN").await;
-    text(&service, VILLAGER, "YES").await;
+    service.sms(VILLAGER, "JOIN").await;
+    service.sms(VILLAGER, "YES").await;
 
     let same = run_binary(
         dir.path(),
@@ -384,7 +384,7 @@ async fn a_running_service_stops_when_the_rotation_begins_and_starts_again_on_th
     let ready = reqwest::get(service.url("/readyz")).await.unwrap();
     assert_eq!(ready.status(), 200);
     // The member is known on the new key: their STOP opts them out.
-    text(&service, VILLAGER, "STOP").await;
+    service.sms(VILLAGER, "STOP").await;
     let store = crate::helpers::open_store(&url).await;
     let vault = Vault::new(&mitan::privacy::read_key_file(&new_file).unwrap());
     let member = crate::helpers::person_in(&store, &vault, VILLAGER)
@@ -392,21 +392,4 @@ async fn a_running_service_stops_when_the_rotation_begins_and_starts_again_on_th
         .expect("found under the new key");
     assert_eq!(member.status, mitan::enrollment::PersonStatus::OptedOut);
     drop(db);
-}
-
-/// `from` texts `body` to a running binary's console channel.
-async fn text(service: &Binary, from: &str, body: &str) {
-    let answer = reqwest::Client::new()
-        .post(service.url("/webhooks/console/sms"))
-        .form(&[
-            ("from", from),
-            ("to", "56767"),
-            ("text", body),
-            ("id", crate::helpers::message_id().as_str()),
-            ("date", "2026-11-28 12:00:00"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert!(answer.status().is_success(), "{}", answer.status());
 }

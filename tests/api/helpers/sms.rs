@@ -117,3 +117,22 @@ impl TestApp {
         self.state.store.outbox_entries().await.unwrap()
     }
 }
+
+impl super::Binary {
+    /// `from` texts `body` to the running binary's console channel (the Africa's Talking form).
+    pub async fn sms(&self, from: &str, body: &str) {
+        let answer = reqwest::Client::new()
+            .post(self.url("/webhooks/console/sms"))
+            .form(&[
+                ("from", from),
+                ("to", "56767"),
+                ("text", body),
+                ("id", message_id().as_str()),
+                ("date", "2026-11-28 12:00:00"),
+            ])
+            .send()
+            .await
+            .expect("SMS webhook");
+        assert!(answer.status().is_success(), "{}", answer.status());
+    }
+}

@@ -1,0 +1,146 @@
+//! The scam check: measured on the labelled corpus's held-out part, and over SMS, where a
+//! forwarded message gets the tip of its kind and nothing of it reaches the database or the log.
+
+use std::time::Duration;
+
+use mitan::scams::{evaluate, read_corpus, Matcher};
+
+use crate::helpers::{wait_for, Binary, NEIGHBOUR, VILLAGER};
+
+const CORPUS: &str = include_str!("../fixtures/scams/corpus.jsonl");
+
+/// Held-out precision must reach the issue's bar; recall is held at what the rules reach today
+/// (the bar of 0.8 is not met yet: see BENCHMARKS.md). A change that makes either worse fails.
+const PRECISION_AT_LEAST: f64 = 0.9;
+const RECALL_AT_LEAST: f64 = 0.6;
+
+#[test]
+fn on_the_held_out_corpus_the_rules_reach_their_figures() {
+    let corpus = read_corpus(CORPUS).expect("the corpus reads");
+    assert!(corpus.len() >= 300, "{} messages", corpus.len());
+    let genuine = corpus.iter().filter(|m| m.category == "none").count();
+    assert!(genuine >= 80, "{genuine} genuine messages");
+    let matcher = Matcher::built_in();
+    for category in matcher.categories() {
+        for split in ["tune", "holdout"] {
+            assert!(
+                corpus
+                    .iter()
+                    .any(|m| &m.category == category && m.split == split),
+                "{category} has no {split} message"
+            );
+        }
+    }
+    let holdout = evaluate(&matcher, corpus.iter().filter(|m| m.split == "holdout"));
+    println!("held out:\n{holdout}");
+    assert!(
+        holdout.precision >= PRECISION_AT_LEAST,
+        "precision {:.3}:\n{holdout}",
+        holdout.precision
+    );
+    assert!(
+        holdout.recall >= RECALL_AT_LEAST,
+        "recall {:.3}:\n{holdout}",
+        holdout.recall
+    );
+    let (flagged, of) = holdout.genuine_flagged;
+    assert!(
+        flagged * 10 <= of,
+        "{flagged} of {of} genuine messages called a fraud"
+    );
+}
+
+/// What the console channel sent `to`, once something was sent.
+async fn sent_to(mitan: &Binary, to: &str, at_least: usize) -> Vec<String> {
+    let url = mitan.url(&format!(
+        "/webhooks/console/console/sent?to={}",
+        to.replace('+', "%2B")
+    ));
+    wait_for("the reply to be sent", Duration::from_secs(20), || {
+        let url = url.clone();
+        async move {
+            let sent: serde_json::Value = reqwest::get(&url).await.ok()?.json().await.ok()?;
+            let messages: Vec<String> = sent["messages"]
+                .as_array()?
+                .iter()
+                .filter_map(|m| m.as_str().map(str::to_string))
+                .collect();
+            (messages.len() >= at_least).then_some(messages)
+        }
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forwarded_scam_is_answered_with_its_tip_and_nothing_of_it_is_kept_or_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("mitan.db");
+    let url = format!("sqlite://{}?mode=rwc", db.display());
+    let key = crate::helpers::random_master_key();
+    let env = [
+        ("MITAN__DATABASE__URL", url.as_str()),
+        ("MITAN__SECURITY__MASTER_KEY", key.as_str()),
+        ("MITAN__LOG__FILTER", "debug"),
+    ];
+    let mut mitan =
+        tokio::task::block_in_place(|| Binary::serve(tempfile::tempdir().unwrap(), &env));
+    assert!(mitan.port.is_some(), "{}", mitan.output());
+
+    // A forward (no keyword, long): the marker word and the villager's own OTP are in it.
+    let forward = "Dear customer your SBI account will be blocked today. Update KYC immediately \
+                   at sbi-kyc-verify.in/u zebrafinch OTP 483920 to 9000000077";
+    mitan.sms(VILLAGER, forward).await;
+    let reply = sent_to(&mitan, VILLAGER, 1).await;
+    assert!(
+        reply[0].starts_with("Scam check: if a message asks for this, it is fraud."),
+        "{reply:?}"
+    );
+    assert!(reply[0].contains("KYC"), "the KYC tip: {reply:?}");
+    assert!(!reply[0].contains("genuine"), "{reply:?}");
+
+    // CHECK in Hindi, with a genuine-looking bank notice: the general advice, in Hindi.
+    mitan
+        .sms(
+            NEIGHBOUR,
+            "जांच 123456 आपका OTP है। इसे किसी के साथ साझा न करें। -SBI",
+        )
+        .await;
+    let advice = sent_to(&mitan, NEIGHBOUR, 1).await;
+    assert!(advice[0].starts_with("ठगी जांच:"), "{advice:?}");
+    assert!(advice[0].contains("1930"), "{advice:?}");
+
+    mitan.signal("TERM");
+    tokio::task::block_in_place(|| mitan.wait_exit(Duration::from_secs(20))).expect("mitan stops");
+    let log = mitan.output();
+    let mut stored = std::fs::read(&db).unwrap();
+    for extra in ["mitan.db-wal", "mitan.db-shm"] {
+        stored.extend(std::fs::read(dir.path().join(extra)).unwrap_or_default());
+    }
+    for secret in [
+        "zebrafinch",
+        "483920",
+        "9000000077",
+        "sbi-kyc-verify",
+        "साझा",
+    ] {
+        assert!(!log.contains(secret), "the log holds {secret:?}");
+        assert!(
+            !stored.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "the database holds {secret:?}"
+        );
+    }
+    crate::helpers::assert_no_number_in(&log, "the log");
+
+    // Counted: the kind and the day, nothing else.
+    let store = crate::helpers::open_store(&url).await;
+    let (from, to) = (
+        chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap(),
+        chrono::NaiveDate::from_ymd_opt(2100, 1, 1).unwrap(),
+    );
+    let counted = store.scam_check_counts(from, to).await.unwrap();
+    let kinds: Vec<(&str, i64)> = counted
+        .iter()
+        .map(|(_, kind, n)| (kind.as_str(), *n))
+        .collect();
+    assert_eq!(kinds, [("kyc_update_sms", 1), ("none", 1)]);
+}
