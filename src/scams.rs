@@ -311,6 +311,44 @@ impl std::fmt::Display for Figures {
     }
 }
 
+/// The checks of one week (Monday to Sunday): per kind (`none` included), and in all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Week {
+    /// Its Monday.
+    pub week_of: chrono::NaiveDate,
+    pub kinds: BTreeMap<String, i64>,
+    pub total: i64,
+}
+
+/// The `weeks` weeks up to the one holding `today`, oldest first, from (day, kind, checks) rows:
+/// every week is there, a week without checks too.
+pub fn by_week(
+    rows: &[(chrono::NaiveDate, String, i64)],
+    today: chrono::NaiveDate,
+    weeks: u32,
+) -> Vec<Week> {
+    use chrono::Datelike as _;
+    let monday = |day: chrono::NaiveDate| {
+        day - chrono::Duration::days(i64::from(day.weekday().num_days_from_monday()))
+    };
+    let last = monday(today);
+    let mut out: Vec<Week> = (0..i64::from(weeks))
+        .rev()
+        .map(|back| Week {
+            week_of: last - chrono::Duration::weeks(back),
+            kinds: BTreeMap::new(),
+            total: 0,
+        })
+        .collect();
+    for (day, kind, checks) in rows {
+        if let Some(week) = out.iter_mut().find(|week| week.week_of == monday(*day)) {
+            *week.kinds.entry(kind.clone()).or_default() += checks;
+            week.total += checks;
+        }
+    }
+    out
+}
+
 /// How a message (or a phrase) is read into words: see the module documentation.
 struct Reader {
     link: Regex,
@@ -485,6 +523,22 @@ phrases = ["xlinkx"]
         );
         // Whole words only.
         assert_eq!(matcher.check("skyc updates").category, None);
+    }
+
+    #[test]
+    fn checks_are_summed_per_week_from_monday_with_empty_weeks_kept() {
+        let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        let rows = vec![
+            (day(16), "qr_code".to_string(), 2),
+            (day(23), "qr_code".to_string(), 1),
+            (day(29), "none".to_string(), 4),
+            (day(2), "qr_code".to_string(), 9),
+        ];
+        let weeks = by_week(&rows, day(30), 3);
+        let mondays: Vec<_> = weeks.iter().map(|w| w.week_of).collect();
+        assert_eq!(mondays, [day(16), day(23), day(30)]);
+        assert_eq!((weeks[0].total, weeks[1].total, weeks[2].total), (2, 5, 0));
+        assert_eq!(weeks[1].kinds["none"], 4);
     }
 
     #[test]

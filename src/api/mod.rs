@@ -15,6 +15,7 @@ mod extract;
 mod me;
 mod people;
 pub mod recruiters;
+pub mod scam_checks;
 pub mod stats;
 pub mod tips;
 pub(crate) mod tokens;
@@ -90,6 +91,7 @@ fn documented() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(people::list))
         .routes(routes!(people::erase))
         .routes(routes!(stats::show))
+        .routes(routes!(scam_checks::list))
         .routes(routes!(exports::areas))
         .routes(routes!(exports::recruiters))
         .routes(routes!(audit::list))

@@ -19,6 +19,7 @@ mod overview;
 mod page;
 mod people;
 mod recruiters;
+mod scams;
 mod session;
 mod simulator;
 mod tips;
@@ -56,6 +57,7 @@ pub fn router() -> Router<Arc<AppState>> {
         )
         // audit, exports, tokens
         .route("/admin/audit", get(audit::page))
+        .route("/admin/scams", get(scams::page))
         .route("/admin/exports", get(exports::page))
         .route("/admin/exports/areas.csv", get(exports::areas))
         .route("/admin/exports/recruiters.csv", get(exports::recruiters))

@@ -87,6 +87,7 @@ impl Chrome {
             ("tips", "/admin/tips", true),
             ("broadcasts", "/admin/broadcasts", true),
             ("people", "/admin/people", true),
+            ("scams", "/admin/scams", true),
             ("audit", "/admin/audit", true),
             ("exports", "/admin/exports", true),
             ("tokens", "/admin/tokens", true),

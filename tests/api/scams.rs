@@ -144,3 +144,53 @@ async fn a_forwarded_scam_is_answered_with_its_tip_and_nothing_of_it_is_kept_or_
         .collect();
     assert_eq!(kinds, [("kyc_update_sms", 1), ("none", 1)]);
 }
+
+#[tokio::test]
+async fn admins_see_scams_forwarded_per_kind_per_week_and_officers_do_not() {
+    let app = crate::helpers::spawn_app().await;
+    app.sms(
+        VILLAGER,
+        "CHECK Scan this QR code to receive Rs.2000 cashback in your account now",
+    )
+    .await;
+    app.sms(
+        NEIGHBOUR,
+        "Beta kal ghar aa jaana, khana saath mein khayenge, sab log intezaar karenge",
+    )
+    .await;
+    let admin = app.admin_token().await;
+    let answer = app.api_get("/api/v1/scam-checks?weeks=2", &admin).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    let weeks = answer.json()["weeks"].as_array().unwrap().clone();
+    assert_eq!(weeks.len(), 2);
+    assert_eq!(weeks[1]["kinds"]["qr_code"], 1, "{weeks:?}");
+    assert_eq!(weeks[1]["kinds"]["none"], 1, "{weeks:?}");
+    assert_eq!(weeks[1]["total"], 2);
+    assert_eq!(weeks[0]["total"], 0, "an empty week is there too");
+    for bad in ["0", "53", "x"] {
+        let refused = app
+            .api_get(&format!("/api/v1/scam-checks?weeks={bad}"), &admin)
+            .await;
+        assert_eq!(refused.status, 422, "weeks={bad}");
+        assert!(refused.text.contains("weeks"), "{}", refused.text);
+    }
+    let (officer_id, _) = crate::helpers::officer(&app, None).await;
+    let officer = app.officer_token(officer_id).await;
+    assert_eq!(
+        app.api_get("/api/v1/scam-checks", &officer).await.status,
+        403
+    );
+
+    let desk = app
+        .signed_in("desk", mitan::access::Role::Admin, None)
+        .await;
+    let page = desk.get("/admin/scams").await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.texts("#scams tbody td.kind"), ["none", "qr_code"]);
+    let officer_page = app
+        .signed_in("si", mitan::access::Role::Officer, Some(officer_id))
+        .await
+        .get("/admin/scams")
+        .await;
+    assert_eq!(officer_page.status, 403);
+}
