@@ -208,7 +208,7 @@ pub fn read_corpus(text: &str) -> Result<Vec<Labelled>, String> {
 /// How the matcher does on a labelled set: per category, and over every fraud kind together.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Figures {
-    /// Per category (`none` included): (messages, found, right).
+    /// Per category (`none` included): messages labelled, given, and given rightly.
     pub per_category: BTreeMap<String, Counts>,
     /// Fraud messages and verdicts pooled: precision and recall over every kind together.
     pub precision: f64,
