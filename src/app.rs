@@ -154,7 +154,7 @@ impl Application {
             texts: Arc::new(Texts::new(&settings.campaign.ussd_code, tips.clone())),
             tips,
             clock,
-            limits: Arc::new(Limits::new(&settings.sms)),
+            limits: Arc::new(Limits::new(&settings.sms, &settings.reports)),
             console: ConsoleLog::default(),
             outbox_wake: Arc::default(),
             planner_wake: Arc::default(),

@@ -52,6 +52,9 @@ pub enum Command {
     /// `CHECK <text>` (`जांच`, `janch`): is this forwarded message a fraud? The text after the
     /// keyword, cut to [`MAX_FORWARD`] characters. Never logged or stored.
     Check(String),
+    /// `REPORT <number> [how] [kind]` (`शिकायत`, `shikayat`): a fraud number. The text after the
+    /// keyword, digits made ASCII, cut to [`MAX_ECHO`] characters; `reports::read` takes it apart.
+    Report(String),
     /// Anything else: the message, trimmed and cut to [`MAX_ECHO`] characters.
     Unknown(String),
 }
@@ -77,6 +80,7 @@ enum Kind {
     Code,
     Invite,
     Check,
+    Report,
 }
 
 /// Every keyword, one word each (two-word forms such as `OPT OUT` match written together).
@@ -152,6 +156,13 @@ const KEYWORDS: &[(&str, Kind)] = &[
     ("jach", Kind::Check),
     ("जांच", Kind::Check),
     ("जाँच", Kind::Check),
+    ("report", Kind::Report),
+    ("shikayat", Kind::Report),
+    ("shikaayat", Kind::Report),
+    ("सिकायत", Kind::Report),
+    ("sikayat", Kind::Report),
+    ("शिकायत", Kind::Report),
+    ("रिपोर्ट", Kind::Report),
 ];
 
 /// Language names, understood after LANG and on their own.
@@ -216,6 +227,10 @@ pub fn parse(text: &str) -> Command {
         Kind::Delete => Command::Delete,
         Kind::Status => Command::Status,
         Kind::Code => Command::Code,
+        Kind::Report => Command::Report(clip(
+            rest.trim_start_matches(|c: char| !(c.is_alphanumeric() || c == '+'))
+                .trim_end(),
+        )),
         Kind::Check => Command::Check(
             rest.trim_start_matches(|c: char| !c.is_alphanumeric())
                 .trim_end()
@@ -540,6 +555,20 @@ mod tests {
     }
 
     #[test]
+    fn report_keeps_what_follows_for_the_report_reader() {
+        assert_parses(&[
+            ("REPORT 9876543210", Report("9876543210".into())),
+            (
+                "report: +91 98765 43210 whatsapp",
+                Report("+91 98765 43210 whatsapp".into()),
+            ),
+            ("शिकायत ९८७६५४३२१० पुलिस", Report("9876543210 पुलिस".into())),
+            ("Shikayat 9876543210 loan", Report("9876543210 loan".into())),
+            ("REPORT", Report(String::new())),
+        ]);
+    }
+
+    #[test]
     fn anything_else_is_unknown_with_the_trimmed_text_cut_to_160_characters() {
         let long = "a".repeat(10 * 1024);
         let cases = [
@@ -643,7 +672,10 @@ mod tests {
 
         /// The keywords that take nothing after them.
         fn takes_nothing(kind: Kind) -> bool {
-            !matches!(kind, Kind::Join | Kind::Lang | Kind::Invite | Kind::Check)
+            !matches!(
+                kind,
+                Kind::Join | Kind::Lang | Kind::Invite | Kind::Check | Kind::Report
+            )
         }
 
         /// A well-formed code with `body` before its check digit.
@@ -675,7 +707,9 @@ mod tests {
                         prop_assert!(code.chars().count() <= MAX_ECHO);
                         prop_assert!(OptInCode::parse(&code).is_err(), "{code:?} is well formed");
                     }
-                    Invite(number) => prop_assert!(number.chars().count() <= MAX_ECHO),
+                    Invite(number) | Report(number) => {
+                        prop_assert!(number.chars().count() <= MAX_ECHO);
+                    }
                     Join(Some(code)) => {
                         prop_assert_eq!(OptInCode::parse(code.as_str()), Ok(code.clone()));
                     }

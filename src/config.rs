@@ -42,6 +42,7 @@ pub struct Settings {
     pub channels: BTreeMap<String, ChannelSettings>,
     pub outbound: OutboundSettings,
     pub sms: SmsSettings,
+    pub reports: ReportSettings,
     pub phone: PhoneSettings,
     pub log: LogSettings,
     pub dashboard: DashboardSettings,
@@ -243,6 +244,53 @@ pub struct SmsSettings {
     pub invites_per_hour: u32,
     /// Webhook receipts (aggregator message ids) are kept this many days to recognise retries.
     pub receipts_days: u32,
+}
+
+/// Fraud-number reports (USSD "report a fraud number", SMS `REPORT`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportSettings {
+    /// A number is shown to admins once this many different people reported it in the window.
+    pub reporters_to_show: Count,
+    /// Reports are counted, and each reporter's vote remembered, for this many days; older
+    /// reports are deleted.
+    pub window_days: Days,
+    /// Reports one number may make a day (per instance); more are acknowledged, not counted.
+    pub per_reporter_daily: Count,
+}
+
+/// A positive count, at most 1000.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(try_from = "u32")]
+pub struct Count(pub u32);
+
+impl TryFrom<u32> for Count {
+    type Error = String;
+
+    fn try_from(n: u32) -> Result<Self, Self::Error> {
+        if (1..=1000).contains(&n) {
+            Ok(Self(n))
+        } else {
+            Err("must be from 1 to 1000".into())
+        }
+    }
+}
+
+/// A number of days from 1 to 366.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(try_from = "u32")]
+pub struct Days(pub u32);
+
+impl TryFrom<u32> for Days {
+    type Error = String;
+
+    fn try_from(n: u32) -> Result<Self, Self::Error> {
+        if (1..=366).contains(&n) {
+            Ok(Self(n))
+        } else {
+            Err("must be from 1 to 366 days".into())
+        }
+    }
 }
 
 /// Digits in an opt-in code, check digit included.

@@ -9,6 +9,8 @@
 //!   their sealed recipient after `outbound.forget_after_days`;
 //! - claims whose sender went silent become `unknown` (busy senders never go idle, where they
 //!   settle them themselves);
+//! - fraud reports older than `reports.window_days` go, with the numbers none is left of, and
+//!   the reporters' votes once their time is over;
 //! - expired dashboard sessions go;
 //! - the abuse limiters forget quiet numbers;
 //! - SQLite's write-ahead log is emptied into the database, so overwritten content (erased
@@ -50,6 +52,7 @@ pub struct Tidied {
     pub erased: u64,
     pub pending_consents: u64,
     pub stale_claims: u64,
+    pub reports: u64,
 }
 
 /// One clean-up. Every part is tried; the first failure is returned once all have run.
@@ -102,6 +105,18 @@ pub async fn tidy(ctx: &Context) -> anyhow::Result<Tidied> {
         .await
         .context("tidying the outbox");
     note("tidying the outbox", result.map(|_| ()));
+
+    let window = i64::from(settings.reports.window_days.0);
+    let today = now
+        .with_timezone(&settings.campaign.timezone.0)
+        .date_naive();
+    let result = store
+        .forget_old_reports(today - Days::days(window - 1), now)
+        .await;
+    note(
+        "forgetting old fraud reports",
+        result.map(|n| tidied.reports = n).map_err(Into::into),
+    );
 
     let result = store.purge_sessions(now).await;
     note(

@@ -29,6 +29,7 @@ pub mod planner;
 pub mod privacy;
 /// The only code that knows aggregators' wire formats.
 pub mod providers;
+pub mod reports;
 /// Key rotation: every stored number re-sealed under a new master key, in batches, while serving.
 pub mod rotation;
 /// Scam check: which known fraud kind a forwarded SMS looks like, from data-driven phrase lists.

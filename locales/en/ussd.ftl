@@ -13,12 +13,14 @@ menu-new = Cyber Mitan: free SMS tips to stay safe from fraud.
     3 Fraud help
     4 Language
     5 My data
+    6 Report fraud number
 menu-member = Cyber Mitan
     1 Today's tip
     2 Stop tips
     3 Fraud help
     4 Language
     5 My data
+    6 Report fraud number
 
 code-ask = Enter the code of the mitan or officer who told you about Cyber Mitan, or 0 to skip.
 code-mistyped = That code has a typing mistake. Type it again, or 0 to skip.
@@ -67,3 +69,19 @@ goodbye = Thank you. Stay safe: never share an OTP or PIN. Fraud? Call 1930.
 lang-hi = Hindi
 lang-hne = Chhattisgarhi
 lang-en = English
+
+report-medium = Report a fraud number. How did it reach you?
+    1 Call
+    2 SMS
+    3 WhatsApp
+    0 Back
+report-kind = What was it about?
+    1 Bank, KYC, OTP, UPI
+    2 Prize or lottery
+    3 Job, loan, investment
+    4 Police or arrest threat
+    5 Other
+    0 Back
+report-number = Type the number that called or wrote to you, or 0 to go back. Your own number is not kept with it.
+report-mistyped = That is not a mobile number. Type the 10-digit number again, or 0 to go back.
+reported = Thank you: the number is noted for the cyber cell; yours is not kept with it. Money lost? Call 1930 at once, the first hour counts. Also report at sancharsaathi.gov.in

@@ -19,3 +19,5 @@ sms-invite-bad-number = INVITE aur 10 ank ka mobile number bhejein.
 sms-tip = Sujhav: { $tip }
 sms-scam-kind = Thagi jaanch: agar koi sandesh yeh maange, to woh thagi hai. { $tip }
 sms-scam-unsure = Thagi jaanch: sirf sandesh se pakka nahi keh sakte. OTP ya PIN kabhi na batayein, paise paane ke liye kabhi bhugtan na karein. Paise maange ya gaye? 1930 par call karein. Shikayat: sancharsaathi.gov.in
+sms-reported = Cyber Mitan: dhanyavaad, number cyber cell ke liye darj hua; aapka number uske saath nahi rakha jata. Paise gaye? Turant 1930 par call karein, pehla ghanta sabse zaroori hai. sancharsaathi.gov.in (Chakshu) par bhi shikayat karein.
+sms-report-bad-number = SHIKAYAT ke baad woh 10 ank ka mobile number bhejein jisse call ya sandesh aaya, jaise: SHIKAYAT 98765 43210

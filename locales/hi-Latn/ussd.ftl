@@ -13,12 +13,14 @@ menu-new = Cyber Mitan: thagi se bachav ke muft SMS
     3 Thagi mein madad
     4 Bhasha
     5 Mera data
+    6 Thag number batayein
 menu-member = Cyber Mitan
     1 Aaj ka sujhav
     2 SMS band karein
     3 Thagi mein madad
     4 Bhasha
     5 Mera data
+    6 Thag number batayein
 
 code-ask = Jis mitan ya pulis karmi ne bataya, uska code daalein. Code nahin to 0 dabayein.
 code-mistyped = Code mein galti hai. Phir se daalein, ya 0 dabayein.
@@ -67,3 +69,19 @@ goodbye = Dhanyavaad. OTP ya PIN kisi ko na batayein. Thagi? 1930 par call karei
 lang-hi = Hindi
 lang-hne = Chhattisgarhi
 lang-en = English
+
+report-medium = Thag number: kaise aaya?
+    1 Call
+    2 SMS
+    3 WhatsApp
+    0 Peeche
+report-kind = Kis baare mein?
+    1 Bank, KYC, OTP, UPI
+    2 Inaam ya lottery
+    3 Naukri, loan, nivesh
+    4 Pulis ya giraftari ki dhamki
+    5 Anya
+    0 Peeche
+report-number = Jis number se call ya sandesh aaya woh daalein, ya 0 dabayein. Aapka number uske saath nahin rakha jata.
+report-mistyped = Yeh mobile number nahin hai. 10 ank ka number phir daalein, ya 0 dabayein.
+reported = Dhanyavaad: number cyber cell ke liye darj hua; aapka number saath nahin rakha jata. Paise gaye? Turant 1930 par call karein, pehla ghanta zaroori. Shikayat: sancharsaathi.gov.in

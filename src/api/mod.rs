@@ -2,8 +2,9 @@
 //! resource. The OpenAPI 3.1 document is generated from the handlers themselves (utoipa), so a
 //! route cannot be served without being documented; it is served at `/api/v1/openapi.json`.
 //!
-//! Every answer is made of DTOs defined here; no DTO has a field that could hold a full phone
-//! number (recruiters and people show the last two digits at most).
+//! Every answer is made of DTOs defined here; no DTO has a field that could hold a villager's or
+//! an officer's full phone number (recruiters and people show the last two digits at most). The
+//! one full number shown is a reported fraud number, to admins ([`fraud_reports`]).
 
 mod areas;
 mod audit;
@@ -12,6 +13,7 @@ pub mod dto;
 pub mod event_codes;
 pub(crate) mod exports;
 mod extract;
+pub(crate) mod fraud_reports;
 mod me;
 mod people;
 pub mod recruiters;
@@ -44,8 +46,9 @@ pub const BASE: &str = "/api/v1";
     info(
         title = "mitan admin API",
         description = "Recruiters, codes and the recruitment cascade of the Cyber Mitan \
-            campaign. No response ever holds a full phone number: people and recruiters show \
-            the last two digits at most. Errors are application/problem+json (RFC 9457); \
+            campaign. No response ever holds a villager's or an officer's full phone number: \
+            people and recruiters show the last two digits at most; only a fraud number \
+            reported by several villagers is shown in full, to admins. Errors are application/problem+json (RFC 9457); \
             invalid fields are listed in `errors`.",
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
@@ -92,6 +95,8 @@ fn documented() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(people::erase))
         .routes(routes!(stats::show))
         .routes(routes!(scam_checks::list))
+        .routes(routes!(fraud_reports::list))
+        .routes(routes!(fraud_reports::csv))
         .routes(routes!(exports::areas))
         .routes(routes!(exports::recruiters))
         .routes(routes!(audit::list))

@@ -55,6 +55,7 @@ impl AppState {
             tips: &self.tips,
             clock: &*self.clock,
             turns: &self.turns,
+            limits: &self.limits,
             settings: &self.settings,
         }
     }

@@ -141,6 +141,15 @@ impl Msisdn {
         &self.e164
     }
 
+    /// The country calling code and the national number (`("91", "9876543210")`). Only for a
+    /// reported fraud number, which admins copy into Chakshu or the NCRP by hand.
+    pub fn parts(&self) -> (&str, &str) {
+        (
+            &self.e164[1..1 + self.code_len],
+            &self.e164[1 + self.code_len..],
+        )
+    }
+
     /// The last two digits, the only part of a number mitan ever displays.
     pub fn hint(&self) -> String {
         self.e164[self.e164.len() - 2..].to_string()
@@ -456,6 +465,8 @@ mod tests {
         assert!(!debug.contains("98765"), "{debug}");
         let us = Msisdn::parse("+14158675309", country::Id::IN).unwrap();
         assert_eq!(us.masked(), "+1******09");
+        assert_eq!(m.parts(), ("91", "9876543210"));
+        assert_eq!(us.parts(), ("1", "4158675309"));
     }
 
     mod properties {

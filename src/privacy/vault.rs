@@ -102,12 +102,14 @@ pub enum OpenError {
 }
 
 /// The keys a number is found by, under one master key: its blind index (people, recruiters, the
-/// suppression list), its consent tag (pending consents, the outbox) and its resume tag (USSD).
+/// suppression list), its consent tag (pending consents, the outbox), its resume tag (USSD) and
+/// its fraud-report index (a number villagers reported).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NumberKeys {
     pub index: BlindIndex,
     pub consent: [u8; 32],
     pub resume: [u8; 32],
+    pub reported: [u8; 32],
 }
 
 /// A retired master key as the database keeps it after `mitan keys rotate` began: its lookup keys
@@ -143,7 +145,31 @@ impl LookupKeys {
             index: BlindIndex(keyed_hash(&self.index, number)),
             consent: keyed_hash(&self.consent, number),
             resume: keyed_hash(&self.resume, number),
+            reported: self.reported(number),
         }
+    }
+
+    /// A reported number's index: the index key over a message of its own domain, so it cannot
+    /// be matched against people's blind indexes, and a retired key's lookups still find it.
+    fn reported(&self, number: &Msisdn) -> [u8; 32] {
+        keyed(
+            &self.index,
+            &[b"fraud-number/v1:", number.e164().as_bytes()],
+        )
+    }
+
+    /// One reporter's vote about one number: the consent key over both numbers, so neither the
+    /// reporter's blind index nor the number's index is stored beside a vote.
+    fn vote(&self, reporter: &Msisdn, number: &Msisdn) -> [u8; 32] {
+        keyed(
+            &self.consent,
+            &[
+                b"fraud-vote/v1:",
+                reporter.e164().as_bytes(),
+                b"|",
+                number.e164().as_bytes(),
+            ],
+        )
     }
 
     fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
@@ -346,6 +372,20 @@ impl Vault {
         keyed_hash(&self.lookup.consent, number)
     }
 
+    /// The index a reported number is counted by, under this vault's key.
+    pub fn reported_index(&self, number: &Msisdn) -> [u8; 32] {
+        self.lookup.reported(number)
+    }
+
+    /// The tags of `reporter`'s vote about `number`: under this vault's key first, then under
+    /// each key it replaced (a vote cast before a rotation still counts once).
+    pub fn vote_tags(&self, reporter: &Msisdn, number: &Msisdn) -> Vec<[u8; 32]> {
+        std::iter::once(&self.lookup)
+            .chain(self.former.iter().map(|former| &former.lookup))
+            .map(|lookup| lookup.vote(reporter, number))
+            .collect()
+    }
+
     pub fn seal(&self, number: &Msisdn) -> SealedPhone {
         let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
         let payload = Payload {
@@ -399,9 +439,15 @@ impl Vault {
 }
 
 fn keyed_hash(key: &Zeroizing<[u8; 32]>, number: &Msisdn) -> [u8; 32] {
+    keyed(key, &[number.e164().as_bytes()])
+}
+
+fn keyed(key: &Zeroizing<[u8; 32]>, parts: &[&[u8]]) -> [u8; 32] {
     let mut mac =
         <HmacSha256 as Mac>::new_from_slice(&key[..]).expect("HMAC takes a key of any length");
-    mac.update(number.e164().as_bytes());
+    for part in parts {
+        mac.update(part);
+    }
     mac.finalize().into_bytes().into()
 }
 
@@ -562,6 +608,41 @@ mod tests {
             Vault::new(&new_key).with_retired(&[tampered]),
             Err(OpenError::Corrupt)
         ));
+    }
+
+    #[test]
+    fn a_reported_number_and_a_vote_match_nothing_else_and_survive_a_rotation() {
+        let (old_key, new_key) = (MasterKey::generate(), MasterKey::generate());
+        let old = Vault::new(&old_key);
+        let (villager, neighbour, caller) = (
+            number("+919876543210"),
+            number("+919812345678"),
+            number("+917000012345"),
+        );
+        let keys = old.number_keys(&caller);
+        assert_eq!(keys.reported, old.reported_index(&caller));
+        assert_ne!(&keys.reported[..], keys.index.as_bytes());
+        assert_ne!(keys.reported, keys.consent);
+        let vote = old.vote_tags(&villager, &caller);
+        assert_eq!(vote.len(), 1);
+        assert_ne!(vote, old.vote_tags(&neighbour, &caller));
+        assert_ne!(vote, old.vote_tags(&caller, &villager));
+        assert!(!vote.contains(&keys.consent) && !vote.contains(&keys.reported));
+
+        let new = Vault::new(&new_key)
+            .with_retired(&[RetiredKey {
+                master: None,
+                ..Vault::new(&new_key).retire(&old_key)
+            }])
+            .unwrap();
+        let after = new.vote_tags(&villager, &caller);
+        assert_eq!(after.len(), 2);
+        assert_ne!(after[0], vote[0]);
+        assert_eq!(
+            after[1], vote[0],
+            "a vote cast under the old key is still found"
+        );
+        assert_eq!(new.former_number_keys(&caller)[0].reported, keys.reported);
     }
 
     #[test]

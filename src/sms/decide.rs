@@ -38,6 +38,8 @@ pub enum Action {
     Invite(String),
     /// The scam check: the text after CHECK, or (`None`) the whole message, a forward.
     ScamCheck(Option<String>),
+    /// Report the fraud number written after REPORT (with how it came and what it was about).
+    Report(String),
 }
 
 /// A message that is no keyword and longer than this many characters is taken as a forwarded
@@ -77,6 +79,7 @@ pub fn decide(command: Command, sender: &Sender) -> Action {
         Command::Code if sender.recruiter => Action::Code,
         Command::Invite(number) if sender.recruiter => Action::Invite(number),
         Command::Check(text) => Action::ScamCheck(Some(text)),
+        Command::Report(text) => Action::Report(text),
         Command::Unknown(text) if text.chars().count() > FORWARD_OVER => Action::ScamCheck(None),
         Command::Status | Command::Code | Command::Invite(_) | Command::Unknown(_) => {
             Action::Unknown
@@ -205,6 +208,16 @@ mod tests {
                 Action::ScamCheck(None),
             ),
             ("is this a fraud message?", member(), Action::Unknown),
+            (
+                "REPORT 98765 43210 call",
+                stranger(),
+                Action::Report("98765 43210 call".into()),
+            ),
+            (
+                "शिकायत 9876543210",
+                member(),
+                Action::Report("9876543210".into()),
+            ),
         ];
         for (text, sender, expected) in cases {
             assert_eq!(

@@ -1,5 +1,6 @@
 //! Abuse limits, in memory (per instance): inbound messages per number, auto-replies per number
-//! per day, invitations per recruiter. Keys are the vault's consent tags, never numbers.
+//! per day, invitations per recruiter, fraud reports per number per day. Keys are the vault's
+//! consent tags, never numbers.
 
 use std::num::NonZeroU32;
 use std::time::Duration;
@@ -8,7 +9,7 @@ use governor::clock::DefaultClock;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 
-use crate::config::SmsSettings;
+use crate::config::{ReportSettings, SmsSettings};
 
 type Keyed<K> = RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock>;
 
@@ -16,6 +17,7 @@ pub struct Limits {
     inbound: Keyed<[u8; 32]>,
     auto_replies: Keyed<[u8; 32]>,
     invites: Keyed<i64>,
+    reports: Keyed<[u8; 32]>,
 }
 
 fn at_least_one(n: u32) -> NonZeroU32 {
@@ -31,7 +33,7 @@ fn quota(n: u32, period: Duration) -> Quota {
 }
 
 impl Limits {
-    pub fn new(settings: &SmsSettings) -> Self {
+    pub fn new(settings: &SmsSettings, reports: &ReportSettings) -> Self {
         Self {
             inbound: RateLimiter::keyed(quota(
                 settings.inbound_per_minute,
@@ -44,6 +46,10 @@ impl Limits {
             invites: RateLimiter::keyed(quota(
                 settings.invites_per_hour,
                 Duration::from_secs(3600),
+            )),
+            reports: RateLimiter::keyed(quota(
+                reports.per_reporter_daily.0,
+                Duration::from_secs(24 * 3600),
             )),
         }
     }
@@ -63,10 +69,16 @@ impl Limits {
         self.invites.check_key(&recruiter).is_ok()
     }
 
+    /// Whether this number may report one more fraud number today.
+    pub fn report(&self, tag: &[u8; 32]) -> bool {
+        self.reports.check_key(tag).is_ok()
+    }
+
     /// Forgets keys whose limits are back to full (called by the periodic purge).
     pub fn retain_recent(&self) {
         self.inbound.retain_recent();
         self.auto_replies.retain_recent();
         self.invites.retain_recent();
+        self.reports.retain_recent();
     }
 }

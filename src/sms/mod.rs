@@ -22,8 +22,8 @@ use crate::privacy::{BlindIndex, Msisdn, Vault};
 use crate::providers::{InboundSms, MissedCall};
 use crate::store::Store;
 use crate::store::{
-    Applied, Changed, NumberKeys, PendingConsent, PersonRecord, Receipt, ReceiptKind,
-    RecruiterCard, ScamChecked, SmsChange,
+    Applied, Changed, NewFraudReport, NumberKeys, PendingConsent, PersonRecord, Receipt,
+    ReceiptKind, RecruiterCard, ScamChecked, SmsChange,
 };
 use crate::tips::LiveTips;
 use crate::turns::Turns;
@@ -421,6 +421,7 @@ async fn perform(ctx: &Message<'_>, action: Action) -> anyhow::Result<Handled> {
         }
         Action::Invite(number) => invite(ctx, &number).await,
         Action::ScamCheck(text) => scam_check(ctx, text.as_deref().unwrap_or_default()).await,
+        Action::Report(text) => report(ctx, &text).await,
     }
 }
 
@@ -561,6 +562,55 @@ async fn scam_check(ctx: &Message<'_>, text: &str) -> anyhow::Result<Handled> {
     };
     ctx.apply(&SmsChange::ScamChecked(&counted), &|_| messages.clone())
         .await
+}
+
+/// REPORT: a fraud number, counted once per reporter within the report window. The reporter
+/// hears the same thanks whether it counted or not (a second report, their own number); over
+/// the day's cap the message is acknowledged and neither counted nor answered.
+async fn report(ctx: &Message<'_>, text: &str) -> anyhow::Result<Handled> {
+    let edge = ctx.edge;
+    let settings = &edge.settings;
+    let words = crate::reports::read(text);
+    let Ok(number) = Msisdn::parse(&words.number, settings.phone.default_region.0) else {
+        metrics::counter!("fraud_reports_total", "channel" => "sms", "outcome" => "bad_number")
+            .increment(1);
+        let bad = reply_to(ctx, OutboundKind::Reply, &Say::ReportBadNumber);
+        return ctx.answer(vec![bad]).await;
+    };
+    let thanks = reply_to(ctx, OutboundKind::Reply, &Say::Reported);
+    if number == ctx.phone {
+        return ctx.answer(vec![thanks]).await;
+    }
+    if !edge.limits.report(&ctx.tag) {
+        metrics::counter!("fraud_reports_total", "channel" => "sms", "outcome" => "limited")
+            .increment(1);
+        return Ok(Handled::Limited);
+    }
+    edge.store.rekey_on_contact(edge.vault, &number).await?;
+    let report = NewFraudReport::of(
+        edge.vault,
+        &ctx.phone,
+        &number,
+        (words.medium, words.kind),
+        local_day(settings, ctx.now),
+        ctx.now + Duration::days(i64::from(settings.reports.window_days.0)),
+    );
+    let handled = ctx
+        .apply(&SmsChange::FraudReport(&report), &|changed| {
+            let counted = matches!(changed, Changed::Reported { counted: true });
+            let outcome = if counted { "counted" } else { "again" };
+            metrics::counter!("fraud_reports_total", "channel" => "sms", "outcome" => outcome)
+                .increment(1);
+            vec![thanks.clone()]
+        })
+        .await?;
+    Ok(handled)
+}
+
+/// The campaign's local day at `now`.
+fn local_day(settings: &Settings, now: DateTime<Utc>) -> chrono::NaiveDate {
+    now.with_timezone(&settings.campaign.timezone.0)
+        .date_naive()
 }
 
 /// INVITE: the officer hears only "invited", whatever happens; the villager is asked for consent

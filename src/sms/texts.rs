@@ -43,6 +43,10 @@ pub enum Say {
     ScamKind(String),
     /// The scam check found no kind: the general advice.
     ScamUnsure,
+    /// A fraud number was reported (counted or not: the reporter hears the same).
+    Reported,
+    /// A REPORT without a mobile number that can be read.
+    ReportBadNumber,
 }
 
 /// Every message an SMS reply uses; a test checks each exists in every locale.
@@ -66,6 +70,8 @@ pub const SMS_MESSAGE_IDS: &[&str] = &[
     "sms-tip",
     "sms-scam-kind",
     "sms-scam-unsure",
+    "sms-reported",
+    "sms-report-bad-number",
 ];
 
 /// The words of a reply in a locale.
@@ -100,6 +106,8 @@ pub fn render(texts: &Catalog, say: &Say, language: Language, script: Script) ->
         Say::Tip(tip) => msg("sms-tip", &[("tip", tip.clone())]),
         Say::ScamKind(tip) => msg("sms-scam-kind", &[("tip", tip.clone())]),
         Say::ScamUnsure => msg("sms-scam-unsure", &[]),
+        Say::Reported => msg("sms-reported", &[]),
+        Say::ReportBadNumber => msg("sms-report-bad-number", &[]),
     }
 }
 

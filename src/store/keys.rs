@@ -44,6 +44,7 @@ impl Store {
                 "SELECT phone_key_id FROM people WHERE phone_key_id IS NOT NULL \
                  UNION SELECT phone_key_id FROM recruiters WHERE phone_key_id IS NOT NULL \
                  UNION SELECT phone_key_id FROM outbox WHERE phone_key_id IS NOT NULL \
+                 UNION SELECT phone_key_id FROM fraud_numbers \
                  ORDER BY 1",
             )
             .fetch_all(pool)
@@ -89,16 +90,23 @@ pub enum Holder {
     People,
     Recruiters,
     Outbox,
+    FraudNumbers,
 }
 
 impl Holder {
-    pub const ALL: [Holder; 3] = [Holder::People, Holder::Recruiters, Holder::Outbox];
+    pub const ALL: [Holder; 4] = [
+        Holder::People,
+        Holder::Recruiters,
+        Holder::Outbox,
+        Holder::FraudNumbers,
+    ];
 
     fn table(self) -> &'static str {
         match self {
             Holder::People => "people",
             Holder::Recruiters => "recruiters",
             Holder::Outbox => "outbox",
+            Holder::FraudNumbers => "fraud_numbers",
         }
     }
 }
@@ -251,6 +259,7 @@ impl Store {
         let indexes = placeholders(&mut sql, former.iter().map(|k| k.index.as_bytes().to_vec()));
         let consents = placeholders(&mut sql, former.iter().map(|k| k.consent.to_vec()));
         let resumes = placeholders(&mut sql, former.iter().map(|k| k.resume.to_vec()));
+        let reported = placeholders(&mut sql, former.iter().map(|k| k.reported.to_vec()));
         let sql = sql.with_text(format!(
             "SELECT COUNT(*) FROM (\
              SELECT 1 AS one FROM people WHERE phone_index IN ({indexes}) \
@@ -258,7 +267,8 @@ impl Store {
              UNION ALL SELECT 1 FROM suppressions WHERE phone_index IN ({indexes}) \
              UNION ALL SELECT 1 FROM sms_pending_consents WHERE tag IN ({consents}) \
              UNION ALL SELECT 1 FROM outbox WHERE recipient_tag IN ({consents}) \
-             UNION ALL SELECT 1 FROM ussd_sessions WHERE resume_tag IN ({resumes})) s"
+             UNION ALL SELECT 1 FROM ussd_sessions WHERE resume_tag IN ({resumes}) \
+             UNION ALL SELECT 1 FROM fraud_numbers WHERE phone_index IN ({reported})) s"
         ));
         let found: Vec<(i64,)> = self.read_all(sql).await?;
         if found.first().map_or(true, |(count,)| *count == 0) {
@@ -282,7 +292,7 @@ impl Store {
             // Writers that began before this transaction have committed once the lock is held,
             // so the count below misses none of their rows.
             tx.execute(Sql::new(
-                "LOCK TABLE people, recruiters, outbox IN SHARE MODE",
+                "LOCK TABLE people, recruiters, outbox, fraud_numbers IN SHARE MODE",
             ))
             .await?;
         }
@@ -308,7 +318,8 @@ fn sealed_under_count(key_id: &str) -> Sql {
     Sql::new(
         "SELECT (SELECT COUNT(*) FROM people WHERE phone_key_id = $1) \
          + (SELECT COUNT(*) FROM recruiters WHERE phone_key_id = $1) \
-         + (SELECT COUNT(*) FROM outbox WHERE phone_key_id = $1)",
+         + (SELECT COUNT(*) FROM outbox WHERE phone_key_id = $1) \
+         + (SELECT COUNT(*) FROM fraud_numbers WHERE phone_key_id = $1)",
     )
     .bind(key_id)
 }
@@ -327,7 +338,7 @@ fn placeholders(sql: &mut Sql, values: impl Iterator<Item = Vec<u8>>) -> String 
 }
 
 /// The statements of [`Store::rekey`]: each reads the pairs (former key → current key) from a
-/// `moved` list of VALUES, so a batch of numbers takes nine statements, not nine per number.
+/// `moved` list of VALUES, so a batch of numbers takes eleven statements, not eleven per number.
 async fn rekey_in(tx: &mut WriteTx, numbers: &[Rekey]) -> Result<(), sqlx::Error> {
     let mut values = Vec::new();
     let mut rows = Vec::new();
@@ -344,6 +355,8 @@ async fn rekey_in(tx: &mut WriteTx, numbers: &[Rekey]) -> Result<(), sqlx::Error
                 Value::from(number.sealed.ciphertext.clone()),
                 Value::from(number.sealed.key_id.clone()),
                 Value::Int(number.outbox_row),
+                Value::from(former.reported.to_vec()),
+                Value::from(number.current.reported.to_vec()),
             ] {
                 values.push(value);
                 row.push(format!("${}", values.len()));
@@ -356,7 +369,7 @@ async fn rekey_in(tx: &mut WriteTx, numbers: &[Rekey]) -> Result<(), sqlx::Error
     }
     let moved = format!(
         "WITH moved (old_index, new_index, old_consent, new_consent, old_resume, new_resume, \
-         ciphertext, key_id, outbox_row) AS (VALUES {}) ",
+         ciphertext, key_id, outbox_row, old_reported, new_reported) AS (VALUES {}) ",
         rows.join(", ")
     );
     let statements = [
@@ -381,6 +394,16 @@ async fn rekey_in(tx: &mut WriteTx, numbers: &[Rekey]) -> Result<(), sqlx::Error
          WHERE ussd_sessions.resume_tag = moved.old_resume",
         "UPDATE outbox SET phone_ciphertext = moved.ciphertext, phone_key_id = moved.key_id \
          FROM moved WHERE outbox.id = moved.outbox_row AND outbox.phone_ciphertext IS NOT NULL",
+        // A reported number moves to its new index, unless another instance already counted
+        // it under the new key meanwhile: then it keeps its old index (its reports are counted
+        // apart) but is re-sealed all the same, so the rotation can finish.
+        "UPDATE fraud_numbers SET phone_index = moved.new_reported, \
+         phone_ciphertext = moved.ciphertext, phone_key_id = moved.key_id FROM moved \
+         WHERE fraud_numbers.phone_index = moved.old_reported AND NOT EXISTS \
+         (SELECT 1 FROM fraud_numbers f WHERE f.phone_index = moved.new_reported)",
+        "UPDATE fraud_numbers SET phone_ciphertext = moved.ciphertext, \
+         phone_key_id = moved.key_id FROM moved \
+         WHERE fraud_numbers.phone_index = moved.old_reported",
     ];
     for statement in statements {
         tx.execute(Sql::new(format!("{moved}{statement}")).bind_all(values.iter().cloned()))

@@ -17,6 +17,7 @@ mod keys;
 mod outbox;
 mod people;
 mod recruiters;
+mod reports;
 mod scams;
 mod sms;
 mod stats;
@@ -52,6 +53,7 @@ pub use recruiters::{
     EventCodeRecord, NewEventCode, NewRecruiter, RecruiterChanges, RecruiterFilter,
     RecruiterRecord, TreeRow,
 };
+pub use reports::{NewFraudReport, ReportedNumber};
 pub use sms::{
     Applied, Changed, NumberKeys, PendingConsent, Receipt, ReceiptKind, RecruiterCard, Replies,
     ScamChecked, SmsChange,

@@ -78,6 +78,8 @@ pub enum SmsChange<'a> {
     },
     /// A scam check was answered: one more of its kind that day (in the member's area).
     ScamChecked(&'a ScamChecked<'a>),
+    /// A fraud number was reported (counted once per reporter per number).
+    FraudReport(&'a super::NewFraudReport),
 }
 
 /// What the scam-check figures keep of one check: the kind found (`none` included), the local
@@ -108,6 +110,10 @@ pub enum Changed {
     },
     LanguageSet {
         member: bool,
+    },
+    /// `counted`: false when this reporter had reported the number already.
+    Reported {
+        counted: bool,
     },
 }
 
@@ -422,6 +428,9 @@ async fn apply_sms_in(
             .await?;
             Changed::Nothing
         }
+        SmsChange::FraudReport(report) => Changed::Reported {
+            counted: super::reports::report_in(tx, report, now).await?,
+        },
     };
     for message in replies(&changed) {
         insert_outbound(tx, &message, at).await?;

@@ -13,7 +13,7 @@ use crate::enrollment::{Consent, JoinOutcome, JoinRequest, OptInCode, PersonStat
 use crate::privacy::{BlindIndex, Msisdn, Vault};
 use crate::providers::{HopInput, UssdHop, UssdReply, UssdSessionEnd};
 use crate::store::Store;
-use crate::store::{JoinError, NumberKeys, UssdSessionWrite};
+use crate::store::{JoinError, NewFraudReport, NumberKeys, UssdSessionWrite};
 use crate::tips::LiveTips;
 use crate::turns::Turns;
 
@@ -26,6 +26,8 @@ pub struct Context<'a> {
     pub tips: &'a LiveTips,
     pub clock: &'a dyn Clock,
     pub turns: &'a Turns,
+    /// The abuse limits SMS shares (a fraud report counts against the same daily cap).
+    pub limits: &'a crate::sms::Limits,
     pub settings: &'a Settings,
 }
 
@@ -147,12 +149,13 @@ async fn serve(ctx: &Context<'_>, channel: &str, hop: UssdHop) -> anyhow::Result
             let text = ctx.texts.ending(&ending, language, script);
             // A session that ended on purpose also ends any dropped one it could resume.
             let dropped = !matches!(ending, machine::Ending::TooManyTries);
-            let marker = input_marker(&hop.input);
+            // An ended session answers any later hop with its last screen, so the input that
+            // ended it is not kept (it may be a reported number, typed in the clear).
             let ending = UssdSessionWrite {
                 channel,
                 session_id: &hop.session_id,
                 state: "null",
-                last_input: marker.as_deref(),
+                last_input: None,
                 last_reply: &text,
                 resume_tag: None,
                 ended: true,
@@ -290,6 +293,7 @@ async fn perform(
                 .await?;
             Outcome::LanguageSaved
         }
+        Effect::Report(typed) => report(ctx, dialler, session, &typed, now).await?,
         Effect::LoadMyData => match store.person_by_index(&dialler.index).await? {
             Some(person) => {
                 let area = match person.area_id {
@@ -356,4 +360,57 @@ fn is_dial(input: &HopInput) -> bool {
 
 fn end(text: String) -> UssdReply {
     UssdReply { end: true, text }
+}
+
+/// A fraud number typed on the last report screen: counted once per caller per number in the
+/// report window, in this hop (the number is never kept in the session). Every caller hears the
+/// same thanks, counted or not (a second report, their own number, over the day's cap).
+async fn report(
+    ctx: &Context<'_>,
+    dialler: &Dialler,
+    session: &Session,
+    typed: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Outcome> {
+    let settings = ctx.settings;
+    let Ok(number) = Msisdn::parse(typed, settings.phone.default_region.0) else {
+        metrics::counter!("fraud_reports_total", "channel" => "ussd", "outcome" => "bad_number")
+            .increment(1);
+        return Ok(Outcome::ReportBadNumber);
+    };
+    let tag = ctx.vault.consent_tag(&dialler.phone);
+    let outcome = if number == dialler.phone {
+        "own"
+    } else if !ctx.limits.report(&tag) {
+        "limited"
+    } else {
+        ctx.store
+            .rekey_on_contact(ctx.vault, &number)
+            .await
+            .context("moving the reported number to the current key")?;
+        let day = now
+            .with_timezone(&settings.campaign.timezone.0)
+            .date_naive();
+        let report = NewFraudReport::of(
+            ctx.vault,
+            &dialler.phone,
+            &number,
+            session.report,
+            day,
+            now + Duration::days(i64::from(settings.reports.window_days.0)),
+        );
+        let counted = ctx
+            .store
+            .report_fraud(&report, now)
+            .await
+            .context("recording a fraud report")?;
+        if counted {
+            "counted"
+        } else {
+            "again"
+        }
+    };
+    metrics::counter!("fraud_reports_total", "channel" => "ussd", "outcome" => outcome)
+        .increment(1);
+    Ok(Outcome::Reported)
 }

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::enrollment::{CodeRefusal, Language, OptInCode, Script};
+use crate::reports::{Kind, Medium};
 
 /// Consecutive invalid inputs after which the session ends politely.
 pub const MAX_STRIKES: u8 = 3;
@@ -64,6 +65,12 @@ pub enum Place {
     MyData(MyData),
     NothingStored,
     EraseConfirm,
+    /// Report a fraud number: how it came, what it was about, then the number (`true` after a
+    /// number that could not be read). The number is asked last so that it is never stored in
+    /// a session: it is reported in the hop it is typed in.
+    ReportMedium,
+    ReportKind,
+    ReportNumber(bool),
 }
 
 impl Place {
@@ -94,6 +101,9 @@ pub struct Session {
     pub tip: u16,
     /// A dropped joining session this caller may continue.
     pub resumable: Option<Box<Session>>,
+    /// What a fraud report chosen so far says: how it came and what it was about.
+    #[serde(default)]
+    pub report: (Option<Medium>, Option<Kind>),
 }
 
 /// How a session ends.
@@ -105,6 +115,7 @@ pub enum Ending {
     Declined,
     Stopped,
     Erased,
+    Reported,
     TooManyTries,
 }
 
@@ -117,6 +128,8 @@ pub enum Effect {
     Erase,
     SaveLanguage,
     LoadMyData,
+    /// Report the number as typed, with what the session chose.
+    Report(String),
 }
 
 /// What the store said.
@@ -124,14 +137,23 @@ pub enum Effect {
 pub enum Outcome {
     CodeAccepted(OptInCode),
     CodeRefused(CodeRefusal),
-    Joined { code: String },
-    Rejoined { code: String },
-    AlreadyMember { code: String },
+    Joined {
+        code: String,
+    },
+    Rejoined {
+        code: String,
+    },
+    AlreadyMember {
+        code: String,
+    },
     OptedOut,
     Erased,
     LanguageSaved,
     MyData(MyData),
     NotRegistered,
+    Reported,
+    /// The typed number is no mobile number.
+    ReportBadNumber,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,6 +197,7 @@ pub fn start(
         code: None,
         tip,
         resumable: resumable.map(Box::new),
+        report: (None, None),
     })
 }
 
@@ -239,6 +262,35 @@ pub fn step(mut session: Session, input: &str, pages: usize) -> Step {
         (Place::MyData(_), "0") => go(session, Place::Menu),
         (Place::EraseConfirm, "1") => perform(session, Effect::Erase),
         (Place::EraseConfirm, "2") => go(session, Place::Menu),
+        (Place::ReportMedium, "0") => go(session, Place::Menu),
+        (Place::ReportMedium, choice) => match choice {
+            "1" | "2" | "3" => {
+                session.report = (Some(Medium::ALL[index(choice)]), None);
+                go(session, Place::ReportKind)
+            }
+            _ => strike(session),
+        },
+        (Place::ReportKind, "0") => go(session, Place::ReportMedium),
+        (Place::ReportKind, choice) => match choice {
+            "1" | "2" | "3" | "4" | "5" => {
+                session.report.1 = Some(Kind::ALL[index(choice)]);
+                go(session, Place::ReportNumber(false))
+            }
+            _ => strike(session),
+        },
+        (Place::ReportNumber(_), "0") => go(session, Place::ReportKind),
+        // Mistakes on this screen add up, whether this machine or the store's edge saw them.
+        (Place::ReportNumber(_), typed) if looks_like_a_number(typed) => {
+            Step::Perform(session, Effect::Report(typed.to_string()))
+        }
+        (Place::ReportNumber(_), _) => {
+            session.strikes += 1;
+            if session.strikes >= MAX_STRIKES {
+                return end(&session, Ending::TooManyTries);
+            }
+            session.place = Place::ReportNumber(true);
+            show(session)
+        }
         _ => strike(session),
     }
 }
@@ -267,6 +319,15 @@ pub fn after(mut session: Session, outcome: Outcome) -> Step {
         Outcome::LanguageSaved => go(session, Place::Menu),
         Outcome::MyData(data) => go(session, Place::MyData(data)),
         Outcome::NotRegistered => go(session, Place::NothingStored),
+        Outcome::Reported => end(&session, Ending::Reported),
+        Outcome::ReportBadNumber => {
+            session.strikes += 1;
+            if session.strikes >= MAX_STRIKES {
+                return end(&session, Ending::TooManyTries);
+            }
+            session.place = Place::ReportNumber(true);
+            show(session)
+        }
     }
 }
 
@@ -294,8 +355,25 @@ fn menu(session: Session, choice: &str) -> Step {
         (_, "4") => go(session, Place::Language),
         (Caller::New, "5") => go(session, Place::NothingStored),
         (_, "5") => perform(session, Effect::LoadMyData),
+        (_, "6") => go(session, Place::ReportMedium),
         _ => strike(session),
     }
+}
+
+/// Whether a typed answer could be a phone number: 10 to 15 digits, spaced or dashed, with a
+/// `+` before them; whether it is a mobile number is the store's edge to say.
+fn looks_like_a_number(typed: &str) -> bool {
+    let digits = typed.chars().filter(char::is_ascii_digit).count();
+    let allowed = typed
+        .chars()
+        .enumerate()
+        .all(|(i, c)| c.is_ascii_digit() || c == ' ' || c == '-' || (c == '+' && i == 0));
+    allowed && (10..=15).contains(&digits)
+}
+
+/// The list position of a menu choice `"1"`, `"2"`, …
+fn index(choice: &str) -> usize {
+    choice.parse::<usize>().map_or(0, |n| n.saturating_sub(1))
 }
 
 fn choose_language(mut session: Session, language: Language, script: Script) -> Step {
@@ -568,6 +646,76 @@ mod tests {
         let over = shown(step(offer, "2", 1));
         assert_eq!(over.place, Place::Language);
         assert!(over.resumable.is_none());
+    }
+
+    #[test]
+    fn anyone_reports_a_number_last_after_how_it_came_and_what_it_was() {
+        let member = shown(start(
+            Caller::Member {
+                code: "5724".into(),
+            },
+            Some((Language::English, Script::Native)),
+            0,
+            None,
+        ));
+        for caller in [new_caller(), member] {
+            let at_menu = if caller.place == Place::Language {
+                shown(step(caller, "3", 1))
+            } else {
+                caller
+            };
+            let step = walk(at_menu, &["6", "3", "4", "98765 43210"]);
+            let Step::Perform(session, Effect::Report(typed)) = step else {
+                panic!("{step:?}")
+            };
+            assert_eq!(typed, "98765 43210");
+            assert_eq!(session.report, (Some(Medium::Whatsapp), Some(Kind::Threat)));
+            assert_eq!(
+                after(session, Outcome::Reported),
+                Step::End(Ending::Reported, Language::English, Script::Native)
+            );
+        }
+    }
+
+    #[test]
+    fn a_report_goes_back_a_screen_with_0_and_an_unreadable_number_is_asked_again() {
+        let menu = shown(step(new_caller(), "1", 1));
+        let kind = shown(walk(menu.clone(), &["6", "1"]));
+        assert_eq!(kind.place, Place::ReportKind);
+        assert_eq!(shown(step(kind.clone(), "0", 1)).place, Place::ReportMedium);
+        assert_eq!(shown(walk(menu, &["6", "0"])).place, Place::Menu);
+        assert!(shown(step(kind.clone(), "6", 1)).hint);
+        let number = shown(step(kind, "5", 1));
+        assert_eq!(number.place, Place::ReportNumber(false));
+        assert_eq!(number.report, (Some(Medium::Call), Some(Kind::Other)));
+        assert_eq!(shown(step(number.clone(), "0", 1)).place, Place::ReportKind);
+        // What cannot be a number is refused here; a number of the right shape that is no
+        // mobile number is the store's edge to refuse. Both count, and the third ends it.
+        let session = shown(step(number, "12345", 1));
+        assert_eq!(
+            (session.place.clone(), session.strikes),
+            (Place::ReportNumber(true), 1)
+        );
+        let Step::Perform(s, Effect::Report(_)) = step(session, "+91 12345 67890", 1) else {
+            panic!()
+        };
+        let session = shown(after(s, Outcome::ReportBadNumber));
+        assert_eq!(
+            (session.place.clone(), session.strikes),
+            (Place::ReportNumber(true), 2)
+        );
+        assert!(matches!(
+            step(session, "98*76543210", 1),
+            Step::End(Ending::TooManyTries, ..)
+        ));
+    }
+
+    #[test]
+    fn a_session_stored_before_reports_existed_still_reads() {
+        let s = shown(walk(new_caller(), &["2", "1"]));
+        let mut json: serde_json::Value = serde_json::to_value(&s).unwrap();
+        json.as_object_mut().unwrap().remove("report");
+        assert_eq!(serde_json::from_value::<Session>(json).unwrap(), s);
     }
 
     #[test]

@@ -50,6 +50,11 @@ pub const MESSAGE_IDS: &[&str] = &[
     "lang-hi",
     "lang-hne",
     "lang-en",
+    "report-medium",
+    "report-kind",
+    "report-number",
+    "report-mistyped",
+    "reported",
 ];
 
 /// The USSD screens: the campaign's messages, and today's tip.
@@ -124,6 +129,10 @@ impl Texts {
                 )
             }
             Place::EraseConfirm => msg("erase-confirm"),
+            Place::ReportMedium => msg("report-medium"),
+            Place::ReportKind => msg("report-kind"),
+            Place::ReportNumber(false) => msg("report-number"),
+            Place::ReportNumber(true) => msg("report-mistyped"),
         }
     }
 
@@ -176,6 +185,7 @@ impl Texts {
             Ending::Declined => self.message("declined", &locale, &[]),
             Ending::Stopped => self.message("stopped", &locale, &[]),
             Ending::Erased => self.message("erased", &locale, &[]),
+            Ending::Reported => self.message("reported", &locale, &[]),
             Ending::TooManyTries => self.message("too-many", &locale, &[]),
         }
     }
@@ -241,6 +251,14 @@ pub fn catalogue(texts: &Texts, language: Language, script: Script) -> Vec<(Stri
         member.clone(),
     ));
     places.push((Place::EraseConfirm, member));
+    for place in [
+        Place::ReportMedium,
+        Place::ReportKind,
+        Place::ReportNumber(false),
+        Place::ReportNumber(true),
+    ] {
+        places.push((place, Caller::New));
+    }
     let mut out = Vec::new();
     for (place, caller) in places {
         let session = Session {
@@ -254,6 +272,7 @@ pub fn catalogue(texts: &Texts, language: Language, script: Script) -> Vec<(Stri
             code: None,
             tip: 0,
             resumable: None,
+            report: (None, None),
         };
         for (n, page) in texts.pages(&session).into_iter().enumerate() {
             out.push((format!("{place:?} page {}", n + 1), page));
@@ -267,6 +286,7 @@ pub fn catalogue(texts: &Texts, language: Language, script: Script) -> Vec<(Stri
         Ending::Declined,
         Ending::Stopped,
         Ending::Erased,
+        Ending::Reported,
         Ending::TooManyTries,
     ] {
         out.push((
@@ -401,6 +421,10 @@ mod tests {
             Place::Help,
             Place::NothingStored,
             Place::EraseConfirm,
+            Place::ReportMedium,
+            Place::ReportKind,
+            Place::ReportNumber(false),
+            Place::ReportNumber(true),
         ] {
             places.push((place, Caller::New, 0));
         }
@@ -453,6 +477,7 @@ mod tests {
                     code: None,
                     tip,
                     resumable: None,
+                    report: (None, None),
                 };
                 let pages = texts.pages(&base);
                 for page in 0..pages.len() {
@@ -481,6 +506,7 @@ mod tests {
                 Ending::Declined,
                 Ending::Stopped,
                 Ending::Erased,
+                Ending::Reported,
                 Ending::TooManyTries,
             ] {
                 let screen = texts.ending(&ending, language, script);
@@ -510,6 +536,7 @@ mod tests {
             code: None,
             tip: 0,
             resumable: None,
+            report: (None, None),
         };
         let pages = texts.pages(&session);
         assert!(pages.len() > 1, "{pages:?}");

@@ -19,6 +19,7 @@ mod overview;
 mod page;
 mod people;
 mod recruiters;
+mod reports;
 mod scams;
 mod session;
 mod simulator;
@@ -58,6 +59,8 @@ pub fn router() -> Router<Arc<AppState>> {
         // audit, exports, tokens
         .route("/admin/audit", get(audit::page))
         .route("/admin/scams", get(scams::page))
+        .route("/admin/reports", get(reports::page))
+        .route("/admin/reports/fraud-reports.csv", get(reports::csv))
         .route("/admin/exports", get(exports::page))
         .route("/admin/exports/areas.csv", get(exports::areas))
         .route("/admin/exports/recruiters.csv", get(exports::recruiters))

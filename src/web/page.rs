@@ -88,6 +88,7 @@ impl Chrome {
             ("broadcasts", "/admin/broadcasts", true),
             ("people", "/admin/people", true),
             ("scams", "/admin/scams", true),
+            ("reports", "/admin/reports", true),
             ("audit", "/admin/audit", true),
             ("exports", "/admin/exports", true),
             ("tokens", "/admin/tokens", true),

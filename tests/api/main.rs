@@ -20,6 +20,7 @@ mod logs;
 mod outbox;
 mod privacy;
 mod readme;
+mod reports;
 mod retries;
 mod rotation;
 mod scams;

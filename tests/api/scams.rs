@@ -51,7 +51,7 @@ fn on_the_held_out_corpus_the_rules_reach_their_figures() {
 }
 
 /// What the console channel sent `to`, once something was sent.
-async fn sent_to(mitan: &Binary, to: &str, at_least: usize) -> Vec<String> {
+pub(crate) async fn sent_to(mitan: &Binary, to: &str, at_least: usize) -> Vec<String> {
     let url = mitan.url(&format!(
         "/webhooks/console/console/sent?to={}",
         to.replace('+', "%2B")

@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::helpers::spawn_app;
 
 /// Every operation of the admin API; a route added without a line here fails this test.
-const ROUTES: [&str; 33] = [
+const ROUTES: [&str; 35] = [
     "GET /api/v1/me",
     "GET /api/v1/areas",
     "POST /api/v1/areas",
@@ -23,6 +23,8 @@ const ROUTES: [&str; 33] = [
     "DELETE /api/v1/people/{id}",
     "GET /api/v1/stats",
     "GET /api/v1/scam-checks",
+    "GET /api/v1/fraud-reports",
+    "GET /api/v1/exports/fraud-reports.csv",
     "GET /api/v1/exports/areas.csv",
     "GET /api/v1/exports/recruiters.csv",
     "GET /api/v1/audit",

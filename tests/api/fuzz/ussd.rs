@@ -90,6 +90,9 @@ fn place() -> impl Strategy<Value = Place> {
         my_data().prop_map(Place::MyData),
         Just(Place::NothingStored),
         Just(Place::EraseConfirm),
+        Just(Place::ReportMedium),
+        Just(Place::ReportKind),
+        any::<bool>().prop_map(Place::ReportNumber),
     ]
 }
 
@@ -119,6 +122,7 @@ fn session_and_pages() -> impl Strategy<Value = (Session, usize)> {
                         code: None,
                         tip,
                         resumable: None,
+                        report: (None, None),
                     })
                 });
                 let session = Session {
@@ -132,6 +136,7 @@ fn session_and_pages() -> impl Strategy<Value = (Session, usize)> {
                     code: None,
                     tip,
                     resumable,
+                    report: (None, None),
                 };
                 (session, pages)
             },
@@ -168,7 +173,10 @@ fn check_step(before: &Session, input: &str, pages: usize, next: &Step) -> Resul
             }
         }
         Step::Perform(after, effect) => {
-            if after.strikes != 0 {
+            // A reported number's mistakes add up across the store's answers; nothing else
+            // keeps strikes past an effect.
+            let reporting = matches!(effect, Effect::Report(_));
+            if after.strikes != 0 && !reporting {
                 return fail("an effect with strikes left");
             }
             let allowed = match effect {
@@ -182,6 +190,11 @@ fn check_step(before: &Session, input: &str, pages: usize, next: &Step) -> Resul
                 Effect::CheckCode(code) => {
                     matches!(before.place, Place::Code(_))
                         && OptInCode::parse(typed).as_ref() == Ok(code)
+                }
+                Effect::Report(number) => {
+                    matches!(before.place, Place::ReportNumber(_))
+                        && number == typed
+                        && typed.chars().filter(char::is_ascii_digit).count() >= 10
                 }
             };
             if !allowed {
@@ -225,6 +238,7 @@ fn outcome(effect: &Effect, pick: usize) -> Outcome {
         Effect::Erase => vec![Outcome::Erased],
         Effect::SaveLanguage => vec![Outcome::LanguageSaved],
         Effect::LoadMyData => vec![Outcome::NotRegistered],
+        Effect::Report(_) => vec![Outcome::Reported, Outcome::ReportBadNumber],
     };
     if let Effect::LoadMyData = effect {
         outcomes.push(Outcome::MyData(MyData {
@@ -238,7 +252,7 @@ fn outcome(effect: &Effect, pick: usize) -> Outcome {
 }
 
 /// How many pages each place takes in one walk: a fixed draw per place kind.
-fn pages_of(place: &Place, pages: &[usize; 12]) -> usize {
+fn pages_of(place: &Place, pages: &[usize; 15]) -> usize {
     let index = match place {
         Place::Resume => 0,
         Place::Language => 1,
@@ -252,6 +266,9 @@ fn pages_of(place: &Place, pages: &[usize; 12]) -> usize {
         Place::MyData(_) => 9,
         Place::NothingStored => 10,
         Place::EraseConfirm => 11,
+        Place::ReportMedium => 12,
+        Place::ReportKind => 13,
+        Place::ReportNumber(_) => 14,
     };
     pages[index]
 }
@@ -330,7 +347,7 @@ proptest! {
     fn a_random_walk_through_the_menu_keeps_its_rules_until_it_ends(
         caller in caller(),
         known in proptest::option::of(language()),
-        pages in proptest::array::uniform12(1..4usize),
+        pages in proptest::array::uniform15(1..4usize),
         moves in proptest::collection::vec((input(), any::<usize>()), 1..40),
     ) {
         let Step::Show(mut session) = start(caller, known, 0, None) else {

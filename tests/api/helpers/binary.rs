@@ -79,6 +79,45 @@ pub fn run_binary(workdir: &std::path::Path, env: &[(&str, &str)], args: &[&str]
     }
 }
 
+/// The real service on a SQLite file of its own, logging at `debug`: for tests that scan its log
+/// and its database file once it stopped.
+pub struct OnFile {
+    dir: TempDir,
+    pub url: String,
+    pub mitan: Binary,
+}
+
+impl OnFile {
+    /// Starts it (call from a multi-threaded runtime: it blocks while the service starts).
+    pub fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("mitan.db").display());
+        let key = super::random_master_key();
+        let env = [
+            ("MITAN__DATABASE__URL", url.as_str()),
+            ("MITAN__SECURITY__MASTER_KEY", key.as_str()),
+            ("MITAN__LOG__FILTER", "debug"),
+        ];
+        let mitan =
+            tokio::task::block_in_place(|| Binary::serve(tempfile::tempdir().unwrap(), &env));
+        assert!(mitan.port.is_some(), "{}", mitan.output());
+        Self { dir, url, mitan }
+    }
+
+    /// Stops it with SIGTERM: its whole log, and every byte of its database (the write-ahead
+    /// log and shared memory included).
+    pub fn stop(mut self) -> (String, Vec<u8>) {
+        self.mitan.signal("TERM");
+        tokio::task::block_in_place(|| self.mitan.wait_exit(std::time::Duration::from_secs(20)))
+            .expect("mitan stops");
+        let mut stored = Vec::new();
+        for file in ["mitan.db", "mitan.db-wal", "mitan.db-shm"] {
+            stored.extend(std::fs::read(self.dir.path().join(file)).unwrap_or_default());
+        }
+        (self.mitan.output(), stored)
+    }
+}
+
 impl Binary {
     /// Starts `mitan serve` on port 0 in `workdir` and waits until it logs its address.
     pub fn serve(workdir: TempDir, env: &[(&str, &str)]) -> Binary {

@@ -15,7 +15,7 @@ mod wait;
 
 pub use api::{content_type, ApiResponse};
 pub use app::{spawn_app, spawn_app_on, spawn_app_with, TestApp};
-pub use binary::{run_binary, simulate, the_error_line, Binary, BinaryRun};
+pub use binary::{run_binary, simulate, the_error_line, Binary, BinaryRun, OnFile};
 pub use dashboard::{Browser, Page};
 pub use database::{count, dump_database, open_store, raw_blobs, raw_sql, TestDatabase};
 pub use handset::{africastalking_hop, try_africastalking_hop, Handset, ENGLISH_JOIN};
