@@ -302,7 +302,9 @@ fn check_channels(settings: &Settings) -> anyhow::Result<()> {
 }
 
 /// The scam check's rules: `campaign.scam_rules_file`, or the built-in `config/scams.toml`.
-fn load_scam_rules(campaign: &CampaignSettings) -> anyhow::Result<crate::scams::Matcher> {
+pub(crate) fn load_scam_rules(
+    campaign: &CampaignSettings,
+) -> anyhow::Result<crate::scams::Matcher> {
     let Some(path) = &campaign.scam_rules_file else {
         return Ok(crate::scams::Matcher::built_in());
     };

@@ -468,7 +468,8 @@ async fn import_tips(settings: Settings, file: &std::path::Path) -> anyhow::Resu
 
 fn scam(settings: &Settings, command: ScamCommand) -> anyhow::Result<()> {
     use crate::enrollment::{Language, Script};
-    let matcher = crate::scams::Matcher::built_in();
+    // The rules `mitan serve` would use: an admin's own file is tried before it is deployed.
+    let matcher = crate::app::load_scam_rules(&settings.campaign)?;
     match command {
         ScamCommand::Check { language, text } => {
             let (language, script) = match language {

@@ -5,15 +5,18 @@
 //! 1. NFC, lower case, Devanagari digits as ASCII; nukta and zero-width joiners dropped,
 //!    chandrabindu read as anusvara (ख़ाता = खाता, हाँ = हां);
 //! 2. what varies from message to message becomes a token: a link `xlinkx`, a UPI id `xupix`, an
-//!    amount `xamountx` (₹ 4,999, Rs.500, 25000/-), a dialled code `xcodex` (*401*…#), any other
-//!    number of five digits or more `xnumx` (phones, OTPs, accounts); shorter numbers stay (1930);
+//!    amount `xamountx` (₹ 4,999, Rs.500, 25000/-), a dialled code `xcodex` (*401*…#, followed by
+//!    `xnumx` when a phone number is in it), any other number of five digits or more `xnumx`
+//!    (phones, OTPs, accounts); shorter numbers stay (1930); "a/c" is read "account";
 //! 3. words (runs of letters with their marks, or of digits); a Roman word also loses the
 //!    spelling people vary (`ee`→`i`, `oo`→`u`, `w`→`v`, `z`→`j`, `ph`→`f`, doubled letters once:
-//!    "aapka khaata" = "apka khata");
+//!    "aapka khaata" = "apka khata"), then a word may be read as another ([`ALIASES`]: SMS short
+//!    forms, the Devanagari spelling of a borrowed word, the forms of a few verbs);
 //! 4. every phrase of every category found among the words (whole words only, each phrase
 //!    counted once; a phrase may weigh less than zero, such as "do not share" for OTP notices);
-//!    a category with any phrase also gets the structure signals present (a link, urgency, a
-//!    payment or PIN request);
+//!    two phrases of a category that read the same count once, at the larger weight; a category
+//!    with any phrase also gets the structure signals present (a link, urgency, a payment or PIN
+//!    request, and below zero a warning about frauds or a genuine notice's "not you? call …");
 //! 5. the best category wins only at `threshold` or above and `margin` ahead of the next;
 //!    otherwise the answer is "none" (and the reply is the general advice).
 //!
@@ -107,6 +110,9 @@ impl Matcher {
         let reader = Reader::new();
         let mut patterns = Vec::new();
         let mut targets = Vec::new();
+        // Two phrases of one owner that read the same (ओटीपी बताएं, "otp batao") count once, at the
+        // larger weight.
+        let mut seen = std::collections::HashMap::<(String, String), usize>::new();
         let mut add = |owner: &str, phrase: &str, target: Target| {
             let read = reader.words(phrase);
             if read.is_empty() {
@@ -115,7 +121,17 @@ impl Matcher {
                     phrase: phrase.to_string(),
                 });
             }
-            patterns.push(format!(" {read} "));
+            let pattern = format!(" {read} ");
+            if let Some(&at) = seen.get(&(owner.to_string(), pattern.clone())) {
+                if let (Target::Category(_, old), Target::Category(_, new)) =
+                    (&mut targets[at], target)
+                {
+                    *old = old.max(new);
+                }
+                return Ok(());
+            }
+            seen.insert((owner.to_string(), pattern.clone()), patterns.len());
+            patterns.push(pattern);
             targets.push(target);
             Ok(())
         };
@@ -129,7 +145,7 @@ impl Matcher {
         for (n, (name, signal)) in rules.signals.iter().enumerate() {
             signal_weights.push(signal.weight);
             for phrase in &signal.phrases {
-                add(name, phrase, Target::Signal(n))?;
+                add(&format!("signals.{name}"), phrase, Target::Signal(n))?;
             }
         }
         Ok(Self {
@@ -356,6 +372,9 @@ struct Reader {
     amount: Regex,
     code: Regex,
     number: Regex,
+    account: Regex,
+    /// A word (as folded) → the word it is read as: see [`ALIASES`].
+    aliases: std::collections::HashMap<String, String>,
 }
 
 impl Reader {
@@ -371,6 +390,15 @@ impl Reader {
             ),
             code: regex(r"[*#][0-9*#]{2,}#?"),
             number: regex(r"[0-9][0-9 -]{3,}[0-9]"),
+            account: regex(r"\ba/c\b"),
+            aliases: ALIASES
+                .iter()
+                .flat_map(|(to, froms)| {
+                    froms
+                        .iter()
+                        .map(move |from| (roman_fold(from), roman_fold(to)))
+                })
+                .collect(),
         }
     }
 
@@ -394,8 +422,21 @@ impl Reader {
             }
         });
         let text = self.link.replace_all(&text, " xlinkx ");
+        let text = self.account.replace_all(&text, " account ");
         let text = self.amount.replace_all(&text, " xamountx ");
-        let text = self.code.replace_all(&text, " xcodex ");
+        // A code with a phone number in it (*401*9000000001#) forwards calls there.
+        let text = self.code.replace_all(&text, |caps: &regex::Captures<'_>| {
+            let longest = caps[0]
+                .split(|c: char| !c.is_ascii_digit())
+                .map(str::len)
+                .max()
+                .unwrap_or(0);
+            if longest >= 5 {
+                " xcodex xnumx ".to_string()
+            } else {
+                " xcodex ".to_string()
+            }
+        });
         let text = self
             .number
             .replace_all(&text, |caps: &regex::Captures<'_>| {
@@ -413,7 +454,7 @@ impl Reader {
             let letter = is_letter(c);
             let digit = c.is_ascii_digit();
             if !word.is_empty() && (!(letter || digit) || digit != digits) {
-                words.push(roman_fold(&std::mem::take(&mut word)));
+                words.push(self.alias(roman_fold(&std::mem::take(&mut word))));
             }
             if letter || digit {
                 digits = digit;
@@ -421,11 +462,172 @@ impl Reader {
             }
         }
         if !word.is_empty() {
-            words.push(roman_fold(&word));
+            words.push(self.alias(roman_fold(&word)));
         }
         words.join(" ")
     }
+
+    fn alias(&self, word: String) -> String {
+        self.aliases.get(&word).cloned().unwrap_or(word)
+    }
 }
+
+/// Words read as another: SMS short forms (`kro` = `karo`, `ur` = `your`), the Devanagari
+/// spelling of a word borrowed from English (ओटीपी = `otp`, वीडियो = `video`, so one phrase serves
+/// both scripts), and the forms of the few verbs a fraud turns on (send, tell, put in, do), in
+/// Hindi, Roman Hindi and Chhattisgarhi, read as one and in Roman letters (भेजें = भेजो = "bhejo":
+/// `bhej`). Each entry:
+/// the word read, then the words read as it.
+const ALIASES: &[(&str, &[&str])] = &[
+    ("your", &["ur", "yr"]),
+    ("you", &["u"]),
+    ("please", &["pls", "plz", "plse"]),
+    ("message", &["msg", "sms"]),
+    ("number", &["no", "num", "nmbr", "नंबर", "नम्बर", "नमबर"]),
+    (
+        "whatsapp",
+        &[
+            "watsapp",
+            "whatsaap",
+            "watsap",
+            "whtsapp",
+            "wtsp",
+            "whatsap",
+            "व्हाट्सएप",
+            "व्हाट्सऐप",
+            "वाट्सएप",
+            "वाट्सऐप",
+            "वॉट्सऐप",
+            "वॉट्सएप",
+            "व्हाट्सअप",
+        ],
+    ),
+    ("nahi", &["nhi", "nahin", "nahee"]),
+    ("otp", &["ओटीपी"]),
+    ("kyc", &["केवाईसी", "केवायसी"]),
+    ("upi", &["यूपीआई", "युपीआई"]),
+    ("pin", &["पिन", "pinn"]),
+    ("atm", &["एटीएम"]),
+    ("cvv", &["सीवीवी"]),
+    ("qr", &["क्यूआर"]),
+    ("apk", &["एपीके"]),
+    ("loan", &["लोन", "lone"]),
+    ("app", &["ऐप", "एप", "ऍप", "एप्प", "ऐप्प"]),
+    ("link", &["लिंक"]),
+    ("call", &["कॉल", "cal"]),
+    ("video", &["वीडियो", "विडियो", "वीडियों", "vidio", "vdo"]),
+    ("sim", &["सिम"]),
+    ("code", &["कोड"]),
+    ("refund", &["रिफंड", "रिफण्ड"]),
+    ("customer", &["कस्टमर"]),
+    ("care", &["केयर"]),
+    ("helpline", &["हेल्पलाइन"]),
+    ("scan", &["स्कैन"]),
+    ("lottery", &["लॉटरी", "लाटरी", "lotery"]),
+    ("kbc", &["केबीसी"]),
+    ("anydesk", &["एनीडेस्क"]),
+    ("update", &["अपडेट", "updat", "updte"]),
+    ("block", &["ब्लॉक", "ब्लाक"]),
+    ("fees", &["फीस", "fee", "fes"]),
+    ("charge", &["चार्ज", "charges"]),
+    ("advance", &["एडवांस"]),
+    ("parcel", &["पार्सल", "पारसल"]),
+    ("courier", &["कूरियर", "कुरियर", "curier"]),
+    ("download", &["डाउनलोड"]),
+    ("install", &["इंस्टॉल", "इंस्टाल", "इनस्टॉल"]),
+    ("account", &["acount", "acc", "khata", "khate", "khaate"]),
+    ("खाता", &["खाते"]),
+    ("turant", &["turnt", "turat", "tarant"]),
+    ("jaldi", &["jldi", "jaldee"]),
+    ("block", &["blok"]),
+    ("band", &["bandh"]),
+    // Verbs: send, tell, put in, do.
+    (
+        "bhej",
+        &[
+            "bhejo", "bheje", "bhejen", "bhejein", "bhejiye", "bhejie", "bhejdo", "bhejde",
+        ],
+    ),
+    (
+        "bata",
+        &[
+            "batao",
+            "bataye",
+            "bataen",
+            "batayen",
+            "batayein",
+            "bataiye",
+            "bataie",
+            "batado",
+            "batadijiye",
+            "btao",
+            "btaye",
+            "btaiye",
+            "bataein",
+        ],
+    ),
+    (
+        "dal",
+        &["dalo", "dale", "dalen", "dalein", "daliye", "dalie"],
+    ),
+    (
+        "kar",
+        &[
+            "karo", "kare", "karen", "karein", "kijiye", "kariye", "karie", "kro", "kre", "kren",
+            "krein", "kr",
+        ],
+    ),
+    (
+        "bhej",
+        &["भेज", "भेजें", "भेजे", "भेजो", "भेजिए", "भेजिये", "भेजव", "भेजबे", "भेजहू"],
+    ),
+    (
+        "bata",
+        &[
+            "बता",
+            "बताएं",
+            "बताएँ",
+            "बताये",
+            "बतायें",
+            "बताओ",
+            "बताइए",
+            "बताइये",
+            "बतावव",
+            "बताबे",
+            "बतावा",
+        ],
+    ),
+    (
+        "dal",
+        &[
+            "डाल",
+            "डालें",
+            "डाले",
+            "डालो",
+            "डालिए",
+            "डालिये",
+            "डार",
+            "डारव",
+            "डारबे",
+            "डालव",
+        ],
+    ),
+    (
+        "kar",
+        &[
+            "कर",
+            "करें",
+            "करे",
+            "करो",
+            "कीजिए",
+            "कीजिये",
+            "करिए",
+            "करिये",
+            "करव",
+            "करबे",
+        ],
+    ),
+];
 
 fn devanagari_digit(c: char) -> char {
     match c {
@@ -475,20 +677,52 @@ mod tests {
     fn messages_are_read_into_words_with_what_varies_as_tokens() {
         assert_eq!(
             read("Aapka KHAATA band ho jayega! Click http://bit.ly/x9 or pay ₹ 4,999 to abc@ybl"),
-            "apka khata band ho jayega click xlinkx or pay xamountx to xupix"
+            "apka acount band ho jayega click xlinkx or pay xamountx to xupix"
         );
+        // A code with a phone number in it forwards calls; a short one (balance) does not.
         assert_eq!(
-            read("Call 9000000001 or dial *401*9000000002#"),
-            "cal xnumx or dial xcodex"
+            read("Call 9000000001 or dial *401*9000000002#, balance *121#"),
+            "cal xnumx or dial xcodex xnumx balance xcodex"
         );
         assert_eq!(
             read("OTP १२३४५६ hai, 1930 par call karein"),
-            "otp xnumx hai 1930 par cal karein"
+            "otp xnumx hai 1930 par cal kar"
         );
         assert_eq!(read("ख़ाता बंद होगा, हाँ"), read("खाता बंद होगा, हां"));
         assert_eq!(read("Rs.500 /- 25000/-"), "xamountx xamountx");
         assert_eq!(read("mail me at ravi@gmail.com"), "mail me at ravi xlinkx");
         assert_eq!(read("sbi-kyc-update.in/login NOW"), "xlinkx nov");
+    }
+
+    #[test]
+    fn short_forms_borrowed_words_and_verb_forms_are_read_as_one() {
+        // SMS short forms and "a/c".
+        assert_eq!(
+            read("plz send ur a/c no"),
+            read("please send your account number")
+        );
+        // A word borrowed from English, in Devanagari or in Roman letters.
+        assert_eq!(read("ओटीपी बताएं"), "otp bata");
+        assert_eq!(read("वीडियो कॉल"), read("video call"));
+        // The forms of a verb a fraud turns on, in each language.
+        for form in ["batao", "bataiye", "bataye", "btao"] {
+            assert_eq!(read(&format!("otp {form}")), "otp bata", "{form}");
+        }
+        assert_eq!(read("पिन डालें"), read("पिन डार"));
+        assert_eq!(read("भेजिए"), read("भेजो"));
+        // An infinitive is not read as an order ("kisi ko mat batana" warns).
+        assert_ne!(read("batana"), read("batao"));
+    }
+
+    #[test]
+    fn phrases_that_read_the_same_count_once() {
+        let matcher = Matcher::from_toml(
+            "threshold = 3.0\nmargin = 1.0\n[categories.otp_pin_sharing]\n\"otp batao\" = 2.0\n\"ओटीपी बताएं\" = 2.5\n",
+        )
+        .unwrap();
+        let verdict = matcher.check("OTP bataiye");
+        assert_eq!(verdict.scores, [("otp_pin_sharing".to_string(), 2.5)]);
+        assert_eq!(verdict.category, None);
     }
 
     #[test]

@@ -9,10 +9,12 @@ use crate::helpers::{wait_for, Binary, NEIGHBOUR, VILLAGER};
 
 const CORPUS: &str = include_str!("../fixtures/scams/corpus.jsonl");
 
-/// Held-out precision must reach the bar; recall is held at what the rules reach today
-/// (the bar of 0.8 is not met yet: see BENCHMARKS.md). A change that makes either worse fails.
-const PRECISION_AT_LEAST: f64 = 0.9;
-const RECALL_AT_LEAST: f64 = 0.6;
+/// Held-out precision and recall are held just below what the rules reach today (0.966 and
+/// 0.905 after the second round of tuning, on the `tune` part only: see BENCHMARKS.md), above the
+/// issue's bars of 0.9 and 0.8. A change that makes either worse fails; so does one that calls
+/// more than one genuine message in ten a fraud.
+const PRECISION_AT_LEAST: f64 = 0.95;
+const RECALL_AT_LEAST: f64 = 0.9;
 
 #[test]
 fn on_the_held_out_corpus_the_rules_reach_their_figures() {
