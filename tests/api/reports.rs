@@ -233,7 +233,7 @@ async fn reports_are_forgotten_after_the_window_and_may_then_be_made_again() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn no_reporter_and_no_reported_number_reaches_the_log_or_the_database_file() {
-    let service = OnFile::start();
+    let mut service = OnFile::start();
     let mitan = &service.mitan;
     mitan
         .sms(&villager(1), "REPORT 98888 12345 whatsapp lottery")

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use mitan::scams::{evaluate, read_corpus, Matcher};
 
-use crate::helpers::{wait_for, Binary, NEIGHBOUR, VILLAGER};
+use crate::helpers::{wait_for, Binary, OnFile, NEIGHBOUR, VILLAGER};
 
 const CORPUS: &str = include_str!("../fixtures/scams/corpus.jsonl");
 
@@ -75,24 +75,14 @@ pub(crate) async fn sent_to(mitan: &Binary, to: &str, at_least: usize) -> Vec<St
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_forwarded_scam_is_answered_with_its_tip_and_nothing_of_it_is_kept_or_logged() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("mitan.db");
-    let url = format!("sqlite://{}?mode=rwc", db.display());
-    let key = crate::helpers::random_master_key();
-    let env = [
-        ("MITAN__DATABASE__URL", url.as_str()),
-        ("MITAN__SECURITY__MASTER_KEY", key.as_str()),
-        ("MITAN__LOG__FILTER", "debug"),
-    ];
-    let mut mitan =
-        tokio::task::block_in_place(|| Binary::serve(tempfile::tempdir().unwrap(), &env));
-    assert!(mitan.port.is_some(), "{}", mitan.output());
+    let mut service = OnFile::start();
+    let mitan = &service.mitan;
 
     // A forward (no keyword, long): the marker word and the villager's own OTP are in it.
     let forward = "Dear customer your SBI account will be blocked today. Update KYC immediately \
                    at sbi-kyc-verify.in/u zebrafinch OTP 483920 to 9000000077";
     mitan.sms(VILLAGER, forward).await;
-    let reply = sent_to(&mitan, VILLAGER, 1).await;
+    let reply = sent_to(mitan, VILLAGER, 1).await;
     assert!(
         reply[0].starts_with("Scam check: if a message asks for this, it is fraud."),
         "{reply:?}"
@@ -107,17 +97,11 @@ async fn a_forwarded_scam_is_answered_with_its_tip_and_nothing_of_it_is_kept_or_
             "जांच 123456 आपका OTP है। इसे किसी के साथ साझा न करें। -SBI",
         )
         .await;
-    let advice = sent_to(&mitan, NEIGHBOUR, 1).await;
+    let advice = sent_to(mitan, NEIGHBOUR, 1).await;
     assert!(advice[0].starts_with("ठगी जांच:"), "{advice:?}");
     assert!(advice[0].contains("1930"), "{advice:?}");
 
-    mitan.signal("TERM");
-    tokio::task::block_in_place(|| mitan.wait_exit(Duration::from_secs(20))).expect("mitan stops");
-    let log = mitan.output();
-    let mut stored = std::fs::read(&db).unwrap();
-    for extra in ["mitan.db-wal", "mitan.db-shm"] {
-        stored.extend(std::fs::read(dir.path().join(extra)).unwrap_or_default());
-    }
+    let (log, stored) = service.stop();
     for secret in [
         "zebrafinch",
         "483920",
@@ -134,7 +118,7 @@ async fn a_forwarded_scam_is_answered_with_its_tip_and_nothing_of_it_is_kept_or_
     crate::helpers::assert_no_number_in(&log, "the log");
 
     // Counted: the kind and the day, nothing else.
-    let store = crate::helpers::open_store(&url).await;
+    let store = crate::helpers::open_store(&service.url).await;
     let (from, to) = (
         chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap(),
         chrono::NaiveDate::from_ymd_opt(2100, 1, 1).unwrap(),

@@ -91,7 +91,10 @@ impl OnFile {
     /// Starts it (call from a multi-threaded runtime: it blocks while the service starts).
     pub fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("mitan.db").display());
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("mitan.db").display()
+        );
         let key = super::random_master_key();
         let env = [
             ("MITAN__DATABASE__URL", url.as_str()),
@@ -105,8 +108,8 @@ impl OnFile {
     }
 
     /// Stops it with SIGTERM: its whole log, and every byte of its database (the write-ahead
-    /// log and shared memory included).
-    pub fn stop(mut self) -> (String, Vec<u8>) {
+    /// log and shared memory included). The file stays until this is dropped.
+    pub fn stop(&mut self) -> (String, Vec<u8>) {
         self.mitan.signal("TERM");
         tokio::task::block_in_place(|| self.mitan.wait_exit(std::time::Duration::from_secs(20)))
             .expect("mitan stops");
