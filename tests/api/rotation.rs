@@ -14,7 +14,8 @@ use mitan::rotation::{rotate, RotateError};
 
 use crate::helpers::{
     count, msisdn, officer, open_store, raw_blobs, run_binary, spawn_app_on, spawn_app_with,
-    test_figment, Binary, TestApp, TestDatabase, ENGLISH_JOIN, NEIGHBOUR, OFFICER, VILLAGER,
+    test_figment, villager, Binary, TestApp, TestDatabase, ENGLISH_JOIN, NEIGHBOUR, OFFICER,
+    VILLAGER,
 };
 
 const PEOPLE: u32 = 10_000;
@@ -74,7 +75,8 @@ async fn sealed_under(app: &TestApp, key_id: &str) -> i64 {
         &format!(
             "SELECT (SELECT COUNT(*) FROM people WHERE phone_key_id = '{key_id}') \
              + (SELECT COUNT(*) FROM recruiters WHERE phone_key_id = '{key_id}') \
-             + (SELECT COUNT(*) FROM outbox WHERE phone_key_id = '{key_id}')"
+             + (SELECT COUNT(*) FROM outbox WHERE phone_key_id = '{key_id}') \
+             + (SELECT COUNT(*) FROM fraud_numbers WHERE phone_key_id = '{key_id}')"
         ),
     )
     .await
@@ -112,6 +114,13 @@ async fn ten_thousand_people_move_to_a_new_key_in_batches_and_the_service_serves
         dropped.press(input.rsplit('*').next().unwrap()).await;
     }
     dropped.hang_up().await;
+    // Two fraud numbers reported: one reported again during the rotation, one only after it.
+    for reporter in [villager(1), villager(2)] {
+        before.text(&reporter, &format!("REPORT {SUSPECT}")).await;
+    }
+    before
+        .text(&villager(4), &format!("REPORT {OTHER_SUSPECT}"))
+        .await;
     let total = sealed_under(&before, &old_id).await;
     assert!(
         total > i64::from(PEOPLE),
@@ -191,6 +200,19 @@ async fn ten_thousand_people_move_to_a_new_key_in_batches_and_the_service_serves
         invited_before,
         "a number that stopped stays stopped"
     );
+    // A vote cast under the old key still counts once; a new reporter makes three, and the
+    // number is shown to admins.
+    during
+        .text(&villager(1), &format!("REPORT {SUSPECT}"))
+        .await;
+    during
+        .text(&villager(3), &format!("REPORT {SUSPECT}"))
+        .await;
+    let admin = during.admin_token().await;
+    let reports = during.api_get("/api/v1/fraud-reports", &admin).await.json();
+    assert_eq!(reports["reports"], 4, "{reports}");
+    assert_eq!(reports["numbers"][0]["number"], SUSPECT, "{reports}");
+    assert_eq!(reports["numbers"][0]["reporters"], 3, "{reports}");
     let mut resumed = during.handset("+919425012300");
     resumed.dial().await.says("did not finish joining");
     resumed.press("1").await.says("agree");
@@ -296,7 +318,32 @@ async fn ten_thousand_people_move_to_a_new_key_in_batches_and_the_service_serves
         0,
         "the stop outlives the old key"
     );
+    // Both reported numbers open with the new key alone, and a vote from before the rotation
+    // still counts once.
+    let reported = raw_blobs(&after.db, "SELECT phone_ciphertext FROM fraud_numbers")
+        .await
+        .unwrap();
+    let mut opened: Vec<String> = reported
+        .iter()
+        .map(|c| plain.open(c, &new_id).unwrap().e164().to_string())
+        .collect();
+    opened.sort();
+    assert_eq!(opened, [SUSPECT, OTHER_SUSPECT]);
+    after
+        .text(&villager(4), &format!("REPORT {OTHER_SUSPECT}"))
+        .await;
+    let admin = after.admin_token().await;
+    let reports = after.api_get("/api/v1/fraud-reports", &admin).await.json();
+    assert_eq!(
+        (&reports["numbers_reported"], &reports["reports"]),
+        (&2.into(), &4.into()),
+        "{reports}"
+    );
 }
+
+/// Numbers villagers report during the rotation test.
+const SUSPECT: &str = "+919888812345";
+const OTHER_SUSPECT: &str = "+919888812346";
 
 #[tokio::test]
 async fn a_running_service_stops_when_the_rotation_begins_and_starts_again_on_the_new_key() {
