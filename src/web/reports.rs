@@ -34,7 +34,7 @@ struct Row {
 }
 
 impl Row {
-    fn of(reports: &FraudReports) -> Vec<Row> {
+    fn of(chrome: &Chrome, reports: &FraudReports) -> Vec<Row> {
         reports
             .numbers
             .iter()
@@ -43,18 +43,18 @@ impl Row {
                 reporters: n.reporters,
                 first_day: n.first_day.format("%d-%m-%Y").to_string(),
                 last_day: n.last_day.format("%d-%m-%Y").to_string(),
-                media: listed(&n.media),
-                kinds: listed(&n.kinds),
+                media: listed(chrome, &n.media),
+                kinds: listed(chrome, &n.kinds),
             })
             .collect()
     }
 }
 
-/// Counts as `name 2, other 1`.
-fn listed(counts: &std::collections::BTreeMap<String, i64>) -> String {
+/// Counts as `WhatsApp 2, SMS 1`, each name in the viewer's language.
+fn listed(chrome: &Chrome, counts: &std::collections::BTreeMap<String, i64>) -> String {
     counts
         .iter()
-        .map(|(name, n)| format!("{name} {n}"))
+        .map(|(name, n)| format!("{} {n}", chrome.t(&format!("admin-reports-{name}"))))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -78,13 +78,14 @@ pub async fn page(
         ("numbers", &reports.numbers_reported.to_string()),
         ("reports", &reports.reports.to_string()),
     );
+    let rows = Row::of(&chrome, &reports);
     html(
         StatusCode::OK,
         &Page {
             chrome,
             note,
             totals,
-            rows: Row::of(&reports),
+            rows,
         },
     )
 }

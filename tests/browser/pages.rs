@@ -110,6 +110,16 @@ async fn every_page(app: &TestApp) -> Vec<(String, String)> {
         .await;
     assert_eq!(created.status, 303, "{}", created.body);
     let broadcast = created.location.expect("the broadcast's page");
+    // A fraud number three villagers reported, and a forwarded scam.
+    for n in 0..3 {
+        app.text(&villager(n + 10), "REPORT 98888 12345 whatsapp lottery")
+            .await;
+    }
+    app.text(
+        &villager(20),
+        "Dear customer your SBI account will be blocked today, update KYC at sbi-kyc.in/u now",
+    )
+    .await;
     [
         ("/admin", "overview"),
         (&format!("/admin/recruiters/{recruiter}"), "recruiter"),
@@ -124,6 +134,8 @@ async fn every_page(app: &TestApp) -> Vec<(String, String)> {
         ("/admin/audit", "audit"),
         ("/admin/exports", "exports"),
         ("/admin/tokens", "tokens"),
+        ("/admin/scams", "scams"),
+        ("/admin/reports", "reports"),
     ]
     .into_iter()
     .map(|(path, name)| (path.to_string(), name.to_string()))
