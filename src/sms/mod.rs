@@ -565,11 +565,18 @@ async fn scam_check(ctx: &Message<'_>, text: &str) -> anyhow::Result<Handled> {
 }
 
 /// REPORT: a fraud number, counted once per reporter within the report window. The reporter
-/// hears the same thanks whether it counted or not (a second report, their own number); over
-/// the day's cap the message is acknowledged and neither counted nor answered.
+/// hears the same thanks whether it counted or not (a second report, their own number); past
+/// the day's cap of REPORTs the message is acknowledged and neither counted nor answered.
 async fn report(ctx: &Message<'_>, text: &str) -> anyhow::Result<Handled> {
     let edge = ctx.edge;
     let settings = &edge.settings;
+    // Every REPORT counts against the day's cap, answered or not, so that a flood of them
+    // costs at most that many replies.
+    if !edge.limits.report(&ctx.tag) {
+        metrics::counter!("fraud_reports_total", "channel" => "sms", "outcome" => "limited")
+            .increment(1);
+        return Ok(Handled::Limited);
+    }
     let words = crate::reports::read(text);
     let Ok(number) = Msisdn::parse(&words.number, settings.phone.default_region.0) else {
         metrics::counter!("fraud_reports_total", "channel" => "sms", "outcome" => "bad_number")
@@ -580,11 +587,6 @@ async fn report(ctx: &Message<'_>, text: &str) -> anyhow::Result<Handled> {
     let thanks = reply_to(ctx, OutboundKind::Reply, &Say::Reported);
     if number == ctx.phone {
         return ctx.answer(vec![thanks]).await;
-    }
-    if !edge.limits.report(&ctx.tag) {
-        metrics::counter!("fraud_reports_total", "channel" => "sms", "outcome" => "limited")
-            .increment(1);
-        return Ok(Handled::Limited);
     }
     edge.store.rekey_on_contact(edge.vault, &number).await?;
     let report = NewFraudReport::of(

@@ -177,6 +177,12 @@ async fn reports_without_a_mobile_number_or_past_the_days_cap_count_nothing() {
     let own = app.text(&sender, &format!("REPORT {sender}")).await;
     assert!(own[0].contains("thank you"), "{own:?}");
     assert_eq!(reports(&app, &admin).await["reports"], 0);
+    // Those were the day's five: a sixth REPORT, even a good one, is not answered or counted.
+    assert_eq!(
+        app.text(&sender, "REPORT 98888 12345").await,
+        Vec::<String>::new()
+    );
+    assert_eq!(reports(&app, &admin).await["reports"], 0);
 
     // Five reports a day from one number count; more are acknowledged and dropped unanswered.
     let sender = villager(4);
