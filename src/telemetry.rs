@@ -27,7 +27,7 @@ pub fn init(settings: &LogSettings) {
 /// Whether log lines may carry ANSI colours: only for a terminal, and never when `NO_COLOR`
 /// holds a value (<https://no-color.org>: set and not empty, whatever it says).
 pub fn colour_wanted(to_terminal: bool, no_color: Option<&OsStr>) -> bool {
-    to_terminal && no_color.map_or(true, OsStr::is_empty)
+    to_terminal && no_color.is_none_or(OsStr::is_empty)
 }
 
 /// Installs the global subscriber writing to `writer`, with ANSI colours in human lines when

@@ -42,7 +42,7 @@ impl SendWindow {
 
     /// Whether `local` (a wall-clock time) is inside the window.
     fn contains(&self, local: NaiveTime) -> bool {
-        local >= self.start && self.end.map_or(true, |end| local < end)
+        local >= self.start && self.end.is_none_or(|end| local < end)
     }
 
     /// `at` itself if the window is open then, else the next time it opens.

@@ -271,7 +271,7 @@ impl Store {
              UNION ALL SELECT 1 FROM fraud_numbers WHERE phone_index IN ({reported})) s"
         ));
         let found: Vec<(i64,)> = self.read_all(sql).await?;
-        if found.first().map_or(true, |(count,)| *count == 0) {
+        if found.first().is_none_or(|(count,)| *count == 0) {
             return Ok(());
         }
         self.rekey(&[Rekey {

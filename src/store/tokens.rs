@@ -138,7 +138,7 @@ impl Store {
         };
         if token
             .last_used_at
-            .map_or(true, |last| at - last >= TOKEN_USE_GRAIN)
+            .is_none_or(|last| at - last >= TOKEN_USE_GRAIN)
         {
             let recorded = on_pool!(self, pool => {
                 sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE id = $1")

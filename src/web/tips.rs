@@ -257,7 +257,7 @@ fn editor_of(state: &AppState, chrome: Chrome, tip: Option<&StoredTip>) -> Edito
         slug: tip.and_then(|t| t.slug.clone()),
         category: tip.map(|t| t.category.clone()).unwrap_or_default(),
         order: tip.map_or(0, |t| t.order).to_string(),
-        active: tip.map_or(true, |t| t.active),
+        active: tip.is_none_or(|t| t.active),
         boxes,
         problems: Vec::new(),
         category_problems: Vec::new(),
