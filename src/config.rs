@@ -46,6 +46,7 @@ pub struct Settings {
     pub phone: PhoneSettings,
     pub log: LogSettings,
     pub dashboard: DashboardSettings,
+    pub cards: CardSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -331,6 +332,17 @@ impl TryFrom<String> for Region {
             .map(Region)
             .map_err(|_| format!("unknown region {code:?}: use a two-letter code such as IN"))
     }
+}
+
+/// Printed code cards (`mitan cards`, the dashboard's `cards.pdf`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardSettings {
+    /// The number villagers send `JOIN <code>` to, as printed; unset, cards say only the text.
+    pub sms_number: Option<String>,
+    /// Print the code inside the dial string (`*384*25*482918#`): only once the aggregator hands
+    /// mitan the digits dialled after the service code as the first hop's code.
+    pub code_in_dial: bool,
 }
 
 /// The web dashboard under `/admin`.

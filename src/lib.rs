@@ -8,6 +8,8 @@
 pub mod access;
 /// Tips and broadcasts: what a text may say, the sending window, schedules, the frequency cap.
 pub mod broadcasts;
+/// Printable code cards: what a card says, its layout, Devanagari shaped, the A4 PDF.
+pub mod cards;
 /// SMS keywords (JOIN, STOP, हाँ, …) parsed into a closed `Command`: pure, no state.
 pub mod commands;
 /// Training mode (`mitan serve --demo`): a throwaway database, the console channel alone.
