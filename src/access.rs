@@ -77,6 +77,16 @@ impl Principal {
         self.role == Role::Officer && kind == Some(AreaKind::Village)
     }
 
+    /// Whether this principal may print cards of recruiter `recruiter_id`'s codes: an admin any
+    /// recruiter's, an officer only their own recruiter's (a card hands out a code that credits
+    /// its owner, so an officer prints no one else's, not even a recruiter below them).
+    pub fn may_print_cards_of(&self, recruiter_id: i64) -> bool {
+        match self.role {
+            Role::Admin => true,
+            Role::Officer => self.recruiter_id == Some(recruiter_id),
+        }
+    }
+
     /// Whether this token sees a recruiter as an entry of its own. A mitan is a person, so
     /// listing a village's mitans one by one would count its people exactly: officers see those
     /// only inside the figures of the recruiters above them (their own entry excepted).
@@ -262,6 +272,20 @@ impl Scope {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn admins_print_anyone_s_cards_and_officers_only_their_own() {
+        let who = |role, recruiter_id| Principal {
+            holder: Holder::User(1),
+            name: "u".into(),
+            role,
+            recruiter_id,
+        };
+        assert!(who(Role::Admin, None).may_print_cards_of(7));
+        assert!(who(Role::Officer, Some(7)).may_print_cards_of(7));
+        assert!(!who(Role::Officer, Some(7)).may_print_cards_of(8));
+        assert!(!who(Role::Officer, None).may_print_cards_of(7));
+    }
 
     #[test]
     fn a_password_verifies_only_against_its_own_hash() {

@@ -1,5 +1,5 @@
 //! The command line: `mitan [serve]`, `mitan migrate`, `mitan token create|revoke|list`,
-//! `mitan tips import FILE`.
+//! `mitan tips import FILE`, `mitan cards --recruiter ID|--event-code CODE --out FILE.pdf`.
 
 use std::path::{Path, PathBuf};
 
@@ -82,6 +82,23 @@ pub enum Command {
     /// The scam check: try the rules on a message, or measure them on a labelled corpus.
     #[command(subcommand)]
     Scam(ScamCommand),
+    /// Code cards to print: an A4 PDF of 85 x 55 mm cards, ten to a page with cut marks, in
+    /// Hindi with a line in Chhattisgarhi (audited as `cards.print`).
+    #[command(group(clap::ArgGroup::new("whose").required(true).args(["recruiter", "event_code"])))]
+    Cards {
+        /// The recruiter whose own code the cards carry.
+        #[arg(long, value_name = "ID")]
+        recruiter: Option<i64>,
+        /// An event code (it must still credit joins); the cards name its event and last day.
+        #[arg(long, value_name = "CODE")]
+        event_code: Option<String>,
+        /// How many cards (ten to a page).
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        count: u32,
+        /// Where the PDF goes (replaced if it exists).
+        #[arg(long, value_name = "FILE.pdf")]
+        out: PathBuf,
+    },
     /// The tip library.
     Tips {
         #[command(subcommand)]
@@ -270,6 +287,19 @@ impl Cli {
                 } else {
                     phone.run().await
                 }
+            }
+            Command::Cards {
+                recruiter,
+                event_code,
+                count,
+                out,
+            } => {
+                let whose = match (recruiter, event_code.as_deref()) {
+                    (Some(id), _) => crate::web::cards::Whose::Recruiter(id),
+                    (None, Some(code)) => crate::web::cards::Whose::Event(code, None),
+                    (None, None) => anyhow::bail!("name --recruiter ID or --event-code CODE"),
+                };
+                print_cards(settings, whose, count as usize, &out).await
             }
             Command::Token(command) => token(settings, command).await,
             Command::User(command) => user(settings, command).await,
@@ -464,6 +494,47 @@ async fn import_tips(settings: Settings, file: &std::path::Path) -> anyhow::Resu
         println!("  {}: {}", error.row, error.problem);
     }
     anyhow::bail!("{} of {} rows refused", plan.errors.len(), plan.rows)
+}
+
+async fn print_cards(
+    settings: Settings,
+    whose: crate::web::cards::Whose<'_>,
+    count: usize,
+    out: &Path,
+) -> anyhow::Result<()> {
+    use crate::web::cards::{print, Refusal, Whose};
+    use anyhow::Context as _;
+    let store = Store::connect(&settings.database).await?;
+    store.migrate().await?;
+    let printed = print(
+        &store,
+        &settings,
+        whose,
+        |_| true,
+        count,
+        CLI_ACTOR,
+        chrono::Utc::now(),
+    )
+    .await;
+    store.close().await;
+    let asked = match whose {
+        Whose::Recruiter(id) => format!("--recruiter {id}"),
+        Whose::Event(code, _) => format!("--event-code {code}"),
+    };
+    let printed = printed.map_err(|refusal| match refusal {
+        Refusal::NotFound => anyhow::anyhow!("{asked}: no such recruiter or event code"),
+        Refusal::Store(err) => anyhow::Error::from(err).context(asked),
+        Refusal::Pdf(err) => err.context(asked),
+        other => anyhow::anyhow!("{asked}: {other}"),
+    })?;
+    std::fs::write(out, &printed.pdf).with_context(|| format!("cannot write {}", out.display()))?;
+    println!(
+        "wrote {count} cards ({} pages) of code {} to {}",
+        count.div_ceil(crate::cards::PER_PAGE),
+        printed.code,
+        out.display()
+    );
+    Ok(())
 }
 
 fn scam(settings: &Settings, command: ScamCommand) -> anyhow::Result<()> {

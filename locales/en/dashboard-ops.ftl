@@ -43,3 +43,4 @@ admin-ops-villages-title = Your recruits by village
 admin-ops-village = Village
 admin-ops-people = People
 admin-ops-no-villages = No recruits in a village yet.
+admin-ops-cards = Print cards of your code (PDF)

@@ -43,3 +43,4 @@ admin-ops-villages-title = गाँव के अनुसार आपके �
 admin-ops-village = गाँव
 admin-ops-people = लोग
 admin-ops-no-villages = अभी किसी गाँव में कोई नहीं जुड़ा।
+admin-ops-cards = अपने कोड के कार्ड छापें (PDF)

@@ -147,7 +147,7 @@ fn now(state: &AppState) -> DateTime<Utc> {
 }
 
 /// Records an admin action: who (the token), what, to what. Never a phone number.
-async fn audit(
+pub(crate) async fn audit(
     state: &AppState,
     who: &Principal,
     action: &str,

@@ -385,18 +385,35 @@ impl Store {
                 .fetch_all(pool)
                 .await?
         });
-        Ok(rows
-            .into_iter()
-            .map(|row| EventCodeRecord {
-                code: row.code,
-                recruiter_id: row.recruiter_id,
-                label: row.label,
-                expires_at: row.expires_at.map(from_millis),
-                max_uses: row.max_uses,
-                uses: row.uses,
-                created_at: from_millis(row.created_at),
-            })
-            .collect())
+        Ok(rows.into_iter().map(EventCodeRow::record).collect())
+    }
+
+    /// The event code `code`, whoever's it is (`mitan cards --event-code`).
+    pub async fn event_code(&self, code: &str) -> Result<Option<EventCodeRecord>, StoreError> {
+        let row: Option<EventCodeRow> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT code, recruiter_id, label, expires_at, max_uses, uses, created_at \
+                 FROM codes WHERE kind = 'event' AND code = $1",
+            )
+            .bind(code)
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(row.map(EventCodeRow::record))
+    }
+}
+
+impl EventCodeRow {
+    fn record(self) -> EventCodeRecord {
+        EventCodeRecord {
+            code: self.code,
+            recruiter_id: self.recruiter_id,
+            label: self.label,
+            expires_at: self.expires_at.map(from_millis),
+            max_uses: self.max_uses,
+            uses: self.uses,
+            created_at: from_millis(self.created_at),
+        }
     }
 }
 

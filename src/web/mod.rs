@@ -8,11 +8,13 @@
 //! - `page`: the frame every page shares (words, navigation) and rendering;
 //! - `assets`: the stylesheet, htmx and the simulator's script;
 //! - `simulator`: the browser phone of training mode (`/simulator`);
+//! - `cards`: code cards as PDF, for admins and for an officer's own code (`mitan cards` too);
 //! - one module per page.
 
 mod assets;
 mod audit;
 mod broadcasts;
+pub(crate) mod cards;
 mod exports;
 mod guard;
 mod overview;
@@ -55,6 +57,12 @@ pub fn router() -> Router<Arc<AppState>> {
         .route(
             "/admin/recruiters/{id}/event-codes/{code}/expire",
             post(recruiters::expire_code),
+        )
+        // code cards: admins, and an officer for their own recruiter
+        .route("/admin/recruiters/{id}/cards.pdf", get(cards::recruiter))
+        .route(
+            "/admin/recruiters/{id}/event-codes/{code}/cards.pdf",
+            get(cards::event_code),
         )
         // audit, exports, tokens
         .route("/admin/audit", get(audit::page))

@@ -128,6 +128,9 @@ pub struct AdminPart {
 
 /// What an officer sees of their own: their code, their quota, their villages.
 pub struct OfficerPart {
+    /// Their recruiter, whose cards they may print (when they have a code).
+    pub id: i64,
+    pub printable: bool,
     pub code: String,
     pub credited: String,
     pub quota: i64,
@@ -208,6 +211,8 @@ async fn officer_part(
         .map(|area| (area.name.clone(), area.people.total.to_string()))
         .collect();
     Ok(Some(OfficerPart {
+        id: root,
+        printable: recruiter.code.is_some(),
         code: recruiter.code.unwrap_or_else(|| "—".into()),
         credited: Count::of(figures.direct.total(), hide).to_string(),
         quota: recruiter.quota,

@@ -420,6 +420,8 @@ pub struct CodeRow {
     pub status_tag: &'static str,
     /// Whether it may still be expired (it has not expired yet).
     pub expirable: bool,
+    /// Whether it still credits joins, so its cards may be printed.
+    pub printable: bool,
 }
 
 /// What the event code form holds.
@@ -440,6 +442,8 @@ struct RecruiterPage {
     area: String,
     phone: String,
     code: String,
+    /// Whether they have a code to print cards of.
+    has_code: bool,
     created: String,
     recruited_by: Option<i64>,
     progress: Progress,
@@ -552,11 +556,11 @@ pub async fn expire_code(
 }
 
 /// A recruiter's id as the path has it; anything else finds nothing.
-fn recruiter_id(text: &str) -> Option<i64> {
+pub(super) fn recruiter_id(text: &str) -> Option<i64> {
     text.parse::<i64>().ok().filter(|id| *id > 0)
 }
 
-fn not_found(state: &AppState, viewer: &Viewer) -> Response {
+pub(super) fn not_found(state: &AppState, viewer: &Viewer) -> Response {
     ErrorPage::answer(
         viewer.chrome(state, "recruiters"),
         StatusCode::NOT_FOUND,
@@ -614,6 +618,7 @@ async fn recruiter_answer(
                 status: chrome.t(&format!("admin-rec-code-{}", status.tag())),
                 status_tag: status.tag(),
                 expirable: status != EventCodeStatus::Expired,
+                printable: status == EventCodeStatus::Active,
                 code: c.code,
             }
         })
@@ -632,6 +637,7 @@ async fn recruiter_answer(
         kind: kind_label(&chrome, about.kind),
         area: area_name(&names, about.area_id),
         phone: masked(about.phone_hint.as_deref()),
+        has_code: about.code.is_some(),
         code: about.code.unwrap_or_else(|| "—".into()),
         created: local(about.created),
         recruited_by: about.recruited_by,
@@ -777,6 +783,7 @@ mod tests {
             "templates/admin/recruiters.html",
             "templates/admin/recruiter.html",
             "src/web/recruiters.rs",
+            "src/web/cards.rs",
         ] {
             let path = format!("{}/{file}", env!("CARGO_MANIFEST_DIR"));
             let text = std::fs::read_to_string(&path).unwrap();
