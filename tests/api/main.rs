@@ -7,6 +7,7 @@ mod helpers;
 
 mod admin;
 mod broadcasts;
+mod cards;
 mod channels;
 mod config;
 mod crash;
