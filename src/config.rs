@@ -343,6 +343,8 @@ pub struct CardSettings {
     /// Print the code inside the dial string (`*384*25*482918#`): only once the aggregator hands
     /// mitan the digits dialled after the service code as the first hop's code.
     pub code_in_dial: bool,
+    /// Print a QR code of an `sms:` link (`JOIN <code>` to `sms_number`) for smartphones.
+    pub qr: bool,
 }
 
 /// The web dashboard under `/admin`.

@@ -60,6 +60,8 @@ pub struct Campaign {
     /// Whether to print the code inside the dial string (`*384*25*482918#`): only where the
     /// aggregator hands mitan the digits dialled after the service code (`cards.code_in_dial`).
     pub code_in_dial: bool,
+    /// Whether to print a QR code of an `sms:` link to `sms_number` (`cards.qr`).
+    pub qr: bool,
 }
 
 impl Campaign {
@@ -77,6 +79,7 @@ impl Campaign {
             sms_number: settings.cards.sms_number.clone(),
             missed_call_number,
             code_in_dial: settings.cards.code_in_dial,
+            qr: settings.cards.qr,
         }
     }
 }
@@ -215,6 +218,57 @@ impl Placed {
         }
         ink
     }
+}
+
+/// The QR code's side on a card, and the empty space kept beside it.
+const QR_SIDE: f32 = 19.0 * MM;
+const QR_GAP: f32 = 2.0 * MM;
+
+/// A card's QR code: where it sits (from the card's top-left corner, in points) and its dark
+/// modules (column, row) of `width` × `width`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Qr {
+    pub payload: String,
+    pub x: f32,
+    pub y: f32,
+    pub side: f32,
+    pub width: usize,
+    pub dark: Vec<(usize, usize)>,
+}
+
+/// What the QR code opens: the SMS app with `JOIN <code>` to the campaign's number, when
+/// `cards.qr` is on and `cards.sms_number` set (digits and a leading `+` only).
+pub fn qr_payload(campaign: &Campaign, code: &str) -> Option<String> {
+    let number = campaign.sms_number.as_deref().filter(|_| campaign.qr)?;
+    let number: String = number
+        .chars()
+        .enumerate()
+        .filter(|(at, c)| c.is_ascii_digit() || (*at == 0 && *c == '+'))
+        .map(|(_, c)| c)
+        .collect();
+    (!number.is_empty()).then(|| format!("sms:{number}?body=JOIN%20{code}"))
+}
+
+/// The card's QR code, if it has one: in the top-right corner.
+pub fn qr(campaign: &Campaign, card: &Card) -> Option<Qr> {
+    let payload = qr_payload(campaign, card.code.as_str())?;
+    let code = qrcode::QrCode::with_error_correction_level(&payload, qrcode::EcLevel::M).ok()?;
+    let width = code.width();
+    let dark = code
+        .to_colors()
+        .iter()
+        .enumerate()
+        .filter(|(_, color)| **color == qrcode::Color::Dark)
+        .map(|(at, _)| (at % width, at / width))
+        .collect();
+    Some(Qr {
+        payload,
+        x: CARD_WIDTH - PADDING - QR_SIDE,
+        y: PADDING,
+        side: QR_SIDE,
+        width,
+        dark,
+    })
 }
 
 /// A code as it is read aloud and typed: groups of three (`482 918`), two groups of two at the
@@ -369,13 +423,21 @@ pub fn rows(catalog: &Catalog, campaign: &Campaign, card: &Card) -> Vec<Vec<Piec
 /// when it is wider (a long event name), so nothing leaves the card.
 pub fn layout(catalog: &Catalog, campaign: &Campaign, card: &Card) -> Vec<Placed> {
     let rows = rows(catalog, campaign, card);
+    // Rows beside the QR code, if any, leave it room.
+    let qr_bottom = qr(campaign, card).map(|q| q.y + q.side + QR_GAP);
     let row_size = |row: &[Piece]| row.iter().map(|p| p.size).fold(0.0, f32::max);
     let tall: f32 = rows.iter().map(|row| row_size(row) * LEADING).sum();
     let fit = ((CARD_HEIGHT - 2.0 * PADDING) / tall).min(1.0);
-    let room = CARD_WIDTH - 2.0 * PADDING;
+    let full = CARD_WIDTH - 2.0 * PADDING;
     let mut placed = Vec::new();
     let mut top = PADDING;
     for row in rows {
+        let beside_qr = qr_bottom.is_some_and(|bottom| top < bottom);
+        let room = if beside_qr {
+            full - QR_SIDE - QR_GAP
+        } else {
+            full
+        };
         let shaped: Vec<Shaped> = row.iter().map(|p| text::shape(&p.text, p.weight)).collect();
         // A space of the first piece's size between pieces.
         let gap = row[0].size * 0.4;
@@ -478,6 +540,7 @@ pub fn pdf(
     let count = count.clamp(1, MAX_CARDS);
     // Every card is the same: shaped and placed once, drawn `count` times.
     let runs = drawn_runs(&layout(catalog, campaign, card));
+    let qr = qr(campaign, card);
     let fonts: Vec<(FontId, Font)> = FontId::ALL
         .iter()
         .map(|id| {
@@ -508,6 +571,9 @@ pub fn pdf(
         surface.set_fill(Some(Fill::default()));
         for index in 0..on_page {
             let (left, top) = card_origin(index);
+            if let Some(path) = qr.as_ref().and_then(|qr| qr_path(qr, left, top)) {
+                surface.draw_path(&path);
+            }
             for run in &runs {
                 surface.draw_glyphs(
                     Point::from_xy(left + run.at.0, top + run.at.1),
@@ -533,6 +599,23 @@ pub fn pdf(
     document
         .finish()
         .map_err(|err| anyhow::anyhow!("writing the cards' PDF: {err:?}"))
+}
+
+/// The dark modules of a QR code as one path of squares, at a card whose corner is at `left`,
+/// `top`.
+fn qr_path(qr: &Qr, left: f32, top: f32) -> Option<krilla::geom::Path> {
+    let module = qr.side / qr.width as f32;
+    let mut path = PathBuilder::new();
+    for (column, row) in &qr.dark {
+        let rect = krilla::geom::Rect::from_xywh(
+            left + qr.x + *column as f32 * module,
+            top + qr.y + *row as f32 * module,
+            module,
+            module,
+        )?;
+        path.push_rect(rect);
+    }
+    path.finish()
 }
 
 /// Short lines in the margins where the page is cut: at every column and row edge of the
@@ -570,6 +653,7 @@ mod tests {
             sms_number: Some("92666 00000".into()),
             missed_call_number: Some("080 4719 2000".into()),
             code_in_dial: true,
+            qr: false,
         }
     }
 
@@ -758,6 +842,36 @@ mod tests {
                 assert!(pair[0].2 < pair[1].1, "rows overlap: {pair:?}");
             }
         }
+    }
+
+    #[test]
+    fn a_qr_code_is_drawn_only_when_asked_and_nothing_overlaps_it() {
+        let catalog = Catalog::new("*384*25#");
+        let card = card(Holder::Recruiter);
+        assert_eq!(qr(&campaign(), &card), None, "off by default");
+        let on = Campaign {
+            qr: true,
+            sms_number: Some("+91 92666-00000".into()),
+            ..campaign()
+        };
+        let square = qr(&on, &card).expect("a QR code");
+        assert_eq!(square.payload, "sms:+919266600000?body=JOIN%20482918");
+        assert!(square.width >= 21 && !square.dark.is_empty());
+        assert!(square.x + square.side <= CARD_WIDTH - PADDING + 0.01);
+        for piece in layout(&catalog, &on, &card) {
+            let (left, top, right, bottom) = piece.ink().unwrap();
+            let apart = right < square.x
+                || left > square.x + square.side
+                || bottom < square.y
+                || top > square.y + square.side;
+            assert!(apart, "{piece:?} overlaps the QR code");
+        }
+        // No number to text, no QR code.
+        let nowhere = Campaign {
+            sms_number: None,
+            ..on
+        };
+        assert_eq!(qr(&nowhere, &card), None);
     }
 
     #[test]

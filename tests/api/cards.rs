@@ -414,6 +414,7 @@ fn a_printed_card_draws_devanagari_as_harfbuzz_does() {
         sms_number: Some(SMS_NUMBER.into()),
         missed_call_number: Some(MISSED_CALL.into()),
         code_in_dial: true,
+        qr: false,
     };
     let card = Card::recruiter("482918").unwrap();
     let catalog = Catalog::new(&campaign.ussd_code);
@@ -476,6 +477,55 @@ fn a_printed_card_draws_devanagari_as_harfbuzz_does() {
         );
     }
 }
+
+#[test]
+fn the_qr_code_is_printed_only_when_asked() {
+    let card = Card::recruiter("482918").unwrap();
+    let catalog = Catalog::new("*384*25#");
+    let campaign = |qr| Campaign {
+        ussd_code: "*384*25#".into(),
+        sms_number: Some(SMS_NUMBER.into()),
+        missed_call_number: None,
+        code_in_dial: false,
+        qr,
+    };
+    let square = cards::qr(&campaign(true), &card).expect("a QR code");
+    let (left, top) = cards::card_origin(PER_PAGE_LAST);
+    let scale = 4.0;
+    let px = |pt: f32| ((pt * scale).round() as i64).to_string();
+    let dark_share = |qr: bool| {
+        let pdf = Pdf::of(&cards::pdf(&catalog, &campaign(qr), &card, 10).unwrap());
+        let out = pdf.dir.path().join("qr");
+        tool(
+            "pdftoppm",
+            &[
+                "-r",
+                &(72.0 * scale).to_string(),
+                "-x",
+                &px(left + square.x),
+                "-y",
+                &px(top + square.y),
+                "-W",
+                &px(square.side),
+                "-H",
+                &px(square.side),
+                "-gray",
+                "-png",
+                "-singlefile",
+                &pdf.path(),
+                &out.display().to_string(),
+            ],
+        );
+        let image = Grey::read(&out.with_extension("png"));
+        image.ink() as f64 / (image.width * image.height) as f64
+    };
+    let on = dark_share(true);
+    assert!((0.3..0.7).contains(&on), "{on}");
+    assert_eq!(dark_share(false), 0.0);
+}
+
+/// The last card of a page (its QR code is drawn like the first's).
+const PER_PAGE_LAST: usize = cards::PER_PAGE - 1;
 
 #[tokio::test]
 async fn mitan_cards_writes_the_pdf_of_a_recruiter_or_an_event_code() {
