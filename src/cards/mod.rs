@@ -323,6 +323,7 @@ pub fn last_day(expires_at: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
 /// The card's pieces, row by row, at their design sizes: Hindi, with the promise also in
 /// Chhattisgarhi.
 pub fn rows(catalog: &Catalog, campaign: &Campaign, card: &Card) -> Vec<Vec<Piece>> {
+    use Weight::{Bold, Regular};
     let hindi = locale(Language::Hindi, Script::Native);
     let chhattisgarhi = locale(Language::Chhattisgarhi, Script::Native);
     let say = |id: &str, args: &[(&'static str, String)]| catalog.message(id, &hindi, args);
@@ -333,14 +334,8 @@ pub fn rows(catalog: &Catalog, campaign: &Campaign, card: &Card) -> Vec<Vec<Piec
         weight,
     };
     let code = card.code.as_str();
-    let mut rows = vec![vec![piece(
-        Role::Title,
-        say("card-title", &[]),
-        10.0,
-        Weight::Bold,
-    )]];
-    let label = match &card.holder {
-        Holder::Recruiter => "card-code-label",
+    let (event, label) = match &card.holder {
+        Holder::Recruiter => (None, "card-code-label"),
         Holder::Event { name, until } => {
             let event = match until {
                 Some(until) => say(
@@ -349,73 +344,50 @@ pub fn rows(catalog: &Catalog, campaign: &Campaign, card: &Card) -> Vec<Vec<Piec
                 ),
                 None => name.clone(),
             };
-            if !event.trim().is_empty() {
-                rows.push(vec![piece(Role::Event, event, 8.5, Weight::Bold)]);
-            }
-            "card-event-code-label"
+            let named = (!event.trim().is_empty()).then_some(event);
+            (named, "card-event-code-label")
         }
     };
-    rows.push(vec![
-        piece(Role::CodeLabel, say(label, &[]), 8.0, Weight::Regular),
-        piece(Role::Code, grouped(code), 22.0, Weight::Bold),
-    ]);
     let dial = campaign
         .code_in_dial
         .then(|| dial_with_code(&campaign.ussd_code, code))
-        .flatten();
-    if let Some(dial) = dial {
-        rows.push(vec![piece(
-            Role::DialWithCode,
-            say("card-dial-with-code", &[("dial", dial)]),
-            9.0,
-            Weight::Bold,
-        )]);
-    }
-    rows.push(vec![piece(
-        Role::Dial,
-        say("card-dial", &[("code", code.to_string())]),
-        7.5,
-        Weight::Regular,
-    )]);
+        .flatten()
+        .map(|dial| say("card-dial-with-code", &[("dial", dial)]));
     let join = format!("JOIN {code}");
     let sms = match &campaign.sms_number {
         Some(number) => say("card-sms", &[("text", join), ("number", number.clone())]),
         None => say("card-sms-anywhere", &[("text", join)]),
     };
-    rows.push(vec![piece(Role::Sms, sms, 7.5, Weight::Regular)]);
-    if let Some(number) = &campaign.missed_call_number {
-        rows.push(vec![piece(
-            Role::MissedCall,
-            say("card-missed-call", &[("number", number.clone())]),
-            7.5,
-            Weight::Regular,
-        )]);
-    }
-    rows.push(vec![piece(
-        Role::Promise,
-        say("card-promise", &[]),
-        7.0,
-        Weight::Regular,
-    )]);
-    rows.push(vec![piece(
-        Role::Tips,
-        say("card-tips", &[]),
-        7.0,
-        Weight::Regular,
-    )]);
-    rows.push(vec![piece(
-        Role::PromiseChhattisgarhi,
-        catalog.message("card-promise", &chhattisgarhi, &[]),
-        7.0,
-        Weight::Regular,
-    )]);
-    rows.push(vec![piece(
-        Role::Helpline,
-        say("card-helpline", &[]),
-        9.0,
-        Weight::Bold,
-    )]);
-    rows
+    let missed_call = campaign
+        .missed_call_number
+        .as_ref()
+        .map(|number| say("card-missed-call", &[("number", number.clone())]));
+    // A row of one piece, or none where the campaign has nothing to say there.
+    let alone = |role, text: Option<String>, size, weight| {
+        text.map(|text| vec![piece(role, text, size, weight)])
+    };
+    let dial_plainly = say("card-dial", &[("code", code.to_string())]);
+    let hne_promise = catalog.message("card-promise", &chhattisgarhi, &[]);
+    [
+        alone(Role::Title, Some(say("card-title", &[])), 10.0, Bold),
+        alone(Role::Event, event, 8.5, Bold),
+        // The code and its label on one baseline.
+        Some(vec![
+            piece(Role::CodeLabel, say(label, &[]), 8.0, Regular),
+            piece(Role::Code, grouped(code), 22.0, Bold),
+        ]),
+        alone(Role::DialWithCode, dial, 9.0, Bold),
+        alone(Role::Dial, Some(dial_plainly), 7.5, Regular),
+        alone(Role::Sms, Some(sms), 7.5, Regular),
+        alone(Role::MissedCall, missed_call, 7.5, Regular),
+        alone(Role::Promise, Some(say("card-promise", &[])), 7.0, Regular),
+        alone(Role::Tips, Some(say("card-tips", &[])), 7.0, Regular),
+        alone(Role::PromiseChhattisgarhi, Some(hne_promise), 7.0, Regular),
+        alone(Role::Helpline, Some(say("card-helpline", &[])), 9.0, Bold),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// The card's pieces shaped and placed: rows top to bottom, pieces of a row side by side on one

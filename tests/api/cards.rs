@@ -75,6 +75,38 @@ impl Pdf {
         tool("pdftotext", &["-layout", &self.path(), "-"])
     }
 
+    /// The first page's rectangle `x`, `y`, `width`, `height` (points), rasterised at `scale`
+    /// pixels a point by `pdftoppm`.
+    fn rasterise(&self, scale: f32, (x, y, width, height): (f32, f32, f32, f32)) -> Grey {
+        let px = |pt: f32| ((pt * scale).round() as i64).to_string();
+        let out = self.dir.path().join(format!("region-{}-{}", px(x), px(y)));
+        tool(
+            "pdftoppm",
+            &[
+                "-r",
+                &format!("{:.4}", 72.0 * scale),
+                "-f",
+                "1",
+                "-l",
+                "1",
+                "-x",
+                &px(x),
+                "-y",
+                &px(y),
+                "-W",
+                &px(width),
+                "-H",
+                &px(height),
+                "-gray",
+                "-png",
+                "-singlefile",
+                &self.path(),
+                &out.display().to_string(),
+            ],
+        );
+        Grey::read(&out.with_extension("png"))
+    }
+
     /// `pdfinfo` says it is A4 with `pages` pages; `pdffonts` that both Devanagari weights are
     /// embedded as subsets (and nothing is left to the viewer's fonts).
     #[track_caller]
@@ -133,6 +165,21 @@ async fn download(browser: &Browser<'_>, path: &str) -> (u16, String, Vec<u8>) {
     (status, kind, answer.bytes().await.unwrap().to_vec())
 }
 
+/// The one-page PDF `page` links to at `link`, as the browser downloads it.
+async fn linked_pdf(browser: &Browser<'_>, page: &str, link: &str) -> Pdf {
+    let page = browser.get(page).await;
+    assert!(
+        page.body.contains(&format!("href=\"{link}\"")),
+        "no link to {link}:\n{}",
+        page.body
+    );
+    let (status, kind, body) = download(browser, link).await;
+    assert_eq!((status, kind.as_str()), (200, "application/pdf"), "{link}");
+    let pdf = Pdf::of(&body);
+    pdf.assert_a4_with_embedded_fonts(1);
+    pdf
+}
+
 async fn event_code(app: &TestApp, recruiter: i64, label: &str, days: i64) -> String {
     app.state
         .store
@@ -154,19 +201,10 @@ async fn a_recruiter_s_cards_are_an_a4_pdf_with_the_fonts_embedded_and_every_cod
     let app = spawn_app_with(settings).await;
     let (id, code) = officer(&app, Some(RECRUITER_NUMBERS[0])).await;
     let admin = app.signed_in("desk", Role::Admin, None).await;
-    let page = admin.get(&format!("/admin/recruiters/{id}")).await;
     let link = format!("/admin/recruiters/{id}/cards.pdf");
-    assert!(
-        page.body.contains(&format!("href=\"{link}\"")),
-        "{}",
-        page.body
-    );
-
-    let (status, kind, body) = download(&admin, &link).await;
-    assert_eq!((status, kind.as_str()), (200, "application/pdf"));
-    let pdf = Pdf::of(&body);
-    pdf.assert_a4_with_embedded_fonts(1);
-    let text = pdf.text();
+    let text = linked_pdf(&admin, &format!("/admin/recruiters/{id}"), &link)
+        .await
+        .text();
     let code = code.as_str();
     let grouped = cards::grouped(code);
     assert_ne!(grouped, code);
@@ -215,19 +253,10 @@ async fn an_event_code_s_cards_name_the_event_and_stop_when_the_code_does() {
     let (other, _) = officer(&app, None).await;
     let code = event_code(&app, id, "Ratanpur mela", 3).await;
     let admin = app.signed_in("desk", Role::Admin, None).await;
-    let page = admin.get(&format!("/admin/recruiters/{id}")).await;
     let link = format!("/admin/recruiters/{id}/event-codes/{code}/cards.pdf");
-    assert!(
-        page.body.contains(&format!("href=\"{link}\"")),
-        "{}",
-        page.body
-    );
-
-    let (status, kind, body) = download(&admin, &link).await;
-    assert_eq!((status, kind.as_str()), (200, "application/pdf"));
-    let pdf = Pdf::of(&body);
-    pdf.assert_a4_with_embedded_fonts(1);
-    let text = pdf.text();
+    let text = linked_pdf(&admin, &format!("/admin/recruiters/{id}"), &link)
+        .await
+        .text();
     let last_day = cards::last_day(
         app.clock.now() + Duration::days(3),
         app.state.settings.campaign.timezone.0,
@@ -270,16 +299,8 @@ async fn an_officer_prints_their_own_code_only_and_strangers_none() {
     let other_event = event_code(&app, other, "Haat", 3).await;
     let verma = app.signed_in("verma", Role::Officer, Some(own)).await;
 
-    let overview = verma.get("/admin").await;
     let link = format!("/admin/recruiters/{own}/cards.pdf");
-    assert!(
-        overview.body.contains(&format!("href=\"{link}\"")),
-        "{}",
-        overview.body
-    );
-    let (status, kind, body) = download(&verma, &link).await;
-    assert_eq!((status, kind.as_str()), (200, "application/pdf"));
-    Pdf::of(&body).assert_a4_with_embedded_fonts(1);
+    linked_pdf(&verma, "/admin", &link).await;
     let own_event = format!("/admin/recruiters/{own}/event-codes/{own_event}/cards.pdf");
     assert_eq!(download(&verma, &own_event).await.0, 200);
 
@@ -431,35 +452,15 @@ fn a_printed_card_draws_devanagari_as_harfbuzz_does() {
         let scale = REFERENCE_EM / placed.size;
         let (x0, y0, x1, y1) = placed.ink().unwrap();
         let margin = 0.3;
-        let px = |pt: f32| (pt * scale).round() as i64;
-        let (x, y) = (px(left + x0 - margin), px(top + y0 - margin));
-        let (w, h) = (px(x1 - x0 + 2.0 * margin), px(y1 - y0 + 2.0 * margin));
-        let out = pdf.dir.path().join(reference);
-        tool(
-            "pdftoppm",
-            &[
-                "-r",
-                &format!("{:.4}", 72.0 * scale),
-                "-f",
-                "1",
-                "-l",
-                "1",
-                "-x",
-                &x.to_string(),
-                "-y",
-                &y.to_string(),
-                "-W",
-                &w.to_string(),
-                "-H",
-                &h.to_string(),
-                "-gray",
-                "-png",
-                "-singlefile",
-                &pdf.path(),
-                &out.display().to_string(),
-            ],
+        let printed = pdf.rasterise(
+            scale,
+            (
+                left + x0 - margin,
+                top + y0 - margin,
+                x1 - x0 + 2.0 * margin,
+                y1 - y0 + 2.0 * margin,
+            ),
         );
-        let printed = Grey::read(&out.with_extension("png"));
         let shaped = Grey::read(&fixtures.join(format!("{reference}.png")));
         let unshaped = Grey::read(&fixtures.join(format!("{reference}-unshaped.png")));
         let near = difference(&printed, &shaped);
@@ -491,32 +492,12 @@ fn the_qr_code_is_printed_only_when_asked() {
     };
     let square = cards::qr(&campaign(true), &card).expect("a QR code");
     let (left, top) = cards::card_origin(PER_PAGE_LAST);
-    let scale = 4.0;
-    let px = |pt: f32| ((pt * scale).round() as i64).to_string();
     let dark_share = |qr: bool| {
         let pdf = Pdf::of(&cards::pdf(&catalog, &campaign(qr), &card, 10).unwrap());
-        let out = pdf.dir.path().join("qr");
-        tool(
-            "pdftoppm",
-            &[
-                "-r",
-                &(72.0 * scale).to_string(),
-                "-x",
-                &px(left + square.x),
-                "-y",
-                &px(top + square.y),
-                "-W",
-                &px(square.side),
-                "-H",
-                &px(square.side),
-                "-gray",
-                "-png",
-                "-singlefile",
-                &pdf.path(),
-                &out.display().to_string(),
-            ],
+        let image = pdf.rasterise(
+            4.0,
+            (left + square.x, top + square.y, square.side, square.side),
         );
-        let image = Grey::read(&out.with_extension("png"));
         image.ink() as f64 / (image.width * image.height) as f64
     };
     let on = dark_share(true);
