@@ -10,7 +10,8 @@
 pub mod text;
 
 use chrono::{DateTime, Timelike as _, Utc};
-use krilla::geom::{PathBuilder, Point};
+use krilla::geom::{PathBuilder, Point, Transform};
+use krilla::graphic::Graphic;
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke};
 use krilla::text::{Font, GlyphId, KrillaGlyph};
@@ -534,21 +535,24 @@ pub fn pdf(
             .creator("mitan".to_string()),
     );
     let pages = count.div_ceil(PER_PAGE);
+    // The card is drawn once, as a form the PDF holds once and every card shows.
+    let mut card_form = None;
     for page_number in 0..pages {
         let on_page = (count - page_number * PER_PAGE).min(PER_PAGE);
         let mut page = document
             .start_page_with(PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT).expect("A4 is a size"));
         let mut surface = page.surface();
-        surface.set_stroke(None);
-        surface.set_fill(Some(Fill::default()));
-        for index in 0..on_page {
-            let (left, top) = card_origin(index);
-            if let Some(path) = qr.as_ref().and_then(|qr| qr_path(qr, left, top)) {
-                surface.draw_path(&path);
+        let form: &Graphic = card_form.get_or_insert_with(|| {
+            let mut builder = surface.stream_builder();
+            let mut card = builder.surface();
+            card.set_stroke(None);
+            card.set_fill(Some(Fill::default()));
+            if let Some(path) = qr.as_ref().and_then(qr_path) {
+                card.draw_path(&path);
             }
             for run in &runs {
-                surface.draw_glyphs(
-                    Point::from_xy(left + run.at.0, top + run.at.1),
+                card.draw_glyphs(
+                    Point::from_xy(run.at.0, run.at.1),
                     &run.glyphs,
                     font_of(run.font),
                     &run.text,
@@ -556,6 +560,14 @@ pub fn pdf(
                     false,
                 );
             }
+            card.finish();
+            Graphic::new(builder.finish(), false)
+        });
+        for index in 0..on_page {
+            let (left, top) = card_origin(index);
+            surface.push_transform(&Transform::from_translate(left, top));
+            surface.draw_graphic(form.clone());
+            surface.pop();
         }
         surface.set_fill(None);
         surface.set_stroke(Some(Stroke {
@@ -573,19 +585,26 @@ pub fn pdf(
         .map_err(|err| anyhow::anyhow!("writing the cards' PDF: {err:?}"))
 }
 
-/// The dark modules of a QR code as one path of squares, at a card whose corner is at `left`,
-/// `top`.
-fn qr_path(qr: &Qr, left: f32, top: f32) -> Option<krilla::geom::Path> {
+/// The dark modules of a QR code as one path of squares, a horizontal run of them one
+/// rectangle.
+fn qr_path(qr: &Qr) -> Option<krilla::geom::Path> {
     let module = qr.side / qr.width as f32;
+    // (row, first column, columns) of each run, the modules being row by row.
+    let mut runs: Vec<(usize, usize, usize)> = Vec::new();
+    for &(column, row) in &qr.dark {
+        match runs.last_mut() {
+            Some(run) if run.0 == row && run.1 + run.2 == column => run.2 += 1,
+            _ => runs.push((row, column, 1)),
+        }
+    }
     let mut path = PathBuilder::new();
-    for (column, row) in &qr.dark {
-        let rect = krilla::geom::Rect::from_xywh(
-            left + qr.x + *column as f32 * module,
-            top + qr.y + *row as f32 * module,
+    for (row, column, length) in runs {
+        path.push_rect(krilla::geom::Rect::from_xywh(
+            qr.x + column as f32 * module,
+            qr.y + row as f32 * module,
+            length as f32 * module,
             module,
-            module,
-        )?;
-        path.push_rect(rect);
+        )?);
     }
     path.finish()
 }
