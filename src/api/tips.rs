@@ -123,7 +123,7 @@ pub(super) fn checked_texts(
     invalid: &mut Invalid,
 ) -> Vec<TipText> {
     let policy = state.settings.campaign.content_policy();
-    if texts.is_empty() {
+    if texts.is_empty() && template_ids.is_empty() {
         invalid.add("texts", "at least one text is needed");
     }
     let texts = texts.clone().by_key();
@@ -264,7 +264,17 @@ pub(crate) async fn update_tip(
     let texts = if changes.texts.is_empty() && changes.template_ids.is_empty() {
         Vec::new()
     } else {
-        checked_texts(state, &changes.texts, &changes.template_ids, &mut invalid)
+        // A template id given alone applies to the tip's stored text of its key.
+        let stored = state.store.tip(id).await?.ok_or(ApiError::NotFound)?;
+        let mut texts = changes.texts.clone();
+        let given = changes.texts.clone().by_key();
+        for (key, _, _) in changes.template_ids.clone().by_key().good {
+            let stored_text = stored.texts.iter().find(|text| text.key == key);
+            if let (None, Some(text)) = (given.get(key), stored_text) {
+                texts.0.push((key.to_string(), text.body.clone()));
+            }
+        }
+        checked_texts(state, &texts, &changes.template_ids, &mut invalid)
     };
     invalid.finish()?;
     let stored = crate::store::TipChanges {
