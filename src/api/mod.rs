@@ -118,14 +118,20 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     documented().into_openapi()
 }
 
-/// The admin API, with its document at `/api/v1/openapi.json`.
+/// The admin API, with its document at `/api/v1/openapi.json` and an explorer of it at
+/// `/api/v1/docs/`.
 pub fn router() -> Router<Arc<AppState>> {
     let (router, doc) = documented().split_for_parts();
     let json: Arc<str> = doc
         .to_json()
         .expect("the OpenAPI document serialises")
         .into();
-    router.route(
+    // The interactive explorer, its assets built into the binary (a LAN without internet works),
+    // reading the document served beside it.
+    let docs = utoipa_swagger_ui::SwaggerUi::new(format!("{BASE}/docs")).config(
+        utoipa_swagger_ui::Config::from(format!("{BASE}/openapi.json")),
+    );
+    router.merge(docs).route(
         &format!("{BASE}/openapi.json"),
         get(move || {
             let json = json.clone();
