@@ -41,6 +41,9 @@ impl From<enrollment::Area> for Area {
 #[serde(deny_unknown_fields)]
 pub struct NewArea {
     pub kind: AreaKind,
+    /// A visible name, at most 100 characters; names with seven or more digits (a phone
+    /// number) or invisible characters are refused.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// Required for a thana (its district) and a village (its thana).
     #[serde(default)]
@@ -50,11 +53,13 @@ pub struct NewArea {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AreaChanges {
+    /// As when the area was added.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
 }
 
 /// Every area, parents before their children.
-#[utoipa::path(operation_id = "list_areas", get, path = "/areas", tag = "areas", security(("bearer" = [])),
+#[utoipa::path(operation_id = "list_areas", get, path = "/areas", tag = "areas", security(("bearer" = ["admin", "officer"])),
     responses((status = 200, body = Vec<Area>), ReadProblems))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
@@ -65,7 +70,7 @@ pub async fn list(
 }
 
 /// Adds a district, a thana under a district, or a village under a thana.
-#[utoipa::path(operation_id = "create_area", post, path = "/areas", tag = "areas", security(("bearer" = [])),
+#[utoipa::path(operation_id = "create_area", post, path = "/areas", tag = "areas", security(("bearer" = ["admin"])),
     request_body = NewArea,
     responses((status = 201, body = Area), WriteProblems))]
 pub async fn create(
@@ -122,8 +127,8 @@ pub async fn create(
 }
 
 /// Renames an area.
-#[utoipa::path(operation_id = "update_area", patch, path = "/areas/{id}", tag = "areas", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The area")),
+#[utoipa::path(operation_id = "update_area", patch, path = "/areas/{id}", tag = "areas", security(("bearer" = ["admin"])),
+    params(("id" = i64, Path, description = "The area", minimum = 1)),
     request_body = AreaChanges,
     responses((status = 200, body = Area), WriteProblems))]
 pub async fn update(

@@ -100,9 +100,9 @@ pub struct Failure {
 #[derive(Serialize, ToSchema)]
 pub struct Broadcast {
     pub id: i64,
-    /// `scheduled`, `planning`, `sending`, `done`, `paused` or `cancelled`.
+    #[schema(value_type = BroadcastState)]
     pub status: String,
-    /// `tip`, `drip` or `custom`.
+    #[schema(value_type = BroadcastContent)]
     pub content: String,
     pub tip_id: Option<i64>,
     pub send_at: Option<DateTime<Utc>>,
@@ -209,7 +209,7 @@ async fn check(state: &AppState, new: &NewBroadcast) -> Result<Checked, ApiError
 }
 
 /// Schedules a broadcast. Nothing is planned before it is due.
-#[utoipa::path(operation_id = "create_broadcast", post, path = "/broadcasts", tag = "broadcasts", security(("bearer" = [])),
+#[utoipa::path(operation_id = "create_broadcast", post, path = "/broadcasts", tag = "broadcasts", security(("bearer" = ["admin"])),
     request_body = NewBroadcast,
     responses((status = 201, body = Broadcast), WriteProblems))]
 pub async fn create(
@@ -280,7 +280,7 @@ pub(crate) async fn create_broadcast(
 }
 
 /// Who would get what, and what it would cost, if the broadcast were planned now. Writes nothing.
-#[utoipa::path(operation_id = "dry_run_broadcast", post, path = "/broadcasts/dry-run", tag = "broadcasts", security(("bearer" = [])),
+#[utoipa::path(operation_id = "dry_run_broadcast", post, path = "/broadcasts/dry-run", tag = "broadcasts", security(("bearer" = ["admin"])),
     request_body = NewBroadcast,
     responses((status = 200, body = DryRun), WriteProblems))]
 pub async fn dry_run(
@@ -363,11 +363,12 @@ pub struct ListQuery {
     /// The last id of the previous page.
     pub before: Option<i64>,
     /// Page size, 1 to 200 (50 by default).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 
 /// Broadcasts, newest first, each with its status and counts.
-#[utoipa::path(operation_id = "list_broadcasts", get, path = "/broadcasts", tag = "broadcasts", security(("bearer" = [])),
+#[utoipa::path(operation_id = "list_broadcasts", get, path = "/broadcasts", tag = "broadcasts", security(("bearer" = ["admin", "officer"])),
     params(ListQuery),
     responses((status = 200, body = BroadcastPage), ReadProblems))]
 pub async fn list(
@@ -390,8 +391,9 @@ pub async fn list(
     }))
 }
 
-#[utoipa::path(operation_id = "show_broadcast", get, path = "/broadcasts/{id}", tag = "broadcasts", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The broadcast")),
+/// A broadcast with its counts: planned, sent, delivered, failed, suppressed, expired.
+#[utoipa::path(operation_id = "show_broadcast", get, path = "/broadcasts/{id}", tag = "broadcasts", security(("bearer" = ["admin", "officer"])),
+    params(("id" = i64, Path, description = "The broadcast", minimum = 1)),
     responses((status = 200, body = Broadcast), ActionProblems))]
 pub async fn show(
     State(state): State<Arc<AppState>>,
@@ -402,8 +404,8 @@ pub async fn show(
 }
 
 /// Stops planning (and, with the outbox, sending) until resumed.
-#[utoipa::path(operation_id = "pause_broadcast", post, path = "/broadcasts/{id}/pause", tag = "broadcasts", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The broadcast")),
+#[utoipa::path(operation_id = "pause_broadcast", post, path = "/broadcasts/{id}/pause", tag = "broadcasts", security(("bearer" = ["admin"])),
+    params(("id" = i64, Path, description = "The broadcast", minimum = 1)),
     responses((status = 200, body = Broadcast), (status = 409, description = "Not active"), ActionProblems))]
 pub async fn pause(
     State(state): State<Arc<AppState>>,
@@ -413,8 +415,9 @@ pub async fn pause(
     Ok(axum::Json(act(&state, &who, id, Action::Pause).await?))
 }
 
-#[utoipa::path(operation_id = "resume_broadcast", post, path = "/broadcasts/{id}/resume", tag = "broadcasts", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The broadcast")),
+/// Resumes a paused broadcast: its held messages are sent again within the window.
+#[utoipa::path(operation_id = "resume_broadcast", post, path = "/broadcasts/{id}/resume", tag = "broadcasts", security(("bearer" = ["admin"])),
+    params(("id" = i64, Path, description = "The broadcast", minimum = 1)),
     responses((status = 200, body = Broadcast), (status = 409, description = "Not paused"), ActionProblems))]
 pub async fn resume(
     State(state): State<Arc<AppState>>,
@@ -425,8 +428,8 @@ pub async fn resume(
 }
 
 /// Ends a broadcast for good: nothing more is planned or sent.
-#[utoipa::path(operation_id = "cancel_broadcast", post, path = "/broadcasts/{id}/cancel", tag = "broadcasts", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The broadcast")),
+#[utoipa::path(operation_id = "cancel_broadcast", post, path = "/broadcasts/{id}/cancel", tag = "broadcasts", security(("bearer" = ["admin"])),
+    params(("id" = i64, Path, description = "The broadcast", minimum = 1)),
     responses((status = 200, body = Broadcast), (status = 409, description = "Already cancelled"), ActionProblems))]
 pub async fn cancel(
     State(state): State<Arc<AppState>>,
@@ -547,4 +550,27 @@ fn status(broadcast: &BroadcastRecord, runs: i64, planning: i64, remaining: i64)
         BroadcastStatus::Active if broadcast.next_due_at.is_some() => "scheduled",
         BroadcastStatus::Active => "done",
     }
+}
+
+/// A broadcast's state, as its `status` names it (the document's words for the field).
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum BroadcastState {
+    Scheduled,
+    Planning,
+    Sending,
+    Done,
+    Paused,
+    Cancelled,
+}
+
+/// What a broadcast sends: one tip, the drip (each person's next tip), or its own texts.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum BroadcastContent {
+    Tip,
+    Drip,
+    Custom,
 }

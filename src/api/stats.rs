@@ -91,7 +91,7 @@ const MAX_DAYS: u64 = 366;
 
 /// Figures for the token's scope. Officers see their own subtree only, and village counts under
 /// five as "<5" (all their counts, when their own recruiter is in a village).
-#[utoipa::path(operation_id = "show_stats", get, path = "/stats", tag = "stats", security(("bearer" = [])),
+#[utoipa::path(operation_id = "show_stats", get, path = "/stats", tag = "stats", security(("bearer" = ["admin", "officer"])),
     params(StatsQuery),
     responses((status = 200, body = Stats), ReadProblems))]
 pub async fn show(

@@ -21,12 +21,12 @@ use crate::tips::{Category, Entries, NewTip as DomainNewTip, TipText};
 /// One text of a tip with what it costs as an SMS.
 #[derive(Serialize, ToSchema)]
 pub struct Text {
-    /// `hi`, `hne`, `en`, `hi-Latn` or `hne-Latn`.
+    #[schema(value_type = TextKeyName)]
     pub key: String,
     pub text: String,
     /// The DLT content template id; null until registered.
     pub template_id: Option<String>,
-    /// `gsm7` or `ucs2`.
+    #[schema(value_type = TextEncoding)]
     pub encoding: String,
     /// GSM-7 septets or UTF-16 units.
     pub units: usize,
@@ -82,18 +82,22 @@ impl From<StoredTip> for Tip {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTip {
-    /// Lower-case letters, digits and `_`, e.g. `otp_pin_sharing`.
+    /// Lower-case letters, digits and `_`, e.g. `otp_pin_sharing`, with fewer than seven
+    /// digits (a phone number would be shown to everyone).
+    #[schema(pattern = r"^\s*[a-z0-9_]{1,64}\s*$", example = "otp_pin_sharing")]
     pub category: String,
     /// Text per language and script: keys `hi`, `hne`, `en`, `hi-Latn`, `hne-Latn` (in any
-    /// case), each once.
-    #[schema(value_type = BTreeMap<String, String>)]
+    /// case), each once. Each text is checked against the content policy (no phone numbers
+    /// or links, within the SMS parts allowed).
+    #[schema(value_type = BTreeMap<TextTag, String>)]
     pub texts: Entries<String>,
     /// DLT template id per text key, once registered.
     #[serde(default)]
-    #[schema(value_type = BTreeMap<String, String>)]
+    #[schema(value_type = BTreeMap<TextTag, String>)]
     pub template_ids: Entries<String>,
     /// Place in a drip (lower first); default 0.
     #[serde(default)]
+    #[schema(minimum = -100_000, maximum = 100_000)]
     pub order: i64,
     #[serde(default = "yes")]
     pub active: bool,
@@ -155,7 +159,7 @@ pub(super) fn checked_texts(
 }
 
 /// The library in drip order.
-#[utoipa::path(operation_id = "list_tips", get, path = "/tips", tag = "tips", security(("bearer" = [])),
+#[utoipa::path(operation_id = "list_tips", get, path = "/tips", tag = "tips", security(("bearer" = ["admin", "officer"])),
     responses((status = 200, body = Vec<Tip>), ReadProblems))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
@@ -165,8 +169,9 @@ pub async fn list(
     Ok(axum::Json(tips.into_iter().map(Tip::from).collect()))
 }
 
-#[utoipa::path(operation_id = "show_tip", get, path = "/tips/{id}", tag = "tips", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The tip")),
+/// One tip with its texts and what each costs as an SMS.
+#[utoipa::path(operation_id = "show_tip", get, path = "/tips/{id}", tag = "tips", security(("bearer" = ["admin", "officer"])),
+    params(("id" = i64, Path, description = "The tip", minimum = 1)),
     responses((status = 200, body = Tip), ActionProblems))]
 pub async fn show(
     State(state): State<Arc<AppState>>,
@@ -178,7 +183,7 @@ pub async fn show(
 }
 
 /// Adds a tip; each text is answered with its encoding and SMS parts, or refused with the reason.
-#[utoipa::path(operation_id = "create_tip", post, path = "/tips", tag = "tips", security(("bearer" = [])),
+#[utoipa::path(operation_id = "create_tip", post, path = "/tips", tag = "tips", security(("bearer" = ["admin"])),
     request_body = NewTip,
     responses((status = 201, body = Tip), WriteProblems))]
 pub async fn create(
@@ -220,21 +225,23 @@ pub(crate) async fn create_tip(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TipChanges {
+    #[schema(pattern = r"^\s*[a-z0-9_]{1,64}\s*$", example = "otp_pin_sharing")]
     pub category: Option<String>,
+    #[schema(minimum = -100_000, maximum = 100_000)]
     pub order: Option<i64>,
     /// `false` takes the tip out of drips and "today's tip"; broadcasts already planned keep it.
     pub active: Option<bool>,
     #[serde(default)]
-    #[schema(value_type = BTreeMap<String, String>)]
+    #[schema(value_type = BTreeMap<TextTag, String>)]
     pub texts: Entries<String>,
     #[serde(default)]
-    #[schema(value_type = BTreeMap<String, String>)]
+    #[schema(value_type = BTreeMap<TextTag, String>)]
     pub template_ids: Entries<String>,
 }
 
 /// Changes a tip: its category, order, active flag or texts (checked as when added).
-#[utoipa::path(operation_id = "update_tip", patch, path = "/tips/{id}", tag = "tips", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The tip")),
+#[utoipa::path(operation_id = "update_tip", patch, path = "/tips/{id}", tag = "tips", security(("bearer" = ["admin"])),
+    params(("id" = i64, Path, description = "The tip", minimum = 1)),
     request_body = TipChanges,
     responses((status = 200, body = Tip), WriteProblems))]
 pub async fn update(
@@ -290,3 +297,37 @@ pub(crate) async fn update_tip(
     state.tips.replace(state.store.tips().await?);
     state.store.tip(id).await?.ok_or(ApiError::NotFound)
 }
+
+/// A text's language and script: Hindi, Chhattisgarhi and English, and Hindi and Chhattisgarhi
+/// in Roman letters.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+enum TextKeyName {
+    #[schema(rename = "hi")]
+    Hi,
+    #[schema(rename = "hne")]
+    Hne,
+    #[schema(rename = "en")]
+    En,
+    #[schema(rename = "hi-Latn")]
+    HiLatn,
+    #[schema(rename = "hne-Latn")]
+    HneLatn,
+}
+
+/// How a text travels: GSM-7 (160 characters a part) or UCS-2 (70).
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum TextEncoding {
+    Gsm7,
+    Ucs2,
+}
+
+/// A text key as a request may write it: `hi`, `hne`, `en`, `hi-Latn` or `hne-Latn`, in any case.
+#[derive(ToSchema)]
+#[schema(
+    pattern = "^([hH][iI]|[hH][nN][eE]|[eE][nN]|[hH][iI]-[lL][aA][tT][nN]|[hH][nN][eE]-[lL][aA][tT][nN])$"
+)]
+#[allow(dead_code)]
+struct TextTag(String);

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::helpers::spawn_app;
 
@@ -75,6 +75,7 @@ async fn the_openapi_document_is_3_1_and_lists_every_route_of_the_api() {
     );
     assert_eq!(doc["info"]["title"], "mitan admin API");
 
+    let mut gets = Vec::new();
     let mut documented = BTreeSet::new();
     let mut operation_ids = BTreeSet::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
@@ -85,10 +86,20 @@ async fn the_openapi_document_is_3_1_and_lists_every_route_of_the_api() {
                 operation_ids.insert(id.to_string()),
                 "operationId {id} twice"
             );
-            assert_eq!(
-                operation["security"],
-                serde_json::json!([{"bearer": []}]),
-                "{method} {path} names its token"
+            // The roles a token needs, as the bearer scheme's list; checked against the server
+            // below.
+            let roles = &operation["security"][0]["bearer"];
+            assert!(
+                [json!(["admin"]), json!(["admin", "officer"])].contains(roles),
+                "{method} {path} names the roles it needs: {}",
+                operation["security"]
+            );
+            if method == "get" && !path.contains('{') {
+                gets.push((path.clone(), roles.clone()));
+            }
+            assert!(
+                operation["summary"].as_str().is_some_and(|s| !s.is_empty()),
+                "{method} {path} has a summary"
             );
             let responses = operation["responses"].as_object().unwrap();
             assert!(
@@ -98,6 +109,14 @@ async fn the_openapi_document_is_3_1_and_lists_every_route_of_the_api() {
             assert!(responses.contains_key("401"), "{method} {path}");
             assert!(responses.contains_key("403"), "{method} {path}");
         }
+    }
+    // An officer is refused exactly the operations the document says need an admin.
+    let (officer_id, _) = crate::helpers::officer(&app, None).await;
+    let officer = app.officer_token(officer_id).await;
+    for (path, roles) in &gets {
+        let status = app.api_get(path, &officer).await.status;
+        let officers_may = roles.as_array().unwrap().contains(&json!("officer"));
+        assert_eq!(status == 403, !officers_may, "{path}: {status} for {roles}");
     }
     let expected: BTreeSet<String> = ROUTES
         .iter()
