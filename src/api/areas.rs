@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -72,12 +72,12 @@ pub async fn list(
 /// Adds a district, a thana under a district, or a village under a thana.
 #[utoipa::path(operation_id = "create_area", post, path = "/areas", tag = "areas", security(("bearer" = ["admin"])),
     request_body = NewArea,
-    responses((status = 201, body = Area), WriteProblems))]
+    responses((status = 201, body = Area, headers(("Location" = String, description = "The new area's address"))), WriteProblems))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
     Admin(who): Admin,
     Json(new): Json<NewArea>,
-) -> Result<(StatusCode, axum::Json<Area>), ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     let kind = enrollment::AreaKind::from(new.kind);
     let mut invalid = Invalid::default();
     let name = invalid.check("name", display_name(&new.name));
@@ -123,7 +123,7 @@ pub async fn create(
         kind,
         name,
     };
-    Ok((StatusCode::CREATED, axum::Json(area.into())))
+    Ok(super::created(format!("/areas/{id}"), Area::from(area)))
 }
 
 /// Renames an area.

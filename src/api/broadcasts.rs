@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -211,14 +211,17 @@ async fn check(state: &AppState, new: &NewBroadcast) -> Result<Checked, ApiError
 /// Schedules a broadcast. Nothing is planned before it is due.
 #[utoipa::path(operation_id = "create_broadcast", post, path = "/broadcasts", tag = "broadcasts", security(("bearer" = ["admin"])),
     request_body = NewBroadcast,
-    responses((status = 201, body = Broadcast), WriteProblems))]
+    responses((status = 201, body = Broadcast, headers(("Location" = String, description = "The new broadcast's address"))), WriteProblems))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
     Admin(who): Admin,
     Json(new): Json<NewBroadcast>,
-) -> Result<(StatusCode, axum::Json<Broadcast>), ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     let id = create_broadcast(&state, &who, &new).await?;
-    Ok((StatusCode::CREATED, axum::Json(answer(&state, id).await?)))
+    Ok(super::created(
+        format!("/broadcasts/{id}"),
+        answer(&state, id).await?,
+    ))
 }
 
 /// Checks and schedules a broadcast, audited, and wakes the planner: the core of

@@ -24,7 +24,7 @@ pub(crate) mod tokens;
 
 use std::sync::Arc;
 
-use axum::http::header;
+use axum::http::{header, StatusCode};
 use axum::routing::get;
 use axum::Router;
 use chrono::{DateTime, Utc};
@@ -247,6 +247,18 @@ pub fn router() -> Router<Arc<AppState>> {
 fn now(state: &AppState) -> DateTime<Utc> {
     let now = state.clock.now();
     DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
+}
+
+/// `201 Created` with the new resource's address in `Location` and the resource itself.
+fn created<T: serde::Serialize>(
+    path: String,
+    body: T,
+) -> (StatusCode, [(header::HeaderName, String); 1], axum::Json<T>) {
+    (
+        StatusCode::CREATED,
+        [(header::LOCATION, format!("{BASE}{path}"))],
+        axum::Json(body),
+    )
 }
 
 /// Records an admin action: who (the token), what, to what. Never a phone number.

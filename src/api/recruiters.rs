@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -16,7 +15,7 @@ use super::dto::{
     StatusFigures, WriteProblems,
 };
 use super::extract::{Admin, Json, PathId, Query};
-use super::{audit, now, BASE};
+use super::{audit, now};
 use crate::access::{Principal, Role};
 use crate::enrollment::figures::{
     build_tree, quota_percent, RecruiterFigures, StatusCounts, TreeNode,
@@ -385,7 +384,7 @@ fn into_dto(node: TreeNode<CascadeNode>) -> CascadeNode {
 /// Adds a recruiter (police, NCC, NSS, SPO, NGO) with a fresh permanent code.
 #[utoipa::path(operation_id = "create_recruiter", post, path = "/recruiters", tag = "recruiters", security(("bearer" = ["admin"])),
     request_body = NewRecruiter,
-    responses((status = 201, body = Recruiter, headers(("Location" = String))), WriteProblems))]
+    responses((status = 201, body = Recruiter, headers(("Location" = String, description = "The new recruiter's address"))), WriteProblems))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
     Admin(who): Admin,
@@ -394,11 +393,7 @@ pub async fn create(
     let id = create_recruiter(&state, &who, &new).await?;
     let recruiter = state.store.recruiter(id).await?.ok_or(ApiError::NotFound)?;
     let body = with_figures(recruiter, RecruiterFigures::default(), false);
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, format!("{BASE}/recruiters/{id}"))],
-        axum::Json(body),
-    ))
+    Ok(super::created(format!("/recruiters/{id}"), body))
 }
 
 /// Checks and adds a recruiter with a fresh permanent code, audited as `who`; returns its id.

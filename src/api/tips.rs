@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -185,14 +185,17 @@ pub async fn show(
 /// Adds a tip; each text is answered with its encoding and SMS parts, or refused with the reason.
 #[utoipa::path(operation_id = "create_tip", post, path = "/tips", tag = "tips", security(("bearer" = ["admin"])),
     request_body = NewTip,
-    responses((status = 201, body = Tip), WriteProblems))]
+    responses((status = 201, body = Tip, headers(("Location" = String, description = "The new tip's address"))), WriteProblems))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
     Admin(who): Admin,
     Json(new): Json<NewTip>,
-) -> Result<(StatusCode, axum::Json<Tip>), ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     let saved = create_tip(&state, &who, &new).await?;
-    Ok((StatusCode::CREATED, axum::Json(saved.into())))
+    Ok(super::created(
+        format!("/tips/{}", saved.id),
+        Tip::from(saved),
+    ))
 }
 
 /// Checks and saves a new tip, audited, and refreshes "today's tip": the core of
