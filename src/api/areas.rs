@@ -38,6 +38,7 @@ impl From<enrollment::Area> for Area {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"kind": "thana", "name": "Sirgitti", "parent_id": 1}))]
 #[serde(deny_unknown_fields)]
 pub struct NewArea {
     pub kind: AreaKind,
@@ -51,6 +52,7 @@ pub struct NewArea {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"name": "Sirgitti thana"}))]
 #[serde(deny_unknown_fields)]
 pub struct AreaChanges {
     /// As when the area was added.

@@ -44,6 +44,7 @@ pub struct SegmentBody {
 
 /// Exactly one of `tip_id`, `drip: true` or `texts`; exactly one of `send_at` or `cron`.
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"tip_id": 1, "send_at": "2026-12-02T05:30:00Z", "segment": {"languages": ["hi"]}}))]
 #[serde(deny_unknown_fields)]
 pub struct NewBroadcast {
     #[serde(default, deserialize_with = "object")]

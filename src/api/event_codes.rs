@@ -48,6 +48,7 @@ impl From<EventCodeRecord> for EventCode {
 const MAX_USES: i64 = 100_000;
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"recruiter_id": 1, "label": "NSS camp, CMD College", "expires_at": "2026-12-31T18:30:00Z", "max_uses": 200}))]
 #[serde(deny_unknown_fields)]
 pub struct NewEventCode {
     /// The recruiter who owns the code and is credited.

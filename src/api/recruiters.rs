@@ -121,6 +121,7 @@ pub struct TreeQuery {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"name": "SI R. K. Verma", "kind": "police", "area": 2, "quota": 25}))]
 #[serde(deny_unknown_fields)]
 pub struct NewRecruiter {
     /// A visible name, at most 100 characters; names with seven or more digits (a phone
@@ -147,6 +148,7 @@ pub struct NewRecruiter {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"quota": 30}))]
 #[serde(deny_unknown_fields)]
 pub struct RecruiterChanges {
     /// As when the recruiter was added.

@@ -80,6 +80,7 @@ impl From<StoredTip> for Tip {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"category": "otp_pin_sharing", "texts": {"hi": "बैंक कभी OTP नहीं मांगता। ठगी हो तो 1930 पर कॉल करें।", "en": "A bank never asks for your OTP. Fraud? Call 1930."}, "order": 10}))]
 #[serde(deny_unknown_fields)]
 pub struct NewTip {
     /// Lower-case letters, digits and `_`, e.g. `otp_pin_sharing`, with fewer than seven
@@ -226,6 +227,7 @@ pub(crate) async fn create_tip(
 /// Fields to change; absent ones stay. Texts given replace the tip's texts of their key, the
 /// others stay.
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"template_ids": {"en": "1107160000000012345"}}))]
 #[serde(deny_unknown_fields)]
 pub struct TipChanges {
     #[schema(pattern = r"^\s*[a-z0-9_]{1,64}\s*$", example = "otp_pin_sharing")]
