@@ -55,7 +55,7 @@ pub struct NewBroadcast {
     #[serde(default)]
     pub drip: bool,
     /// A text written for this broadcast, per key (`hi`, `hne`, `en`, `hi-Latn`, `hne-Latn`).
-    #[schema(value_type = Option<BTreeMap<String, String>>)]
+    #[schema(value_type = Option<BTreeMap<super::tips::TextTag, String>>)]
     pub texts: Option<Entries<String>>,
     /// When a one-off broadcast is due (RFC 3339, any offset).
     pub send_at: Option<DateTime<Utc>>,

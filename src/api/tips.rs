@@ -335,4 +335,4 @@ enum TextEncoding {
     pattern = "^([hH][iI]|[hH][nN][eE]|[eE][nN]|[hH][iI]-[lL][aA][tT][nN]|[hH][nN][eE]-[lL][aA][tT][nN])$"
 )]
 #[allow(dead_code)]
-struct TextTag(String);
+pub(super) struct TextTag(String);
