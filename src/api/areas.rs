@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -38,9 +38,13 @@ impl From<enrollment::Area> for Area {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"kind": "thana", "name": "Sirgitti", "parent_id": 1}))]
 #[serde(deny_unknown_fields)]
 pub struct NewArea {
     pub kind: AreaKind,
+    /// A visible name, at most 100 characters; names with seven or more digits (a phone
+    /// number) or invisible characters are refused.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// Required for a thana (its district) and a village (its thana).
     #[serde(default)]
@@ -48,13 +52,16 @@ pub struct NewArea {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"name": "Sirgitti thana"}))]
 #[serde(deny_unknown_fields)]
 pub struct AreaChanges {
+    /// As when the area was added.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
 }
 
 /// Every area, parents before their children.
-#[utoipa::path(operation_id = "list_areas", get, path = "/areas", tag = "areas", security(("bearer" = [])),
+#[utoipa::path(operation_id = "list_areas", get, path = "/areas", tag = "areas", security(("bearer" = ["admin", "officer"])),
     responses((status = 200, body = Vec<Area>), ReadProblems))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
@@ -65,14 +72,14 @@ pub async fn list(
 }
 
 /// Adds a district, a thana under a district, or a village under a thana.
-#[utoipa::path(operation_id = "create_area", post, path = "/areas", tag = "areas", security(("bearer" = [])),
+#[utoipa::path(operation_id = "create_area", post, path = "/areas", tag = "areas", security(("bearer" = ["admin"])),
     request_body = NewArea,
-    responses((status = 201, body = Area), WriteProblems))]
+    responses((status = 201, body = Area, headers(("Location" = String, description = "The new area's address"))), WriteProblems))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
     Admin(who): Admin,
     Json(new): Json<NewArea>,
-) -> Result<(StatusCode, axum::Json<Area>), ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     let kind = enrollment::AreaKind::from(new.kind);
     let mut invalid = Invalid::default();
     let name = invalid.check("name", display_name(&new.name));
@@ -118,12 +125,12 @@ pub async fn create(
         kind,
         name,
     };
-    Ok((StatusCode::CREATED, axum::Json(area.into())))
+    Ok(super::created(format!("/areas/{id}"), Area::from(area)))
 }
 
 /// Renames an area.
-#[utoipa::path(operation_id = "update_area", patch, path = "/areas/{id}", tag = "areas", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The area")),
+#[utoipa::path(operation_id = "update_area", patch, path = "/areas/{id}", tag = "areas", security(("bearer" = ["admin"])),
+    params(("id" = i64, Path, description = "The area", minimum = 1)),
     request_body = AreaChanges,
     responses((status = 200, body = Area), WriteProblems))]
 pub async fn update(

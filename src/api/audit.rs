@@ -39,11 +39,12 @@ pub struct AuditQuery {
     /// The last id of the previous page.
     pub before: Option<i64>,
     /// Page size, 1 to 200 (50 by default).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 
 /// The audit log, newest first.
-#[utoipa::path(operation_id = "list_audit_entries", get, path = "/audit", tag = "audit", security(("bearer" = [])),
+#[utoipa::path(operation_id = "list_audit_entries", get, path = "/audit", tag = "audit", security(("bearer" = ["admin"])),
     params(AuditQuery),
     responses((status = 200, body = AuditPage), ReadProblems))]
 pub async fn list(

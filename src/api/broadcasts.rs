@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -44,6 +44,7 @@ pub struct SegmentBody {
 
 /// Exactly one of `tip_id`, `drip: true` or `texts`; exactly one of `send_at` or `cron`.
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"tip_id": 1, "send_at": "2026-12-02T05:30:00Z", "segment": {"languages": ["hi"]}}))]
 #[serde(deny_unknown_fields)]
 pub struct NewBroadcast {
     #[serde(default, deserialize_with = "object")]
@@ -54,7 +55,7 @@ pub struct NewBroadcast {
     #[serde(default)]
     pub drip: bool,
     /// A text written for this broadcast, per key (`hi`, `hne`, `en`, `hi-Latn`, `hne-Latn`).
-    #[schema(value_type = Option<BTreeMap<String, String>>)]
+    #[schema(value_type = Option<BTreeMap<super::tips::TextTag, String>>)]
     pub texts: Option<Entries<String>>,
     /// When a one-off broadcast is due (RFC 3339, any offset).
     pub send_at: Option<DateTime<Utc>>,
@@ -100,9 +101,9 @@ pub struct Failure {
 #[derive(Serialize, ToSchema)]
 pub struct Broadcast {
     pub id: i64,
-    /// `scheduled`, `planning`, `sending`, `done`, `paused` or `cancelled`.
+    #[schema(value_type = BroadcastState)]
     pub status: String,
-    /// `tip`, `drip` or `custom`.
+    #[schema(value_type = BroadcastContent)]
     pub content: String,
     pub tip_id: Option<i64>,
     pub send_at: Option<DateTime<Utc>>,
@@ -209,16 +210,19 @@ async fn check(state: &AppState, new: &NewBroadcast) -> Result<Checked, ApiError
 }
 
 /// Schedules a broadcast. Nothing is planned before it is due.
-#[utoipa::path(operation_id = "create_broadcast", post, path = "/broadcasts", tag = "broadcasts", security(("bearer" = [])),
+#[utoipa::path(operation_id = "create_broadcast", post, path = "/broadcasts", tag = "broadcasts", security(("bearer" = ["admin"])),
     request_body = NewBroadcast,
-    responses((status = 201, body = Broadcast), WriteProblems))]
+    responses((status = 201, body = Broadcast, headers(("Location" = String, description = "The new broadcast's address"))), WriteProblems))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
     Admin(who): Admin,
     Json(new): Json<NewBroadcast>,
-) -> Result<(StatusCode, axum::Json<Broadcast>), ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     let id = create_broadcast(&state, &who, &new).await?;
-    Ok((StatusCode::CREATED, axum::Json(answer(&state, id).await?)))
+    Ok(super::created(
+        format!("/broadcasts/{id}"),
+        answer(&state, id).await?,
+    ))
 }
 
 /// Checks and schedules a broadcast, audited, and wakes the planner: the core of
@@ -280,7 +284,7 @@ pub(crate) async fn create_broadcast(
 }
 
 /// Who would get what, and what it would cost, if the broadcast were planned now. Writes nothing.
-#[utoipa::path(operation_id = "dry_run_broadcast", post, path = "/broadcasts/dry-run", tag = "broadcasts", security(("bearer" = [])),
+#[utoipa::path(operation_id = "dry_run_broadcast", post, path = "/broadcasts/dry-run", tag = "broadcasts", security(("bearer" = ["admin"])),
     request_body = NewBroadcast,
     responses((status = 200, body = DryRun), WriteProblems))]
 pub async fn dry_run(
@@ -363,11 +367,12 @@ pub struct ListQuery {
     /// The last id of the previous page.
     pub before: Option<i64>,
     /// Page size, 1 to 200 (50 by default).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 
 /// Broadcasts, newest first, each with its status and counts.
-#[utoipa::path(operation_id = "list_broadcasts", get, path = "/broadcasts", tag = "broadcasts", security(("bearer" = [])),
+#[utoipa::path(operation_id = "list_broadcasts", get, path = "/broadcasts", tag = "broadcasts", security(("bearer" = ["admin", "officer"])),
     params(ListQuery),
     responses((status = 200, body = BroadcastPage), ReadProblems))]
 pub async fn list(
@@ -390,8 +395,9 @@ pub async fn list(
     }))
 }
 
-#[utoipa::path(operation_id = "show_broadcast", get, path = "/broadcasts/{id}", tag = "broadcasts", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The broadcast")),
+/// A broadcast with its counts: planned, sent, delivered, failed, suppressed, expired.
+#[utoipa::path(operation_id = "show_broadcast", get, path = "/broadcasts/{id}", tag = "broadcasts", security(("bearer" = ["admin", "officer"])),
+    params(("id" = i64, Path, description = "The broadcast", minimum = 1)),
     responses((status = 200, body = Broadcast), ActionProblems))]
 pub async fn show(
     State(state): State<Arc<AppState>>,
@@ -402,8 +408,8 @@ pub async fn show(
 }
 
 /// Stops planning (and, with the outbox, sending) until resumed.
-#[utoipa::path(operation_id = "pause_broadcast", post, path = "/broadcasts/{id}/pause", tag = "broadcasts", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The broadcast")),
+#[utoipa::path(operation_id = "pause_broadcast", post, path = "/broadcasts/{id}/pause", tag = "broadcasts", security(("bearer" = ["admin"])),
+    params(("id" = i64, Path, description = "The broadcast", minimum = 1)),
     responses((status = 200, body = Broadcast), (status = 409, description = "Not active"), ActionProblems))]
 pub async fn pause(
     State(state): State<Arc<AppState>>,
@@ -413,8 +419,9 @@ pub async fn pause(
     Ok(axum::Json(act(&state, &who, id, Action::Pause).await?))
 }
 
-#[utoipa::path(operation_id = "resume_broadcast", post, path = "/broadcasts/{id}/resume", tag = "broadcasts", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The broadcast")),
+/// Resumes a paused broadcast: its held messages are sent again within the window.
+#[utoipa::path(operation_id = "resume_broadcast", post, path = "/broadcasts/{id}/resume", tag = "broadcasts", security(("bearer" = ["admin"])),
+    params(("id" = i64, Path, description = "The broadcast", minimum = 1)),
     responses((status = 200, body = Broadcast), (status = 409, description = "Not paused"), ActionProblems))]
 pub async fn resume(
     State(state): State<Arc<AppState>>,
@@ -425,8 +432,8 @@ pub async fn resume(
 }
 
 /// Ends a broadcast for good: nothing more is planned or sent.
-#[utoipa::path(operation_id = "cancel_broadcast", post, path = "/broadcasts/{id}/cancel", tag = "broadcasts", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The broadcast")),
+#[utoipa::path(operation_id = "cancel_broadcast", post, path = "/broadcasts/{id}/cancel", tag = "broadcasts", security(("bearer" = ["admin"])),
+    params(("id" = i64, Path, description = "The broadcast", minimum = 1)),
     responses((status = 200, body = Broadcast), (status = 409, description = "Already cancelled"), ActionProblems))]
 pub async fn cancel(
     State(state): State<Arc<AppState>>,
@@ -547,4 +554,27 @@ fn status(broadcast: &BroadcastRecord, runs: i64, planning: i64, remaining: i64)
         BroadcastStatus::Active if broadcast.next_due_at.is_some() => "scheduled",
         BroadcastStatus::Active => "done",
     }
+}
+
+/// A broadcast's state, as its `status` names it (the document's words for the field).
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum BroadcastState {
+    Scheduled,
+    Planning,
+    Sending,
+    Done,
+    Paused,
+    Cancelled,
+}
+
+/// What a broadcast sends: one tip, the drip (each person's next tip), or its own texts.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum BroadcastContent {
+    Tip,
+    Drip,
+    Custom,
 }

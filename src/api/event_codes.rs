@@ -48,16 +48,21 @@ impl From<EventCodeRecord> for EventCode {
 const MAX_USES: i64 = 100_000;
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"recruiter_id": 1, "label": "NSS camp, CMD College", "expires_at": "2026-12-31T18:30:00Z", "max_uses": 200}))]
 #[serde(deny_unknown_fields)]
 pub struct NewEventCode {
     /// The recruiter who owns the code and is credited.
     pub recruiter_id: i64,
-    /// What the code is for, e.g. "NSS camp, CMD College".
+    /// What the code is for, e.g. "NSS camp, CMD College": a visible name, at most 100
+    /// characters, without seven or more digits or invisible characters.
+    #[schema(min_length = 1, max_length = 100)]
+    #[schema(example = "NSS camp, CMD College")]
     pub label: String,
     /// When it stops working (RFC 3339); must be in the future.
     pub expires_at: DateTime<Utc>,
     /// How many joins it may credit (1 to 100000).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 100_000)]
     pub max_uses: Option<i64>,
 }
 
@@ -70,7 +75,7 @@ pub struct ListQuery {
 }
 
 /// Event codes of the recruiters the token may see, newest first.
-#[utoipa::path(operation_id = "list_event_codes", get, path = "/event-codes", tag = "event codes", security(("bearer" = [])),
+#[utoipa::path(operation_id = "list_event_codes", get, path = "/event-codes", tag = "event codes", security(("bearer" = ["admin", "officer"])),
     params(ListQuery),
     responses((status = 200, body = Vec<EventCode>), ReadProblems))]
 pub async fn list(
@@ -86,7 +91,7 @@ pub async fn list(
 }
 
 /// Issues an event code for a recruiter.
-#[utoipa::path(operation_id = "create_event_code", post, path = "/event-codes", tag = "event codes", security(("bearer" = [])),
+#[utoipa::path(operation_id = "create_event_code", post, path = "/event-codes", tag = "event codes", security(("bearer" = ["admin"])),
     request_body = NewEventCode,
     responses((status = 201, body = EventCode), WriteProblems))]
 pub async fn create(

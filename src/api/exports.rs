@@ -20,7 +20,7 @@ use crate::store::RecruiterFilter;
 const BATCH: i64 = 500;
 
 /// People and recruiters per area, villages rolled up into thanas and districts.
-#[utoipa::path(operation_id = "export_areas_csv", get, path = "/exports/areas.csv", tag = "stats", security(("bearer" = [])),
+#[utoipa::path(operation_id = "export_areas_csv", get, path = "/exports/areas.csv", tag = "stats", security(("bearer" = ["admin", "officer"])),
     responses((status = 200, content_type = "text/csv", body = String,
         description = "area_id,kind,name,parent_id,recruiters,people,active,opted_out,erased"),
         ReadProblems))]
@@ -68,7 +68,7 @@ pub(crate) async fn areas_csv(state: &AppState, who: &Principal) -> Result<Respo
 }
 
 /// Every recruiter in scope with their direct recruits and quota progress.
-#[utoipa::path(operation_id = "export_recruiters_csv", get, path = "/exports/recruiters.csv", tag = "stats", security(("bearer" = [])),
+#[utoipa::path(operation_id = "export_recruiters_csv", get, path = "/exports/recruiters.csv", tag = "stats", security(("bearer" = ["admin", "officer"])),
     responses((status = 200, content_type = "text/csv", body = String,
         description = "recruiter_id,kind,name,area_id,recruited_by,quota,quota_percent,people,active,opted_out,erased"),
         ReadProblems))]

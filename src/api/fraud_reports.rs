@@ -69,7 +69,7 @@ pub struct FraudReports {
 }
 
 /// Numbers reported by enough people.
-#[utoipa::path(operation_id = "list_fraud_reports", get, path = "/fraud-reports", tag = "stats", security(("bearer" = [])),
+#[utoipa::path(operation_id = "list_fraud_reports", get, path = "/fraud-reports", tag = "stats", security(("bearer" = ["admin"])),
     responses((status = 200, body = FraudReports), ReadProblems))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
@@ -90,7 +90,7 @@ pub(crate) async fn read_audited(
 }
 
 /// The same numbers as a spreadsheet, one per row, to enter into Chakshu or the NCRP.
-#[utoipa::path(operation_id = "export_fraud_reports_csv", get, path = "/exports/fraud-reports.csv", tag = "stats", security(("bearer" = [])),
+#[utoipa::path(operation_id = "export_fraud_reports_csv", get, path = "/exports/fraud-reports.csv", tag = "stats", security(("bearer" = ["admin"])),
     responses((status = 200, content_type = "text/csv", body = String,
         description = "country_code,national_number,reporters,first_day,last_day,media,kinds,status"),
         ReadProblems))]

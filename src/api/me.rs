@@ -17,7 +17,7 @@ pub struct Me {
 }
 
 /// The token's holder and role.
-#[utoipa::path(operation_id = "show_me", get, path = "/me", tag = "session", security(("bearer" = [])),
+#[utoipa::path(operation_id = "show_me", get, path = "/me", tag = "session", security(("bearer" = ["admin", "officer"])),
     responses((status = 200, body = Me), ReadProblems))]
 pub async fn show(who: Principal) -> Result<axum::Json<Me>, ApiError> {
     Ok(axum::Json(Me {

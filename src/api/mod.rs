@@ -24,7 +24,7 @@ pub(crate) mod tokens;
 
 use std::sync::Arc;
 
-use axum::http::header;
+use axum::http::{header, StatusCode};
 use axum::routing::get;
 use axum::Router;
 use chrono::{DateTime, Utc};
@@ -68,6 +68,100 @@ pub const BASE: &str = "/api/v1";
     )
 )]
 struct ApiDoc;
+
+/// Rules the server enforces that utoipa's attributes cannot write, set into the document's
+/// JSON as JSON Schema: a tip needs a text; a broadcast has exactly one content and one
+/// schedule; a district has no parent area and a thana or village has one.
+fn write_rules(doc: &mut serde_json::Value) {
+    use serde_json::json;
+    let absent_or_null = json!({"type": "null"});
+    let rules = [
+        (
+            "/components/schemas/NewTip/properties/texts/minProperties",
+            json!(1),
+        ),
+        (
+            "/components/schemas/NewBroadcast/allOf",
+            json!([
+                {"oneOf": [
+                    {"required": ["tip_id"], "properties": {
+                        "tip_id": {"type": "integer"}, "drip": {"const": false},
+                        "texts": absent_or_null}},
+                    {"required": ["drip"], "properties": {
+                        "drip": {"const": true}, "tip_id": absent_or_null,
+                        "texts": absent_or_null}},
+                    {"required": ["texts"], "properties": {
+                        "texts": {"type": "object"}, "tip_id": absent_or_null,
+                        "drip": {"const": false}}},
+                ]},
+                {"oneOf": [
+                    {"required": ["send_at"], "properties": {
+                        "send_at": {"type": "string"}, "cron": absent_or_null}},
+                    {"required": ["cron"], "properties": {
+                        "cron": {"type": "string"}, "send_at": absent_or_null}},
+                ]},
+            ]),
+        ),
+        (
+            "/components/schemas/NewArea/oneOf",
+            json!([
+                {"properties": {"kind": {"const": "district"}, "parent_id": absent_or_null}},
+                {"required": ["parent_id"], "properties": {
+                    "kind": {"enum": ["thana", "village"]},
+                    "parent_id": {"type": "integer"}}},
+            ]),
+        ),
+    ];
+    // Links from what an operation creates to what can be done with it next.
+    let by_id = |operation: &str| json!({"operationId": operation, "parameters": {"id": "$response.body#/id"}});
+    let links = [
+        ("/api/v1/areas", "post", "201", vec!["update_area"]),
+        (
+            "/api/v1/recruiters",
+            "post",
+            "201",
+            vec!["show_recruiter", "update_recruiter", "recruiter_tree"],
+        ),
+        (
+            "/api/v1/tips",
+            "post",
+            "201",
+            vec!["show_tip", "update_tip"],
+        ),
+        (
+            "/api/v1/broadcasts",
+            "post",
+            "201",
+            vec![
+                "show_broadcast",
+                "pause_broadcast",
+                "resume_broadcast",
+                "cancel_broadcast",
+            ],
+        ),
+    ];
+    for (path, method, status, operations) in links {
+        let response = doc
+            .pointer_mut(&format!(
+                "/paths/{}/{method}/responses/{status}",
+                path.replace('/', "~1")
+            ))
+            .and_then(serde_json::Value::as_object_mut)
+            .unwrap_or_else(|| panic!("the document has {method} {path} {status}"));
+        let links: serde_json::Map<String, serde_json::Value> = operations
+            .into_iter()
+            .map(|operation| (operation.to_string(), by_id(operation)))
+            .collect();
+        response.insert("links".into(), links.into());
+    }
+    for (pointer, rule) in rules {
+        let (parent, name) = pointer.rsplit_once('/').expect("a pointer to a member");
+        doc.pointer_mut(parent)
+            .and_then(serde_json::Value::as_object_mut)
+            .unwrap_or_else(|| panic!("the document has {parent}"))
+            .insert(name.to_string(), rule);
+    }
+}
 
 struct BearerAuth;
 
@@ -113,19 +207,28 @@ fn documented() -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest(BASE, v1)
 }
 
-/// The OpenAPI document of the admin API.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    documented().into_openapi()
+/// The OpenAPI document of the admin API, as served.
+pub fn openapi() -> serde_json::Value {
+    document(documented().into_openapi())
 }
 
-/// The admin API, with its document at `/api/v1/openapi.json`.
+fn document(doc: utoipa::openapi::OpenApi) -> serde_json::Value {
+    let mut json = serde_json::to_value(doc).expect("the OpenAPI document serialises");
+    write_rules(&mut json);
+    json
+}
+
+/// The admin API, with its document at `/api/v1/openapi.json` and an explorer of it at
+/// `/api/v1/docs/`.
 pub fn router() -> Router<Arc<AppState>> {
     let (router, doc) = documented().split_for_parts();
-    let json: Arc<str> = doc
-        .to_json()
-        .expect("the OpenAPI document serialises")
-        .into();
-    router.route(
+    let json: Arc<str> = document(doc).to_string().into();
+    // The interactive explorer, its assets built into the binary (a LAN without internet works),
+    // reading the document served beside it.
+    let docs = utoipa_swagger_ui::SwaggerUi::new(format!("{BASE}/docs")).config(
+        utoipa_swagger_ui::Config::from(format!("{BASE}/openapi.json")),
+    );
+    router.merge(docs).route(
         &format!("{BASE}/openapi.json"),
         get(move || {
             let json = json.clone();
@@ -144,6 +247,18 @@ pub fn router() -> Router<Arc<AppState>> {
 fn now(state: &AppState) -> DateTime<Utc> {
     let now = state.clock.now();
     DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
+}
+
+/// `201 Created` with the new resource's address in `Location` and the resource itself.
+fn created<T: serde::Serialize>(
+    path: String,
+    body: T,
+) -> (StatusCode, [(header::HeaderName, String); 1], axum::Json<T>) {
+    (
+        StatusCode::CREATED,
+        [(header::LOCATION, format!("{BASE}{path}"))],
+        axum::Json(body),
+    )
 }
 
 /// Records an admin action: who (the token), what, to what. Never a phone number.

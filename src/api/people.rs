@@ -67,11 +67,12 @@ pub struct ListQuery {
     /// The last id of the previous page.
     pub after: Option<i64>,
     /// Page size, 1 to 200 (50 by default).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 
 /// People, masked, a page at a time, with filters.
-#[utoipa::path(operation_id = "list_people", get, path = "/people", tag = "people", security(("bearer" = [])),
+#[utoipa::path(operation_id = "list_people", get, path = "/people", tag = "people", security(("bearer" = ["admin"])),
     params(ListQuery),
     responses((status = 200, body = PersonPage), ReadProblems))]
 pub async fn list(
@@ -106,8 +107,8 @@ pub async fn list(
 
 /// Erases a person's number for good (their anonymous row stays, so counts do not change) and
 /// keeps it from being messaged again unless they join anew.
-#[utoipa::path(operation_id = "erase_person", delete, path = "/people/{id}", tag = "people", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The person")),
+#[utoipa::path(operation_id = "erase_person", delete, path = "/people/{id}", tag = "people", security(("bearer" = ["admin"])),
+    params(("id" = i64, Path, description = "The person", minimum = 1)),
     responses((status = 204, description = "Erased (or already erased)"), ActionProblems))]
 pub async fn erase(
     State(state): State<Arc<AppState>>,

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -16,7 +15,7 @@ use super::dto::{
     StatusFigures, WriteProblems,
 };
 use super::extract::{Admin, Json, PathId, Query};
-use super::{audit, now, BASE};
+use super::{audit, now};
 use crate::access::{Principal, Role};
 use crate::enrollment::figures::{
     build_tree, quota_percent, RecruiterFigures, StatusCounts, TreeNode,
@@ -108,6 +107,7 @@ pub struct ListQuery {
     /// The last id of the previous page.
     pub after: Option<i64>,
     /// Page size, 1 to 200 (50 by default).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 
@@ -116,14 +116,20 @@ pub struct ListQuery {
 #[into_params(parameter_in = Query)]
 pub struct TreeQuery {
     /// Generations to show below the recruiter, 1 to 10 (3 by default).
+    #[param(minimum = 1, maximum = 10)]
     pub depth: Option<i64>,
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"name": "SI R. K. Verma", "kind": "police", "area": 2, "quota": 25}))]
 #[serde(deny_unknown_fields)]
 pub struct NewRecruiter {
+    /// A visible name, at most 100 characters; names with seven or more digits (a phone
+    /// number) or invisible characters are refused.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// Mitans are not added here: they join by USSD or SMS and get their code then.
+    #[schema(value_type = AddedKind)]
     pub kind: RecruiterKind,
     /// Their own phone in any usual form, to recognise their SMS commands; never shown again
     /// but for its last two digits.
@@ -134,6 +140,7 @@ pub struct NewRecruiter {
     pub area: Option<i64>,
     /// Recruits asked of them (`campaign.default_quota` when absent).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 100_000)]
     pub quota: Option<i64>,
     /// A recruiter to place them under (a cadet under the officer who trains them).
     #[serde(default)]
@@ -141,15 +148,19 @@ pub struct NewRecruiter {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"quota": 30}))]
 #[serde(deny_unknown_fields)]
 pub struct RecruiterChanges {
+    /// As when the recruiter was added.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 100)]
     pub name: Option<String>,
     /// A new area; `null` takes them out of any area. Their earlier recruits keep theirs.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<i64>)]
     pub area: Option<Option<i64>>,
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 100_000)]
     pub quota: Option<i64>,
 }
 
@@ -230,7 +241,7 @@ fn sees(who: &Principal, kinds: &HashMap<i64, AreaKind>, recruiter: &RecruiterRe
 
 /// Recruiters the token may see, a page at a time, with their direct recruits. An officer sees
 /// their own subtree, and a village's mitans only inside the figures of those above them.
-#[utoipa::path(operation_id = "list_recruiters", get, path = "/recruiters", tag = "recruiters", security(("bearer" = [])),
+#[utoipa::path(operation_id = "list_recruiters", get, path = "/recruiters", tag = "recruiters", security(("bearer" = ["admin", "officer"])),
     params(ListQuery),
     responses((status = 200, body = RecruiterPage), ReadProblems))]
 pub async fn list(
@@ -275,8 +286,8 @@ pub(crate) async fn list_page(
 
 /// One recruiter with their figures: direct recruits by status, quota progress, and the size
 /// and depth of the cascade below them.
-#[utoipa::path(operation_id = "show_recruiter", get, path = "/recruiters/{id}", tag = "recruiters", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The recruiter")),
+#[utoipa::path(operation_id = "show_recruiter", get, path = "/recruiters/{id}", tag = "recruiters", security(("bearer" = ["admin", "officer"])),
+    params(("id" = i64, Path, description = "The recruiter", minimum = 1)),
     responses((status = 200, body = Recruiter), ActionProblems))]
 pub async fn show(
     State(state): State<Arc<AppState>>,
@@ -313,8 +324,8 @@ fn with_figures(recruiter: RecruiterRecord, figures: RecruiterFigures, hide: boo
 
 /// The cascade below a recruiter, as a tree of recruiters with their direct recruits. An
 /// officer's tree leaves out a village's mitans (they count in the figures above them).
-#[utoipa::path(operation_id = "recruiter_tree", get, path = "/recruiters/{id}/tree", tag = "recruiters", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The recruiter at the root"), TreeQuery),
+#[utoipa::path(operation_id = "recruiter_tree", get, path = "/recruiters/{id}/tree", tag = "recruiters", security(("bearer" = ["admin", "officer"])),
+    params(("id" = i64, Path, description = "The recruiter at the root", minimum = 1), TreeQuery),
     responses((status = 200, body = CascadeNode), ActionProblems))]
 pub async fn tree(
     State(state): State<Arc<AppState>>,
@@ -373,9 +384,9 @@ fn into_dto(node: TreeNode<CascadeNode>) -> CascadeNode {
 }
 
 /// Adds a recruiter (police, NCC, NSS, SPO, NGO) with a fresh permanent code.
-#[utoipa::path(operation_id = "create_recruiter", post, path = "/recruiters", tag = "recruiters", security(("bearer" = [])),
+#[utoipa::path(operation_id = "create_recruiter", post, path = "/recruiters", tag = "recruiters", security(("bearer" = ["admin"])),
     request_body = NewRecruiter,
-    responses((status = 201, body = Recruiter, headers(("Location" = String))), WriteProblems))]
+    responses((status = 201, body = Recruiter, headers(("Location" = String, description = "The new recruiter's address"))), WriteProblems))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
     Admin(who): Admin,
@@ -384,11 +395,7 @@ pub async fn create(
     let id = create_recruiter(&state, &who, &new).await?;
     let recruiter = state.store.recruiter(id).await?.ok_or(ApiError::NotFound)?;
     let body = with_figures(recruiter, RecruiterFigures::default(), false);
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, format!("{BASE}/recruiters/{id}"))],
-        axum::Json(body),
-    ))
+    Ok(super::created(format!("/recruiters/{id}"), body))
 }
 
 /// Checks and adds a recruiter with a fresh permanent code, audited as `who`; returns its id.
@@ -458,8 +465,8 @@ pub(crate) async fn create_recruiter(
 pub(crate) const PHONE_TAKEN: &str = "another recruiter has this phone";
 
 /// Changes a recruiter's name, area or quota.
-#[utoipa::path(operation_id = "update_recruiter", patch, path = "/recruiters/{id}", tag = "recruiters", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The recruiter")),
+#[utoipa::path(operation_id = "update_recruiter", patch, path = "/recruiters/{id}", tag = "recruiters", security(("bearer" = ["admin"])),
+    params(("id" = i64, Path, description = "The recruiter", minimum = 1)),
     request_body = RecruiterChanges,
     responses((status = 200, body = Recruiter), WriteProblems))]
 pub async fn update(
@@ -525,4 +532,16 @@ async fn check_area(
         }
     }
     Ok(())
+}
+
+/// The kinds of recruiter an admin adds: every kind but `mitan` (mitans join by USSD or SMS).
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum AddedKind {
+    Police,
+    Ncc,
+    Nss,
+    Spo,
+    Ngo,
 }

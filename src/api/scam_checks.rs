@@ -39,7 +39,7 @@ pub struct ScamQuery {
 }
 
 /// Scams forwarded per kind per week.
-#[utoipa::path(operation_id = "list_scam_checks", get, path = "/scam-checks", tag = "stats", security(("bearer" = [])),
+#[utoipa::path(operation_id = "list_scam_checks", get, path = "/scam-checks", tag = "stats", security(("bearer" = ["admin"])),
     params(ScamQuery),
     responses((status = 200, body = ScamChecks), ReadProblems))]
 pub async fn list(

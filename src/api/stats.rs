@@ -80,7 +80,8 @@ pub struct Burst {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct StatsQuery {
-    /// First day of `joins_per_day` (campaign time zone; 29 days before `to` by default).
+    /// First day of `joins_per_day` (campaign time zone; 29 days before `to` by default). It
+    /// must not be after `to`, and at most 366 days may be asked at once (else 422 naming `from`).
     pub from: Option<NaiveDate>,
     /// Last day of `joins_per_day` (campaign time zone; today by default).
     pub to: Option<NaiveDate>,
@@ -91,7 +92,7 @@ const MAX_DAYS: u64 = 366;
 
 /// Figures for the token's scope. Officers see their own subtree only, and village counts under
 /// five as "<5" (all their counts, when their own recruiter is in a village).
-#[utoipa::path(operation_id = "show_stats", get, path = "/stats", tag = "stats", security(("bearer" = [])),
+#[utoipa::path(operation_id = "show_stats", get, path = "/stats", tag = "stats", security(("bearer" = ["admin", "officer"])),
     params(StatsQuery),
     responses((status = 200, body = Stats), ReadProblems))]
 pub async fn show(

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -21,12 +21,12 @@ use crate::tips::{Category, Entries, NewTip as DomainNewTip, TipText};
 /// One text of a tip with what it costs as an SMS.
 #[derive(Serialize, ToSchema)]
 pub struct Text {
-    /// `hi`, `hne`, `en`, `hi-Latn` or `hne-Latn`.
+    #[schema(value_type = TextKeyName)]
     pub key: String,
     pub text: String,
     /// The DLT content template id; null until registered.
     pub template_id: Option<String>,
-    /// `gsm7` or `ucs2`.
+    #[schema(value_type = TextEncoding)]
     pub encoding: String,
     /// GSM-7 septets or UTF-16 units.
     pub units: usize,
@@ -80,20 +80,25 @@ impl From<StoredTip> for Tip {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"category": "otp_pin_sharing", "texts": {"hi": "बैंक कभी OTP नहीं मांगता। ठगी हो तो 1930 पर कॉल करें।", "en": "A bank never asks for your OTP. Fraud? Call 1930."}, "order": 10}))]
 #[serde(deny_unknown_fields)]
 pub struct NewTip {
-    /// Lower-case letters, digits and `_`, e.g. `otp_pin_sharing`.
+    /// Lower-case letters, digits and `_`, e.g. `otp_pin_sharing`, with fewer than seven
+    /// digits (a phone number would be shown to everyone).
+    #[schema(pattern = r"^\s*[a-z0-9_]{1,64}\s*$", example = "otp_pin_sharing")]
     pub category: String,
     /// Text per language and script: keys `hi`, `hne`, `en`, `hi-Latn`, `hne-Latn` (in any
-    /// case), each once.
-    #[schema(value_type = BTreeMap<String, String>)]
+    /// case), each once. Each text is checked against the content policy (no phone numbers
+    /// or links, within the SMS parts allowed).
+    #[schema(value_type = BTreeMap<TextTag, String>)]
     pub texts: Entries<String>,
     /// DLT template id per text key, once registered.
     #[serde(default)]
-    #[schema(value_type = BTreeMap<String, String>)]
+    #[schema(value_type = BTreeMap<TextTag, String>)]
     pub template_ids: Entries<String>,
     /// Place in a drip (lower first); default 0.
     #[serde(default)]
+    #[schema(minimum = -100_000, maximum = 100_000)]
     pub order: i64,
     #[serde(default = "yes")]
     pub active: bool,
@@ -123,7 +128,7 @@ pub(super) fn checked_texts(
     invalid: &mut Invalid,
 ) -> Vec<TipText> {
     let policy = state.settings.campaign.content_policy();
-    if texts.is_empty() {
+    if texts.is_empty() && template_ids.is_empty() {
         invalid.add("texts", "at least one text is needed");
     }
     let texts = texts.clone().by_key();
@@ -155,7 +160,7 @@ pub(super) fn checked_texts(
 }
 
 /// The library in drip order.
-#[utoipa::path(operation_id = "list_tips", get, path = "/tips", tag = "tips", security(("bearer" = [])),
+#[utoipa::path(operation_id = "list_tips", get, path = "/tips", tag = "tips", security(("bearer" = ["admin", "officer"])),
     responses((status = 200, body = Vec<Tip>), ReadProblems))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
@@ -165,8 +170,9 @@ pub async fn list(
     Ok(axum::Json(tips.into_iter().map(Tip::from).collect()))
 }
 
-#[utoipa::path(operation_id = "show_tip", get, path = "/tips/{id}", tag = "tips", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The tip")),
+/// One tip with its texts and what each costs as an SMS.
+#[utoipa::path(operation_id = "show_tip", get, path = "/tips/{id}", tag = "tips", security(("bearer" = ["admin", "officer"])),
+    params(("id" = i64, Path, description = "The tip", minimum = 1)),
     responses((status = 200, body = Tip), ActionProblems))]
 pub async fn show(
     State(state): State<Arc<AppState>>,
@@ -178,16 +184,19 @@ pub async fn show(
 }
 
 /// Adds a tip; each text is answered with its encoding and SMS parts, or refused with the reason.
-#[utoipa::path(operation_id = "create_tip", post, path = "/tips", tag = "tips", security(("bearer" = [])),
+#[utoipa::path(operation_id = "create_tip", post, path = "/tips", tag = "tips", security(("bearer" = ["admin"])),
     request_body = NewTip,
-    responses((status = 201, body = Tip), WriteProblems))]
+    responses((status = 201, body = Tip, headers(("Location" = String, description = "The new tip's address"))), WriteProblems))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
     Admin(who): Admin,
     Json(new): Json<NewTip>,
-) -> Result<(StatusCode, axum::Json<Tip>), ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     let saved = create_tip(&state, &who, &new).await?;
-    Ok((StatusCode::CREATED, axum::Json(saved.into())))
+    Ok(super::created(
+        format!("/tips/{}", saved.id),
+        Tip::from(saved),
+    ))
 }
 
 /// Checks and saves a new tip, audited, and refreshes "today's tip": the core of
@@ -218,23 +227,26 @@ pub(crate) async fn create_tip(
 /// Fields to change; absent ones stay. Texts given replace the tip's texts of their key, the
 /// others stay.
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"template_ids": {"en": "1107160000000012345"}}))]
 #[serde(deny_unknown_fields)]
 pub struct TipChanges {
+    #[schema(pattern = r"^\s*[a-z0-9_]{1,64}\s*$", example = "otp_pin_sharing")]
     pub category: Option<String>,
+    #[schema(minimum = -100_000, maximum = 100_000)]
     pub order: Option<i64>,
     /// `false` takes the tip out of drips and "today's tip"; broadcasts already planned keep it.
     pub active: Option<bool>,
     #[serde(default)]
-    #[schema(value_type = BTreeMap<String, String>)]
+    #[schema(value_type = BTreeMap<TextTag, String>)]
     pub texts: Entries<String>,
     #[serde(default)]
-    #[schema(value_type = BTreeMap<String, String>)]
+    #[schema(value_type = BTreeMap<TextTag, String>)]
     pub template_ids: Entries<String>,
 }
 
 /// Changes a tip: its category, order, active flag or texts (checked as when added).
-#[utoipa::path(operation_id = "update_tip", patch, path = "/tips/{id}", tag = "tips", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The tip")),
+#[utoipa::path(operation_id = "update_tip", patch, path = "/tips/{id}", tag = "tips", security(("bearer" = ["admin"])),
+    params(("id" = i64, Path, description = "The tip", minimum = 1)),
     request_body = TipChanges,
     responses((status = 200, body = Tip), WriteProblems))]
 pub async fn update(
@@ -264,7 +276,17 @@ pub(crate) async fn update_tip(
     let texts = if changes.texts.is_empty() && changes.template_ids.is_empty() {
         Vec::new()
     } else {
-        checked_texts(state, &changes.texts, &changes.template_ids, &mut invalid)
+        // A template id given alone applies to the tip's stored text of its key.
+        let stored = state.store.tip(id).await?.ok_or(ApiError::NotFound)?;
+        let mut texts = changes.texts.clone();
+        let given = changes.texts.clone().by_key();
+        for (key, _, _) in changes.template_ids.clone().by_key().good {
+            let stored_text = stored.texts.iter().find(|text| text.key == key);
+            if let (None, Some(text)) = (given.get(key), stored_text) {
+                texts.0.push((key.to_string(), text.body.clone()));
+            }
+        }
+        checked_texts(state, &texts, &changes.template_ids, &mut invalid)
     };
     invalid.finish()?;
     let stored = crate::store::TipChanges {
@@ -280,3 +302,37 @@ pub(crate) async fn update_tip(
     state.tips.replace(state.store.tips().await?);
     state.store.tip(id).await?.ok_or(ApiError::NotFound)
 }
+
+/// A text's language and script: Hindi, Chhattisgarhi and English, and Hindi and Chhattisgarhi
+/// in Roman letters.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+enum TextKeyName {
+    #[schema(rename = "hi")]
+    Hi,
+    #[schema(rename = "hne")]
+    Hne,
+    #[schema(rename = "en")]
+    En,
+    #[schema(rename = "hi-Latn")]
+    HiLatn,
+    #[schema(rename = "hne-Latn")]
+    HneLatn,
+}
+
+/// How a text travels: GSM-7 (160 characters a part) or UCS-2 (70).
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum TextEncoding {
+    Gsm7,
+    Ucs2,
+}
+
+/// A text key as a request may write it: `hi`, `hne`, `en`, `hi-Latn` or `hne-Latn`, in any case.
+#[derive(ToSchema)]
+#[schema(
+    pattern = "^([hH][iI]|[hH][nN][eE]|[eE][nN]|[hH][iI]-[lL][aA][tT][nN]|[hH][nN][eE]-[lL][aA][tT][nN])$"
+)]
+#[allow(dead_code)]
+pub(super) struct TextTag(String);

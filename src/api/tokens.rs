@@ -30,7 +30,7 @@ pub struct Token {
 }
 
 /// Every token, newest first.
-#[utoipa::path(operation_id = "list_tokens", get, path = "/tokens", tag = "tokens", security(("bearer" = [])),
+#[utoipa::path(operation_id = "list_tokens", get, path = "/tokens", tag = "tokens", security(("bearer" = ["admin"])),
     responses((status = 200, body = Vec<Token>), ReadProblems))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
@@ -53,8 +53,8 @@ pub async fn list(
 }
 
 /// Revokes a token: it stops working at once.
-#[utoipa::path(operation_id = "revoke_token", delete, path = "/tokens/{id}", tag = "tokens", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The token")),
+#[utoipa::path(operation_id = "revoke_token", delete, path = "/tokens/{id}", tag = "tokens", security(("bearer" = ["admin"])),
+    params(("id" = i64, Path, description = "The token", minimum = 1)),
     responses((status = 204, description = "Revoked (or already revoked)"), ActionProblems))]
 pub async fn revoke(
     State(state): State<Arc<AppState>>,

@@ -150,10 +150,11 @@ static VISIBLE: LazyLock<Regex> = LazyLock::new(|| {
 /// invisible (two names that look the same are the same), not too long, and holding no phone
 /// number (names are displayed everywhere, numbers never are).
 pub fn display_name(input: &str) -> Result<String, NameError> {
-    let name = input.trim();
-    if name.chars().count() > MAX_NAME_CHARS {
+    // Counted as sent, before trimming: the limit is the one the API's document states.
+    if input.chars().count() > MAX_NAME_CHARS {
         return Err(NameError::TooLong);
     }
+    let name = input.trim();
     if name.chars().any(char::is_control) {
         return Err(NameError::Control);
     }

@@ -995,6 +995,48 @@ async fn an_admin_retires_a_tip_and_rewrites_a_text_and_villagers_see_the_change
     }
     let unchanged = app.state.store.tip(second).await.unwrap().unwrap();
     assert_eq!(unchanged.order, 99, "a refused change writes nothing");
+
+    // A template id alone is registered for the tip's stored text of its key, which stays.
+    let registered = app
+        .api_patch(
+            &format!("/api/v1/tips/{second}"),
+            &token,
+            json!({"template_ids": {"en": "1107160000000099999"}}),
+        )
+        .await;
+    assert_eq!(registered.status, 200, "{}", registered.text);
+    let texts = registered.json()["texts"].as_array().unwrap().clone();
+    let english = texts.iter().find(|t| t["key"] == "en").unwrap();
+    assert_eq!(english["template_id"], "1107160000000099999");
+    assert_eq!(
+        english["text"],
+        "Mitan: a bank never asks for your OTP. Call 1930."
+    );
+    assert_eq!(texts.len(), 4, "the other texts stay");
+    // A template id for a key the tip has no text of is refused by name.
+    let fresh = app
+        .api_post(
+            "/api/v1/tips",
+            &token,
+            json!({"category": "upi_pin_scam", "texts": {"hi": "पिन किसी को न बताएं। 1930"}}),
+        )
+        .await;
+    assert_eq!(fresh.status, 201, "{}", fresh.text);
+    let fresh = fresh.json()["id"].as_i64().unwrap();
+    let refused = app
+        .api_patch(
+            &format!("/api/v1/tips/{fresh}"),
+            &token,
+            json!({"template_ids": {"en": "1107160000000099999"}}),
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    assert!(refused.text.contains("template_ids.en"), "{}", refused.text);
+    assert!(
+        refused.text.contains("no text with this key"),
+        "{}",
+        refused.text
+    );
     let missing = app
         .api_patch("/api/v1/tips/999999", &token, json!({"active": true}))
         .await;

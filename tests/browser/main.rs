@@ -14,5 +14,6 @@ mod helpers;
 mod chrome;
 
 mod campaign;
+mod docs;
 mod pages;
 mod simulator;

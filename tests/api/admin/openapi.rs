@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::helpers::spawn_app;
 
@@ -75,6 +75,7 @@ async fn the_openapi_document_is_3_1_and_lists_every_route_of_the_api() {
     );
     assert_eq!(doc["info"]["title"], "mitan admin API");
 
+    let mut gets = Vec::new();
     let mut documented = BTreeSet::new();
     let mut operation_ids = BTreeSet::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
@@ -85,10 +86,20 @@ async fn the_openapi_document_is_3_1_and_lists_every_route_of_the_api() {
                 operation_ids.insert(id.to_string()),
                 "operationId {id} twice"
             );
-            assert_eq!(
-                operation["security"],
-                serde_json::json!([{"bearer": []}]),
-                "{method} {path} names its token"
+            // The roles a token needs, as the bearer scheme's list; checked against the server
+            // below.
+            let roles = &operation["security"][0]["bearer"];
+            assert!(
+                [json!(["admin"]), json!(["admin", "officer"])].contains(roles),
+                "{method} {path} names the roles it needs: {}",
+                operation["security"]
+            );
+            if method == "get" && !path.contains('{') {
+                gets.push((path.clone(), roles.clone()));
+            }
+            assert!(
+                operation["summary"].as_str().is_some_and(|s| !s.is_empty()),
+                "{method} {path} has a summary"
             );
             let responses = operation["responses"].as_object().unwrap();
             assert!(
@@ -98,6 +109,14 @@ async fn the_openapi_document_is_3_1_and_lists_every_route_of_the_api() {
             assert!(responses.contains_key("401"), "{method} {path}");
             assert!(responses.contains_key("403"), "{method} {path}");
         }
+    }
+    // An officer is refused exactly the operations the document says need an admin.
+    let (officer_id, _) = crate::helpers::officer(&app, None).await;
+    let officer = app.officer_token(officer_id).await;
+    for (path, roles) in &gets {
+        let status = app.api_get(path, &officer).await.status;
+        let officers_may = roles.as_array().unwrap().contains(&json!("officer"));
+        assert_eq!(status == 403, !officers_may, "{path}: {status} for {roles}");
     }
     let expected: BTreeSet<String> = ROUTES
         .iter()
@@ -153,5 +172,48 @@ async fn every_route_the_router_serves_is_in_the_list_and_unknown_ones_are_404()
         "/api/v1/recruiters/1/codes",
     ] {
         assert_eq!(app.get(path).await.status(), 404, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn every_create_answers_where_the_new_resource_lives() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let doc: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
+    let creates = [
+        (
+            "/api/v1/areas",
+            json!({"kind": "district", "name": "Mungeli"}),
+        ),
+        (
+            "/api/v1/recruiters",
+            json!({"name": "SI Verma", "kind": "police"}),
+        ),
+        (
+            "/api/v1/tips",
+            json!({"category": "otp_pin_sharing", "texts": {"en": "Never share an OTP. Call 1930."}}),
+        ),
+        (
+            "/api/v1/broadcasts",
+            json!({"drip": true, "send_at": "2026-12-02T05:30:00Z"}),
+        ),
+    ];
+    for (path, body) in creates {
+        let documented = &doc["paths"][path]["post"]["responses"]["201"]["headers"]["Location"];
+        assert!(documented.is_object(), "{path} documents its Location");
+        let made = app.api_post(path, &admin, body).await;
+        assert_eq!(made.status, 201, "{path}: {}", made.text);
+        let id = made.json()["id"].as_i64().unwrap();
+        let location = made.headers["location"].to_str().unwrap().to_string();
+        assert_eq!(location, format!("{path}/{id}"));
+        // Areas are changed at their address, not read there; the others are read back.
+        let again = if path.ends_with("areas") {
+            app.api_patch(&location, &admin, json!({"name": "Mungeli district"}))
+                .await
+        } else {
+            app.api_get(&location, &admin).await
+        };
+        assert_eq!(again.status, 200, "{location}: {}", again.text);
+        assert_eq!(again.json()["id"], id, "{location}");
     }
 }
