@@ -4,12 +4,12 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::dto::{Invalid, ReadProblems, WriteProblems};
+use super::dto::{ActionProblems, Invalid, ReadProblems, WriteProblems};
 use super::extract::{Admin, Json, Query};
 use super::{audit, now};
 use crate::access::{Principal, Scope};
@@ -90,17 +90,50 @@ pub async fn list(
     Ok(axum::Json(codes.into_iter().map(EventCode::from).collect()))
 }
 
+/// One event code, by the code itself: what it is for, its expiry, its use.
+#[utoipa::path(operation_id = "show_event_code", get, path = "/event-codes/{code}", tag = "event codes", security(("bearer" = ["admin", "officer"])),
+    params(("code" = String, Path, description = "The code, 4 to 10 digits", pattern = r"^[0-9]{4,10}$")),
+    responses((status = 200, body = EventCode), ActionProblems))]
+pub async fn show(
+    State(state): State<Arc<AppState>>,
+    who: Principal,
+    axum::extract::Path(code): axum::extract::Path<String>,
+) -> Result<axum::Json<EventCode>, ApiError> {
+    let digits = code.len();
+    if !(4..=10).contains(&digits) || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::invalid("code", "must be 4 to 10 digits"));
+    }
+    let record = state
+        .store
+        .event_code(&code)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if !state
+        .store
+        .in_scope(who.scope(), record.recruiter_id)
+        .await?
+    {
+        return Err(ApiError::Forbidden(
+            "this code's recruiter is outside your subtree",
+        ));
+    }
+    Ok(axum::Json(record.into()))
+}
+
 /// Issues an event code for a recruiter.
 #[utoipa::path(operation_id = "create_event_code", post, path = "/event-codes", tag = "event codes", security(("bearer" = ["admin"])),
     request_body = NewEventCode,
-    responses((status = 201, body = EventCode), WriteProblems))]
+    responses((status = 201, body = EventCode, headers(("Location" = String, description = "The new event code's address"))), WriteProblems))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
     Admin(who): Admin,
     Json(new): Json<NewEventCode>,
-) -> Result<(StatusCode, axum::Json<EventCode>), ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     let created = create_event_code(&state, &who, &new).await?;
-    Ok((StatusCode::CREATED, axum::Json(created.into())))
+    Ok(super::created(
+        format!("/event-codes/{}", created.code),
+        EventCode::from(created),
+    ))
 }
 
 /// Checks and issues an event code, audited as `who` (an admin: the route and the dashboard's

@@ -185,6 +185,7 @@ fn documented() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(recruiters::show, recruiters::update))
         .routes(routes!(recruiters::tree))
         .routes(routes!(event_codes::list, event_codes::create))
+        .routes(routes!(event_codes::show))
         .routes(routes!(people::list))
         .routes(routes!(people::erase))
         .routes(routes!(stats::show))

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use crate::helpers::spawn_app;
 
 /// Every operation of the admin API; a route added without a line here fails this test.
-const ROUTES: [&str; 35] = [
+const ROUTES: [&str; 36] = [
     "GET /api/v1/me",
     "GET /api/v1/areas",
     "POST /api/v1/areas",
@@ -19,6 +19,7 @@ const ROUTES: [&str; 35] = [
     "GET /api/v1/recruiters/{id}/tree",
     "GET /api/v1/event-codes",
     "POST /api/v1/event-codes",
+    "GET /api/v1/event-codes/{code}",
     "GET /api/v1/people",
     "DELETE /api/v1/people/{id}",
     "GET /api/v1/stats",
@@ -197,15 +198,26 @@ async fn every_create_answers_where_the_new_resource_lives() {
             "/api/v1/broadcasts",
             json!({"drip": true, "send_at": "2026-12-02T05:30:00Z"}),
         ),
+        (
+            "/api/v1/event-codes",
+            json!({"recruiter_id": 1, "label": "NSS camp", "expires_at": "2026-12-31T18:30:00Z"}),
+        ),
     ];
     for (path, body) in creates {
         let documented = &doc["paths"][path]["post"]["responses"]["201"]["headers"]["Location"];
         assert!(documented.is_object(), "{path} documents its Location");
         let made = app.api_post(path, &admin, body).await;
         assert_eq!(made.status, 201, "{path}: {}", made.text);
-        let id = made.json()["id"].as_i64().unwrap();
+        // An event code's address is its code; everything else's its id.
+        let key = if path.ends_with("event-codes") {
+            "code"
+        } else {
+            "id"
+        };
+        let id = made.json()[key].clone();
         let location = made.headers["location"].to_str().unwrap().to_string();
-        assert_eq!(location, format!("{path}/{id}"));
+        let shown = id.as_str().map_or_else(|| id.to_string(), str::to_string);
+        assert_eq!(location, format!("{path}/{shown}"));
         // Areas are changed at their address, not read there; the others are read back.
         let again = if path.ends_with("areas") {
             app.api_patch(&location, &admin, json!({"name": "Mungeli district"}))
@@ -214,6 +226,21 @@ async fn every_create_answers_where_the_new_resource_lives() {
             app.api_get(&location, &admin).await
         };
         assert_eq!(again.status, 200, "{location}: {}", again.text);
-        assert_eq!(again.json()["id"], id, "{location}");
+        assert_eq!(again.json()[key], id, "{location}");
+        if key == "code" {
+            // Officers read only their subtree's codes; a code that is no code is named.
+            let (other, _) = crate::helpers::officer(&app, None).await;
+            let officer = app.officer_token(other).await;
+            assert_eq!(app.api_get(&location, &officer).await.status, 403);
+            let bad = app.api_get("/api/v1/event-codes/12ab", &admin).await;
+            assert_eq!(bad.status, 422, "{}", bad.text);
+            assert!(bad.text.contains("\"code\""), "{}", bad.text);
+            assert_eq!(
+                app.api_get("/api/v1/event-codes/99999999", &admin)
+                    .await
+                    .status,
+                404
+            );
+        }
     }
 }
