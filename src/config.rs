@@ -149,6 +149,11 @@ pub struct CampaignSettings {
 }
 
 impl CampaignSettings {
+    /// The campaign's local day (its time zone) at `at`.
+    pub fn local_day(&self, at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+        at.with_timezone(&self.timezone.0).date_naive()
+    }
+
     /// What tip and broadcast texts may contain.
     pub fn content_policy(&self) -> ContentPolicy {
         ContentPolicy {

@@ -107,9 +107,7 @@ pub async fn tidy(ctx: &Context) -> anyhow::Result<Tidied> {
     note("tidying the outbox", result.map(|_| ()));
 
     let window = i64::from(settings.reports.window_days.0);
-    let today = now
-        .with_timezone(&settings.campaign.timezone.0)
-        .date_naive();
+    let today = settings.campaign.local_day(now);
     let result = store
         .forget_old_reports(today - Days::days(window - 1), now)
         .await;

@@ -157,11 +157,7 @@ pub(crate) async fn csv_for(state: &AppState, who: &Principal) -> Result<Respons
 /// The numbers to show and the window's totals.
 async fn reported(state: &AppState) -> Result<FraudReports, ApiError> {
     let settings = &state.settings.reports;
-    let today = state
-        .clock
-        .now()
-        .with_timezone(&state.settings.campaign.timezone.0)
-        .date_naive();
+    let today = state.settings.campaign.local_day(state.clock.now());
     let since = today - chrono::Duration::days(i64::from(settings.window_days.0) - 1);
     let rows = state
         .store

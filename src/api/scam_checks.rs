@@ -56,11 +56,7 @@ pub async fn list(
 
 /// The weeks up to today's, for the API and the dashboard.
 pub async fn weekly(state: &AppState, weeks: u32) -> Result<ScamChecks, ApiError> {
-    let today = state
-        .clock
-        .now()
-        .with_timezone(&state.settings.campaign.timezone.0)
-        .date_naive();
+    let today = state.settings.campaign.local_day(state.clock.now());
     let from = today - chrono::Duration::weeks(i64::from(weeks));
     let rows: Vec<(NaiveDate, String, i64)> = state
         .store

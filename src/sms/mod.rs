@@ -335,10 +335,7 @@ async fn perform(ctx: &Message<'_>, action: Action) -> anyhow::Result<Handled> {
     match action {
         Action::Reply(Say::Tip(_)) => {
             let tips = ctx.edge.tips.current();
-            let day = ctx
-                .now
-                .with_timezone(&ctx.edge.settings.campaign.timezone.0)
-                .date_naive();
+            let day = ctx.edge.settings.campaign.local_day(ctx.now);
             let tip = tips.text(tips.index_for(day), ctx.language, ctx.script);
             ctx.answer(vec![reply(&Say::Tip(tip.to_string()))]).await
         }
@@ -546,10 +543,7 @@ async fn scam_check(ctx: &Message<'_>, text: &str) -> anyhow::Result<Handled> {
         metrics::counter!("sms_auto_replies_withheld_total").increment(1);
         Vec::new()
     };
-    let day = ctx
-        .now
-        .with_timezone(&edge.settings.campaign.timezone.0)
-        .date_naive();
+    let day = edge.settings.campaign.local_day(ctx.now);
     let area_id = ctx
         .person
         .as_ref()
@@ -594,7 +588,7 @@ async fn report(ctx: &Message<'_>, text: &str) -> anyhow::Result<Handled> {
         &ctx.phone,
         &number,
         (words.medium, words.kind),
-        local_day(settings, ctx.now),
+        settings.campaign.local_day(ctx.now),
         ctx.now + Duration::days(i64::from(settings.reports.window_days.0)),
     );
     let handled = ctx
@@ -607,12 +601,6 @@ async fn report(ctx: &Message<'_>, text: &str) -> anyhow::Result<Handled> {
         })
         .await?;
     Ok(handled)
-}
-
-/// The campaign's local day at `now`.
-fn local_day(settings: &Settings, now: DateTime<Utc>) -> chrono::NaiveDate {
-    now.with_timezone(&settings.campaign.timezone.0)
-        .date_naive()
 }
 
 /// INVITE: the officer hears only "invited", whatever happens; the villager is asked for consent

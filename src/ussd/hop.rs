@@ -211,10 +211,10 @@ async fn first_screen(
             .and_then(|json| serde_json::from_str::<Session>(&json).ok())
             .filter(|saved| saved.place.is_joining()),
     };
-    let local_day = now
-        .with_timezone(&ctx.settings.campaign.timezone.0)
-        .date_naive();
-    let tip = ctx.tips.current().index_for(local_day) as u16;
+    let tip = ctx
+        .tips
+        .current()
+        .index_for(ctx.settings.campaign.local_day(now)) as u16;
     match machine::start(caller, known, tip, resumable) {
         Step::Show(session) => Ok(session),
         other => anyhow::bail!("the menu cannot start with {other:?}"),
@@ -388,15 +388,12 @@ async fn report(
             .rekey_on_contact(ctx.vault, &number)
             .await
             .context("moving the reported number to the current key")?;
-        let day = now
-            .with_timezone(&settings.campaign.timezone.0)
-            .date_naive();
         let report = NewFraudReport::of(
             ctx.vault,
             &dialler.phone,
             &number,
             session.report,
-            day,
+            settings.campaign.local_day(now),
             now + Duration::days(i64::from(settings.reports.window_days.0)),
         );
         let counted = ctx
