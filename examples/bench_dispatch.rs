@@ -147,7 +147,7 @@ async fn main() -> anyhow::Result<()> {
         .open_run(broadcast, now, campaign.send_rules().timing(now), None, now)
         .await?;
     while let Some(batch) = store
-        .plan_batch(campaign.frequency_cap(), 5000, "bench", now)
+        .plan_batch(campaign.frequency_cap(), 5000, "bench", None, now)
         .await?
     {
         if batch.finished {

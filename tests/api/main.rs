@@ -30,3 +30,4 @@ mod sms;
 mod store;
 mod tips;
 mod ussd;
+mod voice;
