@@ -75,9 +75,11 @@ impl Store {
         }))
     }
 
-    /// Settles a placed call (`sent`, or `unknown` when its request got no answer) that the
-    /// provider knows as `provider_id`. False when the call is not in such a state (a retried
-    /// callback, or one for a call already settled): nothing changes.
+    /// Settles a placed call that the provider knows as `provider_id` (`sent`, or `unknown`
+    /// when its sender stopped before recording it), or a call whose request got no answer, so
+    /// no id was recorded (`unknown`: the callback's URL names it, under its key). False when
+    /// the call is not in such a state (a retried callback, or one for a call already settled
+    /// or queued again): nothing changes.
     pub async fn settle_call(
         &self,
         id: i64,
@@ -106,8 +108,9 @@ impl Store {
         };
         let sql = format!(
             "UPDATE outbox SET {set}, lease_owner = NULL, lease_expires_at = NULL \
-             WHERE id = $1 AND provider_message_id = $2 AND status IN ('sent', 'unknown') \
-             AND kind IN ('call', 'call_back')"
+             WHERE id = $1 AND kind IN ('call', 'call_back') AND (\
+                 (provider_message_id = $2 AND status IN ('sent', 'unknown')) \
+                 OR (provider_message_id IS NULL AND status = 'unknown'))"
         );
         let statement = Sql::new(sql)
             .bind(id)

@@ -957,3 +957,79 @@ async fn a_member_chooses_calls_in_the_ussd_menu_and_sms_again_the_same_way() {
         crate::helpers::africastalking_hop(&plain.client, &hop, "ATUid_v3", VILLAGER, "").await;
     assert!(!menu.contains("\n7 "), "{menu}");
 }
+
+#[tokio::test]
+async fn a_call_request_that_got_no_answer_is_never_placed_again_and_its_callback_settles_it() {
+    let fake = FakeAggregator::start(exotel_connected()).await;
+    let app = spawn_app_with(|f: Figment| {
+        [
+            ("voice.channel", "exotel"),
+            ("channels.exotel.account_sid", "ACME"),
+            ("channels.exotel.api_key", "key"),
+            ("channels.exotel.api_token", "token"),
+            ("channels.exotel.voice_number", VOICE_NUMBER),
+        ]
+        .into_iter()
+        .fold(f, |f, (key, value)| {
+            f.merge(Serialized::default(key, value))
+        })
+        .merge(Serialized::default(
+            "channels.exotel.base_url",
+            fake.url.clone(),
+        ))
+        .merge(Serialized::default("outbound.send_timeout_secs", 1))
+    })
+    .await;
+    record_hindi(&app).await;
+    a_member_who_chose_voice(&app).await;
+    fake.then(exotel_connected().after(std::time::Duration::from_secs(3)));
+    exotel_missed_call(&app, "missed-t", "+918047100001").await;
+    assert_eq!(app.deliver().await, [Outcome::Unknown]);
+    let row = app.outbox().await.into_iter().last().unwrap();
+    assert_eq!(
+        (row.kind, row.status),
+        (OutboundKind::CallBack, OutboxStatus::Unknown)
+    );
+    assert!(app.deliver().await.is_empty(), "not placed twice");
+    // Exotel did place it: its callback names the call by mitan's URL and key.
+    let status_url = last_call(&fake).field("StatusCallback").unwrap();
+    let ended = app
+        .client
+        .post(local(&app, &status_url))
+        .form(&[("CallSid", "call-late"), ("Status", "completed")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ended.status(), 200);
+    let row = app.outbox().await.into_iter().last().unwrap();
+    assert_eq!(row.status, OutboxStatus::Delivered);
+}
+
+#[test]
+fn a_voice_channel_that_cannot_place_calls_stops_the_start_naming_what_to_set() {
+    let cases = [
+        (
+            vec![("MITAN__VOICE__CHANNEL", "nowhere")],
+            "voice.channel: no enabled channel is named \"nowhere\"",
+        ),
+        (
+            vec![("MITAN__VOICE__CHANNEL", "africastalking")],
+            "voice.channel: channel \"africastalking\" is of a kind that cannot place calls",
+        ),
+        (
+            vec![
+                ("MITAN__VOICE__CHANNEL", "exotel"),
+                ("MITAN__CHANNELS__EXOTEL__ACCOUNT_SID", "ACME"),
+            ],
+            "voice.channel: channel \"exotel\" cannot place calls: set channels.exotel.api_key, \
+             channels.exotel.api_token, channels.exotel.voice_number",
+        ),
+    ];
+    for (env, expected) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let run = crate::helpers::run_binary(dir.path(), &env, &["serve"]);
+        assert!(!run.status.success(), "{}", run.output);
+        let error = crate::helpers::the_error_line(&run.output);
+        assert!(error.contains(expected), "{error}");
+    }
+}
