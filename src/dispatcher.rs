@@ -3,17 +3,17 @@
 //! check it may still go, wait on the channel's rate limiter, send outside any transaction,
 //! settle the answer (`outbox::settle`, pure), record it. Tests call the step until it is idle.
 
-use std::collections::HashMap;
+mod rate;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
-use governor::{DefaultDirectRateLimiter, RateLimiter};
 use rand::Rng as _;
 use tokio_util::sync::CancellationToken;
 
-use crate::clock::Clock;
+use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::outbox::OutboxStatus;
 use crate::outbox::{settle, Outcome, RetryPolicy, Settled};
@@ -44,13 +44,14 @@ pub struct Context {
 }
 
 /// Sends what the outbox holds. Cheap to clone: workers of one instance share the per-channel
-/// rate limiters, so together they keep to each channel's `tps`.
+/// rate limits (`rate`), so together they keep to each channel's `tps`; on PostgreSQL every
+/// instance's workers share them through the database.
 #[derive(Clone)]
 pub struct Dispatcher {
     ctx: Context,
     owner: String,
     client: reqwest::Client,
-    limiters: Arc<HashMap<String, DefaultDirectRateLimiter>>,
+    pacing: Arc<rate::Pacing>,
     retries: RetryPolicy,
 }
 
@@ -62,15 +63,13 @@ fn bulk_window_open(settings: &Settings, now: DateTime<Utc>) -> bool {
 
 impl Dispatcher {
     pub fn new(ctx: Context) -> Self {
-        let limiters = ctx
-            .settings
-            .channels
-            .iter()
-            .map(|(name, channel)| {
-                let quota = channel.quota(ctx.settings.outbound.instances);
-                (name.clone(), RateLimiter::direct(quota))
-            })
-            .collect();
+        Self::pacing_by(ctx, Arc::new(SystemClock))
+    }
+
+    /// A dispatcher whose shared rate limit reads its time from `clock` (the system's in
+    /// service; a test's own to count sends in windows it controls).
+    pub fn pacing_by(ctx: Context, clock: Arc<dyn Clock>) -> Self {
+        let pacing = rate::Pacing::new(&ctx.settings, &ctx.store, clock);
         let outbound = &ctx.settings.outbound;
         let timeout = Duration::from_secs(outbound.send_timeout_secs.max(1));
         let retries = RetryPolicy {
@@ -82,7 +81,7 @@ impl Dispatcher {
             retries,
             owner: format!("{:016x}", rand::thread_rng().gen::<u64>()),
             client: providers::http_client(timeout),
-            limiters: Arc::new(limiters),
+            pacing: Arc::new(pacing),
             ctx,
         }
     }
@@ -151,8 +150,14 @@ impl Dispatcher {
             let error = format!("no channel named {:?} is configured", message.channel);
             return self.fail(message, &error).await;
         };
-        if let Some(limiter) = self.limiters.get(&message.channel) {
-            limiter.until_ready().await;
+        if let Err(err) = self.pacing.until_ready(&message.channel).await {
+            // The shared limit cannot be read: the message waits rather than leave unmetered.
+            crate::store::log_failure("taking a send token", &err.into());
+            let record = SendRecord::Retry {
+                at: self.ctx.clock.now() + chrono::Duration::from_std(ERROR_PAUSE)?,
+                error: "the channel's shared rate limit could not be read",
+            };
+            return self.record(message, &record, Outcome::Retrying).await;
         }
         let channel = Channel {
             name: &message.channel,
