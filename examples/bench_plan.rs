@@ -91,7 +91,7 @@ async fn main() -> anyhow::Result<()> {
             .await?;
         let mut batches = 0;
         while let Some(planned) = store
-            .plan_batch(campaign.frequency_cap(), batch, "console", due)
+            .plan_batch(campaign.frequency_cap(), batch, "console", None, due)
             .await?
         {
             batches += 1;

@@ -162,6 +162,9 @@ impl Application {
             metrics: telemetry::metrics_handle(),
             texts: Arc::new(Texts::new(&settings.campaign.ussd_code, tips.clone())),
             tips,
+            audio: Arc::new(crate::tips::audio::LiveAudio::read(
+                &settings.voice.audio_dir,
+            )),
             clock,
             limits: Arc::new(Limits::new(&settings.sms, &settings.reports)),
             console: ConsoleLog::default(),
@@ -279,6 +282,28 @@ impl Application {
 /// what its kind needs to send is a start-up error naming the keys to set; any other enabled
 /// channel that cannot send is a warning (its replies would fail), one line per channel.
 fn check_channels(settings: &Settings) -> anyhow::Result<()> {
+    if let Some(voice) = &settings.voice.channel {
+        let Some(channel) = settings.channels.get(voice) else {
+            anyhow::bail!("voice.channel: no enabled channel is named {voice:?}");
+        };
+        match crate::providers::missing_for_calling(channel) {
+            None => anyhow::bail!(
+                "voice.channel: channel {voice:?} is of a kind that cannot place calls (exotel \
+                 and twilio can)"
+            ),
+            Some(missing) if !missing.is_empty() => {
+                let keys: Vec<String> = missing
+                    .iter()
+                    .map(|key| format!("channels.{voice}.{key}"))
+                    .collect();
+                anyhow::bail!(
+                    "voice.channel: channel {voice:?} cannot place calls: set {}",
+                    keys.join(", ")
+                );
+            }
+            Some(_) => {}
+        }
+    }
     let default = &settings.outbound.default_channel;
     if !settings.channels.contains_key(default) {
         let enabled: Vec<&str> = settings.channels.keys().map(String::as_str).collect();
@@ -346,7 +371,7 @@ async fn load_areas(store: &Store, campaign: &CampaignSettings) -> anyhow::Resul
 
 /// Fills an empty tip library with the campaign's reviewed seed (`config/tips.json`), so
 /// broadcasts and "today's tip" have tips from the first start.
-async fn load_tips(
+pub(crate) async fn load_tips(
     store: &Store,
     campaign: &CampaignSettings,
     now: chrono::DateTime<chrono::Utc>,

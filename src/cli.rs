@@ -104,6 +104,24 @@ pub enum Command {
         #[command(subcommand)]
         action: TipsCommand,
     },
+    /// Tips by phone call: the recordings in `voice.audio_dir`.
+    #[command(subcommand)]
+    Voice(VoiceCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VoiceCommand {
+    /// List every recording the service would play, the files it leaves out and why, and the
+    /// active tips still without a recording in a language.
+    Check,
+    /// Speak placeholder recordings of every active tip and every prompt, in Hindi,
+    /// Chhattisgarhi (with the Hindi voice) and English, with espeak-ng and sox. Real
+    /// recordings are never replaced; placeholders only with --force.
+    Synth {
+        /// Speak again the placeholders already there.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -301,6 +319,7 @@ impl Cli {
                 };
                 print_cards(settings, whose, count as usize, &out).await
             }
+            Command::Voice(command) => voice(settings, command).await,
             Command::Token(command) => token(settings, command).await,
             Command::User(command) => user(settings, command).await,
         }
@@ -452,6 +471,69 @@ async fn rotate_keys(settings: Settings, new_key_file: &Path, batch: u32) -> any
          backups made before the rotation (it opens nothing in this database any more)",
         new_key_file.display()
     );
+    Ok(())
+}
+
+async fn voice(settings: Settings, command: VoiceCommand) -> anyhow::Result<()> {
+    use crate::enrollment::Language;
+    use crate::tips::audio::{AudioLibrary, Prompt, Recording};
+    let dir = &settings.voice.audio_dir;
+    let store = Store::connect(&settings.database).await?;
+    store.migrate().await?;
+    // A database the service never started on gets the shipped library, as the service would.
+    crate::app::load_tips(&store, &settings.campaign, chrono::Utc::now()).await?;
+    let tips = store.tips().await?;
+    store.close().await;
+    if let VoiceCommand::Synth { force } = command {
+        let tools = crate::voice::synth::Tools::find()?;
+        let catalog = crate::i18n::Catalog::new(&settings.campaign.ussd_code);
+        let done = crate::voice::synth::synthesise(&tools, dir, &tips, &catalog, force)?;
+        println!(
+            "{} placeholder(s) written to {}; {} real recording(s) left alone; {} placeholder(s) \
+             kept (--force speaks them again); {} tip text(s) missing",
+            done.written,
+            dir.display(),
+            done.recorded,
+            done.kept,
+            done.without_text
+        );
+        return Ok(());
+    }
+    let library = AudioLibrary::read(dir, None);
+    println!("recordings in {}:", dir.display());
+    for (recording, language, file) in library.files() {
+        println!(
+            "  {:<32} {:>6.1} s  {}{}",
+            recording.path(language),
+            file.millis as f64 / 1000.0,
+            &file.sha256[..12],
+            if file.placeholder {
+                "  PLACEHOLDER"
+            } else {
+                ""
+            }
+        );
+    }
+    for (path, reason) in &library.problems {
+        println!("  left out {path}: {reason}");
+    }
+    let mut missing = Vec::new();
+    for language in Language::ALL {
+        for prompt in Prompt::ALL {
+            if library.prompt(prompt, language).is_none() {
+                missing.push(Recording::Prompt(prompt).path(language));
+            }
+        }
+        for tip in tips.iter().filter(|tip| tip.active) {
+            let name = tip.slug.clone().unwrap_or_else(|| tip.id.to_string());
+            if library.tip(&name, language).is_none() {
+                missing.push(Recording::Tip(name).path(language));
+            }
+        }
+    }
+    if !missing.is_empty() {
+        println!("missing ({}): {}", missing.len(), missing.join(", "));
+    }
     Ok(())
 }
 

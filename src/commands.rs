@@ -55,6 +55,10 @@ pub enum Command {
     /// `REPORT <number> [how] [kind]` (`शिकायत`, `shikayat`): a fraud number. The text after the
     /// keyword, digits made ASCII, cut to [`MAX_ECHO`] characters; `reports::read` takes it apart.
     Report(String),
+    /// `VOICE` (`आवाज़`, `awaaz`), alone or with one more word: tips by phone call from now on.
+    Voice,
+    /// `SMS` (`एसएमएस`), alone or with one more word: tips by SMS again.
+    Text,
     /// Anything else: the message, trimmed and cut to [`MAX_ECHO`] characters.
     Unknown(String),
 }
@@ -81,6 +85,8 @@ enum Kind {
     Invite,
     Check,
     Report,
+    Voice,
+    Text,
 }
 
 /// Every keyword, one word each (two-word forms such as `OPT OUT` match written together).
@@ -163,6 +169,14 @@ const KEYWORDS: &[(&str, Kind)] = &[
     ("sikayat", Kind::Report),
     ("शिकायत", Kind::Report),
     ("रिपोर्ट", Kind::Report),
+    ("voice", Kind::Voice),
+    ("awaaz", Kind::Voice),
+    ("aawaz", Kind::Voice),
+    ("awaz", Kind::Voice),
+    ("आवाज़", Kind::Voice),
+    ("कॉल", Kind::Voice),
+    ("sms", Kind::Text),
+    ("एसएमएस", Kind::Text),
 ];
 
 /// Language names, understood after LANG and on their own.
@@ -227,6 +241,10 @@ pub fn parse(text: &str) -> Command {
         Kind::Delete => Command::Delete,
         Kind::Status => Command::Status,
         Kind::Code => Command::Code,
+        // A forward often starts "SMS from …": these are only the word alone, or with one more.
+        Kind::Voice | Kind::Text if folded.len() > used + 1 => unknown(),
+        Kind::Voice => Command::Voice,
+        Kind::Text => Command::Text,
         Kind::Report => Command::Report(clip(
             rest.trim_start_matches(|c: char| !(c.is_alphanumeric() || c == '+'))
                 .trim_end(),
@@ -555,6 +573,22 @@ mod tests {
     }
 
     #[test]
+    fn voice_and_sms_are_the_word_alone_or_with_one_more_never_a_message_starting_so() {
+        assert_parses(&[
+            ("VOICE", Voice),
+            ("voice please", Voice),
+            ("आवाज़", Voice),
+            ("आवाज", Voice),
+            ("Awaaz", Voice),
+            ("SMS", Text),
+            ("sms pls", Text),
+            ("एसएमएस", Text),
+            ("SMS from bank", Unknown("SMS from bank".into())),
+            ("voice call me now", Unknown("voice call me now".into())),
+        ]);
+    }
+
+    #[test]
     fn report_keeps_what_follows_for_the_report_reader() {
         assert_parses(&[
             ("REPORT 9876543210", Report("9876543210".into())),
@@ -674,7 +708,13 @@ mod tests {
         fn takes_nothing(kind: Kind) -> bool {
             !matches!(
                 kind,
-                Kind::Join | Kind::Lang | Kind::Invite | Kind::Check | Kind::Report
+                Kind::Join
+                    | Kind::Lang
+                    | Kind::Invite
+                    | Kind::Check
+                    | Kind::Report
+                    | Kind::Voice
+                    | Kind::Text
             )
         }
 

@@ -43,6 +43,7 @@ pub struct Settings {
     pub outbound: OutboundSettings,
     pub sms: SmsSettings,
     pub reports: ReportSettings,
+    pub voice: VoiceSettings,
     pub phone: PhoneSettings,
     pub log: LogSettings,
     pub dashboard: DashboardSettings,
@@ -264,6 +265,22 @@ pub struct ReportSettings {
     pub window_days: Days,
     /// Reports one number may make a day (per instance); more are acknowledged, not counted.
     pub per_reporter_daily: Count,
+}
+
+/// Tips by phone call (`[voice]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VoiceSettings {
+    /// The channel calls are placed through; `None`: no calls.
+    pub channel: Option<String>,
+    /// Where the recordings are.
+    pub audio_dir: std::path::PathBuf,
+    /// A busy or unanswered call is placed again this much later.
+    pub retry_after_minutes: Count,
+    /// Tries of one call, the first included.
+    pub max_attempts: Count,
+    /// The language of the consent notice played to a stranger.
+    pub consent_language: crate::enrollment::Language,
 }
 
 /// A positive count, at most 1000.

@@ -69,6 +69,8 @@ pub fn settings(mut settings: Settings, dir: &std::path::Path) -> anyhow::Result
                 burst: None,
                 optin_number: None,
                 optout_number: None,
+                voice_number: None,
+                voice_cps: 1,
                 provider: ProviderSettings::Console(Default::default()),
             },
         );

@@ -5,24 +5,30 @@
 
 mod rate;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
+use governor::{DefaultDirectRateLimiter, RateLimiter};
 use rand::Rng as _;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
+use crate::enrollment::Language;
 use crate::outbox::OutboxStatus;
 use crate::outbox::{settle, Outcome, RetryPolicy, Settled};
 use crate::privacy::{BlindIndex, Msisdn, Vault};
 use crate::providers::console::ConsoleLog;
-use crate::providers::{self, Channel, DeliveryReport, OutboundSms};
+use crate::providers::{self, Channel, DeliveryReport, OutboundCall, OutboundSms};
 use crate::store::ReportApplied;
 use crate::store::Store;
 use crate::store::{ClaimedMessage, SendRecord, StoreError};
+use crate::tips::audio::{LiveAudio, Prompt};
+use crate::tips::LiveTips;
+use crate::voice::{self, flow::Stage};
 use tokio::sync::Notify;
 
 /// How long the loop sleeps when nothing is due, unless woken by a new message.
@@ -40,6 +46,9 @@ pub struct Context {
     pub console: ConsoleLog,
     /// Wakes an idle worker when a message is queued.
     pub wake: Arc<Notify>,
+    /// The tip library and its recordings: a call is placed only when what it plays is there.
+    pub tips: Arc<LiveTips>,
+    pub audio: Arc<LiveAudio>,
     pub settings: Arc<Settings>,
 }
 
@@ -51,7 +60,10 @@ pub struct Dispatcher {
     ctx: Context,
     owner: String,
     client: reqwest::Client,
+    /// Each channel's SMS rate (`rate`).
     pacing: Arc<rate::Pacing>,
+    /// Each channel's pace of calls (`voice_cps`), apart from its SMS rate.
+    call_limiters: Arc<HashMap<String, DefaultDirectRateLimiter>>,
     retries: RetryPolicy,
 }
 
@@ -70,6 +82,13 @@ impl Dispatcher {
     /// service; a test's own to count sends in windows it controls).
     pub fn pacing_by(ctx: Context, clock: Arc<dyn Clock>) -> Self {
         let pacing = rate::Pacing::new(&ctx.settings, &ctx.store, clock);
+        let call_limiters = ctx
+            .settings
+            .channels
+            .iter()
+            .filter(|(_, channel)| providers::places_calls(channel))
+            .map(|(name, channel)| (name.clone(), RateLimiter::direct(channel.call_quota())))
+            .collect();
         let outbound = &ctx.settings.outbound;
         let timeout = Duration::from_secs(outbound.send_timeout_secs.max(1));
         let retries = RetryPolicy {
@@ -82,6 +101,7 @@ impl Dispatcher {
             owner: format!("{:016x}", rand::thread_rng().gen::<u64>()),
             client: providers::http_client(timeout),
             pacing: Arc::new(pacing),
+            call_limiters: Arc::new(call_limiters),
             ctx,
         }
     }
@@ -150,29 +170,52 @@ impl Dispatcher {
             let error = format!("no channel named {:?} is configured", message.channel);
             return self.fail(message, &error).await;
         };
-        if let Err(err) = self.pacing.until_ready(&message.channel).await {
-            // The shared limit cannot be read: the message waits rather than leave unmetered.
-            crate::store::log_failure("taking a send token", &err.into());
-            let record = SendRecord::Retry {
-                at: self.ctx.clock.now() + chrono::Duration::from_std(ERROR_PAUSE)?,
-                error: "the channel's shared rate limit could not be read",
-            };
-            return self.record(message, &record, Outcome::Retrying).await;
-        }
         let channel = Channel {
             name: &message.channel,
             settings,
             public_url: &self.ctx.settings.server.public_url,
         };
-        let sms = OutboundSms {
-            id: message.id,
-            to: &phone,
-            text: &message.body,
-            encoding: message.encoding,
-            parts: message.parts,
-            dlt_template_id: message.dlt_template_id.as_deref(),
+        let result = if message.kind.is_call() {
+            if let Err(skipped) = self.playable(message) {
+                metrics::counter!("voice_calls_skipped_total", "reason" => skipped.label())
+                    .increment(1);
+                return self.fail(message, &skipped.to_string()).await;
+            }
+            if let Some(limiter) = self.call_limiters.get(&message.channel) {
+                limiter.until_ready().await;
+            }
+            let public = channel.public_url;
+            let key = self.ctx.vault.call_key(message.id);
+            let flow_url = voice::flow_url(public, channel.name, message.id, &key, Stage::Start);
+            let status_url = voice::status_url(public, channel.name, message.id, &key);
+            let call = OutboundCall {
+                id: message.id,
+                to: &phone,
+                flow_url: &flow_url,
+                status_url: &status_url,
+            };
+            providers::place_call(&self.client, &channel, &call).await
+        } else {
+            if let Err(err) = self.pacing.until_ready(&message.channel).await {
+                // The shared limit cannot be read: the message waits rather than leave
+                // unmetered.
+                crate::store::log_failure("taking a send token", &err.into());
+                let record = SendRecord::Retry {
+                    at: self.ctx.clock.now() + chrono::Duration::from_std(ERROR_PAUSE)?,
+                    error: "the channel's shared rate limit could not be read",
+                };
+                return self.record(message, &record, Outcome::Retrying).await;
+            }
+            let sms = OutboundSms {
+                id: message.id,
+                to: &phone,
+                text: &message.body,
+                encoding: message.encoding,
+                parts: message.parts,
+                dlt_template_id: message.dlt_template_id.as_deref(),
+            };
+            providers::send(&self.client, &channel, &self.ctx.console, &sms).await
         };
-        let result = providers::send(&self.client, &channel, &self.ctx.console, &sms).await;
         let jitter = rand::thread_rng().gen_range(0.0..=0.5);
         let (settled, outcome) = settle(result, message.attempts, &self.retries, jitter);
         log(message, &settled, &index);
@@ -189,6 +232,25 @@ impl Dispatcher {
             Settled::Unanswered { reason } => SendRecord::Unanswered { error: reason },
         };
         self.record(message, &record, outcome).await
+    }
+
+    /// Whether what a call plays is there to play: the tip (still active) recorded in the
+    /// call's language, or the consent notice.
+    fn playable(&self, message: &ClaimedMessage) -> Result<(), Unplayable> {
+        let plays = message.call.ok_or(Unplayable::NotACall)?;
+        let audio = self.ctx.audio.current();
+        let Some(tip) = plays.tip else {
+            return audio
+                .prompt(Prompt::Consent, plays.language)
+                .map(|_| ())
+                .ok_or(Unplayable::NoConsentRecording(plays.language));
+        };
+        let tips = self.ctx.tips.current();
+        let at = tips.position_of(tip).ok_or(Unplayable::Inactive(tip))?;
+        audio
+            .tip(tips.id(at), plays.language)
+            .map(|_| ())
+            .ok_or(Unplayable::NoRecording(tip, plays.language))
     }
 
     /// The recipient, opened from its seal; why not when it cannot be.
@@ -278,6 +340,30 @@ impl Dispatcher {
                 () = self.ctx.wake.notified() => {}
                 () = tokio::time::sleep(pause) => {}
             }
+        }
+    }
+}
+
+/// Why a call was not placed (the reason is counted, and kept as the row's error).
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+enum Unplayable {
+    #[error("skipped: the call has nothing to play")]
+    NotACall,
+    #[error("skipped: tip {0} is no longer active")]
+    Inactive(i64),
+    #[error("skipped: tip {0} has no recording in {lang}", lang = .1.tag())]
+    NoRecording(i64, Language),
+    #[error("skipped: the consent notice has no recording in {lang}", lang = .0.tag())]
+    NoConsentRecording(Language),
+}
+
+impl Unplayable {
+    fn label(self) -> &'static str {
+        match self {
+            Unplayable::NotACall => "nothing_to_play",
+            Unplayable::Inactive(_) => "tip_inactive",
+            Unplayable::NoRecording(..) => "no_recording",
+            Unplayable::NoConsentRecording(_) => "no_consent_recording",
         }
     }
 }

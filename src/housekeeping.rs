@@ -30,6 +30,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::sms::Limits;
 use crate::store::{log_failure, Store};
+use crate::tips::audio::LiveAudio;
 use crate::tips::LiveTips;
 
 /// How often the step runs.
@@ -40,6 +41,7 @@ pub const EVERY: Duration = Duration::from_secs(60);
 pub struct Context {
     pub store: Store,
     pub tips: Arc<LiveTips>,
+    pub audio: Arc<LiveAudio>,
     pub limits: Arc<Limits>,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
@@ -135,6 +137,10 @@ pub async fn tidy(ctx: &Context) -> anyhow::Result<Tidied> {
 
     let result = store.tips().await.map(|stored| ctx.tips.replace(stored));
     note("re-reading the tip library", result.map_err(Into::into));
+
+    let audio = ctx.audio.clone();
+    let result = tokio::task::spawn_blocking(move || audio.refresh()).await;
+    note("re-reading the recordings", result.map_err(Into::into));
 
     match first_failure {
         Some(err) => Err(err),

@@ -44,6 +44,8 @@ pub mod store;
 pub mod tips;
 /// The USSD menu: a pure state machine, its screens in three languages, and the hop edge.
 pub mod ussd;
+/// Tips by phone call: the call flow, its status callbacks, placeholder recordings.
+pub mod voice;
 
 /// The admin API under `/api/v1`: areas, recruiters, codes, people (masked), figures, audit.
 pub mod api;

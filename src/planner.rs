@@ -72,6 +72,7 @@ pub async fn try_plan_one(ctx: &Context, now: DateTime<Utc>) -> anyhow::Result<P
             campaign.frequency_cap(),
             i64::from(ctx.settings.broadcasts.plan_batch.max(1)),
             &ctx.settings.outbound.default_channel,
+            ctx.settings.voice.channel.as_deref(),
             now,
         )
         .await

@@ -72,7 +72,7 @@ pub async fn plan_first_tip_to_everyone(
         .open_run(broadcast, now, campaign.send_rules().timing(now), None, now)
         .await?;
     while let Some(batch) = store
-        .plan_batch(campaign.frequency_cap(), 5000, channel, now)
+        .plan_batch(campaign.frequency_cap(), 5000, channel, None, now)
         .await?
     {
         if batch.finished {

@@ -26,3 +26,5 @@ admin-tips-key-en = English
 admin-tips-key-hi-Latn = Roman Hindi
 admin-tips-key-hne-Latn = Roman Chhattisgarhi
 admin-tips-sent-as = Saved and sent as:
+admin-tips-recordings = Call recordings
+admin-tips-placeholder = placeholder

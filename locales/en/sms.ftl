@@ -21,3 +21,7 @@ sms-scam-kind = Scam check: if a message asks for this, it is fraud. { $tip }
 sms-scam-unsure = Scam check: we cannot tell from the text alone. Never share an OTP or PIN, never pay to receive money. Money asked for or lost? Call 1930. Report at sancharsaathi.gov.in
 sms-reported = Cyber Mitan: thank you, the number is noted for the cyber cell; yours is not kept with it. Money lost? Call 1930 at once: the first hour counts. Also report at sancharsaathi.gov.in (Chakshu).
 sms-report-bad-number = Send REPORT and the 10-digit mobile number that called or wrote to you, e.g. REPORT 98765 43210 CALL
+
+sms-voice-on = OK: Cyber Mitan tips will now come as a phone call from { $number }. For SMS again, send SMS.
+sms-voice-off = OK: Cyber Mitan tips will come by SMS again. For calls, send VOICE.
+sms-voice-unavailable = Sorry, tips by phone call are not available yet. Tips come by SMS.

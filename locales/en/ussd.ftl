@@ -85,3 +85,8 @@ report-kind = What was it about?
 report-number = Type the number that called or wrote to you, or 0 to go back. Your own number is not kept with it.
 report-mistyped = That is not a mobile number. Type the 10-digit number again, or 0 to go back.
 reported = Thank you: the number is noted for the cyber cell; yours is not kept with it. Money lost? Call 1930 at once, the first hour counts. Also report at sancharsaathi.gov.in
+
+medium-call = Tips by phone call
+medium-sms = Tips by SMS
+medium-call-set = Done: tips will now come as a phone call you can listen to. For SMS again, dial { $ussd } and press 7. Fraud? Call 1930.
+medium-sms-set = Done: tips will come by SMS again. For calls, dial { $ussd } and press 7. Fraud? Call 1930.

@@ -21,3 +21,7 @@ sms-scam-kind = Thagi jaanch: agar koi sandesh yeh maange, to woh thagi hai. { $
 sms-scam-unsure = Thagi jaanch: sirf sandesh se pakka nahi keh sakte. OTP ya PIN kabhi na batayein, paise paane ke liye kabhi bhugtan na karein. Paise maange ya gaye? 1930 par call karein. Shikayat: sancharsaathi.gov.in
 sms-reported = Cyber Mitan: dhanyavaad, number cyber cell ke liye darj hua; aapka number uske saath nahi rakha jata. Paise gaye? Turant 1930 par call karein, pehla ghanta sabse zaroori hai. sancharsaathi.gov.in (Chakshu) par bhi shikayat karein.
 sms-report-bad-number = SHIKAYAT ke baad woh 10 ank ka mobile number bhejein jisse call ya sandesh aaya, jaise: SHIKAYAT 98765 43210
+
+sms-voice-on = Theek hai, ab Cyber Mitan sujhav { $number } se phone call par aayenge. Phir se SMS ke liye SMS bhejein.
+sms-voice-off = Theek hai, ab sujhav phir se SMS par aayenge. Call ke liye VOICE bhejein.
+sms-voice-unavailable = Maaf karein, phone call par sujhav abhi uplabdh nahin hain. Sujhav SMS par aayenge.

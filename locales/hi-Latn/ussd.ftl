@@ -85,3 +85,8 @@ report-kind = Kis baare mein?
 report-number = Jis number se call ya sandesh aaya woh daalein, ya 0 dabayein. Aapka number uske saath nahin rakha jata.
 report-mistyped = Yeh mobile number nahin hai. 10 ank ka number phir daalein, ya 0 dabayein.
 reported = Dhanyavaad: number cyber cell ke liye darj hua; aapka number saath nahin rakha jata. Paise gaye? Turant 1930 par call karein, pehla ghanta zaroori. Shikayat: sancharsaathi.gov.in
+
+medium-call = Sujhav phone call par
+medium-sms = Sujhav SMS par
+medium-call-set = Theek hai, ab sujhav phone call par sunaye jayenge. Phir SMS ke liye { $ussd } dial karke 7 dabayein. Thagi? 1930 par call karein.
+medium-sms-set = Theek hai, ab sujhav phir SMS par aayenge. Call ke liye { $ussd } dial karke 7 dabayein. Thagi? 1930 par call karein.

@@ -26,3 +26,5 @@ admin-tips-key-en = अंग्रेज़ी
 admin-tips-key-hi-Latn = रोमन हिंदी
 admin-tips-key-hne-Latn = रोमन छत्तीसगढ़ी
 admin-tips-sent-as = सहेजा और भेजा जाएगा:
+admin-tips-recordings = कॉल रिकॉर्डिंग
+admin-tips-placeholder = नकली आवाज़

@@ -24,13 +24,15 @@ use super::{describe, ConfigError};
 use crate::providers::{ChannelKind, ChannelSettings, ProviderSettings};
 
 /// The keys every channel takes, whatever its kind: [`Common`]'s fields.
-const COMMON_KEYS: [&str; 6] = [
+const COMMON_KEYS: [&str; 8] = [
     "kind",
     "enabled",
     "tps",
     "burst",
     "optin_number",
     "optout_number",
+    "voice_number",
+    "voice_cps",
 ];
 
 /// A channel's keys that every kind takes (the first step; the kind's own keys are ignored
@@ -46,6 +48,13 @@ struct Common {
     burst: Option<u32>,
     optin_number: Option<String>,
     optout_number: Option<String>,
+    voice_number: Option<String>,
+    #[serde(default = "default_voice_cps")]
+    voice_cps: u32,
+}
+
+fn default_voice_cps() -> u32 {
+    1
 }
 
 fn enabled_by_default() -> bool {
@@ -99,6 +108,8 @@ pub(super) fn read(figment: &Figment) -> Result<BTreeMap<String, ChannelSettings
                 burst: common.burst,
                 optin_number: common.optin_number,
                 optout_number: common.optout_number,
+                voice_number: common.voice_number,
+                voice_cps: common.voice_cps,
                 provider,
             };
             Ok((name, settings))

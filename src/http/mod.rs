@@ -1,5 +1,6 @@
 //! The HTTP edge: routes, the middleware every request passes, and the one error type.
 
+mod audio;
 mod error;
 mod health;
 mod state;
@@ -55,6 +56,15 @@ pub fn router(state: Arc<AppState>, api: Router<Arc<AppState>>) -> Router {
             "/webhooks/{channel}/delivery",
             post(webhooks::delivery).get(webhooks::delivery),
         )
+        .route(
+            "/webhooks/{channel}/voice",
+            post(webhooks::voice).get(webhooks::voice),
+        )
+        .route(
+            "/webhooks/{channel}/voice/status",
+            post(webhooks::call_status).get(webhooks::call_status),
+        )
+        .route("/voice/audio/{*path}", get(audio::serve))
         .merge(api)
         .fallback(error::not_found)
         .layer(middleware::from_fn(record_metrics))

@@ -12,10 +12,11 @@ use crate::privacy::Vault;
 use crate::providers::console::ConsoleLog;
 use crate::sms::Limits;
 use crate::store::Store;
+use crate::tips::audio::LiveAudio;
 use crate::tips::LiveTips;
 use crate::turns::Turns;
 use crate::ussd::texts::Texts;
-use crate::{dispatcher, housekeeping, planner, sms, ussd};
+use crate::{dispatcher, housekeeping, planner, sms, ussd, voice};
 
 pub struct AppState {
     pub settings: Arc<Settings>,
@@ -24,6 +25,8 @@ pub struct AppState {
     pub texts: Arc<Texts>,
     /// The tip library "today's tip" reads.
     pub tips: Arc<LiveTips>,
+    /// The tips' recordings (`voice.audio_dir`), re-read by housekeeping.
+    pub audio: Arc<LiveAudio>,
     pub clock: Arc<dyn Clock>,
     pub metrics: PrometheusHandle,
     /// Abuse limits on inbound SMS, auto-replies and invitations (per instance).
@@ -67,6 +70,7 @@ impl AppState {
             vault: &self.vault,
             texts: self.texts.catalog(),
             tips: &self.tips,
+            audio: &self.audio,
             clock: &*self.clock,
             turns: &self.turns,
             limits: &self.limits,
@@ -84,7 +88,21 @@ impl AppState {
             clock: self.clock.clone(),
             console: self.console.clone(),
             wake: self.outbox_wake.clone(),
+            tips: self.tips.clone(),
+            audio: self.audio.clone(),
             settings: self.settings.clone(),
+        }
+    }
+
+    /// What a call's flow and status callbacks need.
+    pub fn voice(&self) -> voice::Context<'_> {
+        voice::Context {
+            store: &self.store,
+            vault: &self.vault,
+            tips: &self.tips,
+            audio: &self.audio,
+            clock: &*self.clock,
+            settings: &self.settings,
         }
     }
 
@@ -103,6 +121,7 @@ impl AppState {
         housekeeping::Context {
             store: self.store.clone(),
             tips: self.tips.clone(),
+            audio: self.audio.clone(),
             limits: self.limits.clone(),
             clock: self.clock.clone(),
             settings: self.settings.clone(),

@@ -11,7 +11,8 @@ use axum::response::{IntoResponse, Response};
 use super::error::problem;
 use crate::http::AppState;
 use crate::providers::{self, Channel, WebhookError, WebhookRequest};
-use crate::{sms, ussd};
+use crate::voice::{CallError, CallQuery};
+use crate::{sms, ussd, voice};
 
 fn no_such_channel() -> Response {
     problem(StatusCode::NOT_FOUND, Some("no such channel"))
@@ -120,13 +121,7 @@ async fn sms_side(state: &AppState, name: &str, hook: Hook, request: Request) ->
     let Ok(body) = axum::body::to_bytes(body, usize::MAX).await else {
         return problem(StatusCode::BAD_REQUEST, Some("unreadable body"));
     };
-    let request = WebhookRequest {
-        method: &parts.method,
-        path_and_query: parts.uri.path_and_query().map_or("/", |pq| pq.as_str()),
-        query: parts.uri.query().unwrap_or_default(),
-        headers: &parts.headers,
-        body: &body,
-    };
+    let request = webhook_request(&parts, &body);
     let done = match hook {
         Hook::Sms => match providers::read_sms(&channel, &request) {
             Ok(message) => sms::receive_sms(&state.sms(), name, &message)
@@ -148,6 +143,20 @@ async fn sms_side(state: &AppState, name: &str, hook: Hook, request: Request) ->
         },
     };
     done.unwrap_or_else(|err| super::ApiError::Internal(err).into_response())
+}
+
+/// A webhook whose body has been read, as its provider reads it.
+fn webhook_request<'a>(
+    parts: &'a axum::http::request::Parts,
+    body: &'a [u8],
+) -> WebhookRequest<'a> {
+    WebhookRequest {
+        method: &parts.method,
+        path_and_query: parts.uri.path_and_query().map_or("/", |pq| pq.as_str()),
+        query: parts.uri.query().unwrap_or_default(),
+        headers: &parts.headers,
+        body,
+    }
 }
 
 /// `POST|GET /webhooks/{channel}/sms`: an inbound SMS.
@@ -202,4 +211,79 @@ pub(super) async fn console_sent(
         );
     };
     providers::console::render_sent(state.console.to(phone.e164()))
+}
+
+/// A call webhook's request as its provider reads it, and mitan's own fields of its URL.
+fn call_request(parts: &axum::http::request::Parts) -> Option<CallQuery> {
+    serde_urlencoded::from_str(parts.uri.query().unwrap_or_default()).ok()
+}
+
+fn call_refused(err: &CallError) -> Response {
+    match err {
+        CallError::Unknown => problem(StatusCode::NOT_FOUND, Some("no such call")),
+        CallError::BadStage => problem(StatusCode::BAD_REQUEST, Some(&err.to_string())),
+        CallError::Failed(err) => {
+            super::ApiError::Internal(anyhow::anyhow!("{err:#}")).into_response()
+        }
+    }
+}
+
+/// The call webhooks: what each is, for [`call_side`].
+#[derive(Debug, Clone, Copy)]
+enum CallHook {
+    Flow,
+    Status,
+}
+
+/// Reads a call webhook (the channel, mitan's fields of the URL, the provider's fields), hands it
+/// to [`voice`], and answers in the channel's format.
+async fn call_side(state: &AppState, name: &str, hook: CallHook, request: Request) -> Response {
+    let Some(channel) = channel(state, name) else {
+        return no_such_channel();
+    };
+    let (parts, body) = request.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, usize::MAX).await else {
+        return problem(StatusCode::BAD_REQUEST, Some("unreadable body"));
+    };
+    let Some(query) = call_request(&parts) else {
+        return problem(
+            StatusCode::NOT_FOUND,
+            Some("no such call: the URL must carry `call` and `key`"),
+        );
+    };
+    let request = webhook_request(&parts, &body);
+    let done = match hook {
+        CallHook::Flow => match providers::read_voice_step(&channel, &request) {
+            Ok(step) => voice::serve_flow(&state.voice(), name, &query, &step)
+                .await
+                .map(|answer| providers::render_voice(&channel, &answer)),
+            Err(err) => return refused(&channel, err),
+        },
+        CallHook::Status => match providers::read_call_status(&channel, &request) {
+            Ok(status) => voice::receive_status(&state.voice(), name, &query, &status)
+                .await
+                .map(|()| providers::acknowledge(&channel)),
+            Err(err) => return refused(&channel, err),
+        },
+    };
+    done.unwrap_or_else(|err| call_refused(&err))
+}
+
+/// `POST|GET /webhooks/{channel}/voice?call=…&key=…&at=…`: the call flow, fetched by the provider
+/// when the call is answered and after each key; answered in ExoML or TwiML.
+pub(super) async fn voice(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    request: Request,
+) -> Response {
+    call_side(&state, &name, CallHook::Flow, request).await
+}
+
+/// `POST|GET /webhooks/{channel}/voice/status?call=…&key=…`: how a placed call ended.
+pub(super) async fn call_status(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    request: Request,
+) -> Response {
+    call_side(&state, &name, CallHook::Status, request).await
 }

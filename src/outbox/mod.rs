@@ -4,11 +4,13 @@
 //! rules, pure: what a message is and where it is ([`OutboxStatus`], how delivery reports move
 //! it), how it is composed, and what its send's answer makes of it ([`settle`]).
 
+mod calls;
 mod settle;
 mod status;
 
+pub use calls::{settle_call, CallRetries, CallSettled};
 pub use settle::{backoff, settle, Outcome, RetryPolicy, Settled};
-pub use status::{NewOutbound, OutboundKind, OutboxStatus};
+pub use status::{CallPlays, NewOutbound, OutboundKind, OutboxStatus};
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -69,7 +71,33 @@ impl<'a> Composer<'a> {
             dlt_template_id: None,
             not_before: now,
             expires_at: (kind != OutboundKind::Bulk).then(|| now + ttl),
+            call: None,
         }
+    }
+
+    /// A call back to `to` (who gave a missed call) through `channel`, playing `plays`; it
+    /// lives as long as a reply.
+    pub fn call_back(
+        &self,
+        to: &Msisdn,
+        channel: &str,
+        plays: CallPlays,
+        person_id: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> NewOutbound {
+        let body = call_note(plays);
+        NewOutbound {
+            call: Some(plays),
+            ..self.compose(to, channel, OutboundKind::CallBack, &body, person_id, now)
+        }
+    }
+}
+
+/// What the outbox shows as a call's body: what it plays (the recordings are the message).
+pub fn call_note(plays: CallPlays) -> String {
+    match plays.tip {
+        Some(tip) => format!("call: tip {tip} ({})", plays.language.tag()),
+        None => format!("call: consent notice ({})", plays.language.tag()),
     }
 }
 

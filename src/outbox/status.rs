@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::encoding::Encoding;
+use crate::enrollment::Language;
 use crate::privacy::SealedPhone;
 use crate::providers::DeliveryStatus;
 
@@ -18,6 +19,12 @@ pub enum OutboundKind {
     Invite,
     /// A broadcast; goes after everything else.
     Bulk,
+    /// A broadcast tip as a phone call, to a member who chose voice: like `Bulk` it goes after
+    /// everything else, inside the sending window, and a STOP stops it.
+    Call,
+    /// A call a missed call asked for (today's tip, or the consent notice for someone who is no
+    /// member): it answers the number's own call, like a reply.
+    CallBack,
 }
 
 impl OutboundKind {
@@ -28,26 +35,45 @@ impl OutboundKind {
             Self::Confirmation => "confirmation",
             Self::Invite => "invite",
             Self::Bulk => "bulk",
+            Self::Call => "call",
+            Self::CallBack => "call_back",
         }
     }
 
     pub fn parse(tag: &str) -> Option<Self> {
-        [Self::Reply, Self::Confirmation, Self::Invite, Self::Bulk]
-            .into_iter()
-            .find(|kind| kind.tag() == tag)
+        [
+            Self::Reply,
+            Self::Confirmation,
+            Self::Invite,
+            Self::Bulk,
+            Self::Call,
+            Self::CallBack,
+        ]
+        .into_iter()
+        .find(|kind| kind.tag() == tag)
     }
 
     /// Lower goes first: replies ahead of bulk sends.
     pub fn priority(self) -> i64 {
         match self {
-            Self::Bulk => 1,
+            Self::Bulk | Self::Call => 1,
             _ => 0,
         }
     }
 
     /// Whether the number's suppression (opt-out, erasure) stops this message at send time.
     pub fn checks_suppression(self) -> bool {
-        matches!(self, Self::Invite | Self::Bulk)
+        matches!(self, Self::Invite | Self::Bulk | Self::Call)
+    }
+
+    /// Whether this is a phone call rather than an SMS.
+    pub fn is_call(self) -> bool {
+        matches!(self, Self::Call | Self::CallBack)
+    }
+
+    /// Whether it leaves only inside the campaign's sending window (a broadcast).
+    pub fn keeps_to_window(self) -> bool {
+        matches!(self, Self::Bulk | Self::Call)
     }
 }
 
@@ -154,6 +180,15 @@ pub struct NewOutbound {
     pub dlt_template_id: Option<String>,
     pub not_before: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
+    /// A call's recording: the tip it plays (none for the consent notice) and its language.
+    pub call: Option<CallPlays>,
+}
+
+/// What a call plays: a tip's recording, or (`tip: None`) the consent notice, in a language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallPlays {
+    pub tip: Option<i64>,
+    pub language: Language,
 }
 
 #[cfg(test)]

@@ -386,6 +386,34 @@ impl Vault {
             .collect()
     }
 
+    /// The key in a call's flow and status-callback URLs (hex, 128 bits): the consent key over
+    /// the call's outbox id, so only the provider this service gave the URL to can drive the
+    /// call (Exotel signs nothing). A call placed before a key rotation keeps a key only the
+    /// former key made: it is tried too.
+    pub fn call_key(&self, call: i64) -> String {
+        Self::call_key_with(&self.lookup, call)
+    }
+
+    /// Whether `given` is call `call`'s key, under this vault's key or one it replaced
+    /// (compared in constant time).
+    pub fn is_call_key(&self, call: i64, given: &str) -> bool {
+        use subtle::ConstantTimeEq as _;
+        std::iter::once(&self.lookup)
+            .chain(self.former.iter().map(|former| &former.lookup))
+            .any(|lookup| {
+                bool::from(
+                    Self::call_key_with(lookup, call)
+                        .as_bytes()
+                        .ct_eq(given.as_bytes()),
+                )
+            })
+    }
+
+    fn call_key_with(lookup: &LookupKeys, call: i64) -> String {
+        let tag = keyed(&lookup.consent, &[b"voice-call/v1:", &call.to_be_bytes()]);
+        hex::encode(&tag[..16])
+    }
+
     pub fn seal(&self, number: &Msisdn) -> SealedPhone {
         let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
         let payload = Payload {

@@ -1,7 +1,9 @@
 //! Exotel, an Indian aggregator: incoming SMS and the missed-call
 //! "Passthru" applet call with GET (or POST) fields; status callbacks report delivery; sends go
 //! to `Sms/send.json` with HTTP Basic auth and the TRAI DLT entity id, template id and header on
-//! every message. Exotel does not sign its callbacks: allow only its addresses at your proxy.
+//! every message. Calls go to `Calls/connect.json` and play mitan's call flow (ExoML). Exotel does
+//! not sign its callbacks: allow only its addresses at your proxy (a call's flow and status
+//! callback carry a per-call key in their URL, checked by mitan).
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -9,6 +11,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
 
 use super::form::{Fields, Names};
+use super::voice::{CallOutcome, CallStatus, OutboundCall, VoiceAnswer, VoiceStep};
 use super::{
     DeliveryReport, DeliveryStatus, InboundSms, MissedCall, OutboundSms, SendResult, WebhookError,
     WebhookRequest, MAX_MESSAGE_ID,
@@ -119,6 +122,22 @@ struct SentMessage {
     sid: String,
 }
 
+/// The account and its API key and token, or what is missing.
+fn credentials(
+    settings: &ExotelSettings,
+) -> Result<(&str, &SecretString, &SecretString), SendResult> {
+    match (
+        &settings.account_sid,
+        &settings.api_key,
+        &settings.api_token,
+    ) {
+        (Some(sid), Some(key), Some(token)) => Ok((sid, key, token)),
+        _ => Err(SendResult::unconfigured(
+            "account_sid, api_key and api_token",
+        )),
+    }
+}
+
 /// `POST {base}/v1/Accounts/{sid}/Sms/send.json` with the DLT fields; the status callback is
 /// `delivery_url`, the channel's delivery webhook.
 pub async fn send(
@@ -127,12 +146,9 @@ pub async fn send(
     delivery_url: &str,
     message: &OutboundSms<'_>,
 ) -> SendResult {
-    let (Some(sid), Some(key), Some(token)) = (
-        &settings.account_sid,
-        &settings.api_key,
-        &settings.api_token,
-    ) else {
-        return SendResult::unconfigured("account_sid, api_key and api_token");
+    let (sid, key, token) = match credentials(settings) {
+        Ok(credentials) => credentials,
+        Err(unconfigured) => return unconfigured,
     };
     let (Some(entity), Some(header)) = (&settings.entity_id, &settings.header) else {
         return SendResult::unconfigured("entity_id and header (TRAI DLT)");
@@ -174,6 +190,103 @@ pub async fn send(
         },
         None => SendResult::permanent("accepted without an SMSMessage Sid", false),
     }
+}
+
+/// What a call needs, by key, beyond what a send needs: the ExoPhone it comes from.
+pub fn needs_for_calling(settings: &ExotelSettings) -> Vec<(&'static str, bool)> {
+    vec![
+        ("account_sid", settings.account_sid.is_some()),
+        ("api_key", settings.api_key.is_some()),
+        ("api_token", settings.api_token.is_some()),
+    ]
+}
+
+#[derive(Deserialize)]
+struct Connected {
+    #[serde(rename = "Call")]
+    call: Option<ConnectedCall>,
+}
+
+#[derive(Deserialize)]
+struct ConnectedCall {
+    #[serde(rename = "Sid")]
+    sid: String,
+}
+
+/// `POST {base}/v1/Accounts/{sid}/Calls/connect.json`: Exotel calls `From` (the villager) from
+/// `CallerId` (the ExoPhone) and, once answered, fetches the flow at `Url`; `StatusCallback`
+/// hears how the call ended.
+pub async fn place_call(
+    client: &reqwest::Client,
+    settings: &ExotelSettings,
+    caller_id: &str,
+    call: &OutboundCall<'_>,
+) -> SendResult {
+    let (sid, key, token) = match credentials(settings) {
+        Ok(credentials) => credentials,
+        Err(unconfigured) => return unconfigured,
+    };
+    let base = super::base_url(settings.base_url.as_ref(), Some(API)).unwrap_or_default();
+    let id = call.id.to_string();
+    let request = client
+        .post(format!("{base}/v1/Accounts/{sid}/Calls/connect.json"))
+        .basic_auth(key.expose_secret(), Some(token.expose_secret()))
+        .header(reqwest::header::ACCEPT, "application/json")
+        .form(&[
+            ("From", call.to.e164()),
+            ("CallerId", caller_id),
+            ("Url", call.flow_url),
+            ("CallType", "trans"),
+            ("StatusCallback", call.status_url),
+            ("StatusCallbackEvents[0]", "terminal"),
+            ("CustomField", id.as_str()),
+        ]);
+    let (status, body) = match super::exchange(request).await {
+        Ok(answer) => answer,
+        Err(failed) => return failed,
+    };
+    if !status.is_success() {
+        return SendResult::from_status(status, &body);
+    }
+    match serde_json::from_str::<Connected>(&body)
+        .ok()
+        .and_then(|c| c.call)
+    {
+        Some(call) => SendResult::Accepted {
+            provider_id: call.sid,
+        },
+        None => SendResult::permanent("accepted without a Call Sid", false),
+    }
+}
+
+/// A fetch of the call flow (ExoML): `CallSid`, and `digits` (in double quotes) after a key.
+pub fn read_voice_step(request: &WebhookRequest<'_>) -> Result<VoiceStep, WebhookError> {
+    let fields = Fields::all(request)?;
+    Ok(VoiceStep {
+        call_id: fields.optional(&["CallSid"], MAX_MESSAGE_ID)?,
+        digits: super::voice::key(fields.get(&["digits", "Digits"])),
+    })
+}
+
+/// A call's status callback: `CallSid` and `Status` (`completed`, `failed`, `busy`,
+/// `no-answer`).
+pub fn read_call_status(request: &WebhookRequest<'_>) -> Result<CallStatus, WebhookError> {
+    let fields = Fields::all(request)?;
+    let call_id = fields.required(&["CallSid"], MAX_MESSAGE_ID)?;
+    let outcome = match fields.required(&["Status"], 32)?.as_str() {
+        "completed" => CallOutcome::Completed,
+        "busy" => CallOutcome::Busy,
+        "no-answer" => CallOutcome::NoAnswer,
+        "failed" => CallOutcome::Failed,
+        "queued" | "ringing" | "in-progress" => CallOutcome::Ongoing,
+        other => return Err(WebhookError::Malformed(format!("unknown status {other:?}"))),
+    };
+    Ok(CallStatus { call_id, outcome })
+}
+
+/// ExoML.
+pub fn render_voice(answer: &VoiceAnswer) -> Response {
+    super::voice::render(answer, "application/xml")
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod generic;
 pub mod kannel;
 mod settings;
 pub mod twilio;
+mod voice;
 
 mod form;
 #[cfg(test)]
@@ -25,6 +26,7 @@ use axum::response::Response;
 use serde::{Deserialize, Deserializer};
 
 pub use settings::ChannelSettings;
+pub use voice::{CallOutcome, CallStatus, Gather, OutboundCall, VoiceAnswer, VoiceStep};
 
 use crate::encoding::Encoding;
 use crate::privacy::{without_numbers, Msisdn};
@@ -294,6 +296,24 @@ impl SendResult {
         Self::permanent(format!("not configured: {what}"), false)
     }
 
+    /// The same result with any number an aggregator's reason holds cut out, before it is
+    /// logged or stored.
+    fn without_numbers(self) -> Self {
+        match self {
+            SendResult::Transient { reason } => SendResult::Transient {
+                reason: without_numbers(&reason),
+            },
+            SendResult::Unanswered { reason } => SendResult::Unanswered {
+                reason: without_numbers(&reason),
+            },
+            SendResult::Permanent { reason, suppress } => SendResult::Permanent {
+                reason: without_numbers(&reason),
+                suppress,
+            },
+            accepted @ SendResult::Accepted { .. } => accepted,
+        }
+    }
+
     /// The usual reading of an HTTP status when the body says nothing more precise.
     fn from_status(status: StatusCode, body: &str) -> Self {
         let reason = format!("HTTP {}: {}", status.as_u16(), clip(body, 200));
@@ -530,23 +550,102 @@ pub async fn send(
     };
     // Aggregators' error bodies often repeat the recipient's number ("The 'To' number … is
     // not valid"): a reason is logged and stored, so no number stays in it.
-    match result {
-        SendResult::Transient { reason } => SendResult::Transient {
-            reason: without_numbers(&reason),
-        },
-        SendResult::Unanswered { reason } => SendResult::Unanswered {
-            reason: without_numbers(&reason),
-        },
-        SendResult::Permanent { reason, suppress } => SendResult::Permanent {
-            reason: without_numbers(&reason),
-            suppress,
-        },
-        accepted @ SendResult::Accepted { .. } => accepted,
-    }
+    result.without_numbers()
 }
 
 /// A field's value as mitan keeps it: at most `max` bytes, and no NUL (PostgreSQL's text
 /// cannot hold one: an id or a USSD input with one would fail in the store).
+/// Whether channels of this kind can place calls (Exotel and Twilio).
+pub fn places_calls(settings: &ChannelSettings) -> bool {
+    matches!(
+        settings.provider,
+        ProviderSettings::Exotel(_) | ProviderSettings::Twilio(_)
+    )
+}
+
+/// The keys a channel still needs before it can place calls; `None` when its kind cannot.
+pub fn missing_for_calling(settings: &ChannelSettings) -> Option<Vec<&'static str>> {
+    let mut needs = match &settings.provider {
+        ProviderSettings::Exotel(own) => exotel::needs_for_calling(own),
+        ProviderSettings::Twilio(own) => twilio::needs_for_calling(own),
+        ProviderSettings::Africastalking(_)
+        | ProviderSettings::Kannel(_)
+        | ProviderSettings::Generic(_)
+        | ProviderSettings::Console(_) => return None,
+    };
+    needs.push(("voice_number", settings.voice_number.is_some()));
+    Some(
+        needs
+            .into_iter()
+            .filter(|(_, given)| !given)
+            .map(|(key, _)| key)
+            .collect(),
+    )
+}
+
+/// Places a call: the villager's phone rings from the channel's `voice_number`, and once
+/// answered the provider fetches `call.flow_url`.
+pub async fn place_call(
+    client: &reqwest::Client,
+    channel: &Channel<'_>,
+    call: &OutboundCall<'_>,
+) -> SendResult {
+    let Some(from) = channel.settings.voice_number.as_deref() else {
+        return SendResult::unconfigured("voice_number");
+    };
+    let result = match &channel.settings.provider {
+        ProviderSettings::Exotel(own) => exotel::place_call(client, own, from, call).await,
+        ProviderSettings::Twilio(own) => twilio::place_call(client, own, from, call).await,
+        ProviderSettings::Africastalking(_)
+        | ProviderSettings::Kannel(_)
+        | ProviderSettings::Generic(_)
+        | ProviderSettings::Console(_) => {
+            SendResult::permanent("this kind of channel cannot place calls", false)
+        }
+    };
+    result.without_numbers()
+}
+
+pub fn read_voice_step(
+    channel: &Channel<'_>,
+    request: &WebhookRequest<'_>,
+) -> Result<VoiceStep, WebhookError> {
+    match &channel.settings.provider {
+        ProviderSettings::Exotel(_) => exotel::read_voice_step(request),
+        ProviderSettings::Twilio(own) => twilio::read_voice_step(own, channel.public_url, request),
+        ProviderSettings::Africastalking(_)
+        | ProviderSettings::Kannel(_)
+        | ProviderSettings::Generic(_)
+        | ProviderSettings::Console(_) => Err(WebhookError::Unsupported),
+    }
+}
+
+pub fn read_call_status(
+    channel: &Channel<'_>,
+    request: &WebhookRequest<'_>,
+) -> Result<CallStatus, WebhookError> {
+    match &channel.settings.provider {
+        ProviderSettings::Exotel(_) => exotel::read_call_status(request),
+        ProviderSettings::Twilio(own) => twilio::read_call_status(own, channel.public_url, request),
+        ProviderSettings::Africastalking(_)
+        | ProviderSettings::Kannel(_)
+        | ProviderSettings::Generic(_)
+        | ProviderSettings::Console(_) => Err(WebhookError::Unsupported),
+    }
+}
+
+/// The call flow's next verbs in the channel's dialect (ExoML or TwiML).
+pub fn render_voice(channel: &Channel<'_>, answer: &VoiceAnswer) -> Response {
+    match &channel.settings.provider {
+        ProviderSettings::Twilio(_) => twilio::render_voice(answer),
+        ProviderSettings::Exotel(_)
+        | ProviderSettings::Africastalking(_)
+        | ProviderSettings::Kannel(_)
+        | ProviderSettings::Generic(_)
+        | ProviderSettings::Console(_) => exotel::render_voice(answer),
+    }
+}
+
 fn bounded(value: String, field: &'static str, max: usize) -> Result<String, WebhookError> {
     if value.len() > max {
         Err(WebhookError::TooLong(field))

@@ -20,6 +20,11 @@ pub struct ChannelSettings {
     pub optin_number: Option<String>,
     /// The number villagers give a missed call to stop.
     pub optout_number: Option<String>,
+    /// The number tip calls come from (Exotel's ExoPhone, a Twilio number), and the number a
+    /// missed call to asks for a call back (`voice.channel` names the channel calls go through).
+    pub voice_number: Option<String>,
+    /// Most calls a second this channel places (its own limit, apart from `tps`).
+    pub voice_cps: u32,
     /// The kind, with its credentials, sender, send API and DLT ids: each kind's code sees
     /// its own struct only.
     pub provider: ProviderSettings,
@@ -44,5 +49,12 @@ impl ChannelSettings {
         governor::Quota::with_period(std::time::Duration::from_secs_f64(1.0 / per_second))
             .expect("a positive period")
             .allow_burst(std::num::NonZeroU32::new(burst).expect("at least one"))
+    }
+
+    /// This instance's pace of calls: `voice_cps` a second, without a burst.
+    pub fn call_quota(&self) -> governor::Quota {
+        governor::Quota::per_second(
+            std::num::NonZeroU32::new(self.voice_cps.max(1)).expect("positive"),
+        )
     }
 }

@@ -80,6 +80,8 @@ pub fn channel_settings(provider: super::ProviderSettings) -> super::ChannelSett
         burst: None,
         optin_number: None,
         optout_number: None,
+        voice_number: None,
+        voice_cps: 1,
         provider,
     }
 }

@@ -1,5 +1,6 @@
 //! Twilio: form-encoded webhooks signed with `X-Twilio-Signature`, TwiML
-//! answers, status callbacks, and the `Messages.json` send API.
+//! answers, status callbacks, the `Messages.json` send API, and calls (`Calls.json`, whose flow
+//! mitan answers in TwiML and whose status callbacks are signed alike).
 //!
 //! The signature is `base64(HMAC-SHA1(auth_token, url + name1 + value1 + …))` over the
 //! URL Twilio requested (`server.public_url`, path prefix included, followed by the path and
@@ -18,6 +19,7 @@ use sha1::Sha1;
 use subtle::ConstantTimeEq as _;
 
 use super::form::{Fields, Names};
+use super::voice::{CallOutcome, CallStatus, OutboundCall, VoiceAnswer, VoiceStep};
 use super::{
     DeliveryReport, DeliveryStatus, InboundSms, MissedCall, OutboundSms, SendResult, WebhookError,
     WebhookRequest, MAX_MESSAGE_ID,
@@ -263,6 +265,11 @@ pub async fn send(
             ("Body", message.text),
             ("StatusCallback", delivery_url),
         ]);
+    created(request).await
+}
+
+/// Twilio's answer to a create (a message or a call): its `sid`, or the error by its code.
+async fn created(request: reqwest::RequestBuilder) -> SendResult {
     let (status, body) = match super::exchange(request).await {
         Ok(answer) => answer,
         Err(failed) => return failed,
@@ -290,6 +297,81 @@ pub async fn send(
         Some(code) if BAD_NUMBER.contains(&code) => SendResult::permanent(reason, true),
         _ => SendResult::from_status(status, &reason),
     }
+}
+
+/// What a call needs, by key: the account and token (the number is the channel's
+/// `voice_number`).
+pub fn needs_for_calling(settings: &TwilioSettings) -> Vec<(&'static str, bool)> {
+    vec![
+        ("account_sid", settings.account_sid.is_some()),
+        ("auth_token", settings.auth_token.is_some()),
+    ]
+}
+
+/// `POST {base}/2010-04-01/Accounts/{AccountSid}/Calls.json`: Twilio calls `To` from `From` and,
+/// once answered, fetches the flow (TwiML) at `Url`; `StatusCallback` hears how it ended.
+pub async fn place_call(
+    client: &reqwest::Client,
+    settings: &TwilioSettings,
+    from: &str,
+    call: &OutboundCall<'_>,
+) -> SendResult {
+    let (Some(sid), Some(token)) = (&settings.account_sid, &settings.auth_token) else {
+        return SendResult::unconfigured("account_sid and auth_token");
+    };
+    let base = super::base_url(settings.base_url.as_ref(), Some(API)).unwrap_or_default();
+    let request = client
+        .post(format!("{base}/2010-04-01/Accounts/{sid}/Calls.json"))
+        .basic_auth(sid, Some(token.expose_secret()))
+        .header(reqwest::header::ACCEPT, "application/json")
+        .form(&[
+            ("To", call.to.e164()),
+            ("From", from),
+            ("Url", call.flow_url),
+            ("Method", "POST"),
+            ("StatusCallback", call.status_url),
+            ("StatusCallbackMethod", "POST"),
+        ]);
+    created(request).await
+}
+
+/// A fetch of the call flow, signed: `CallSid`, and `Digits` after a key.
+pub fn read_voice_step(
+    settings: &TwilioSettings,
+    public_url: &str,
+    request: &WebhookRequest<'_>,
+) -> Result<VoiceStep, WebhookError> {
+    verify(settings, public_url, request)?;
+    let fields = Fields::all(request)?;
+    Ok(VoiceStep {
+        call_id: fields.optional(&["CallSid"], MAX_MESSAGE_ID)?,
+        digits: super::voice::key(fields.get(&["Digits"])),
+    })
+}
+
+/// A call's status callback, signed: `CallSid` and `CallStatus`.
+pub fn read_call_status(
+    settings: &TwilioSettings,
+    public_url: &str,
+    request: &WebhookRequest<'_>,
+) -> Result<CallStatus, WebhookError> {
+    verify(settings, public_url, request)?;
+    let fields = Fields::all(request)?;
+    let call_id = fields.required(&["CallSid"], MAX_MESSAGE_ID)?;
+    let outcome = match fields.required(&["CallStatus"], 32)?.as_str() {
+        "completed" => CallOutcome::Completed,
+        "busy" => CallOutcome::Busy,
+        "no-answer" => CallOutcome::NoAnswer,
+        "failed" | "canceled" => CallOutcome::Failed,
+        "queued" | "initiated" | "ringing" | "in-progress" => CallOutcome::Ongoing,
+        other => return Err(WebhookError::Malformed(format!("unknown status {other:?}"))),
+    };
+    Ok(CallStatus { call_id, outcome })
+}
+
+/// TwiML.
+pub fn render_voice(answer: &VoiceAnswer) -> Response {
+    super::voice::render(answer, "text/xml; charset=utf-8")
 }
 
 #[cfg(test)]

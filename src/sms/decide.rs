@@ -40,6 +40,8 @@ pub enum Action {
     ScamCheck(Option<String>),
     /// Report the fraud number written after REPORT (with how it came and what it was about).
     Report(String),
+    /// A member chose how tips come: `true` by phone call, `false` by SMS.
+    Medium(bool),
 }
 
 /// A message that is no keyword and longer than this many characters is taken as a forwarded
@@ -80,6 +82,10 @@ pub fn decide(command: Command, sender: &Sender) -> Action {
         Command::Invite(number) if sender.recruiter => Action::Invite(number),
         Command::Check(text) => Action::ScamCheck(Some(text)),
         Command::Report(text) => Action::Report(text),
+        Command::Voice if sender.member.is_some() => Action::Medium(true),
+        Command::Text if sender.member.is_some() => Action::Medium(false),
+        // Not a member yet: how to join (a call's consent is asked on the voice number).
+        Command::Voice | Command::Text => Action::Reply(Say::Help),
         Command::Unknown(text) if text.chars().count() > FORWARD_OVER => Action::ScamCheck(None),
         Command::Status | Command::Code | Command::Invite(_) | Command::Unknown(_) => {
             Action::Unknown
@@ -217,6 +223,18 @@ mod tests {
                 "शिकायत 9876543210",
                 member(),
                 Action::Report("9876543210".into()),
+            ),
+            ("VOICE", member(), Action::Medium(true)),
+            ("आवाज़", member(), Action::Medium(true)),
+            ("awaaz please", member(), Action::Medium(true)),
+            ("SMS", member(), Action::Medium(false)),
+            ("VOICE", stranger(), Action::Reply(Say::Help)),
+            ("SMS", pending(), Action::Reply(Say::Help)),
+            // A forward that starts with the word is checked, not taken as a choice.
+            (
+                "SMS from your bank: your account will be blocked",
+                member(),
+                Action::ScamCheck(None),
             ),
         ];
         for (text, sender, expected) in cases {

@@ -17,7 +17,7 @@ use crate::enrollment::{
     Consent, JoinOutcome, JoinRequest, Language, OptInCode, PersonStatus, Script,
 };
 use crate::i18n::Catalog;
-use crate::outbox::{Composer, NewOutbound, OutboundKind};
+use crate::outbox::{CallPlays, Composer, NewOutbound, OutboundKind};
 use crate::privacy::{BlindIndex, Msisdn, Vault};
 use crate::providers::{InboundSms, MissedCall};
 use crate::store::Store;
@@ -25,6 +25,7 @@ use crate::store::{
     Applied, Changed, NewFraudReport, NumberKeys, PendingConsent, PersonRecord, Receipt,
     ReceiptKind, RecruiterCard, ScamChecked, SmsChange,
 };
+use crate::tips::audio::{tip_of_the_day, LiveAudio, Prompt};
 use crate::tips::LiveTips;
 use crate::turns::Turns;
 use decide::{decide, guess_language, Action, Sender};
@@ -69,6 +70,8 @@ pub struct Context<'a> {
     /// The words of replies.
     pub texts: &'a Catalog,
     pub tips: &'a LiveTips,
+    /// The tips' recordings, for members who get tips by call.
+    pub audio: &'a LiveAudio,
     pub clock: &'a dyn Clock,
     pub turns: &'a Turns,
     pub limits: &'a Limits,
@@ -170,21 +173,68 @@ pub async fn receive_call(
     let handled = match context(edge, channel, &call.from, receipt, "", stop).await? {
         Err(handled) => handled,
         Ok(ctx) => {
-            let action = match (stop, &ctx.person) {
-                (true, _) => Action::Stop,
-                (false, Some(person)) if person.status == PersonStatus::Active => {
-                    Action::Reply(Say::AlreadyMember {
-                        code: person.own_code.clone().unwrap_or_default(),
-                    })
+            let to_voice_number = edge
+                .settings
+                .channels
+                .get(channel)
+                .and_then(|c| c.voice_number.as_deref())
+                .zip(call.to.as_deref())
+                .is_some_and(|(number, to)| same_number(number, to));
+            match (stop, &ctx.person, call_back(&ctx, to_voice_number)) {
+                (true, _, _) => perform(&ctx, Action::Stop).await?,
+                (false, _, Some(call)) => ctx.answer(vec![call]).await?,
+                (false, Some(person), None) if person.status == PersonStatus::Active => {
+                    let code = person.own_code.clone().unwrap_or_default();
+                    perform(&ctx, Action::Reply(Say::AlreadyMember { code })).await?
                 }
-                (false, _) => Action::AskConsent(None),
-            };
-            perform(&ctx, action).await?
+                (false, _, None) => perform(&ctx, Action::AskConsent(None)).await?,
+            }
         }
     };
     metrics::counter!("missed_calls_total", "channel" => channel.to_string(), "outcome" => handled.label())
         .increment(1);
     Ok(handled)
+}
+
+/// The call a missed call asks for, when calls can be placed and have something to play: a
+/// member who chose voice, or who called the voice number, hears today's tip; anyone else who
+/// called the voice number hears the consent notice and may press 1. `None`: answer as for SMS.
+fn call_back(ctx: &Message<'_>, to_voice_number: bool) -> Option<NewOutbound> {
+    let edge = ctx.edge;
+    let voice = edge.settings.voice.channel.as_deref()?;
+    let audio = edge.audio.current();
+    let member = ctx
+        .person
+        .as_ref()
+        .filter(|p| p.status == PersonStatus::Active);
+    let plays = match member {
+        Some(person) if person.voice || to_voice_number => {
+            let day = edge.settings.campaign.local_day(ctx.now);
+            let tip = tip_of_the_day(&edge.tips.current(), &audio, day, person.language);
+            if tip.is_none() {
+                metrics::counter!("voice_calls_skipped_total", "reason" => "no_recording")
+                    .increment(1);
+            }
+            CallPlays {
+                tip: Some(tip?),
+                language: person.language,
+            }
+        }
+        None if to_voice_number => {
+            let language = edge.settings.voice.consent_language;
+            audio.prompt(Prompt::Consent, language)?;
+            CallPlays {
+                tip: None,
+                language,
+            }
+        }
+        _ => return None,
+    };
+    let person_id = member.map(|p| p.id);
+    Some(
+        edge.composer()
+            .call_back(&ctx.phone, voice, plays, person_id, ctx.now),
+    )
 }
 
 /// Whether two ways of writing a number end in the same ten digits.
@@ -419,6 +469,26 @@ async fn perform(ctx: &Message<'_>, action: Action) -> anyhow::Result<Handled> {
         Action::Invite(number) => invite(ctx, &number).await,
         Action::ScamCheck(text) => scam_check(ctx, text.as_deref().unwrap_or_default()).await,
         Action::Report(text) => report(ctx, &text).await,
+        Action::Medium(voice) => {
+            let settings = ctx.edge.settings;
+            let number = settings
+                .voice
+                .channel
+                .as_ref()
+                .and_then(|name| settings.channels.get(name))
+                .and_then(|channel| channel.voice_number.clone());
+            let say = match (voice, number) {
+                (false, _) => Say::VoiceOff,
+                (true, Some(number)) => Say::VoiceOn { number },
+                (true, None) => return ctx.answer(vec![reply(&Say::VoiceUnavailable)]).await,
+            };
+            let done = reply(&say);
+            let change = SmsChange::Medium {
+                index: &ctx.index,
+                voice,
+            };
+            ctx.apply(&change, &|_| vec![done.clone()]).await
+        }
     }
 }
 

@@ -47,6 +47,14 @@ pub enum Say {
     Reported,
     /// A REPORT without a mobile number that can be read.
     ReportBadNumber,
+    /// Tips will come as calls from `number`.
+    VoiceOn {
+        number: String,
+    },
+    /// Tips will come by SMS again.
+    VoiceOff,
+    /// VOICE, where no calls can be placed.
+    VoiceUnavailable,
 }
 
 /// Every message an SMS reply uses; a test checks each exists in every locale.
@@ -72,6 +80,9 @@ pub const SMS_MESSAGE_IDS: &[&str] = &[
     "sms-scam-unsure",
     "sms-reported",
     "sms-report-bad-number",
+    "sms-voice-on",
+    "sms-voice-off",
+    "sms-voice-unavailable",
 ];
 
 /// The words of a reply in a locale.
@@ -92,6 +103,9 @@ pub fn render(texts: &Catalog, say: &Say, language: Language, script: Script) ->
         Say::Help => msg("sms-help", &[]),
         Say::ShortHelp => msg("sms-short-help", &[]),
         Say::LanguageSet => msg("sms-language-set", &[]),
+        Say::VoiceOn { number } => msg("sms-voice-on", &[("number", number.clone())]),
+        Say::VoiceOff => msg("sms-voice-off", &[]),
+        Say::VoiceUnavailable => msg("sms-voice-unavailable", &[]),
         Say::Status { count, quota, code } => msg(
             "sms-status",
             &[
@@ -144,7 +158,7 @@ mod tests {
     #[test]
     fn every_sms_message_exists_in_every_locale() {
         let texts = texts();
-        let args: Vec<(&'static str, String)> = ["code", "count", "quota", "tip"]
+        let args: Vec<(&'static str, String)> = ["code", "count", "quota", "tip", "number"]
             .into_iter()
             .map(|name| (name, "x".to_string()))
             .collect();

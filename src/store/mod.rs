@@ -10,6 +10,7 @@ mod areas;
 mod audit;
 mod backup;
 mod broadcasts;
+mod calls;
 mod dashboard;
 mod enrollment;
 mod health;
@@ -44,6 +45,7 @@ pub use backup::sqlite_file;
 pub use broadcasts::{
     BroadcastRecord, EstimateRows, NewBroadcast, PlanCounts, PlannedBatch, SendCounts,
 };
+pub use calls::CallRecord;
 pub use dashboard::{NewUser, UserRecord};
 pub use enrollment::JoinError;
 pub use health::{log_failure, PROBE_EVERY};

@@ -8,7 +8,8 @@ use super::suppressions::suppress;
 use super::tx::{Sql, WriteTx};
 use super::{from_millis, on_pool, stored, to_millis, Store, StoreError};
 use crate::encoding::Encoding;
-use crate::outbox::{NewOutbound, OutboundKind, OutboxStatus};
+use crate::enrollment::Language;
+use crate::outbox::{CallPlays, NewOutbound, OutboundKind, OutboxStatus};
 use crate::privacy::BlindIndex;
 
 /// A message this worker has claimed and must send, then record.
@@ -26,6 +27,9 @@ pub struct ClaimedMessage {
     /// Tries so far, this one included.
     pub attempts: u32,
     pub expires_at: Option<DateTime<Utc>>,
+    pub person_id: Option<i64>,
+    /// What a call plays (calls only).
+    pub call: Option<CallPlays>,
 }
 
 /// How one send ended, to record.
@@ -103,8 +107,8 @@ pub(super) fn parse_encoding(tag: &str) -> Option<Encoding> {
 pub(super) const INSERT_OUTBOUND: &str = "INSERT INTO outbox (channel, kind, priority, status, \
      recipient_tag, phone_ciphertext, phone_key_id, phone_hint, person_id, broadcast_id, body, \
      encoding, parts, dlt_template_id, not_before, expires_at, attempts, next_attempt_at, \
-     created_at) VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
-     $15, 0, $14, $16) RETURNING id";
+     created_at, tip_id, language) VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10, \
+     $11, $12, $13, $14, $15, 0, $14, $16, $17, $18) RETURNING id";
 
 /// Queues `message` inside the caller's write transaction at `now` (epoch ms); the new row's id.
 pub(super) async fn insert_outbound(
@@ -129,7 +133,9 @@ pub(super) async fn insert_outbound(
             .bind(message.dlt_template_id.as_deref())
             .bind(to_millis(message.not_before))
             .bind(message.expires_at.map(to_millis))
-            .bind(now),
+            .bind(now)
+            .bind(message.call.and_then(|call| call.tip))
+            .bind(message.call.map(|call| call.language.tag())),
     )
     .await
 }
@@ -166,6 +172,9 @@ struct ClaimRow {
     dlt_template_id: Option<String>,
     attempts: i64,
     expires_at: Option<i64>,
+    person_id: Option<i64>,
+    tip_id: Option<i64>,
+    language: Option<String>,
 }
 
 /// The row a delivery report looks at: id, status, ciphertext, key id.
@@ -189,10 +198,11 @@ struct EntryRow {
 }
 
 const CLAIM_RETURNING: &str = "RETURNING id, channel, kind, phone_ciphertext, phone_key_id, \
-     body, encoding, parts, dlt_template_id, attempts, expires_at";
+     body, encoding, parts, dlt_template_id, attempts, expires_at, person_id, tip_id, language";
 
 /// Clears the sealed recipient of a message that reached a final state: only the hint stays.
-const FORGET_RECIPIENT: &str = "phone_ciphertext = NULL, phone_key_id = NULL, recipient_tag = NULL";
+pub(super) const FORGET_RECIPIENT: &str =
+    "phone_ciphertext = NULL, phone_key_id = NULL, recipient_tag = NULL";
 
 impl Store {
     /// Queues one message on its own (replies are queued with their state change instead).
@@ -220,7 +230,7 @@ impl Store {
         bulk_open: bool,
     ) -> Result<Vec<ClaimedMessage>, StoreError> {
         let due = "SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= $3 \
-                   AND (kind <> 'bulk' OR ($5 AND (broadcast_id IS NULL OR broadcast_id IN (\
+                   AND (kind NOT IN ('bulk', 'call') OR ($5 AND (broadcast_id IS NULL OR broadcast_id IN (\
                        SELECT r.id FROM broadcast_runs r JOIN broadcasts b \
                        ON b.id = r.broadcast_id WHERE b.status = 'active')))) \
                    ORDER BY priority, next_attempt_at, id LIMIT $4";
@@ -259,6 +269,14 @@ impl Store {
                     dlt_template_id: row.dlt_template_id,
                     attempts: row.attempts.max(0) as u32,
                     expires_at: row.expires_at.map(from_millis),
+                    person_id: row.person_id,
+                    call: match row.language {
+                        Some(tag) => Some(CallPlays {
+                            tip: row.tip_id,
+                            language: stored("call language", &tag, Language::from_tag)?,
+                        }),
+                        None => None,
+                    },
                 })
             })
             .collect()

@@ -21,6 +21,8 @@ pub struct PersonRecord {
     pub area_id: Option<i64>,
     /// The person's own opt-in code (as a mitan), if they have one.
     pub own_code: Option<String>,
+    /// Tips come as phone calls (`people.medium = 'voice'`), not SMS.
+    pub voice: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -39,6 +41,7 @@ struct PersonRow {
     recruited_by: Option<i64>,
     area_id: Option<i64>,
     own_code: Option<String>,
+    medium: String,
 }
 
 pub(crate) fn sealed_from_columns(
@@ -76,6 +79,11 @@ impl TryFrom<PersonRow> for PersonRecord {
             recruited_by: row.recruited_by,
             area_id: row.area_id,
             own_code: row.own_code,
+            voice: stored("medium", &row.medium, |m| match m {
+                "voice" => Some(true),
+                "sms" => Some(false),
+                _ => None,
+            })?,
         })
     }
 }
@@ -120,7 +128,7 @@ struct SummaryRow {
 
 const PERSON_SELECT: &str = "SELECT p.id, p.phone_index, p.phone_ciphertext, p.phone_key_id, \
      p.phone_hint, p.language, p.script, p.status, p.consent_channel, p.consent_version, \
-     p.consented_at, p.recruited_by, p.area_id, c.code AS own_code \
+     p.consented_at, p.recruited_by, p.area_id, c.code AS own_code, p.medium \
      FROM people p \
      LEFT JOIN recruiters r ON r.person_id = p.id \
      LEFT JOIN codes c ON c.recruiter_id = r.id AND c.kind = 'permanent'";

@@ -76,6 +76,11 @@ pub enum SmsChange<'a> {
         language: Language,
         script: Script,
     },
+    /// A member chose how tips come: by call (`voice`) or by SMS.
+    Medium {
+        index: &'a BlindIndex,
+        voice: bool,
+    },
     /// A scam check was answered: one more of its kind that day (in the member's area).
     ScamChecked(&'a ScamChecked<'a>),
     /// A fraud number was reported (counted once per reporter per number).
@@ -107,6 +112,10 @@ pub enum Changed {
     Erased {
         had_number: bool,
         was_suppressed: bool,
+    },
+    /// Whether a member's medium was set (false: not an active member).
+    MediumSet {
+        member: bool,
     },
     LanguageSet {
         member: bool,
@@ -412,6 +421,20 @@ async fn apply_sms_in(
                 )
                 .await?;
             Changed::LanguageSet {
+                member: changed == 1,
+            }
+        }
+        SmsChange::Medium { index, voice } => {
+            let changed = tx
+                .execute(
+                    Sql::new(
+                        "UPDATE people SET medium = $2 WHERE phone_index = $1 AND status = 'active'",
+                    )
+                    .bind(index.as_bytes())
+                    .bind(if *voice { "voice" } else { "sms" }),
+                )
+                .await?;
+            Changed::MediumSet {
                 member: changed == 1,
             }
         }

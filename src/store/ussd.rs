@@ -24,6 +24,8 @@ pub struct KnownCaller {
     pub language: Language,
     pub script: Script,
     pub own_code: Option<String>,
+    /// Tips come by call.
+    pub voice: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -32,6 +34,7 @@ struct DialRow {
     language: Option<String>,
     script: Option<String>,
     own_code: Option<String>,
+    medium: Option<String>,
     resumable: Option<String>,
 }
 
@@ -73,7 +76,7 @@ impl Store {
     ) -> Result<DialLookup, StoreError> {
         let row: DialRow = on_reader!(self, pool => {
             sqlx::query_as(
-                "SELECT p.status, p.language, p.script, c.code AS own_code, \
+                "SELECT p.status, p.language, p.script, c.code AS own_code, p.medium, \
                  (SELECT s.state FROM ussd_sessions s WHERE s.resume_tag = $2 \
                   AND s.resume_until > $3 AND NOT (s.channel = $4 AND s.session_id = $5) \
                   ORDER BY s.expires_at DESC LIMIT 1) AS resumable \
@@ -96,6 +99,7 @@ impl Store {
                 language: stored("language", &language, Language::from_tag)?,
                 script: stored("script", &script, Script::from_tag)?,
                 own_code: row.own_code,
+                voice: row.medium.as_deref() == Some("voice"),
             }),
             _ => None,
         };

@@ -6,6 +6,7 @@
 //! a CSV) into the store, where admins edit the library that broadcasts send and that the USSD
 //! "today's tip" reads ([`LiveTips`]).
 
+pub mod audio;
 pub mod import;
 
 use std::collections::BTreeMap;
@@ -234,6 +235,8 @@ pub struct TipLibrary {
 #[derive(Debug)]
 struct ShippedTip {
     id: String,
+    /// The store's id (none for the shipped seed before the store's tips are read).
+    stored: Option<i64>,
     category: String,
     texts: BTreeMap<TextKey, String>,
 }
@@ -256,6 +259,7 @@ impl TipLibrary {
             .into_iter()
             .map(|tip| ShippedTip {
                 id: tip.id,
+                stored: None,
                 category: tip.category,
                 texts: tip
                     .texts
@@ -276,6 +280,7 @@ impl TipLibrary {
             .filter(|tip| tip.active && !tip.texts.is_empty())
             .map(|tip| ShippedTip {
                 id: tip.slug.unwrap_or_else(|| tip.id.to_string()),
+                stored: Some(tip.id),
                 category: tip.category,
                 texts: tip.texts.into_iter().map(|t| (t.key, t.body)).collect(),
             })
@@ -308,8 +313,20 @@ impl TipLibrary {
             .unwrap_or_default()
     }
 
+    /// The library's name of a tip: its slug (`tip-01`), else its store id; its recordings'
+    /// folder is named so.
     pub fn id(&self, index: usize) -> &str {
         &self.tips[index % self.len()].id
+    }
+
+    /// The store's id of a tip (`None` while the library is the shipped seed).
+    pub fn stored_id(&self, index: usize) -> Option<i64> {
+        self.tips.get(index % self.len().max(1))?.stored
+    }
+
+    /// Where the tip the store knows as `stored` is in the library (only active tips are).
+    pub fn position_of(&self, stored: i64) -> Option<usize> {
+        self.tips.iter().position(|tip| tip.stored == Some(stored))
     }
 
     /// The first active tip of `category`, for a person (as [`TipLibrary::text`]): the scam

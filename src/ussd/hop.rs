@@ -13,7 +13,7 @@ use crate::enrollment::{Consent, JoinOutcome, JoinRequest, OptInCode, PersonStat
 use crate::privacy::{BlindIndex, Msisdn, Vault};
 use crate::providers::{HopInput, UssdHop, UssdReply, UssdSessionEnd};
 use crate::store::Store;
-use crate::store::{JoinError, NewFraudReport, NumberKeys, UssdSessionWrite};
+use crate::store::{JoinError, NewFraudReport, NumberKeys, SmsChange, UssdSessionWrite};
 use crate::tips::LiveTips;
 use crate::turns::Turns;
 
@@ -192,17 +192,20 @@ async fn first_screen(
         )
         .await
         .context("looking up the caller")?;
-    let (caller, known) = match found.caller {
+    let calls = ctx.settings.voice.channel.is_some();
+    let (caller, known, voice) = match found.caller {
         Some(p) => {
             let code = p.own_code.unwrap_or_default();
-            let caller = if p.status == PersonStatus::Active {
+            let active = p.status == PersonStatus::Active;
+            let caller = if active {
                 Caller::Member { code }
             } else {
                 Caller::OptedOut { code }
             };
-            (caller, Some((p.language, p.script)))
+            let voice = (active && calls).then_some(p.voice);
+            (caller, Some((p.language, p.script)), voice)
         }
-        None => (Caller::New, None),
+        None => (Caller::New, None, None),
     };
     let resumable = match caller {
         Caller::Member { .. } => None,
@@ -215,7 +218,7 @@ async fn first_screen(
         .tips
         .current()
         .index_for(ctx.settings.campaign.local_day(now)) as u16;
-    match machine::start(caller, known, tip, resumable) {
+    match machine::start(caller, known, tip, resumable, voice) {
         Step::Show(session) => Ok(session),
         other => anyhow::bail!("the menu cannot start with {other:?}"),
     }
@@ -287,6 +290,14 @@ async fn perform(
             }
             None => Outcome::NotRegistered,
         },
+        Effect::SetMedium(voice) => {
+            let change = SmsChange::Medium {
+                index: &dialler.index,
+                voice,
+            };
+            store.apply_sms(None, &change, &|_| Vec::new(), now).await?;
+            Outcome::MediumSet(voice)
+        }
         Effect::SaveLanguage => {
             store
                 .set_language(&dialler.index, session.language, session.script)

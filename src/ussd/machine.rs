@@ -104,18 +104,30 @@ pub struct Session {
     /// What a fraud report chosen so far says: how it came and what it was about.
     #[serde(default)]
     pub report: (Option<Medium>, Option<Kind>),
+    /// For a member where calls can be placed: whether their tips come by call (the menu offers
+    /// the other way as 7). `None`: no calls here, and no such choice.
+    #[serde(default)]
+    pub voice: Option<bool>,
 }
 
 /// How a session ends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ending {
-    Joined { code: String },
-    Rejoined { code: String },
-    AlreadyMember { code: String },
+    Joined {
+        code: String,
+    },
+    Rejoined {
+        code: String,
+    },
+    AlreadyMember {
+        code: String,
+    },
     Declined,
     Stopped,
     Erased,
     Reported,
+    /// Tips now come by call (`true`) or by SMS.
+    Medium(bool),
     TooManyTries,
 }
 
@@ -130,6 +142,8 @@ pub enum Effect {
     LoadMyData,
     /// Report the number as typed, with what the session chose.
     Report(String),
+    /// Tips by call (`true`) or by SMS.
+    SetMedium(bool),
 }
 
 /// What the store said.
@@ -154,6 +168,7 @@ pub enum Outcome {
     Reported,
     /// The typed number is no mobile number.
     ReportBadNumber,
+    MediumSet(bool),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,6 +187,7 @@ pub fn start(
     known: Option<(Language, Script)>,
     tip: u16,
     resumable: Option<Session>,
+    voice: Option<bool>,
 ) -> Step {
     // The resume offer speaks the language the dropped session had chosen.
     let (language, script) = resumable
@@ -198,6 +214,7 @@ pub fn start(
         tip,
         resumable: resumable.map(Box::new),
         report: (None, None),
+        voice,
     })
 }
 
@@ -320,6 +337,7 @@ pub fn after(mut session: Session, outcome: Outcome) -> Step {
         Outcome::MyData(data) => go(session, Place::MyData(data)),
         Outcome::NotRegistered => go(session, Place::NothingStored),
         Outcome::Reported => end(&session, Ending::Reported),
+        Outcome::MediumSet(voice) => end(&session, Ending::Medium(voice)),
         Outcome::ReportBadNumber => {
             session.strikes += 1;
             if session.strikes >= MAX_STRIKES {
@@ -356,6 +374,10 @@ fn menu(session: Session, choice: &str) -> Step {
         (Caller::New, "5") => go(session, Place::NothingStored),
         (_, "5") => perform(session, Effect::LoadMyData),
         (_, "6") => go(session, Place::ReportMedium),
+        (Caller::Member { .. }, "7") => match session.voice {
+            Some(voice) => perform(session, Effect::SetMedium(!voice)),
+            None => strike(session),
+        },
         _ => strike(session),
     }
 }
@@ -427,7 +449,7 @@ mod tests {
     }
 
     fn new_caller() -> Session {
-        shown(start(Caller::New, None, 0, None))
+        shown(start(Caller::New, None, 0, None, None))
     }
 
     /// Feeds inputs to a one-page menu, answering effects with `outcome`.
@@ -524,6 +546,7 @@ mod tests {
             Some((Language::Hindi, Script::Roman)),
             3,
             None,
+            None,
         ));
         assert_eq!(member.place, Place::Menu);
         assert_eq!(member.script, Script::Roman);
@@ -546,6 +569,37 @@ mod tests {
     }
 
     #[test]
+    fn a_member_switches_tips_to_calls_and_back_with_7_only_where_calls_can_be_placed() {
+        let member = |voice| {
+            shown(start(
+                Caller::Member {
+                    code: "5724".into(),
+                },
+                Some((Language::Hindi, Script::Native)),
+                0,
+                None,
+                voice,
+            ))
+        };
+        let Step::Perform(waiting, Effect::SetMedium(true)) = step(member(Some(false)), "7", 1)
+        else {
+            panic!("7 on SMS asks for calls")
+        };
+        assert_eq!(
+            after(waiting, Outcome::MediumSet(true)),
+            Step::End(Ending::Medium(true), Language::Hindi, Script::Native)
+        );
+        assert!(matches!(
+            step(member(Some(true)), "7", 1),
+            Step::Perform(_, Effect::SetMedium(false))
+        ));
+        // No calls here: 7 is no choice.
+        assert!(shown(step(member(None), "7", 1)).hint);
+        // Nor for someone who is no member.
+        assert!(shown(step(shown(step(new_caller(), "1", 1)), "7", 1)).hint);
+    }
+
+    #[test]
     fn opted_out_people_who_come_back_confirm_consent_again_without_a_code() {
         let back = shown(start(
             Caller::OptedOut {
@@ -553,6 +607,7 @@ mod tests {
             },
             Some((Language::English, Script::Native)),
             0,
+            None,
             None,
         ));
         assert_eq!(shown(step(back, "1", 1)).place, Place::NoticeStored);
@@ -566,6 +621,7 @@ mod tests {
             },
             Some((Language::English, Script::Native)),
             0,
+            None,
             None,
         ));
         let Step::Perform(s, Effect::LoadMyData) = step(member, "5", 1) else {
@@ -638,7 +694,7 @@ mod tests {
     fn a_dropped_join_can_be_continued_or_started_over() {
         let saved = shown(walk(new_caller(), &["3", "1", "0", "1"]));
         assert_eq!(saved.place, Place::NoticePolice);
-        let offer = shown(start(Caller::New, None, 0, Some(saved.clone())));
+        let offer = shown(start(Caller::New, None, 0, Some(saved.clone()), None));
         assert_eq!(offer.place, Place::Resume);
         let resumed = shown(step(offer.clone(), "1", 1));
         assert_eq!(resumed.place, Place::NoticePolice);
@@ -656,6 +712,7 @@ mod tests {
             },
             Some((Language::English, Script::Native)),
             0,
+            None,
             None,
         ));
         for caller in [new_caller(), member] {

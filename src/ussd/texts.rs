@@ -21,6 +21,10 @@ pub const MESSAGE_IDS: &[&str] = &[
     "language-menu",
     "menu-new",
     "menu-member",
+    "medium-call",
+    "medium-sms",
+    "medium-call-set",
+    "medium-sms-set",
     "code-ask",
     "code-mistyped",
     "code-unknown",
@@ -92,7 +96,19 @@ impl Texts {
         match &session.place {
             Place::Resume => msg("resume"),
             Place::Language => msg("language-menu"),
-            Place::Menu if session.is_member() => msg("menu-member"),
+            // A seventh line where calls can be placed, in place of the title (a Devanagari
+            // menu of seven lines and a title does not fit one screen).
+            Place::Menu if session.is_member() => match session.voice {
+                Some(voice) => {
+                    let menu = msg("menu-member");
+                    let options = menu
+                        .split_once('\n')
+                        .map_or(menu.as_str(), |(_, rest)| rest);
+                    let line = msg(if voice { "medium-sms" } else { "medium-call" });
+                    format!("{options}\n7 {line}")
+                }
+                None => msg("menu-member"),
+            },
             Place::Menu => msg("menu-new"),
             Place::Code(note) => msg(match note {
                 CodeNote::Ask => "code-ask",
@@ -186,6 +202,8 @@ impl Texts {
             Ending::Stopped => self.message("stopped", &locale, &[]),
             Ending::Erased => self.message("erased", &locale, &[]),
             Ending::Reported => self.message("reported", &locale, &[]),
+            Ending::Medium(true) => self.message("medium-call-set", &locale, &[]),
+            Ending::Medium(false) => self.message("medium-sms-set", &locale, &[]),
             Ending::TooManyTries => self.message("too-many", &locale, &[]),
         }
     }
@@ -273,6 +291,7 @@ pub fn catalogue(texts: &Texts, language: Language, script: Script) -> Vec<(Stri
             tip: 0,
             resumable: None,
             report: (None, None),
+            voice: None,
         };
         for (n, page) in texts.pages(&session).into_iter().enumerate() {
             out.push((format!("{place:?} page {}", n + 1), page));
@@ -287,6 +306,8 @@ pub fn catalogue(texts: &Texts, language: Language, script: Script) -> Vec<(Stri
         Ending::Stopped,
         Ending::Erased,
         Ending::Reported,
+        Ending::Medium(true),
+        Ending::Medium(false),
         Ending::TooManyTries,
     ] {
         out.push((
@@ -478,23 +499,31 @@ mod tests {
                     tip,
                     resumable: None,
                     report: (None, None),
+                    voice: None,
                 };
-                let pages = texts.pages(&base);
-                for page in 0..pages.len() {
-                    for hint in [false, true] {
-                        let session = Session {
-                            page: page as u8,
-                            hint,
-                            ..base.clone()
-                        };
-                        let screen = texts.screen(&session);
-                        assert_fits(
-                            &screen,
-                            &format!(
-                                "{place:?} page {page} hint {hint} in {language:?}/{script:?}"
-                            ),
-                        );
-                        screens += 1;
+                // A member's menu has a seventh line where calls can be placed.
+                for voice in [None, Some(false), Some(true)] {
+                    let base = Session {
+                        voice,
+                        ..base.clone()
+                    };
+                    let pages = texts.pages(&base);
+                    for page in 0..pages.len() {
+                        for hint in [false, true] {
+                            let session = Session {
+                                page: page as u8,
+                                hint,
+                                ..base.clone()
+                            };
+                            let screen = texts.screen(&session);
+                            assert_fits(
+                                &screen,
+                                &format!(
+                                    "{place:?} page {page} hint {hint} in {language:?}/{script:?}"
+                                ),
+                            );
+                            screens += 1;
+                        }
                     }
                 }
             }
@@ -507,6 +536,8 @@ mod tests {
                 Ending::Stopped,
                 Ending::Erased,
                 Ending::Reported,
+                Ending::Medium(true),
+                Ending::Medium(false),
                 Ending::TooManyTries,
             ] {
                 let screen = texts.ending(&ending, language, script);
@@ -537,6 +568,7 @@ mod tests {
             tip: 0,
             resumable: None,
             report: (None, None),
+            voice: None,
         };
         let pages = texts.pages(&session);
         assert!(pages.len() > 1, "{pages:?}");

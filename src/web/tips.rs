@@ -148,6 +148,8 @@ pub struct Row {
     pub category: String,
     pub order: i64,
     pub languages: Vec<String>,
+    /// The languages it has a call recording in, a placeholder marked so.
+    pub recordings: Vec<String>,
     pub active: bool,
 }
 
@@ -204,10 +206,25 @@ pub async fn list(
         Ok(tips) => tips,
         Err(err) => return ApiError::from(err).into_response(),
     };
+    let audio = state.audio.current();
+    let placeholder = chrome.t("admin-tips-placeholder");
     let rows = tips
         .into_iter()
         .map(|tip| Row {
             id: tip.id,
+            recordings: crate::enrollment::Language::ALL
+                .into_iter()
+                .filter_map(|language| {
+                    let name = tip.slug.clone().unwrap_or_else(|| tip.id.to_string());
+                    let file = audio.tip(&name, language)?;
+                    let tag = language.tag();
+                    Some(if file.placeholder {
+                        format!("{tag} ({placeholder})")
+                    } else {
+                        tag.to_string()
+                    })
+                })
+                .collect(),
             key: tip.slug.clone().unwrap_or_else(|| format!("#{}", tip.id)),
             category: tip.category,
             order: tip.order,

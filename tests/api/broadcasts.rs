@@ -571,7 +571,7 @@ async fn planning_cut_off_mid_way_resumes_without_gaps_or_repeats() {
     let first = app
         .state
         .store
-        .plan_batch(cap, 5, "console", now)
+        .plan_batch(cap, 5, "console", None, now)
         .await
         .unwrap()
         .unwrap();
@@ -582,7 +582,11 @@ async fn planning_cut_off_mid_way_resumes_without_gaps_or_repeats() {
         .await
         .unwrap();
     let mut rows = 0;
-    while let Some(batch) = restarted.plan_batch(cap, 5, "console", now).await.unwrap() {
+    while let Some(batch) = restarted
+        .plan_batch(cap, 5, "console", None, now)
+        .await
+        .unwrap()
+    {
         rows += batch.rows;
         if batch.finished {
             break;

@@ -31,3 +31,4 @@ mod sms;
 mod store;
 mod tips;
 mod ussd;
+mod voice;

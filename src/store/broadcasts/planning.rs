@@ -147,8 +147,11 @@ pub(super) fn text_choices() -> String {
 }
 
 /// The batch's messages into the outbox: one `bulk` row per queued recipient still active, with
-/// the best text of their tip for them (none if they can read none of its texts). `$1` channel,
-/// `$2` not before, `$3` expiry, `$4` now, `$5` the run, `$6`..`$7` the batch's person ids.
+/// the best text of their tip for them (none if they can read none of its texts), or for a
+/// member who chose voice, while calls can be placed, a `call` row through the voice channel
+/// that plays the tip's recording in their language (its best text kept as the row's body).
+/// `$1` channel, `$2` not before, `$3` expiry, `$4` now, `$5` the run, `$6`..`$7` the batch's
+/// person ids, `$8` the voice channel (NULL: everyone by SMS).
 ///
 /// The best text is worked out once per tip, language and script of the batch (`best`, a few
 /// rows), not once per person.
@@ -165,9 +168,12 @@ pub(super) fn outbox_insert() -> String {
              WHERE o2.tip_id = o.tip_id AND o2.language = o.language AND o2.script = o.script)) \
          INSERT INTO outbox (channel, kind, priority, status, phone_ciphertext, phone_key_id, \
          phone_hint, person_id, broadcast_id, body, encoding, parts, dlt_template_id, \
-         not_before, expires_at, next_attempt_at, created_at) \
-         SELECT $1, 'bulk', 1, 'queued', p.phone_ciphertext, p.phone_key_id, p.phone_hint, \
-         p.id, x.run_id, t.body, t.encoding, t.parts, t.template_id, $2, $3, $2, $4 \
+         not_before, expires_at, next_attempt_at, created_at, tip_id, language) \
+         SELECT CASE WHEN {call} THEN CAST($8 AS TEXT) ELSE $1 END, \
+         CASE WHEN {call} THEN 'call' ELSE 'bulk' END, 1, 'queued', p.phone_ciphertext, \
+         p.phone_key_id, p.phone_hint, p.id, x.run_id, t.body, t.encoding, t.parts, \
+         t.template_id, $2, $3, $2, $4, CASE WHEN {call} THEN x.tip_id END, \
+         CASE WHEN {call} THEN p.language END \
          FROM broadcast_recipients x JOIN people p ON p.id = x.person_id \
          JOIN best b ON b.tip_id = x.tip_id AND b.language = p.language AND b.script = p.script \
          JOIN tip_texts t ON t.tip_id = b.tip_id AND t.language = b.text_language \
@@ -175,7 +181,8 @@ pub(super) fn outbox_insert() -> String {
          WHERE x.run_id = $5 AND x.person_id > $6 AND x.person_id <= $7 \
          AND x.outcome = 'queued' AND p.status = 'active' AND p.phone_ciphertext IS NOT NULL \
          ON CONFLICT (broadcast_id, person_id) DO NOTHING",
-        choices = text_choices()
+        choices = text_choices(),
+        call = "(p.medium = 'voice' AND CAST($8 AS TEXT) IS NOT NULL)",
     )
 }
 
@@ -216,6 +223,7 @@ impl Store {
         cap: FrequencyCap,
         batch: i64,
         channel: &str,
+        voice_channel: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Option<PlannedBatch>, StoreError> {
         let pick = "SELECT r.id, r.broadcast_id, r.due_at, r.not_before, r.expires_at, r.cursor \
@@ -309,7 +317,8 @@ impl Store {
                 .bind(to_millis(now))
                 .bind(run.id)
                 .bind(run.cursor)
-                .bind(upper),
+                .bind(upper)
+                .bind(voice_channel),
         )
         .await?;
         tx.execute(

@@ -107,9 +107,15 @@ fn session_and_pages() -> impl Strategy<Value = (Session, usize)> {
         (caller(), language(), place(), 1..4usize),
         (0..MAX_STRIKES, any::<bool>(), any::<u16>(), any::<u8>()),
         proptest::option::of(joining),
+        proptest::option::of(any::<bool>()),
     )
         .prop_map(
-            |((caller, (language, script), place, pages), (strikes, hint, tip, page), saved)| {
+            |(
+                (caller, (language, script), place, pages),
+                (strikes, hint, tip, page),
+                saved,
+                voice,
+            )| {
                 let resumable = saved.map(|((language, script), place)| {
                     Box::new(Session {
                         language,
@@ -123,6 +129,7 @@ fn session_and_pages() -> impl Strategy<Value = (Session, usize)> {
                         tip,
                         resumable: None,
                         report: (None, None),
+                        voice: None,
                     })
                 });
                 let session = Session {
@@ -137,6 +144,7 @@ fn session_and_pages() -> impl Strategy<Value = (Session, usize)> {
                     tip,
                     resumable,
                     report: (None, None),
+                    voice,
                 };
                 (session, pages)
             },
@@ -196,6 +204,13 @@ fn check_step(before: &Session, input: &str, pages: usize, next: &Step) -> Resul
                         && number == typed
                         && typed.chars().filter(char::is_ascii_digit).count() >= 10
                 }
+                // The other way than the member's tips come now, only where calls can be placed.
+                Effect::SetMedium(voice) => {
+                    before.place == Place::Menu
+                        && before.is_member()
+                        && typed == "7"
+                        && before.voice == Some(!voice)
+                }
             };
             if !allowed {
                 return fail("an effect from the wrong place");
@@ -239,6 +254,7 @@ fn outcome(effect: &Effect, pick: usize) -> Outcome {
         Effect::SaveLanguage => vec![Outcome::LanguageSaved],
         Effect::LoadMyData => vec![Outcome::NotRegistered],
         Effect::Report(_) => vec![Outcome::Reported, Outcome::ReportBadNumber],
+        Effect::SetMedium(voice) => vec![Outcome::MediumSet(*voice)],
     };
     if let Effect::LoadMyData = effect {
         outcomes.push(Outcome::MyData(MyData {
@@ -347,10 +363,11 @@ proptest! {
     fn a_random_walk_through_the_menu_keeps_its_rules_until_it_ends(
         caller in caller(),
         known in proptest::option::of(language()),
+        voice in proptest::option::of(any::<bool>()),
         pages in proptest::array::uniform15(1..4usize),
         moves in proptest::collection::vec((input(), any::<usize>()), 1..40),
     ) {
-        let Step::Show(mut session) = start(caller, known, 0, None) else {
+        let Step::Show(mut session) = start(caller, known, 0, None, voice) else {
             return Err(TestCaseError::fail("the first screen is a screen"));
         };
         for (input, pick) in moves {

@@ -90,17 +90,23 @@ pub struct OnFile {
 impl OnFile {
     /// Starts it (call from a multi-threaded runtime: it blocks while the service starts).
     pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// As [`OnFile::start`], with more settings in the environment.
+    pub fn start_with(extra: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let url = format!(
             "sqlite://{}?mode=rwc",
             dir.path().join("mitan.db").display()
         );
         let key = super::random_master_key();
-        let env = [
+        let mut env = vec![
             ("MITAN__DATABASE__URL", url.as_str()),
             ("MITAN__SECURITY__MASTER_KEY", key.as_str()),
             ("MITAN__LOG__FILTER", "debug"),
         ];
+        env.extend_from_slice(extra);
         let mitan =
             tokio::task::block_in_place(|| Binary::serve(tempfile::tempdir().unwrap(), &env));
         assert!(mitan.port.is_some(), "{}", mitan.output());

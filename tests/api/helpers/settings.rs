@@ -34,6 +34,11 @@ pub fn test_figment(db: &TestDatabase) -> Figment {
             "channels.generic.secret",
             GENERIC_SECRET,
         ))
+        // Recordings a test writes, in a folder of its own (empty until it does).
+        .merge(Serialized::default(
+            "voice.audio_dir",
+            db.dir.path().join("audio"),
+        ))
         // Tests drive the dispatcher themselves, one step at a time.
         .merge(Serialized::default("outbound.workers", 0))
 }
