@@ -2,40 +2,30 @@
 //! broadcast to a fake aggregator (the issue's target: 500 messages/s for 60 s, achieved rate
 //! within 2% of 500, and no one-second window above 500 plus the configured burst).
 //!
-//!     cargo run --release --example bench_dispatch -- [TPS] [SECONDS] [WORKERS] [INSTANCES]
+//!     cargo run --release --example bench_dispatch -- [TPS] [SECONDS] [WORKERS]
 //!
-//! Defaults: 500 messages/s, 60 s, 16 dispatcher workers, 1 instance. Makes a fresh SQLite
+//! Defaults: 500 messages/s, 60 s, 16 dispatcher workers. Makes a fresh SQLite
 //! database in a temporary folder and starts a fake aggregator on 127.0.0.1 that speaks the
 //! `generic` kind (answers each send at once with a message id and records when it arrived).
 //! Fills `people` with enough synthetic members (real sealed test numbers) to keep the dispatcher
 //! busy past SECONDS, plans a broadcast of one tip to all of them with the planner's own store
-//! calls, then starts INSTANCES instances (each its own `Dispatcher` with WORKERS workers and
-//! `outbound.instances` = INSTANCES, as separate `mitan serve` processes would have) and measures
-//! at the aggregator. Exits non-zero if a target is missed or a message arrived twice.
+//! calls, then starts one instance's `Dispatcher` with WORKERS workers and measures at the
+//! aggregator. Exits non-zero if a target is missed or a message arrived twice. (SQLite serves
+//! one instance; several instances sharing a rate on PostgreSQL are `bench_shared_rate`'s.)
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::routing::post;
-use axum::Json;
-use chrono::Utc;
 use figment::providers::Serialized;
+#[path = "support/sending.rs"]
+mod sending;
+
 use mitan::app::Application;
-use mitan::broadcasts::{Content, Segment};
 use mitan::config::Settings;
 use mitan::dispatcher::Dispatcher;
 use mitan::privacy::Msisdn;
-use mitan::store::NewBroadcast;
 use sqlx::Connection as _;
 use tokio_util::sync::CancellationToken;
-
-/// What the fake aggregator saw: arrival times and recipients, in order of arrival.
-#[derive(Default)]
-struct Arrivals {
-    at: Vec<Instant>,
-    to: Vec<String>,
-}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -46,31 +36,11 @@ async fn main() -> anyhow::Result<()> {
     let tps = next(500)?;
     let seconds = next(60)?;
     let workers = next(16)?;
-    let instances = next(1)?;
+    let instances = 1;
     // Enough to keep every sender busy past the measured span, and not much more.
     let people = tps * (seconds + 5);
 
-    let arrivals = Arc::new(Mutex::new(Arrivals::default()));
-    let aggregator = {
-        let arrivals = arrivals.clone();
-        axum::Router::new().route(
-            "/messages",
-            post(move |Json(body): Json<serde_json::Value>| {
-                let arrivals = arrivals.clone();
-                async move {
-                    let mut seen = arrivals.lock().unwrap();
-                    seen.at.push(Instant::now());
-                    seen.to
-                        .push(body["to"].as_str().unwrap_or_default().to_string());
-                    let id = seen.at.len();
-                    Json(serde_json::json!({"message_id": format!("bench-{id}")}))
-                }
-            }),
-        )
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let fake = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(async move { axum::serve(listener, aggregator).await });
+    let (fake, arrivals) = sending::fake_aggregator().await?;
 
     let dir = tempfile::tempdir()?;
     let url = format!("sqlite://{}/bench.db", dir.path().display());
@@ -90,7 +60,6 @@ async fn main() -> anyhow::Result<()> {
             .merge(Serialized::default("channels.bench.tps", tps))
             .merge(Serialized::default("outbound.default_channel", "bench"))
             .merge(Serialized::default("outbound.workers", workers))
-            .merge(Serialized::default("outbound.instances", instances))
             .merge(Serialized::default("broadcasts.planner", false)),
     )?;
     let burst = settings.channels["bench"]
@@ -127,33 +96,7 @@ async fn main() -> anyhow::Result<()> {
     tx.commit().await?;
     conn.close().await?;
 
-    let store = &state.store;
-    let tip = store.tips().await?[0].id;
-    let now = Utc::now();
-    let broadcast = store
-        .create_broadcast(&NewBroadcast {
-            segment: &Segment::default(),
-            content: &Content::Tip(tip),
-            custom_tip: None,
-            send_at: Some(now),
-            cron: None,
-            first_due: now,
-            created_by: "bench",
-            at: now,
-        })
-        .await?;
-    let campaign = &settings.campaign;
-    store
-        .open_run(broadcast, now, campaign.send_rules().timing(now), None, now)
-        .await?;
-    while let Some(batch) = store
-        .plan_batch(campaign.frequency_cap(), 5000, "bench", None, now)
-        .await?
-    {
-        if batch.finished {
-            break;
-        }
-    }
+    sending::plan_first_tip_to_everyone(&state.store, &settings, "bench").await?;
     println!(
         "{people} members sealed and planned in {:.1} s; sending at tps {tps} (burst {burst}) \
          with {instances} instance(s) of {workers} workers",
@@ -196,22 +139,12 @@ async fn main() -> anyhow::Result<()> {
     let in_span = offsets.iter().filter(|o| **o < span).count();
     let achieved = in_span as f64 / seconds as f64;
     // The busiest one-second window, starting at any arrival.
-    let mut busiest = 0;
-    let mut tail = 0;
-    for (head, start) in offsets.iter().enumerate() {
-        tail = tail.max(head);
-        while tail < offsets.len() && offsets[tail] < *start + Duration::from_secs(1) {
-            tail += 1;
-        }
-        busiest = busiest.max(tail - head);
-    }
-    let per_second: Vec<usize> = (0..seconds)
-        .map(|s| {
-            let from = Duration::from_secs(s);
-            let to = Duration::from_secs(s + 1);
-            offsets.iter().filter(|o| **o >= from && **o < to).count()
-        })
-        .collect();
+    let busiest = sending::windows(&offsets)
+        .iter()
+        .map(|(_, n)| *n)
+        .max()
+        .unwrap_or(0);
+    let per_second = sending::per_second(&offsets, seconds);
     let distinct: HashSet<&String> = seen.to.iter().collect();
     let deviation = (achieved - tps as f64).abs() / tps as f64 * 100.0;
     println!(

@@ -101,6 +101,15 @@ impl Application {
         demo: bool,
     ) -> anyhow::Result<(Self, Option<String>)> {
         check_channels(&settings)?;
+        if let Some(instances) = settings.outbound.instances {
+            tracing::warn!(
+                instances,
+                "outbound.instances is no longer read: instances on one PostgreSQL database share \
+                 each channel's tps and burst through it however many run, and the one instance \
+                 on SQLite sends at the whole rate; remove the setting \
+                 (MITAN__OUTBOUND__INSTANCES)"
+            );
+        }
         let store = Store::connect(&settings.database)
             .await?
             .flag_join_bursts(settings.campaign.burst_threshold_per_hour);

@@ -217,9 +217,10 @@ pub struct OutboundSettings {
     pub default_channel: String,
     /// Dispatcher loops in this instance; 0 sends nothing (another instance sends).
     pub workers: u32,
-    /// Instances that send (`workers` > 0) on this database: each keeps to `1 / instances` of
-    /// every channel's `tps` and `burst`, so together they keep to the aggregator's rate.
-    pub instances: u32,
+    /// No longer read (each instance once kept to `1 / instances` of every channel's rate); the
+    /// instances on one PostgreSQL database now share each channel's rate through it. Accepted
+    /// so that an upgrade starts, with a warning to remove it.
+    pub instances: Option<u32>,
     /// Tries before a message that keeps failing transiently is given up.
     pub max_attempts: u32,
     /// First retry delay; each retry doubles it (with jitter), up to `backoff_max_secs`.

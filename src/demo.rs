@@ -78,7 +78,6 @@ pub fn settings(mut settings: Settings, dir: &std::path::Path) -> anyhow::Result
     let console = settings.channels.keys().next().cloned();
     settings.outbound.default_channel = console.unwrap_or_default();
     settings.outbound.workers = settings.outbound.workers.max(1);
-    settings.outbound.instances = 1;
     Ok(settings)
 }
 

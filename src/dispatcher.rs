@@ -3,6 +3,8 @@
 //! check it may still go, wait on the channel's rate limiter, send outside any transaction,
 //! settle the answer (`outbox::settle`, pure), record it. Tests call the step until it is idle.
 
+mod rate;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +15,7 @@ use governor::{DefaultDirectRateLimiter, RateLimiter};
 use rand::Rng as _;
 use tokio_util::sync::CancellationToken;
 
-use crate::clock::Clock;
+use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::enrollment::Language;
 use crate::outbox::OutboxStatus;
@@ -51,13 +53,15 @@ pub struct Context {
 }
 
 /// Sends what the outbox holds. Cheap to clone: workers of one instance share the per-channel
-/// rate limiters, so together they keep to each channel's `tps`.
+/// rate limits (`rate`), so together they keep to each channel's `tps`; on PostgreSQL every
+/// instance's workers share them through the database.
 #[derive(Clone)]
 pub struct Dispatcher {
     ctx: Context,
     owner: String,
     client: reqwest::Client,
-    limiters: Arc<HashMap<String, DefaultDirectRateLimiter>>,
+    /// Each channel's SMS rate (`rate`).
+    pacing: Arc<rate::Pacing>,
     /// Each channel's pace of calls (`voice_cps`), apart from its SMS rate.
     call_limiters: Arc<HashMap<String, DefaultDirectRateLimiter>>,
     retries: RetryPolicy,
@@ -71,15 +75,13 @@ fn bulk_window_open(settings: &Settings, now: DateTime<Utc>) -> bool {
 
 impl Dispatcher {
     pub fn new(ctx: Context) -> Self {
-        let limiters = ctx
-            .settings
-            .channels
-            .iter()
-            .map(|(name, channel)| {
-                let quota = channel.quota(ctx.settings.outbound.instances);
-                (name.clone(), RateLimiter::direct(quota))
-            })
-            .collect();
+        Self::pacing_by(ctx, Arc::new(SystemClock))
+    }
+
+    /// A dispatcher whose shared rate limit reads its time from `clock` (the system's in
+    /// service; a test's own to count sends in windows it controls).
+    pub fn pacing_by(ctx: Context, clock: Arc<dyn Clock>) -> Self {
+        let pacing = rate::Pacing::new(&ctx.settings, &ctx.store, clock);
         let call_limiters = ctx
             .settings
             .channels
@@ -98,7 +100,7 @@ impl Dispatcher {
             retries,
             owner: format!("{:016x}", rand::thread_rng().gen::<u64>()),
             client: providers::http_client(timeout),
-            limiters: Arc::new(limiters),
+            pacing: Arc::new(pacing),
             call_limiters: Arc::new(call_limiters),
             ctx,
         }
@@ -194,8 +196,15 @@ impl Dispatcher {
             };
             providers::place_call(&self.client, &channel, &call).await
         } else {
-            if let Some(limiter) = self.limiters.get(&message.channel) {
-                limiter.until_ready().await;
+            if let Err(err) = self.pacing.until_ready(&message.channel).await {
+                // The shared limit cannot be read: the message waits rather than leave
+                // unmetered.
+                crate::store::log_failure("taking a send token", &err.into());
+                let record = SendRecord::Retry {
+                    at: self.ctx.clock.now() + chrono::Duration::from_std(ERROR_PAUSE)?,
+                    error: "the channel's shared rate limit could not be read",
+                };
+                return self.record(message, &record, Outcome::Retrying).await;
             }
             let sms = OutboundSms {
                 id: message.id,

@@ -10,7 +10,7 @@ pub struct ChannelSettings {
     /// (production turns the unauthenticated `console` channel off this way).
     pub enabled: bool,
     /// Most messages a second the aggregator takes through this channel, from all instances
-    /// together; each instance keeps to its share (`outbound.instances`).
+    /// together (on PostgreSQL they share one limit through the database).
     pub tps: u32,
     /// Messages that may leave at once after a quiet spell, on top of the steady `tps`: no
     /// one-second window holds more than `tps + burst`. Unset: a tenth of `tps` (at least 1).
@@ -35,14 +35,17 @@ impl ChannelSettings {
         self.provider.kind()
     }
 
-    /// This instance's share of the channel's rate: `tps / instances` a second, with a burst of
-    /// `burst / instances` (each at least one message).
-    pub fn quota(&self, instances: u32) -> governor::Quota {
-        let instances = f64::from(instances.max(1));
-        let tps = f64::from(self.tps.max(1));
-        let burst = self.burst.map_or(tps / 10.0, f64::from);
-        let per_second = (tps / instances).max(f64::MIN_POSITIVE);
-        let burst = ((burst / instances).floor() as u32).max(1);
+    /// Messages that may leave at once: `burst`, or a tenth of `tps` (at least 1).
+    pub fn burst(&self) -> u32 {
+        self.burst.unwrap_or(self.tps.max(1) / 10).max(1)
+    }
+
+    /// The channel's rate for one instance's own pacing: `tps` a second after a burst of
+    /// `burst()`. On PostgreSQL the instances also take every send from one shared bucket
+    /// (`store::Store::take_tokens`), so together they keep to the same.
+    pub fn quota(&self) -> governor::Quota {
+        let per_second = f64::from(self.tps.max(1));
+        let burst = self.burst();
         governor::Quota::with_period(std::time::Duration::from_secs_f64(1.0 / per_second))
             .expect("a positive period")
             .allow_burst(std::num::NonZeroU32::new(burst).expect("at least one"))

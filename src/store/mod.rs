@@ -17,6 +17,7 @@ mod health;
 mod keys;
 mod outbox;
 mod people;
+mod rates;
 mod recruiters;
 mod reports;
 mod scams;
@@ -51,6 +52,7 @@ pub use health::{log_failure, PROBE_EVERY};
 pub use keys::{BeginError, Holder, Rekey, SealingKey};
 pub use outbox::{ClaimedMessage, OutboxEntry, ReportApplied, SendRecord};
 pub use people::{PeopleFilter, PersonRecord, PersonSummary};
+pub use rates::{SharedRate, Taken};
 pub use recruiters::{
     EventCodeRecord, NewEventCode, NewRecruiter, RecruiterChanges, RecruiterFilter,
     RecruiterRecord, TreeRow,

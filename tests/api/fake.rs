@@ -52,6 +52,8 @@ pub struct Recorded {
     pub headers: HeaderMap,
     pub body: String,
     pub at: Instant,
+    /// The time on the clock the fake was given to stamp with ([`FakeAggregator::stamping`]).
+    pub stamped: Option<chrono::DateTime<chrono::Utc>>,
     /// The status it answered with, or would have after `delay`.
     pub status: u16,
     pub delay: Duration,
@@ -97,6 +99,7 @@ struct Script {
     next: VecDeque<Canned>,
     otherwise: Option<Canned>,
     faults: Option<(Faults, rand::rngs::StdRng)>,
+    stamp: Option<mitan::clock::ManualClock>,
     requests: Vec<Recorded>,
 }
 
@@ -135,6 +138,17 @@ impl FakeAggregator {
     pub async fn start(otherwise: Canned) -> Self {
         Self::serve(Script {
             otherwise: Some(otherwise),
+            ..Script::default()
+        })
+        .await
+    }
+
+    /// Starts a fake that answers `otherwise` and stamps each request with `clock`'s time, so
+    /// that a test counts requests in windows of a clock it moves itself.
+    pub async fn stamping(otherwise: Canned, clock: mitan::clock::ManualClock) -> Self {
+        Self::serve(Script {
+            otherwise: Some(otherwise),
+            stamp: Some(clock),
             ..Script::default()
         })
         .await
@@ -196,6 +210,7 @@ async fn answer(
     let canned = {
         let mut script = script.lock().unwrap();
         let mut canned = script.next_answer();
+        let stamped = script.stamp.as_ref().map(mitan::clock::Clock::now);
         script.requests.push(Recorded {
             method,
             path: uri.path().to_string(),
@@ -203,6 +218,7 @@ async fn answer(
             headers,
             body: String::from_utf8_lossy(&body).into_owned(),
             at,
+            stamped,
             status: canned.status,
             delay: canned.delay,
         });

@@ -237,12 +237,7 @@ fn each_enabled_channel_that_cannot_send_is_named_at_start() {
     assert!(mitan.port.is_some(), "{}", mitan.output());
     mitan.signal("TERM");
     mitan.wait_exit(Duration::from_secs(5));
-    let warnings: Vec<String> = mitan
-        .output()
-        .lines()
-        .filter(|line| line.contains("cannot send until"))
-        .map(str::to_string)
-        .collect();
+    let warnings = mitan.lines_with("cannot send until");
     let named = |channel: &str, keys: &str| {
         warnings
             .iter()
@@ -385,4 +380,20 @@ async fn sigterm_during_joins_loses_no_acknowledged_join() {
             "{phone} was told \"Done!\" but is not stored"
         );
     }
+}
+
+#[test]
+fn outbound_instances_still_set_is_named_at_start_and_changes_nothing() {
+    // Each instance used to keep to 1 / instances of every rate; instances on PostgreSQL now
+    // share one limit, so the setting is read no more: the start warns, once, and goes on.
+    let mut mitan = Binary::serve(workdir(), &[("MITAN__OUTBOUND__INSTANCES", "2")]);
+    assert!(mitan.port.is_some(), "{}", mitan.output());
+    mitan.signal("TERM");
+    mitan.wait_exit(Duration::from_secs(5));
+    let warnings = mitan.lines_with("outbound.instances is no longer read");
+    assert_eq!(warnings.len(), 1, "{}", mitan.output());
+    assert!(
+        warnings[0].contains("MITAN__OUTBOUND__INSTANCES"),
+        "{warnings:?}"
+    );
 }

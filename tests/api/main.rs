@@ -25,6 +25,7 @@ mod reports;
 mod retries;
 mod rotation;
 mod scams;
+mod shared_rate;
 mod simulator;
 mod sms;
 mod store;

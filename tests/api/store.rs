@@ -441,3 +441,134 @@ async fn a_stored_number_leaves_no_run_of_its_digits_in_the_database() {
     })
     .await;
 }
+
+/// Grants at manual times, per taker, from two stores (two instances' pools) on one database.
+struct Grants(Vec<(i64, usize)>);
+
+impl Grants {
+    /// The most tokens granted within any one second (`[t, t + 1000)` ms, `t` any grant's time).
+    fn busiest_second(&self) -> usize {
+        self.0
+            .iter()
+            .map(|(start, _)| {
+                self.0
+                    .iter()
+                    .filter(|(at, _)| (*start..start + 1000).contains(at))
+                    .count()
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    fn by(&self, taker: usize, from: i64, to: i64) -> usize {
+        self.0
+            .iter()
+            .filter(|(at, who)| *who == taker && (from..to).contains(at))
+            .count()
+    }
+}
+
+#[tokio::test]
+async fn instances_on_one_database_share_a_channel_s_rate_and_one_carries_it_alone() {
+    use mitan::store::SharedRate;
+    on_every_backend(|store, db| async move {
+        let other = open_store(&db.url).await;
+        let takers = [&store, &other];
+        let rate = SharedRate {
+            per_second: 10,
+            burst: 3,
+        };
+        let start = noon();
+        let at = |ms: i64| start + Duration::milliseconds(ms);
+        let mut grants = Grants(Vec::new());
+        // Both instances ask every 10 ms for two tokens each, for five seconds, taking turns
+        // at asking first.
+        for ms in (0..5000).step_by(10) {
+            let order = if (ms / 100) % 2 == 0 { [0, 1] } else { [1, 0] };
+            for who in order {
+                let taker = takers[who];
+                let taken = taker.take_tokens("bulk", 2, rate, at(ms)).await.unwrap();
+                for _ in 0..taken.granted {
+                    grants.0.push((ms, who));
+                }
+            }
+        }
+        // The burst at once, then ten a second between them: 3 + 49 by 4.99 s; the busiest
+        // second is the burst's and the nine after it, within tps + burst = 13. Both got tokens.
+        assert_eq!(grants.0.len(), 3 + 49);
+        assert_eq!(grants.busiest_second(), 12);
+        assert!(grants.by(0, 0, 5000) > 10 && grants.by(1, 0, 5000) > 10);
+        // The first stops; the second alone gets the whole rate, from the very next token.
+        for ms in (5000..8000).step_by(10) {
+            let taken = other.take_tokens("bulk", 2, rate, at(ms)).await.unwrap();
+            for _ in 0..taken.granted {
+                grants.0.push((ms, 1));
+            }
+        }
+        for second in 5..8 {
+            assert_eq!(grants.by(1, second * 1000, (second + 1) * 1000), 10);
+        }
+        assert!(grants.busiest_second() <= 13);
+
+        // When none is left, the wait says when the next is due; an earlier clock adds nothing.
+        assert_eq!(
+            other
+                .take_tokens("bulk", 1, rate, at(8000))
+                .await
+                .unwrap()
+                .granted,
+            1
+        );
+        let empty = other.take_tokens("bulk", 1, rate, at(8000)).await.unwrap();
+        assert_eq!(empty.granted, 0);
+        assert_eq!(empty.wait, std::time::Duration::from_millis(100));
+        let behind = store.take_tokens("bulk", 1, rate, at(7000)).await.unwrap();
+        assert_eq!(behind.granted, 0, "a lagging clock refilled the bucket");
+        let due = at(8000) + Duration::from_std(empty.wait).unwrap();
+        assert_eq!(
+            store
+                .take_tokens("bulk", 1, rate, due)
+                .await
+                .unwrap()
+                .granted,
+            1
+        );
+        // A quiet spell fills the bucket to the burst, no more; channels have buckets apart.
+        let later = store
+            .take_tokens("bulk", 10, rate, at(60_000))
+            .await
+            .unwrap();
+        assert_eq!(later.granted, 3);
+        let reply = store
+            .take_tokens("reply", 10, rate, at(60_000))
+            .await
+            .unwrap();
+        assert_eq!(reply.granted, 3);
+        other.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn takes_at_once_from_two_instances_never_grant_one_token_twice() {
+    use mitan::store::SharedRate;
+    on_every_backend(|store, db| async move {
+        let other = open_store(&db.url).await;
+        let rate = SharedRate {
+            per_second: 100,
+            burst: 7,
+        };
+        let granted = Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let takes = (0..40).map(|n| {
+            let (taker, granted) = (if n % 2 == 0 { &store } else { &other }, granted.clone());
+            async move {
+                let taken = taker.take_tokens("bulk", 1, rate, noon()).await.unwrap();
+                granted.fetch_add(taken.granted, std::sync::atomic::Ordering::Relaxed);
+            }
+        });
+        crate::helpers::join_all(takes).await;
+        assert_eq!(granted.load(std::sync::atomic::Ordering::Relaxed), 7);
+        other.close().await;
+    })
+    .await;
+}

@@ -233,6 +233,15 @@ impl Binary {
     pub fn output(&self) -> String {
         self.output.lock().unwrap().clone()
     }
+
+    /// The lines of its output so far that contain `text`.
+    pub fn lines_with(&self, text: &str) -> Vec<String> {
+        self.output()
+            .lines()
+            .filter(|line| line.contains(text))
+            .map(str::to_string)
+            .collect()
+    }
 }
 
 impl Drop for Binary {
