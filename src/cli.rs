@@ -475,8 +475,7 @@ async fn rotate_keys(settings: Settings, new_key_file: &Path, batch: u32) -> any
 }
 
 async fn voice(settings: Settings, command: VoiceCommand) -> anyhow::Result<()> {
-    use crate::enrollment::Language;
-    use crate::tips::audio::{AudioLibrary, Prompt, Recording};
+    use crate::tips::audio::{every_recording, AudioLibrary};
     let dir = &settings.voice.audio_dir;
     let store = Store::connect(&settings.database).await?;
     store.migrate().await?;
@@ -517,20 +516,11 @@ async fn voice(settings: Settings, command: VoiceCommand) -> anyhow::Result<()> 
     for (path, reason) in &library.problems {
         println!("  left out {path}: {reason}");
     }
-    let mut missing = Vec::new();
-    for language in Language::ALL {
-        for prompt in Prompt::ALL {
-            if library.prompt(prompt, language).is_none() {
-                missing.push(Recording::Prompt(prompt).path(language));
-            }
-        }
-        for tip in tips.iter().filter(|tip| tip.active) {
-            let name = tip.slug.clone().unwrap_or_else(|| tip.id.to_string());
-            if library.tip(&name, language).is_none() {
-                missing.push(Recording::Tip(name).path(language));
-            }
-        }
-    }
+    let missing: Vec<String> = every_recording(&tips)
+        .into_iter()
+        .filter(|(recording, language)| library.get(recording, *language).is_none())
+        .map(|(recording, language)| recording.path(language))
+        .collect();
     if !missing.is_empty() {
         println!("missing ({}): {}", missing.len(), missing.join(", "));
     }

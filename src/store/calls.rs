@@ -22,7 +22,6 @@ pub struct CallRecord {
     pub plays: CallPlays,
     pub attempts: u32,
     pub expires_at: Option<DateTime<Utc>>,
-    pub provider_id: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -38,7 +37,6 @@ struct CallRow {
     language: Option<String>,
     attempts: i64,
     expires_at: Option<i64>,
-    provider_message_id: Option<String>,
 }
 
 impl Store {
@@ -47,7 +45,7 @@ impl Store {
         let row: Option<CallRow> = on_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT id, channel, kind, status, person_id, phone_ciphertext, phone_key_id, \
-                 tip_id, language, attempts, expires_at, provider_message_id FROM outbox \
+                 tip_id, language, attempts, expires_at FROM outbox \
                  WHERE id = $1 AND kind IN ('call', 'call_back')",
             )
             .bind(id)
@@ -71,7 +69,6 @@ impl Store {
             },
             attempts: row.attempts.max(0) as u32,
             expires_at: row.expires_at.map(from_millis),
-            provider_id: row.provider_message_id,
         }))
     }
 

@@ -297,6 +297,20 @@ fn wav_files(dir: &Path) -> Vec<(String, PathBuf)> {
     found
 }
 
+/// Every recording calls may play: each prompt and each active tip, in every language.
+pub fn every_recording(tips: &[super::StoredTip]) -> Vec<(Recording, Language)> {
+    let mut wanted = Vec::new();
+    for language in Language::ALL {
+        wanted.extend(Prompt::ALL.map(|prompt| (Recording::Prompt(prompt), language)));
+        wanted.extend(
+            tips.iter()
+                .filter(|tip| tip.active)
+                .map(|tip| (Recording::Tip(tip.name()), language)),
+        );
+    }
+    wanted
+}
+
 /// The library's tips that have a recording in `language`, as library positions in drip order.
 pub fn playable(tips: &super::TipLibrary, audio: &AudioLibrary, language: Language) -> Vec<usize> {
     (0..tips.len())
@@ -312,7 +326,15 @@ pub fn tip_of_the_day(
     day: chrono::NaiveDate,
     language: Language,
 ) -> Option<i64> {
-    let playable = playable(tips, audio, language);
+    tip_of_the_day_among(tips, &playable(tips, audio, language), day)
+}
+
+/// As [`tip_of_the_day`], among `playable` (as [`playable`] gives them) already worked out.
+pub fn tip_of_the_day_among(
+    tips: &super::TipLibrary,
+    playable: &[usize],
+    day: chrono::NaiveDate,
+) -> Option<i64> {
     let today = tips.index_for(day);
     let at = playable
         .iter()

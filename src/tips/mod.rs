@@ -150,6 +150,14 @@ pub struct StoredTip {
     pub texts: Vec<TipText>,
 }
 
+impl StoredTip {
+    /// The library's name of the tip: its slug (`tip-01`), else its store id. Its recordings'
+    /// folder is named so.
+    pub fn name(&self) -> String {
+        self.slug.clone().unwrap_or_else(|| self.id.to_string())
+    }
+}
+
 /// A tip ready to be saved: every text checked and normalised.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewTip {
@@ -279,7 +287,7 @@ impl TipLibrary {
             .into_iter()
             .filter(|tip| tip.active && !tip.texts.is_empty())
             .map(|tip| ShippedTip {
-                id: tip.slug.unwrap_or_else(|| tip.id.to_string()),
+                id: tip.name(),
                 stored: Some(tip.id),
                 category: tip.category,
                 texts: tip.texts.into_iter().map(|t| (t.key, t.body)).collect(),

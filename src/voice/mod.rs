@@ -20,7 +20,9 @@ use crate::outbox::{settle_call, CallRetries, CallSettled, OutboundKind};
 use crate::privacy::{Msisdn, Vault};
 use crate::providers::{CallStatus, Gather, VoiceAnswer, VoiceStep};
 use crate::store::{CallRecord, NumberKeys, SmsChange, Store};
-use crate::tips::audio::{playable, tip_of_the_day, AudioLibrary, LiveAudio, Prompt, Recording};
+use crate::tips::audio::{
+    playable, tip_of_the_day_among, AudioLibrary, LiveAudio, Prompt, Recording,
+};
 use crate::tips::{LiveTips, TipLibrary};
 use flow::{Effect, Screen, Stage};
 
@@ -132,16 +134,12 @@ pub async fn serve_flow(
     let tips = ctx.tips.current();
     let audio = ctx.audio.current();
     let now = ctx.clock.now();
-    let playable: Vec<i64> = playable(&tips, &audio, language)
-        .into_iter()
-        .filter_map(|i| tips.stored_id(i))
+    let positions = playable(&tips, &audio, language);
+    let today = tip_of_the_day_among(&tips, &positions, ctx.settings.campaign.local_day(now));
+    let playable: Vec<i64> = positions
+        .iter()
+        .filter_map(|&i| tips.stored_id(i))
         .collect();
-    let today = tip_of_the_day(
-        &tips,
-        &audio,
-        ctx.settings.campaign.local_day(now),
-        language,
-    );
     let (effect, mut screen) = flow::next(
         call.plays.tip,
         stage,

@@ -15,7 +15,7 @@ use anyhow::Context as _;
 use crate::broadcasts::TextKey;
 use crate::enrollment::{Language, Script};
 use crate::i18n::{locale, Catalog};
-use crate::tips::audio::{check_wav, Prompt, Recording};
+use crate::tips::audio::{check_wav, every_recording, Prompt, Recording};
 use crate::tips::StoredTip;
 
 /// The two programs, found on `PATH`.
@@ -120,21 +120,20 @@ pub fn synthesise(
     force: bool,
 ) -> anyhow::Result<Synthesised> {
     let mut done = Synthesised::default();
-    let mut wanted: Vec<(Recording, Language, String)> = Vec::new();
-    for language in Language::ALL {
-        for prompt in Prompt::ALL {
-            let text = prompt_text(catalog, prompt, language);
-            wanted.push((Recording::Prompt(prompt), language, text));
-        }
-        for tip in tips.iter().filter(|tip| tip.active) {
-            let name = tip.slug.clone().unwrap_or_else(|| tip.id.to_string());
-            match tip_text(tip, language) {
-                Some(text) => wanted.push((Recording::Tip(name), language, text.to_string())),
-                None => done.without_text += 1,
+    for (recording, language) in every_recording(tips) {
+        let text = match &recording {
+            Recording::Prompt(prompt) => prompt_text(catalog, *prompt, language),
+            Recording::Tip(name) => {
+                let tip = tips.iter().find(|tip| tip.name() == *name);
+                match tip.and_then(|tip| tip_text(tip, language)) {
+                    Some(text) => text.to_string(),
+                    None => {
+                        done.without_text += 1;
+                        continue;
+                    }
+                }
             }
-        }
-    }
-    for (recording, language, text) in wanted {
+        };
         let out = dir.join(recording.path(language));
         let mark = out.with_extension("placeholder");
         if out.exists() && !mark.exists() {

@@ -215,8 +215,7 @@ pub async fn list(
             recordings: crate::enrollment::Language::ALL
                 .into_iter()
                 .filter_map(|language| {
-                    let name = tip.slug.clone().unwrap_or_else(|| tip.id.to_string());
-                    let file = audio.tip(&name, language)?;
+                    let file = audio.tip(&tip.name(), language)?;
                     let tag = language.tag();
                     Some(if file.placeholder {
                         format!("{tag} ({placeholder})")

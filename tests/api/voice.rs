@@ -76,7 +76,7 @@ async fn record_hindi(app: &TestApp) -> Vec<String> {
     let dir = app.db.dir.path().join("audio");
     let mut names = Vec::new();
     for (n, tip) in app.state.store.tips().await.unwrap().iter().enumerate() {
-        let name = tip.slug.clone().unwrap_or_else(|| tip.id.to_string());
+        let name = tip.name();
         put(&dir, &Recording::Tip(name.clone()), 400 + 10 * n as u32);
         names.push(name);
     }
@@ -511,7 +511,7 @@ async fn a_stop_between_planning_and_calling_wins_and_a_tip_without_a_recording_
     app.join(other, None, app.clock_now()).await;
     app.text(other, "VOICE").await;
     let first = app.state.store.tips().await.unwrap()[0].clone();
-    let name = first.slug.unwrap_or_else(|| first.id.to_string());
+    let name = first.name();
     std::fs::remove_file(app.db.dir.path().join(format!("audio/{name}/hi.wav"))).unwrap();
     app.state.audio.refresh();
     app.clock.set(ist(2026, 12, 5, 15, 0));
