@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use fluent_templates::fluent_bundle::FluentValue;
 pub use fluent_templates::LanguageIdentifier;
@@ -22,13 +23,16 @@ fluent_templates::static_loader! {
 
 /// The locale of a person's words: Roman script is the Roman Hindi variant.
 pub fn locale(language: Language, script: Script) -> LanguageIdentifier {
-    let tag = match (language, script) {
-        (Language::English, _) => "en",
-        (_, Script::Roman) => "hi-Latn",
-        (Language::Hindi, Script::Native) => "hi",
-        (Language::Chhattisgarhi, Script::Native) => "hne",
+    static LOCALE_IDS: LazyLock<[LanguageIdentifier; 4]> = LazyLock::new(|| {
+        ["en", "hi-Latn", "hi", "hne"].map(|tag| tag.parse().expect("locale tags are valid"))
+    });
+    let n = match (language, script) {
+        (Language::English, _) => 0,
+        (_, Script::Roman) => 1,
+        (Language::Hindi, Script::Native) => 2,
+        (Language::Chhattisgarhi, Script::Native) => 3,
     };
-    tag.parse().expect("locale tags are valid")
+    LOCALE_IDS[n].clone()
 }
 
 /// Every locale a person can have, for tests and reviews that render everything.

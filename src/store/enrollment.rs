@@ -3,10 +3,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::recruiters::{insert_code, with_fresh_code, NewCode};
+use super::recruiters::with_fresh_code;
 use super::suppressions::{suppress, unsuppress};
 use super::tx::{Sql, WriteTx};
-use super::{on_pool, on_reader, stored, to_millis, Store, StoreError};
+use super::{on_pool, on_reader, stored, to_millis, Backend, Store, StoreError};
 use crate::enrollment::{
     CodeRefusal, JoinOutcome, JoinRequest, Language, OptInCode, PersonStatus, Script,
 };
@@ -66,6 +66,36 @@ pub(super) fn judge_code(
     Ok(row)
 }
 
+/// A new member: the person (`$1` blind index, `$2`..`$4` sealed number, key and hint, `$5`
+/// language, `$6` script, `$7` consent channel, `$8` consent version, `$9` now, `$10` the
+/// recruiter credited, `$11` the code they came through, `$12` area), their recruiter entry
+/// (`$13` quota) and permanent code (`$14`), and the number off the suppression list. Answers
+/// the person's id.
+const NEW_MEMBER_SQLITE: &str = "INSERT INTO people (phone_index, phone_ciphertext, \
+     phone_key_id, phone_hint, language, script, status, consent_channel, consent_version, \
+     consented_at, created_at, recruited_by, via_code, area_id) \
+     VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8, $9, $9, $10, $11, $12); \
+     INSERT INTO recruiters (kind, name, area_id, quota, person_id, recruited_by, created_at) \
+     VALUES ('mitan', 'Mitan ' || last_insert_rowid(), $12, $13, last_insert_rowid(), $10, $9); \
+     INSERT INTO codes (code, recruiter_id, kind, created_at) \
+     VALUES ($14, last_insert_rowid(), 'permanent', $9); \
+     DELETE FROM suppressions WHERE phone_index = $1; \
+     SELECT r.person_id FROM codes c JOIN recruiters r ON r.id = c.recruiter_id \
+     WHERE c.code = $14";
+
+/// [`NEW_MEMBER_SQLITE`] for PostgreSQL.
+const NEW_MEMBER_POSTGRES: &str = "WITH p AS (INSERT INTO people (phone_index, \
+     phone_ciphertext, phone_key_id, phone_hint, language, script, status, consent_channel, \
+     consent_version, consented_at, created_at, recruited_by, via_code, area_id) \
+     VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8, $9, $9, $10, $11, $12) RETURNING id), \
+     r AS (INSERT INTO recruiters (kind, name, area_id, quota, person_id, recruited_by, \
+     created_at) SELECT 'mitan', 'Mitan ' || p.id, $12, $13, p.id, $10, $9 FROM p \
+     RETURNING id, person_id), \
+     c AS (INSERT INTO codes (code, recruiter_id, kind, created_at) \
+     SELECT $14, r.id, 'permanent', $9 FROM r), \
+     d AS (DELETE FROM suppressions WHERE phone_index = $1) \
+     SELECT r.person_id FROM r";
+
 /// The join itself, inside the caller's write transaction (so that an SMS join records its
 /// webhook receipt and its reply in the same one); `burst_per_hour` is the store's. A refused
 /// code writes nothing.
@@ -120,45 +150,32 @@ pub(super) async fn join_in(
         area_id = row.area_id;
     }
 
+    // The person, their own recruiter entry and permanent code, and their number off the
+    // suppression list, in one round trip: SQLite runs the statements in turn in one call,
+    // PostgreSQL as one statement of chained inserts.
+    let text = match tx {
+        WriteTx::Sqlite(_) => NEW_MEMBER_SQLITE,
+        WriteTx::Postgres(_) => NEW_MEMBER_POSTGRES,
+    };
     let person_id: i64 = tx
         .fetch_value(
-            Sql::new(
-                "INSERT INTO people (phone_index, phone_ciphertext, phone_key_id, phone_hint, \
-                 language, script, status, consent_channel, consent_version, consented_at, \
-                 created_at, recruited_by, via_code, area_id) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8, $9, $9, $10, $11, $12) \
-                 RETURNING id",
-            )
-            .bind(phone.index.as_bytes())
-            .bind(&phone.ciphertext)
-            .bind(&phone.key_id)
-            .bind(&phone.hint)
-            .bind(consent.language.tag())
-            .bind(consent.script.tag())
-            .bind(&consent.channel)
-            .bind(&consent.version)
-            .bind(at)
-            .bind(credited_to)
-            .bind(via_code)
-            .bind(area_id),
+            Sql::new(text)
+                .bind(phone.index.as_bytes())
+                .bind(&phone.ciphertext)
+                .bind(&phone.key_id)
+                .bind(&phone.hint)
+                .bind(consent.language.tag())
+                .bind(consent.script.tag())
+                .bind(&consent.channel)
+                .bind(&consent.version)
+                .bind(at)
+                .bind(credited_to)
+                .bind(via_code)
+                .bind(area_id)
+                .bind(request.quota)
+                .bind(own_code.as_str()),
         )
         .await?;
-    let recruiter_id: i64 = tx
-        .fetch_value(
-            Sql::new(
-                "INSERT INTO recruiters (kind, name, area_id, quota, person_id, recruited_by, \
-                 created_at) VALUES ('mitan', $1, $2, $3, $4, $5, $6) RETURNING id",
-            )
-            .bind(format!("Mitan {person_id}"))
-            .bind(area_id)
-            .bind(request.quota)
-            .bind(person_id)
-            .bind(credited_to)
-            .bind(at),
-        )
-        .await?;
-    insert_code(tx, own_code, recruiter_id, &NewCode::Permanent, at).await?;
-    unsuppress(tx, &phone.index).await?;
     if let (Some(threshold), Some(code), Some(owner)) = (burst_per_hour, via_code, credited_to) {
         flag_burst(tx, code, owner, threshold, at).await?;
     }
@@ -342,6 +359,10 @@ impl Store {
     /// owner of `request.code`. An opted-out person re-joins; an active one is left as is.
     pub async fn join(&self, request: &JoinRequest) -> Result<JoinOutcome, JoinError> {
         with_fresh_code(request.code_length, |own_code| async move {
+            // On SQLite with the session writes of USSD hops, in one commit.
+            if let Backend::Sqlite { sessions, .. } = &self.backend {
+                return sessions.join(request, own_code, self.burst_per_hour).await;
+            }
             let mut tx = self.begin_write().await?;
             let outcome = join_in(&mut tx, request, &own_code, self.burst_per_hour).await?;
             tx.commit().await?;

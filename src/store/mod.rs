@@ -138,6 +138,8 @@ pub(crate) enum Backend {
         writer: SqlitePool,
         /// USSD session writes, group-committed on `writer`.
         sessions: ussd::SessionWriter,
+        /// USSD hops' reads, batched on `reader`.
+        reads: ussd::SessionReader,
     },
     Postgres(PgPool),
 }
@@ -287,10 +289,12 @@ impl Store {
                 .await
                 .with_context(|| format!("database: cannot open {url}"))?;
             let sessions = ussd::SessionWriter::start(writer.clone());
+            let reads = ussd::SessionReader::start(reader.clone());
             Backend::Sqlite {
                 reader,
                 writer,
                 sessions,
+                reads,
             }
         };
         Ok(Self {

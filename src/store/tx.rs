@@ -78,7 +78,9 @@ impl Sql {
     }
 
     /// The text and SQLite's arguments (the values move; nothing is copied).
-    fn sqlite(self) -> Result<(Cow<'static, str>, SqliteArguments<'static>), sqlx::Error> {
+    pub(super) fn sqlite(
+        self,
+    ) -> Result<(Cow<'static, str>, SqliteArguments<'static>), sqlx::Error> {
         let mut args = SqliteArguments::default();
         for value in self.values {
             match value {
@@ -93,7 +95,7 @@ impl Sql {
     }
 
     /// The text and PostgreSQL's arguments.
-    fn postgres(self) -> Result<(Cow<'static, str>, PgArguments), sqlx::Error> {
+    pub(super) fn postgres(self) -> Result<(Cow<'static, str>, PgArguments), sqlx::Error> {
         let mut args = PgArguments::default();
         for value in self.values {
             match value {

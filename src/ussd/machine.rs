@@ -19,7 +19,7 @@ pub enum Caller {
 }
 
 /// Why a code was not accepted, as the menu tells it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum CodeNote {
     Ask,
     Mistyped,
@@ -41,7 +41,7 @@ impl From<CodeRefusal> for CodeNote {
 }
 
 /// What "My data" shows: nothing that is not already the person's own.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct MyData {
     pub masked: String,
     pub language: Language,
@@ -51,7 +51,7 @@ pub struct MyData {
 }
 
 /// Where the caller is in the menu.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Place {
     Resume,
     Language,

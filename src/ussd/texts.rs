@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use quick_cache::sync::Cache;
+
 use super::machine::{CodeNote, Ending, Place, Session};
 use crate::encoding::{fits_ussd, paginate_ussd};
 use crate::enrollment::{consent_version, Language, Script};
@@ -65,6 +67,38 @@ pub const MESSAGE_IDS: &[&str] = &[
 pub struct Texts {
     catalog: Catalog,
     tips: Arc<LiveTips>,
+    /// The pages of every place whose words depend only on the locale and the caller (every
+    /// place but today's tip and "My data"), rendered once: Fluent, normalisation and
+    /// pagination on every hop were a large share of a hop's work.
+    screens: Cache<ScreenKey, Arc<[String]>>,
+    /// The consent version of each locale, worked out once.
+    versions: Cache<(Language, Script), String>,
+}
+
+/// What a remembered screen depends on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct ScreenKey {
+    place: Place,
+    language: Language,
+    script: Script,
+    member: bool,
+    voice: Option<bool>,
+}
+
+impl ScreenKey {
+    /// The key of the session's place, unless its words change with more than the key holds.
+    fn of(session: &Session) -> Option<Self> {
+        match session.place {
+            Place::Tip | Place::MyData(_) => None,
+            _ => Some(Self {
+                place: session.place.clone(),
+                language: session.language,
+                script: session.script,
+                member: session.is_member(),
+                voice: session.voice,
+            }),
+        }
+    }
 }
 
 impl Texts {
@@ -72,6 +106,9 @@ impl Texts {
         Self {
             catalog: Catalog::new(ussd_code),
             tips,
+            // Every place in every locale, with room to spare.
+            screens: Cache::new(1024),
+            versions: Cache::new(16),
         }
     }
 
@@ -153,7 +190,18 @@ impl Texts {
     }
 
     /// The pages of the session's place; every page fits one screen.
-    pub fn pages(&self, session: &Session) -> Vec<String> {
+    pub fn pages(&self, session: &Session) -> Arc<[String]> {
+        let Some(key) = ScreenKey::of(session) else {
+            return self.render_pages(session).into();
+        };
+        self.screens
+            .get_or_insert_with(&key, || {
+                Ok::<_, std::convert::Infallible>(self.render_pages(session).into())
+            })
+            .unwrap_or_else(|never| match never {})
+    }
+
+    fn render_pages(&self, session: &Session) -> Vec<String> {
         let locale = locale(session.language, session.script);
         let text = self.place_text(session);
         let (body, options) = split_options(&text);
@@ -210,12 +258,17 @@ impl Texts {
 
     /// The version of the notice and consent texts a person in this locale is shown.
     pub fn consent_version(&self, language: Language, script: Script) -> String {
-        let locale = locale(language, script);
-        let texts: Vec<String> = ["notice-stored", "notice-police", "consent"]
-            .iter()
-            .map(|id| self.message(id, &locale, &[]))
-            .collect();
-        consent_version(texts.iter().map(String::as_str))
+        let version = || {
+            let locale = locale(language, script);
+            let texts: Vec<String> = ["notice-stored", "notice-police", "consent"]
+                .iter()
+                .map(|id| self.message(id, &locale, &[]))
+                .collect();
+            Ok::<_, std::convert::Infallible>(consent_version(texts.iter().map(String::as_str)))
+        };
+        self.versions
+            .get_or_insert_with(&(language, script), version)
+            .unwrap_or_else(|never| match never {})
     }
 
     /// Whether every message exists in the locale (for the start-up self-check and tests).
@@ -293,8 +346,8 @@ pub fn catalogue(texts: &Texts, language: Language, script: Script) -> Vec<(Stri
             report: (None, None),
             voice: None,
         };
-        for (n, page) in texts.pages(&session).into_iter().enumerate() {
-            out.push((format!("{place:?} page {}", n + 1), page));
+        for (n, page) in texts.pages(&session).iter().enumerate() {
+            out.push((format!("{place:?} page {}", n + 1), page.clone()));
         }
     }
     let code = "4829135".to_string();

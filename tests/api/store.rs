@@ -572,3 +572,176 @@ async fn takes_at_once_from_two_instances_never_grant_one_token_twice() {
     })
     .await;
 }
+
+/// On SQLite, joins and the session writes of USSD hops are committed together, a batch at a
+/// time: many at once must each get their own answer, a refused code must fail no other join,
+/// and a number joining twice at once is one member.
+#[tokio::test]
+async fn joins_at_once_each_get_their_own_answer_and_one_refused_code_fails_no_other() {
+    on_every_backend(|store, _db| async move {
+        let vault = Vault::new(&MasterKey::generate());
+        let (officer_id, officer_code) =
+            store.create_recruiter(&officer("SI Verma")).await.unwrap();
+        // Seven digits: no code of this store (six digits) can be it.
+        let unknown = OptInCode::generate(7);
+        let mut joins = tokio::task::JoinSet::new();
+        for n in 0..36_u32 {
+            // 0-11 through the officer's code, 12-23 without a code, 24-29 with an unknown
+            // code, 30-35 the numbers of 0-5 again.
+            let number = format!("+9198765{:05}", n % 30);
+            let code = match n {
+                0..12 | 30.. => Some(officer_code.clone()),
+                24..30 => Some(unknown.clone()),
+                _ => None,
+            };
+            let request = join(vault.seal(&msisdn(&number)), code.as_ref());
+            let store = store.clone();
+            joins.spawn(async move { (n, store.join(&request).await) });
+        }
+        let mut answers: Vec<_> = joins.join_all().await;
+        answers.sort_by_key(|(n, _)| *n);
+        let mut own_codes = std::collections::HashSet::new();
+        let mut members = std::collections::HashMap::new();
+        for (n, answer) in answers {
+            match (n, answer) {
+                (24..30, Err(JoinError::Code(CodeRefusal::Unknown))) => {}
+                (24..30, other) => panic!("join {n} with an unknown code: {other:?}"),
+                (_, Ok(outcome)) => {
+                    let person = match &outcome {
+                        JoinOutcome::Joined { person_id, .. }
+                        | JoinOutcome::AlreadyMember { person_id, .. } => *person_id,
+                        other => panic!("join {n}: {other:?}"),
+                    };
+                    let number = n % 30;
+                    let previous = members.insert(number, (person, outcome.own_code().clone()));
+                    match previous {
+                        // The same number twice at once: one member, one code.
+                        Some(first) => assert_eq!(first, (person, outcome.own_code().clone())),
+                        None => assert!(own_codes.insert(outcome.own_code().clone())),
+                    }
+                }
+                (_, Err(err)) => panic!("join {n}: {err:?}"),
+            }
+        }
+        assert_eq!(
+            members.len(),
+            24,
+            "every number but the refused ones is one member"
+        );
+        for (number, (person, _)) in &members {
+            let record = store.person(*person).await.unwrap().expect("stored");
+            let credited = (0..12).contains(number);
+            assert_eq!(
+                record.recruited_by,
+                credited.then_some(officer_id),
+                "{number}"
+            );
+        }
+        for n in 24..30 {
+            let number = msisdn(&format!("+9198765{n:05}"));
+            assert!(
+                store
+                    .person_by_index(&vault.blind_index(&number))
+                    .await
+                    .unwrap()
+                    .is_none(),
+                "a refused join stores nothing"
+            );
+        }
+    })
+    .await;
+}
+
+/// The reads of USSD hops are answered a batch at a time on SQLite: many at once must each find
+/// their own session (or none), and each dial its own caller.
+#[tokio::test]
+async fn hops_read_at_once_each_find_their_own_session_and_caller() {
+    on_every_backend(|store, _db| async move {
+        let vault = Vault::new(&MasterKey::generate());
+        let now = noon();
+        for n in 0..20 {
+            let state = format!("{{\"n\":{n}}}");
+            let reply = format!("screen {n}");
+            let expires_at = if n == 7 {
+                now
+            } else {
+                now + Duration::minutes(3)
+            };
+            store
+                .save_ussd_session(&mitan::store::UssdSessionWrite {
+                    channel: "at",
+                    session_id: &format!("s{n}"),
+                    state: &state,
+                    last_input: Some("1"),
+                    last_reply: &reply,
+                    resume_tag: None,
+                    ended: n == 3,
+                    expires_at,
+                    resume_until: None,
+                })
+                .await
+                .unwrap();
+        }
+        let mut members = Vec::new();
+        for n in 0..5 {
+            let phone = vault.seal(&msisdn(&format!("+9170000{n:05}")));
+            members.push(
+                store
+                    .join(&join(phone, None))
+                    .await
+                    .unwrap()
+                    .own_code()
+                    .clone(),
+            );
+        }
+        let mut reads = tokio::task::JoinSet::new();
+        for n in 0..25 {
+            let store = store.clone();
+            reads.spawn(async move {
+                let found = store
+                    .ussd_session("at", &format!("s{n}"), now)
+                    .await
+                    .unwrap();
+                (n, found)
+            });
+        }
+        for (n, found) in reads.join_all().await {
+            match (n, found) {
+                // Expired, or never saved.
+                (7 | 20.., None) => {}
+                (7 | 20.., Some(found)) => panic!("session s{n}: {found:?}"),
+                (_, Some(found)) => {
+                    assert_eq!(found.state, format!("{{\"n\":{n}}}"));
+                    assert_eq!(found.last_reply, format!("screen {n}"));
+                    assert_eq!(found.ended, n == 3);
+                }
+                (_, None) => panic!("session s{n} was saved and is live"),
+            }
+        }
+        let mut dials = tokio::task::JoinSet::new();
+        for n in 0..10 {
+            let store = store.clone();
+            let number = msisdn(&format!("+9170000{n:05}"));
+            let index = vault.blind_index(&number);
+            let tag = vault.resume_tag(&number);
+            dials.spawn(async move {
+                let found = store
+                    .dial_lookup(&index, &tag, "at", &format!("d{n}"), now)
+                    .await
+                    .unwrap();
+                (n, found)
+            });
+        }
+        for (n, found) in dials.join_all().await {
+            match (n, found.caller) {
+                (0..5, Some(caller)) => {
+                    assert_eq!(caller.own_code.as_deref(), Some(members[n].as_str()));
+                    assert_eq!(caller.status, PersonStatus::Active);
+                }
+                (5.., None) => {}
+                (n, caller) => panic!("dial {n}: {caller:?}"),
+            }
+        }
+    })
+    .await;
+}

@@ -1,0 +1,290 @@
+//! SQLite's USSD session writes, group-committed: every write waiting goes in one transaction.
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::super::enrollment::join_in;
+use super::super::tx::{Sql, WriteTx};
+use super::super::{to_millis, StoreError};
+use super::UssdSessionWrite;
+use crate::enrollment::{JoinOutcome, JoinRequest, OptInCode};
+use crate::store::JoinError;
+
+/// A session write, owned so that it can wait in the SQLite writer's queue.
+#[derive(Debug, Clone)]
+pub(super) enum SessionOp {
+    Save(OwnedSessionWrite),
+    /// This session, and with a resume tag every session of the same caller.
+    Delete {
+        channel: String,
+        session_id: String,
+        resume_tag: Option<Vec<u8>>,
+    },
+    /// This session, unless it is kept for resuming or ended (kept to answer retries).
+    End {
+        channel: String,
+        session_id: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct OwnedSessionWrite {
+    pub(super) channel: String,
+    pub(super) session_id: String,
+    pub(super) state: String,
+    pub(super) last_input: Option<String>,
+    pub(super) last_reply: String,
+    pub(super) resume_tag: Option<Vec<u8>>,
+    pub(super) expires_at: i64,
+    pub(super) resume_until: Option<i64>,
+    pub(super) ended: bool,
+}
+
+impl From<&UssdSessionWrite<'_>> for OwnedSessionWrite {
+    fn from(write: &UssdSessionWrite<'_>) -> Self {
+        Self {
+            channel: write.channel.into(),
+            session_id: write.session_id.into(),
+            state: write.state.into(),
+            last_input: write.last_input.map(str::to_string),
+            last_reply: write.last_reply.into(),
+            resume_tag: write.resume_tag.map(<[u8]>::to_vec),
+            expires_at: to_millis(write.expires_at),
+            resume_until: write.resume_until.map(to_millis),
+            ended: write.ended,
+        }
+    }
+}
+
+const SAVE_COLUMNS: &str = "INSERT INTO ussd_sessions (channel, session_id, state, last_input, \
+     last_reply, resume_tag, expires_at, resume_until, ended) VALUES ";
+const SAVE_CONFLICT: &str = " ON CONFLICT (channel, session_id) DO UPDATE SET \
+     state = excluded.state, last_input = excluded.last_input, last_reply = excluded.last_reply, \
+     resume_tag = excluded.resume_tag, expires_at = excluded.expires_at, \
+     resume_until = excluded.resume_until, ended = excluded.ended";
+
+impl SessionOp {
+    /// One statement for writes of one kind: saves as one multi-row upsert, deletions as one
+    /// `DELETE` (a batch is split into runs of one kind, so their order holds).
+    pub(super) fn statement_of(ops: Vec<SessionOp>) -> Sql {
+        let mut sql = Sql::new("");
+        let saves = matches!(ops.first(), Some(SessionOp::Save(_)));
+        let mut parts = Vec::new();
+        for op in ops {
+            let part = match op {
+                SessionOp::Save(w) => {
+                    let values = [
+                        sql.placeholder(w.channel),
+                        sql.placeholder(w.session_id),
+                        sql.placeholder(w.state),
+                        sql.placeholder(w.last_input),
+                        sql.placeholder(w.last_reply),
+                        sql.placeholder(w.resume_tag),
+                        sql.placeholder(w.expires_at),
+                        sql.placeholder(w.resume_until),
+                        sql.placeholder(w.ended),
+                    ];
+                    format!("({})", values.join(", "))
+                }
+                SessionOp::Delete {
+                    channel,
+                    session_id,
+                    resume_tag,
+                } => {
+                    let mut term = format!(
+                        "(channel = {} AND session_id = {})",
+                        sql.placeholder(channel),
+                        sql.placeholder(session_id)
+                    );
+                    if let Some(tag) = resume_tag {
+                        term = format!("{term} OR resume_tag = {}", sql.placeholder(tag));
+                    }
+                    term
+                }
+                SessionOp::End {
+                    channel,
+                    session_id,
+                } => format!(
+                    "(channel = {} AND session_id = {} AND resume_tag IS NULL AND NOT ended)",
+                    sql.placeholder(channel),
+                    sql.placeholder(session_id)
+                ),
+            };
+            parts.push(part);
+        }
+        let text = if saves {
+            format!("{SAVE_COLUMNS}{}{SAVE_CONFLICT}", parts.join(", "))
+        } else {
+            format!("DELETE FROM ussd_sessions WHERE {}", parts.join(" OR "))
+        };
+        sql.with_text(text)
+    }
+}
+
+/// Most writes one transaction carries (9 values a save: well under SQLite's 32,766).
+const MAX_BATCH: usize = 256;
+
+/// One caller's writes, committed together: a hop's session writes, or a join.
+enum Job {
+    Sessions {
+        ops: Vec<SessionOp>,
+        done: oneshot::Sender<Result<(), StoreError>>,
+    },
+    Join {
+        join: Box<JoinJob>,
+        done: oneshot::Sender<Result<JoinOutcome, JoinError>>,
+    },
+}
+
+/// A join and what it needs besides the request: the new member's code, the burst threshold.
+struct JoinJob {
+    request: JoinRequest,
+    own_code: OptInCode,
+    burst_per_hour: Option<i64>,
+}
+
+/// What a job got, to be sent once the batch is committed.
+enum Answer {
+    Sessions,
+    Join(Result<JoinOutcome, JoinError>),
+}
+
+/// SQLite's writes of a USSD hop, group-committed: its session, and the join at its end. Every
+/// hop writes its session, and on SQLite every write queues for the one writer connection, so
+/// one task takes all the writes waiting, writes them in one transaction (the session saves as
+/// one statement, each join's statements in turn) and answers each hop once they are committed.
+/// Under load a hop waits for one commit instead of a queue of them; alone it waits for its own.
+/// A write that fails (a join's code that clashes, a full disk) rolls the batch back, and each
+/// job is written again on its own, so one cannot fail the others.
+#[derive(Clone)]
+pub(crate) struct SessionWriter {
+    queue: mpsc::Sender<Job>,
+}
+
+impl SessionWriter {
+    /// Starts the task; it ends when every clone of the writer is dropped.
+    pub(in crate::store) fn start(writer: sqlx::SqlitePool) -> Self {
+        let (queue, jobs) = mpsc::channel(4 * MAX_BATCH);
+        tokio::spawn(run(writer, jobs));
+        Self { queue }
+    }
+
+    pub(super) async fn submit(&self, ops: Vec<SessionOp>) -> Result<(), StoreError> {
+        let (done, answer) = oneshot::channel();
+        self.queue
+            .send(Job::Sessions { ops, done })
+            .await
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+
+    /// Joins as [`Store::join`](crate::store::Store::join) does in its own transaction, with
+    /// `own_code` for a new member.
+    pub(in crate::store) async fn join(
+        &self,
+        request: &JoinRequest,
+        own_code: OptInCode,
+        burst_per_hour: Option<i64>,
+    ) -> Result<JoinOutcome, JoinError> {
+        let (done, answer) = oneshot::channel();
+        let join = Box::new(JoinJob {
+            request: request.clone(),
+            own_code,
+            burst_per_hour,
+        });
+        self.queue
+            .send(Job::Join { join, done })
+            .await
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+}
+
+fn stopped() -> StoreError {
+    StoreError::Other(anyhow::anyhow!("the session writer has stopped"))
+}
+
+async fn run(pool: sqlx::SqlitePool, mut jobs: mpsc::Receiver<Job>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        match write(&pool, &batch).await {
+            Ok(answers) => {
+                for (job, answer) in batch.drain(..).zip(answers) {
+                    send(job, Ok(answer));
+                }
+                continue;
+            }
+            // The database takes no writes now: each hop learns why, none tries again alone.
+            Err(StoreError::Unavailable(err)) => {
+                let why = format!("{err:#}");
+                for job in batch.drain(..) {
+                    send(job, Err(StoreError::Unavailable(anyhow::anyhow!("{why}"))));
+                }
+                continue;
+            }
+            Err(_) => {}
+        }
+        // One bad write must not fail the others: each on its own.
+        for job in batch.drain(..) {
+            let result = write(&pool, std::slice::from_ref(&job)).await;
+            send(job, result.map(|mut answers| answers.remove(0)));
+        }
+    }
+}
+
+fn send(job: Job, result: Result<Answer, StoreError>) {
+    match (job, result) {
+        (Job::Sessions { done, .. }, result) => {
+            let _ = done.send(result.map(|_| ()));
+        }
+        (Job::Join { done, .. }, Ok(Answer::Join(outcome))) => {
+            let _ = done.send(outcome);
+        }
+        (Job::Join { done, .. }, Ok(Answer::Sessions)) => {
+            let _ = done.send(Err(JoinError::Store(StoreError::Other(anyhow::anyhow!(
+                "a join was answered as a session write"
+            )))));
+        }
+        (Job::Join { done, .. }, Err(err)) => {
+            let _ = done.send(Err(JoinError::Store(err)));
+        }
+    }
+}
+
+/// Writes the jobs in one transaction: each join in turn, then every session write in order,
+/// a statement per run of one kind. A join refused for its code wrote nothing and is answered
+/// so; any other failure fails the whole transaction.
+async fn write(pool: &sqlx::SqlitePool, jobs: &[Job]) -> Result<Vec<Answer>, StoreError> {
+    let mut tx = WriteTx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?);
+    let mut answers = Vec::with_capacity(jobs.len());
+    let mut ops: Vec<SessionOp> = Vec::new();
+    for job in jobs {
+        match job {
+            Job::Sessions { ops: more, .. } => {
+                ops.extend(more.iter().cloned());
+                answers.push(Answer::Sessions);
+            }
+            Job::Join { join, .. } => {
+                let outcome =
+                    join_in(&mut tx, &join.request, &join.own_code, join.burst_per_hour).await;
+                match outcome {
+                    Err(JoinError::Store(err)) => return Err(err),
+                    outcome => answers.push(Answer::Join(outcome)),
+                }
+            }
+        }
+    }
+    let mut run: Vec<SessionOp> = Vec::new();
+    for op in ops {
+        let save = |op: &SessionOp| matches!(op, SessionOp::Save(_));
+        if run.last().is_some_and(|last| save(last) != save(&op)) {
+            tx.execute(SessionOp::statement_of(std::mem::take(&mut run)))
+                .await?;
+        }
+        run.push(op);
+    }
+    if !run.is_empty() {
+        tx.execute(SessionOp::statement_of(run)).await?;
+    }
+    tx.commit().await?;
+    Ok(answers)
+}
