@@ -82,6 +82,10 @@ pub(super) fn segment_filter(
 /// columns `id, language, script, tip, outcome`. Placeholders: `$1` cap period start, `$2` due
 /// time, `$3` the cap, `$4` after this id, `$5` up to this id, `$6` the tip (NULL for a drip or
 /// a custom text); the filter's from `$7`.
+///
+/// For a drip the people and their next tips are a `MATERIALIZED` CTE: the outcome reads the
+/// tip twice, and SQLite, flattening a plain subquery into the outer select, walked each
+/// person's seen tips once for each mention.
 pub(super) fn candidates(drip: bool, filter: &str) -> String {
     let tip = if drip {
         "(SELECT t.id FROM tips t WHERE t.active AND NOT EXISTS (\
@@ -96,13 +100,24 @@ pub(super) fn candidates(drip: bool, filter: &str) -> String {
     } else {
         ""
     };
+    let people = format!(
+        "SELECT p.id, p.language, p.script, {tip} AS tip FROM people p \
+         WHERE {filter} AND p.id > $4 AND p.id <= $5"
+    );
+    let (with, from) = if drip {
+        (
+            format!("WITH c AS MATERIALIZED ({people}) "),
+            "c".to_string(),
+        )
+    } else {
+        (String::new(), format!("({people}) c"))
+    };
     format!(
-        "SELECT c.id, c.language, c.script, c.tip, CASE {seen_all}\
+        "{with}SELECT c.id, c.language, c.script, c.tip, CASE {seen_all}\
          WHEN (SELECT COUNT(*) FROM broadcast_recipients r WHERE r.person_id = c.id \
                AND r.outcome = 'queued' AND r.due_at > $1 AND r.due_at <= $2) >= $3 \
          THEN 'capped' ELSE 'queued' END AS outcome \
-         FROM (SELECT p.id, p.language, p.script, {tip} AS tip FROM people p \
-               WHERE {filter} AND p.id > $4 AND p.id <= $5) c"
+         FROM {from}"
     )
 }
 
