@@ -82,6 +82,10 @@ pub(super) fn segment_filter(
 /// columns `id, language, script, tip, outcome`. Placeholders: `$1` cap period start, `$2` due
 /// time, `$3` the cap, `$4` after this id, `$5` up to this id, `$6` the tip (NULL for a drip or
 /// a custom text); the filter's from `$7`.
+///
+/// For a drip the people and their next tips are a `MATERIALIZED` CTE: the outcome reads the
+/// tip twice, and SQLite, flattening a plain subquery into the outer select, walked each
+/// person's seen tips once for each mention.
 pub(super) fn candidates(drip: bool, filter: &str) -> String {
     let tip = if drip {
         "(SELECT t.id FROM tips t WHERE t.active AND NOT EXISTS (\
@@ -96,13 +100,24 @@ pub(super) fn candidates(drip: bool, filter: &str) -> String {
     } else {
         ""
     };
+    let people = format!(
+        "SELECT p.id, p.language, p.script, {tip} AS tip FROM people p \
+         WHERE {filter} AND p.id > $4 AND p.id <= $5"
+    );
+    let (with, from) = if drip {
+        (
+            format!("WITH c AS MATERIALIZED ({people}) "),
+            "c".to_string(),
+        )
+    } else {
+        (String::new(), format!("({people}) c"))
+    };
     format!(
-        "SELECT c.id, c.language, c.script, c.tip, CASE {seen_all}\
+        "{with}SELECT c.id, c.language, c.script, c.tip, CASE {seen_all}\
          WHEN (SELECT COUNT(*) FROM broadcast_recipients r WHERE r.person_id = c.id \
                AND r.outcome = 'queued' AND r.due_at > $1 AND r.due_at <= $2) >= $3 \
          THEN 'capped' ELSE 'queued' END AS outcome \
-         FROM (SELECT p.id, p.language, p.script, {tip} AS tip FROM people p \
-               WHERE {filter} AND p.id > $4 AND p.id <= $5) c"
+         FROM {from}"
     )
 }
 
@@ -153,32 +168,39 @@ pub(super) fn text_choices() -> String {
 /// `$1` channel, `$2` not before, `$3` expiry, `$4` now, `$5` the run, `$6`..`$7` the batch's
 /// person ids, `$8` the voice channel (NULL: everyone by SMS).
 ///
-/// The best text is worked out once per tip, language and script of the batch (`best`, a few
-/// rows), not once per person.
+/// The best text, with its body, is worked out once per tip, language and script of the batch
+/// (`best`, a few rows), not once per person; `offered` and `best` are `MATERIALIZED`, as SQLite
+/// inlined them and worked them out again for each person. The joins are `CROSS JOIN`s, which
+/// SQLite keeps in the order written (PostgreSQL plans them as any inner join): the batch's
+/// recipients in the outer loop, each read once. Left to choose, SQLite put the few `best` rows
+/// outside and read the batch's recipients and their people again for each of them.
 pub(super) fn outbox_insert() -> String {
     format!(
         "WITH {choices}, \
-         offered AS (SELECT t.tip_id, c.language, c.script, t.language AS text_language, \
-             t.script AS text_script, c.rank FROM tip_texts t JOIN choice c \
-             ON c.text_language = t.language AND c.text_script = t.script \
+         offered AS MATERIALIZED (SELECT t.tip_id, c.language, c.script, \
+             t.language AS text_language, t.script AS text_script, c.rank \
+             FROM tip_texts t JOIN choice c ON c.text_language = t.language \
+             AND c.text_script = t.script \
              WHERE t.tip_id IN (SELECT DISTINCT x.tip_id FROM broadcast_recipients x \
                  WHERE x.run_id = $5 AND x.person_id > $6 AND x.person_id <= $7 \
                  AND x.outcome = 'queued')), \
-         best AS (SELECT o.* FROM offered o WHERE o.rank = (SELECT MIN(o2.rank) FROM offered o2 \
+         best AS MATERIALIZED (SELECT o.tip_id, o.language, o.script, t.body, t.encoding, \
+             t.parts, t.template_id FROM offered o JOIN tip_texts t ON t.tip_id = o.tip_id \
+             AND t.language = o.text_language AND t.script = o.text_script \
+             WHERE o.rank = (SELECT MIN(o2.rank) FROM offered o2 \
              WHERE o2.tip_id = o.tip_id AND o2.language = o.language AND o2.script = o.script)) \
          INSERT INTO outbox (channel, kind, priority, status, phone_ciphertext, phone_key_id, \
          phone_hint, person_id, broadcast_id, body, encoding, parts, dlt_template_id, \
          not_before, expires_at, next_attempt_at, created_at, tip_id, language) \
          SELECT CASE WHEN {call} THEN CAST($8 AS TEXT) ELSE $1 END, \
          CASE WHEN {call} THEN 'call' ELSE 'bulk' END, 1, 'queued', p.phone_ciphertext, \
-         p.phone_key_id, p.phone_hint, p.id, x.run_id, t.body, t.encoding, t.parts, \
-         t.template_id, $2, $3, $2, $4, CASE WHEN {call} THEN x.tip_id END, \
+         p.phone_key_id, p.phone_hint, p.id, x.run_id, b.body, b.encoding, b.parts, \
+         b.template_id, $2, $3, $2, $4, CASE WHEN {call} THEN x.tip_id END, \
          CASE WHEN {call} THEN p.language END \
-         FROM broadcast_recipients x JOIN people p ON p.id = x.person_id \
-         JOIN best b ON b.tip_id = x.tip_id AND b.language = p.language AND b.script = p.script \
-         JOIN tip_texts t ON t.tip_id = b.tip_id AND t.language = b.text_language \
-             AND t.script = b.text_script \
-         WHERE x.run_id = $5 AND x.person_id > $6 AND x.person_id <= $7 \
+         FROM broadcast_recipients x CROSS JOIN people p CROSS JOIN best b \
+         WHERE p.id = x.person_id \
+         AND b.tip_id = x.tip_id AND b.language = p.language AND b.script = p.script \
+         AND x.run_id = $5 AND x.person_id > $6 AND x.person_id <= $7 \
          AND x.outcome = 'queued' AND p.status = 'active' AND p.phone_ciphertext IS NOT NULL \
          ON CONFLICT (broadcast_id, person_id) DO NOTHING",
         choices = text_choices(),
