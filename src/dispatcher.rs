@@ -2,7 +2,10 @@
 //! [`Dispatcher::try_dispatch_one`], a list of steps — claim the next due message with a lease,
 //! check it may still go, wait on the channel's rate limiter, send outside any transaction,
 //! settle the answer (`outbox::settle`, pure), record it. Tests call the step until it is idle.
+//! The workers of one instance claim and record together (`batch`): under load one statement
+//! claims, or records, for every worker that is waiting, and each still holds one message.
 
+mod batch;
 mod rate;
 
 use std::collections::HashMap;
@@ -62,6 +65,9 @@ pub struct Dispatcher {
     client: reqwest::Client,
     /// Each channel's SMS rate (`rate`).
     pacing: Arc<rate::Pacing>,
+    /// Claims and records shared by this instance's workers, a batch per statement.
+    claims: Arc<batch::Claims>,
+    records: Arc<batch::Records>,
     /// Each channel's pace of calls (`voice_cps`), apart from its SMS rate.
     call_limiters: Arc<HashMap<String, DefaultDirectRateLimiter>>,
     retries: RetryPolicy,
@@ -101,6 +107,8 @@ impl Dispatcher {
             owner: format!("{:016x}", rand::thread_rng().gen::<u64>()),
             client: providers::http_client(timeout),
             pacing: Arc::new(pacing),
+            claims: Arc::default(),
+            records: Arc::default(),
             call_limiters: Arc::new(call_limiters),
             ctx,
         }
@@ -112,25 +120,25 @@ impl Dispatcher {
         let outbound = &ctx.settings.outbound;
         let now = ctx.clock.now();
         let lease_until = now + chrono::Duration::seconds(outbound.lease_secs as i64);
-        let Some(message) = ctx
-            .store
-            .claim_due(
+        let Some(claimed) = self
+            .claims
+            .next(
+                ctx,
                 &self.owner,
                 now,
                 lease_until,
-                1,
                 bulk_window_open(&ctx.settings, now),
             )
             .await
             .context("claiming a message")?
-            .pop()
         else {
             // Nothing to send: a good moment to settle claims whose sender went silent (they are
             // never claimed again either way; this only makes their state visible).
             settle_stale_claims(&ctx.store, now).await?;
             return Ok(Outcome::Idle);
         };
-        let outcome = self.dispatch(&message, now).await?;
+        let message = &claimed.message;
+        let outcome = self.dispatch(message, claimed.suppressed, now).await?;
         metrics::counter!(
             "outbox_dispatched_total",
             "channel" => message.channel.clone(),
@@ -140,10 +148,12 @@ impl Dispatcher {
         Ok(outcome)
     }
 
-    /// One claimed message: expired, unreadable, stopped, or sent and settled.
+    /// One claimed message: expired, unreadable, stopped, or sent and settled. `suppressed`
+    /// is what the check with its batch found, if it was checked.
     async fn dispatch(
         &self,
         message: &ClaimedMessage,
+        suppressed: Option<bool>,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Outcome> {
         if message.expires_at.is_some_and(|at| at <= now) {
@@ -151,7 +161,7 @@ impl Dispatcher {
                 .record(message, &SendRecord::Expired, Outcome::Expired)
                 .await;
         }
-        let phone = match self.recipient(message) {
+        let phone = match open_recipient(&self.ctx.vault, message) {
             Ok(phone) => phone,
             Err(error) => return self.fail(message, &error).await,
         };
@@ -161,7 +171,13 @@ impl Dispatcher {
             .await?;
         let index = self.ctx.vault.blind_index(&phone);
         // A STOP between enqueue and send wins.
-        if message.kind.checks_suppression() && self.ctx.store.is_suppressed(&index).await? {
+        let suppressed = match suppressed {
+            Some(suppressed) => suppressed,
+            None => {
+                message.kind.checks_suppression() && self.ctx.store.is_suppressed(&index).await?
+            }
+        };
+        if suppressed {
             return self
                 .record(message, &SendRecord::Suppressed, Outcome::Suppressed)
                 .await;
@@ -253,15 +269,6 @@ impl Dispatcher {
             .ok_or(Unplayable::NoRecording(tip, plays.language))
     }
 
-    /// The recipient, opened from its seal; why not when it cannot be.
-    fn recipient(&self, message: &ClaimedMessage) -> Result<Msisdn, String> {
-        match (&message.ciphertext, &message.key_id) {
-            (Some(ciphertext), Some(key_id)) => self.ctx.vault.open(ciphertext, key_id),
-            _ => Err(crate::privacy::OpenError::Corrupt),
-        }
-        .map_err(|err| format!("cannot open the recipient: {err}"))
-    }
-
     async fn fail(&self, message: &ClaimedMessage, error: &str) -> anyhow::Result<Outcome> {
         let record = SendRecord::Failed {
             error,
@@ -276,10 +283,10 @@ impl Dispatcher {
         record: &SendRecord<'_>,
         outcome: Outcome,
     ) -> anyhow::Result<Outcome> {
-        let now = self.ctx.clock.now();
         let store = &self.ctx.store;
-        let recorded = match store
-            .record_send(message.id, &self.owner, record, now)
+        let recorded = match self
+            .records
+            .record(&self.ctx, &self.owner, message.id, record)
             .await
         {
             // The aggregator gave an id it already gave another message: keep both, apart.
@@ -297,7 +304,7 @@ impl Dispatcher {
                     provider_id: &provider_id,
                 };
                 store
-                    .record_send(message.id, &self.owner, &record, now)
+                    .record_send(message.id, &self.owner, &record, self.ctx.clock.now())
                     .await
             }
             other => other,
@@ -342,6 +349,15 @@ impl Dispatcher {
             }
         }
     }
+}
+
+/// A message's recipient, opened from its seal; why not when it cannot be.
+fn open_recipient(vault: &Vault, message: &ClaimedMessage) -> Result<Msisdn, String> {
+    match (&message.ciphertext, &message.key_id) {
+        (Some(ciphertext), Some(key_id)) => vault.open(ciphertext, key_id),
+        _ => Err(crate::privacy::OpenError::Corrupt),
+    }
+    .map_err(|err| format!("cannot open the recipient: {err}"))
 }
 
 /// Why a call was not placed (the reason is counted, and kept as the row's error).

@@ -236,6 +236,29 @@ fn outside_transaction<C: sqlx::Connection>(
     Box::pin(async move { Ok(fresh) })
 }
 
+/// How long a PostgreSQL connection may sit idle in the pool and still be lent without a ping.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(10);
+
+/// Lends a PostgreSQL connection outside a transaction ([`outside_transaction`]), pinging it
+/// first only when it has sat idle for [`PING_AFTER_IDLE`]: one that was just used is alive, and
+/// a ping before every acquire was a round trip per statement (the dispatcher's claim, record
+/// and suppression check each paid one). One that fails its ping is closed and another lent.
+fn fresh_postgres(
+    conn: &mut sqlx::PgConnection,
+    meta: sqlx::pool::PoolConnectionMetadata,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<bool, sqlx::Error>> + Send + '_>> {
+    use sqlx::Connection as _;
+    Box::pin(async move {
+        if conn.is_in_transaction() {
+            return Ok(false);
+        }
+        if meta.idle_for < PING_AFTER_IDLE {
+            return Ok(true);
+        }
+        Ok(conn.ping().await.is_ok())
+    })
+}
+
 impl Store {
     /// Opens the database named by `settings.url`, creating an SQLite file and its folder if
     /// needed. Does not migrate.
@@ -248,7 +271,8 @@ impl Store {
             let pool = PgPoolOptions::new()
                 .max_connections(settings.max_connections.max(1))
                 .acquire_timeout(acquire)
-                .before_acquire(outside_transaction)
+                .test_before_acquire(false)
+                .before_acquire(fresh_postgres)
                 .connect_with(options)
                 .await
                 .with_context(|| format!("database: cannot connect to {url}"))?;

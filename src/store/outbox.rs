@@ -242,9 +242,8 @@ impl Store {
             "UPDATE outbox SET status = 'sending', lease_owner = $1, lease_expires_at = $2, \
              attempts = attempts + 1 WHERE id IN ({due}{lock}) {CLAIM_RETURNING}"
         );
-        let mut tx = self.begin_write().await?;
-        let mut rows: Vec<ClaimRow> = tx
-            .fetch_all(
+        let mut rows: Vec<ClaimRow> = self
+            .write_alone(
                 Sql::new(sql)
                     .bind(owner)
                     .bind(to_millis(lease_until))
@@ -253,7 +252,6 @@ impl Store {
                     .bind(bulk_open),
             )
             .await?;
-        tx.commit().await?;
         rows.sort_by_key(|row| row.id);
         rows.into_iter()
             .map(|row| {
@@ -308,64 +306,90 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let now = to_millis(now);
-        let guard = "WHERE id = $1 AND lease_owner = $2 AND status IN ('sending', 'unknown')";
-        let (status, set) = match record {
-            SendRecord::Sent { .. } => (
-                OutboxStatus::Sent,
-                "provider_message_id = $4, sent_at = $3, last_error = NULL".to_string(),
-            ),
-            SendRecord::Retry { .. } => (
-                OutboxStatus::Queued,
-                // $3 (now) bounds the retry time from below, and gives PostgreSQL its type.
-                "next_attempt_at = CASE WHEN $4 > $3 THEN $4 ELSE $3 END, last_error = $5"
-                    .to_string(),
-            ),
-            SendRecord::Failed { .. } => (
-                OutboxStatus::Failed,
-                format!("finished_at = $3, last_error = $4, {FORGET_RECIPIENT}"),
-            ),
-            SendRecord::Unanswered { .. } => (
-                OutboxStatus::Unknown,
-                "sent_at = $3, last_error = $4".to_string(),
-            ),
-            SendRecord::Suppressed => (
-                OutboxStatus::Suppressed,
-                format!(
-                    "finished_at = $3, last_error = 'the number is suppressed', {FORGET_RECIPIENT}"
-                ),
-            ),
-            SendRecord::Expired => (
-                OutboxStatus::Expired,
-                format!("finished_at = $3, last_error = 'not sent in time', {FORGET_RECIPIENT}"),
-            ),
-        };
-        let sql = format!(
-            "UPDATE outbox SET status = '{}', lease_owner = NULL, lease_expires_at = NULL, {set} {guard}",
-            status.as_str()
-        );
-        let statement = Sql::new(sql).bind(id).bind(owner).bind(now);
-        let statement = match record {
-            SendRecord::Sent { provider_id } => statement.bind(*provider_id),
-            SendRecord::Retry { at, error } => statement.bind(to_millis(*at)).bind(*error),
-            SendRecord::Failed { error, .. } | SendRecord::Unanswered { error } => {
-                statement.bind(*error)
-            }
-            SendRecord::Suppressed | SendRecord::Expired => statement,
-        };
-        let mut tx = self.begin_write().await?;
-        let changed = tx.execute(statement).await? == 1;
-        if let (
-            true,
-            SendRecord::Failed {
-                suppress: Some(index),
-                ..
-            },
-        ) = (changed, record)
+        if let SendRecord::Failed {
+            suppress: Some(_), ..
+        } = record
         {
-            suppress(&mut tx, index, "refused_by_network", now).await?;
+            let mut tx = self.begin_write().await?;
+            let changed = record_in(&mut tx, id, owner, record, now).await?;
+            tx.commit().await?;
+            return Ok(changed);
         }
-        tx.commit().await?;
-        Ok(changed)
+        // One statement: a transaction of its own.
+        let changed: Vec<(i64,)> = self
+            .write_alone(record_statement(id, owner, record, now))
+            .await?;
+        Ok(!changed.is_empty())
+    }
+
+    /// Records how several claimed sends of `owner`'s ended, each as [`Store::record_send`]
+    /// would and with its result, in order. They are written in one transaction, every `Sent`
+    /// in one statement; should that fail (an aggregator id another message already has, say),
+    /// each is recorded on its own, so one message's failure costs the others nothing.
+    pub async fn record_sends(
+        &self,
+        owner: &str,
+        records: &[(i64, SendRecord<'_>)],
+        now: DateTime<Utc>,
+    ) -> Vec<Result<bool, StoreError>> {
+        if let [(id, record)] = records {
+            return vec![self.record_send(*id, owner, record, now).await];
+        }
+        match self.record_together(owner, records, to_millis(now)).await {
+            Ok(changed) => return changed.into_iter().map(Ok).collect(),
+            Err(err) => tracing::debug!(
+                error = %err,
+                messages = records.len(),
+                "recording sends together failed; recording each on its own"
+            ),
+        }
+        let mut results = Vec::with_capacity(records.len());
+        for (id, record) in records {
+            results.push(self.record_send(*id, owner, record, now).await);
+        }
+        results
+    }
+
+    /// [`Store::record_sends`] in one transaction; whether each record changed its message.
+    async fn record_together(
+        &self,
+        owner: &str,
+        records: &[(i64, SendRecord<'_>)],
+        now: i64,
+    ) -> Result<Vec<bool>, sqlx::Error> {
+        let sent: Vec<(i64, &str)> = records
+            .iter()
+            .filter_map(|(id, record)| match record {
+                SendRecord::Sent { provider_id } => Some((*id, *provider_id)),
+                _ => None,
+            })
+            .collect();
+        let others: Vec<&(i64, SendRecord<'_>)> = records
+            .iter()
+            .filter(|(_, record)| !matches!(record, SendRecord::Sent { .. }))
+            .collect();
+        let sent = (!sent.is_empty()).then(|| sent_statement(owner, &sent, now));
+        let mut changed: Vec<i64> = Vec::new();
+        match sent {
+            Some(sent) if others.is_empty() => {
+                let rows: Vec<(i64,)> = self.write_alone(sent).await?;
+                changed.extend(rows.into_iter().map(|(id,)| id));
+            }
+            sent => {
+                let mut tx = self.begin_write().await?;
+                if let Some(sent) = sent {
+                    let rows: Vec<(i64,)> = tx.fetch_all(sent).await?;
+                    changed.extend(rows.into_iter().map(|(id,)| id));
+                }
+                for (id, record) in others {
+                    if record_in(&mut tx, *id, owner, record, now).await? {
+                        changed.push(*id);
+                    }
+                }
+                tx.commit().await?;
+            }
+        }
+        Ok(records.iter().map(|(id, _)| changed.contains(id)).collect())
     }
 
     /// Applies a delivery report to the message the aggregator knows as `provider_id`.
@@ -497,4 +521,99 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// The statement that records one send of `owner`'s (`RETURNING id` when it changed the row).
+fn record_statement(id: i64, owner: &str, record: &SendRecord<'_>, now: i64) -> Sql {
+    let guard = "WHERE id = $1 AND lease_owner = $2 AND status IN ('sending', 'unknown')";
+    let (status, set) = match record {
+        SendRecord::Sent { .. } => (
+            OutboxStatus::Sent,
+            "provider_message_id = $4, sent_at = $3, last_error = NULL".to_string(),
+        ),
+        SendRecord::Retry { .. } => (
+            OutboxStatus::Queued,
+            // $3 (now) bounds the retry time from below, and gives PostgreSQL its type.
+            "next_attempt_at = CASE WHEN $4 > $3 THEN $4 ELSE $3 END, last_error = $5".to_string(),
+        ),
+        SendRecord::Failed { .. } => (
+            OutboxStatus::Failed,
+            format!("finished_at = $3, last_error = $4, {FORGET_RECIPIENT}"),
+        ),
+        SendRecord::Unanswered { .. } => (
+            OutboxStatus::Unknown,
+            "sent_at = $3, last_error = $4".to_string(),
+        ),
+        SendRecord::Suppressed => (
+            OutboxStatus::Suppressed,
+            format!(
+                "finished_at = $3, last_error = 'the number is suppressed', {FORGET_RECIPIENT}"
+            ),
+        ),
+        SendRecord::Expired => (
+            OutboxStatus::Expired,
+            format!("finished_at = $3, last_error = 'not sent in time', {FORGET_RECIPIENT}"),
+        ),
+    };
+    let sql = format!(
+        "UPDATE outbox SET status = '{}', lease_owner = NULL, lease_expires_at = NULL, {set} \
+         {guard} RETURNING id",
+        status.as_str()
+    );
+    let statement = Sql::new(sql).bind(id).bind(owner).bind(now);
+    match record {
+        SendRecord::Sent { provider_id } => statement.bind(*provider_id),
+        SendRecord::Retry { at, error } => statement.bind(to_millis(*at)).bind(*error),
+        SendRecord::Failed { error, .. } | SendRecord::Unanswered { error } => {
+            statement.bind(*error)
+        }
+        SendRecord::Suppressed | SendRecord::Expired => statement,
+    }
+}
+
+/// Records one send inside `tx` (and suppresses the number a refusal names); whether it
+/// changed the message.
+async fn record_in(
+    tx: &mut WriteTx,
+    id: i64,
+    owner: &str,
+    record: &SendRecord<'_>,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let changed: Vec<(i64,)> = tx
+        .fetch_all(record_statement(id, owner, record, now))
+        .await?;
+    let changed = !changed.is_empty();
+    if let (
+        true,
+        SendRecord::Failed {
+            suppress: Some(index),
+            ..
+        },
+    ) = (changed, record)
+    {
+        suppress(tx, index, "refused_by_network", now).await?;
+    }
+    Ok(changed)
+}
+
+/// One statement that records several sends of `owner`'s as sent, each with its aggregator
+/// id (`(message id, aggregator id)`); it returns the ids of the messages it changed.
+fn sent_statement(owner: &str, sent: &[(i64, &str)], now: i64) -> Sql {
+    let mut sql = Sql::new("").bind(owner).bind(now);
+    let mut cases = String::new();
+    let mut ids = Vec::with_capacity(sent.len());
+    for (id, provider_id) in sent {
+        let id = sql.placeholder(*id);
+        let provider_id = sql.placeholder(*provider_id);
+        cases.push_str(&format!(" WHEN {id} THEN {provider_id}"));
+        ids.push(id);
+    }
+    sql.with_text(format!(
+        "UPDATE outbox SET status = 'sent', lease_owner = NULL, lease_expires_at = NULL, \
+         provider_message_id = CASE id{cases} END, sent_at = $2, last_error = NULL \
+         WHERE id IN ({}) AND lease_owner = $1 AND status IN ('sending', 'unknown') \
+         RETURNING id",
+        ids.join(", ")
+    ))
 }

@@ -59,4 +59,26 @@ impl Store {
         });
         Ok(found.is_some())
     }
+
+    /// Which of `indexes` must not be messaged, in order: [`Store::is_suppressed`] for several
+    /// numbers in one query (the dispatcher checks each batch it claims at once).
+    pub async fn suppressed_among(&self, indexes: &[&BlindIndex]) -> Result<Vec<bool>, StoreError> {
+        if indexes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new("");
+        let listed = indexes
+            .iter()
+            .map(|index| sql.placeholder(index.as_bytes()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = sql.with_text(format!(
+            "SELECT phone_index FROM suppressions WHERE phone_index IN ({listed})"
+        ));
+        let found: Vec<(Vec<u8>,)> = self.read_all(sql).await?;
+        Ok(indexes
+            .iter()
+            .map(|index| found.iter().any(|(bytes,)| bytes == index.as_bytes()))
+            .collect())
+    }
 }

@@ -124,6 +124,25 @@ impl Store {
 }
 
 impl Store {
+    /// Runs one writing statement as a transaction of its own, and returns its rows. On
+    /// PostgreSQL a statement alone is atomic, so it is sent alone: one round trip where
+    /// `BEGIN`, the statement and `COMMIT` took three. SQLite takes its write lock up front, as
+    /// [`Store::begin_write`] does (a statement's own lock could not wait for another writer).
+    pub(crate) async fn write_alone<T: Row>(&self, sql: Sql) -> Result<Vec<T>, sqlx::Error> {
+        match &self.backend {
+            Backend::Sqlite { .. } => {
+                let mut tx = self.begin_write().await?;
+                let rows = tx.fetch_all(sql).await?;
+                tx.commit().await?;
+                Ok(rows)
+            }
+            Backend::Postgres(pool) => {
+                let (text, args) = sql.postgres()?;
+                sqlx::query_as_with(&text, args).fetch_all(pool).await
+            }
+        }
+    }
+
     /// Runs a statement that only reads, on SQLite's reader connections (side by side with
     /// each other and with the writer) or on PostgreSQL's pool.
     pub(crate) async fn read_all<T: Row>(&self, sql: Sql) -> Result<Vec<T>, sqlx::Error> {

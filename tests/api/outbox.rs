@@ -357,3 +357,199 @@ async fn several_instances_sending_at_once_send_each_message_exactly_once() {
         .iter()
         .all(|m| m.status == OutboxStatus::Sent && m.attempts == 1));
 }
+
+#[tokio::test]
+async fn claims_of_several_messages_at_once_hand_each_message_to_one_claimer_only() {
+    let app = spawn_app_with(|f| f).await;
+    for n in 0..30 {
+        let number = format!("+9198765{n:05}");
+        app.queue("console", &number, OutboundKind::Bulk, "A tip.", None)
+            .await;
+    }
+    let now = app.clock.now();
+    let claimers = (0..6).map(|n| {
+        let store = app.state.store.clone();
+        tokio::spawn(async move {
+            let owner = format!("claimer-{n}");
+            let mut mine = Vec::new();
+            loop {
+                let claimed = store
+                    .claim_due(&owner, now, now + Duration::seconds(60), 4, true)
+                    .await
+                    .unwrap();
+                if claimed.is_empty() {
+                    return mine;
+                }
+                assert!(claimed.len() <= 4);
+                mine.extend(claimed.into_iter().map(|message| message.id));
+            }
+        })
+    });
+    let mut claimed = Vec::new();
+    for claimer in claimers.collect::<Vec<_>>() {
+        claimed.extend(claimer.await.unwrap());
+    }
+    claimed.sort();
+    let all: Vec<i64> = app.outbox().await.iter().map(|m| m.id).collect();
+    assert_eq!(claimed, all, "every message claimed, none twice");
+    assert!(app
+        .outbox()
+        .await
+        .iter()
+        .all(|m| m.status == OutboxStatus::Sending && m.attempts == 1));
+}
+
+#[tokio::test]
+async fn the_workers_of_one_instance_share_claims_and_records_and_send_each_message_once() {
+    let app = spawn_app_with(|f| f.merge(Serialized::default("channels.console.tps", 1000))).await;
+    let numbers: Vec<String> = (0..40).map(|n| format!("+9198765{n:05}")).collect();
+    for number in &numbers {
+        app.queue("console", number, OutboundKind::Bulk, "A tip.", None)
+            .await;
+    }
+    // One of them stopped after the broadcast was planned: the check with its batch finds it.
+    let stopped = app.state.vault.blind_index(&msisdn(&numbers[7]));
+    app.state
+        .store
+        .opt_out(&stopped, app.clock.now())
+        .await
+        .unwrap();
+    let dispatcher = app.dispatcher();
+    let workers: Vec<_> = (0..8)
+        .map(|_| {
+            let worker = dispatcher.clone();
+            tokio::spawn(async move { worker.run_until_idle().await })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for worker in workers {
+        outcomes.extend(worker.await.unwrap().unwrap());
+    }
+    assert_eq!(outcomes.len(), numbers.len());
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| **o == Outcome::Suppressed)
+            .count(),
+        1
+    );
+    let sent = app.state.console.all();
+    let mut recipients: Vec<&str> = sent.iter().map(|m| m.to.as_str()).collect();
+    recipients.sort();
+    recipients.dedup();
+    assert_eq!(recipients.len(), numbers.len() - 1, "someone got it twice");
+    assert!(!recipients.contains(&numbers[7].as_str()));
+    let outbox = app.outbox().await;
+    assert!(outbox.iter().all(|m| m.attempts == 1));
+    assert_eq!(
+        outbox
+            .iter()
+            .filter(|m| m.status == OutboxStatus::Sent)
+            .count(),
+        numbers.len() - 1
+    );
+}
+
+#[tokio::test]
+async fn sends_recorded_together_each_get_their_own_record() {
+    let app = spawn_app_with(|f| f).await;
+    for n in 0..4 {
+        let number = format!("+9198765{n:05}");
+        app.queue("console", &number, OutboundKind::Bulk, "A tip.", None)
+            .await;
+    }
+    let store = &app.state.store;
+    let now = app.clock.now();
+    let claimed = store
+        .claim_due("me", now, now + Duration::seconds(60), 4, true)
+        .await
+        .unwrap();
+    let ids: Vec<i64> = claimed.iter().map(|m| m.id).collect();
+    let retry_at = now + Duration::seconds(30);
+    let records = [
+        (ids[2], SendRecord::Sent { provider_id: "p-2" }),
+        (
+            ids[0],
+            SendRecord::Retry {
+                at: retry_at,
+                error: "busy",
+            },
+        ),
+        (ids[3], SendRecord::Sent { provider_id: "p-3" }),
+        (ids[1], SendRecord::Sent { provider_id: "p-1" }),
+    ];
+    let results = store.record_sends("me", &records, now).await;
+    assert!(results.iter().all(|r| matches!(r, Ok(true))), "{results:?}");
+    let outbox = app.outbox().await;
+    let provider = |id: i64| {
+        let entry = outbox.iter().find(|m| m.id == id).unwrap();
+        (entry.status, entry.provider_message_id.clone())
+    };
+    for (n, id) in ids.iter().enumerate().skip(1) {
+        let expected = (OutboxStatus::Sent, Some(format!("p-{n}")));
+        assert_eq!(provider(*id), expected, "each its own aggregator id");
+    }
+    assert_eq!(provider(ids[0]), (OutboxStatus::Queued, None));
+    assert_eq!(outbox[0].next_attempt_at, retry_at);
+}
+
+#[tokio::test]
+async fn a_record_that_fails_among_others_costs_the_others_nothing() {
+    let app = spawn_app_with(|f| f).await;
+    for n in 0..5 {
+        let number = format!("+9198765{n:05}");
+        app.queue("console", &number, OutboundKind::Bulk, "A tip.", None)
+            .await;
+    }
+    let store = &app.state.store;
+    let now = app.clock.now();
+    let lease = now + Duration::seconds(60);
+    let mine: Vec<i64> = store
+        .claim_due("me", now, lease, 4, true)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.id)
+        .collect();
+    let theirs = store.claim_due("them", now, lease, 1, true).await.unwrap()[0].id;
+    let taken = SendRecord::Sent {
+        provider_id: "taken",
+    };
+    assert!(store.record_send(mine[0], "me", &taken, now).await.unwrap());
+    let failed = SendRecord::Failed {
+        error: "refused",
+        suppress: None,
+    };
+    let records = [
+        (
+            mine[1],
+            SendRecord::Sent {
+                provider_id: "fine",
+            },
+        ),
+        // The aggregator gave an id another message has: this update fails.
+        (mine[2], taken.clone()),
+        (mine[3], failed),
+        // Not this worker's claim: nothing changes.
+        (
+            theirs,
+            SendRecord::Sent {
+                provider_id: "not-mine",
+            },
+        ),
+    ];
+    let results = store.record_sends("me", &records, now).await;
+    assert!(matches!(results[0], Ok(true)), "{results:?}");
+    assert!(
+        matches!(results[1], Err(mitan::store::StoreError::Duplicate)),
+        "{results:?}"
+    );
+    assert!(matches!(results[2], Ok(true)), "{results:?}");
+    assert!(matches!(results[3], Ok(false)), "{results:?}");
+    let outbox = app.outbox().await;
+    let status = |id: i64| outbox.iter().find(|m| m.id == id).unwrap().status;
+    assert_eq!(status(mine[1]), OutboxStatus::Sent);
+    assert_eq!(status(mine[2]), OutboxStatus::Sending, "still to record");
+    assert_eq!(status(mine[3]), OutboxStatus::Failed);
+    assert_eq!(status(theirs), OutboxStatus::Sending);
+}
