@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, Utc};
 
-use super::tx::Sql;
 use super::{on_pool, stored, to_millis, Backend, Store, StoreError};
 use crate::enrollment::PersonStatus;
 use crate::enrollment::{Language, Script};
@@ -15,15 +14,6 @@ pub(crate) use reader::SessionReader;
 use reader::{DialKey, SessionKey};
 pub(crate) use writer::SessionWriter;
 use writer::{OwnedSessionWrite, SessionOp};
-
-/// A statement's rows on PostgreSQL.
-async fn fetch_all<T: super::tx::Row>(
-    pool: &sqlx::PgPool,
-    sql: Sql,
-) -> Result<Vec<T>, sqlx::Error> {
-    let (text, args) = sql.postgres()?;
-    sqlx::query_as_with(&text, args).fetch_all(pool).await
-}
 
 /// What a dial needs to know, in one read: the caller, if they ever joined, and their newest
 /// dropped joining session still within its resume window (another session than this one).
@@ -100,8 +90,8 @@ impl Store {
         };
         let row = match &self.backend {
             Backend::Sqlite { reads, .. } => reads.dial(key).await?,
-            Backend::Postgres(pool) => {
-                let rows = fetch_all(pool, reader::dials_sql(vec![key])).await?;
+            Backend::Postgres(_) => {
+                let rows = self.read_all(reader::dials_sql(vec![key])).await?;
                 reader::dials_from(1, rows).pop().unwrap_or_default()
             }
         };
@@ -135,8 +125,8 @@ impl Store {
         };
         match &self.backend {
             Backend::Sqlite { reads, .. } => reads.session(key).await,
-            Backend::Postgres(pool) => {
-                let rows = fetch_all(pool, reader::sessions_sql(vec![key])).await?;
+            Backend::Postgres(_) => {
+                let rows = self.read_all(reader::sessions_sql(vec![key])).await?;
                 Ok(reader::sessions_from(1, rows).pop().flatten())
             }
         }

@@ -30,12 +30,17 @@ pub(in crate::store) struct DialKey {
     pub now: i64,
 }
 
-/// `rows` as the rows of a `VALUES` list, their values bound to `sql`.
-fn values(sql: &mut Sql, rows: impl IntoIterator<Item = Vec<Value>>) -> String {
+/// `rows` as the rows of a `VALUES` list, each led by its place (`n`), their values bound to
+/// `sql`.
+fn numbered(sql: &mut Sql, rows: impl IntoIterator<Item = Vec<Value>>) -> String {
     let rows: Vec<String> = rows
         .into_iter()
-        .map(|row| {
-            let row: Vec<String> = row.into_iter().map(|v| sql.placeholder(v)).collect();
+        .enumerate()
+        .map(|(n, row)| {
+            let row: Vec<String> = std::iter::once(Value::from(n as i64))
+                .chain(row)
+                .map(|v| sql.placeholder(v))
+                .collect();
             format!("({})", row.join(", "))
         })
         .collect();
@@ -45,16 +50,10 @@ fn values(sql: &mut Sql, rows: impl IntoIterator<Item = Vec<Value>>) -> String {
 /// The sessions of `keys`, one row per session found, numbered by its key's place (`n`).
 pub(in crate::store) fn sessions_sql(keys: Vec<SessionKey>) -> Sql {
     let mut sql = Sql::new("");
-    let rows = values(
+    let rows = numbered(
         &mut sql,
-        keys.into_iter().enumerate().map(|(n, key)| {
-            vec![
-                Value::from(n as i64),
-                key.channel.into(),
-                key.session_id.into(),
-                key.now.into(),
-            ]
-        }),
+        keys.into_iter()
+            .map(|key| vec![key.channel.into(), key.session_id.into(), key.now.into()]),
     );
     sql.with_text(format!(
         "WITH asked(n, channel, session_id, now) AS (VALUES {rows}) \
@@ -67,11 +66,10 @@ pub(in crate::store) fn sessions_sql(keys: Vec<SessionKey>) -> Sql {
 /// The callers of `keys`, at least one row for each key, numbered by its place (`n`).
 pub(in crate::store) fn dials_sql(keys: Vec<DialKey>) -> Sql {
     let mut sql = Sql::new("");
-    let rows = values(
+    let rows = numbered(
         &mut sql,
-        keys.into_iter().enumerate().map(|(n, key)| {
+        keys.into_iter().map(|key| {
             vec![
-                Value::from(n as i64),
                 key.index.into(),
                 key.resume_tag.into(),
                 key.channel.into(),
