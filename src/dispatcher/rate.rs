@@ -1,9 +1,11 @@
 //! How the dispatcher keeps to each channel's rate (`tps`, `burst`). Every instance paces its
 //! own workers with governor at the channel's whole rate. On PostgreSQL, where several instances
 //! may send, each send also takes a token from the channel's bucket in the database
-//! (`Store::take_tokens`), which every instance shares: together they never exceed the rate,
-//! and when one stops the others get its share at once, whatever their number. SQLite serves
-//! one instance, so governor alone is the limit there.
+//! (`Store::take_tokens`), which every instance shares: together they keep to the rate, and
+//! when one stops the others get its share at once, whatever their number. The shared bucket
+//! holds a little less than the channel's burst (see [`shared_rate`]), so that a message whose
+//! token came just before a one-second window does not arrive inside it beside a full burst.
+//! SQLite serves one instance, so governor alone is the limit there.
 //!
 //! Within an instance one worker at a time asks the database for a channel, for as many tokens
 //! as workers are waiting with a message in hand; it keeps the ones it does not use for the
@@ -78,10 +80,7 @@ impl Pacing {
                 .channels
                 .iter()
                 .map(|(name, channel)| {
-                    let rate = SharedRate {
-                        per_second: channel.tps.max(1),
-                        burst: channel.burst(),
-                    };
+                    let rate = shared_rate(channel.tps, channel.burst());
                     let stash = Stash {
                         tokens: 0,
                         at: DateTime::<Utc>::MIN_UTC,
@@ -107,6 +106,22 @@ impl Pacing {
             Some(shared) => shared.take(channel).await,
             None => Ok(()),
         }
+    }
+}
+
+/// The shared bucket of a channel of `tps` a second after a burst of `burst`: the same rate,
+/// with 10 ms of it (at least one message) kept off the burst.
+///
+/// Tokens are granted within the bucket, but the aggregator counts arrivals: a message whose
+/// token was granted just before a one-second window can arrive just inside it (the send takes
+/// a few milliseconds, more when a core is busy), beside a burst the bucket refilled meanwhile.
+/// The headroom keeps such a window within `tps + burst` at the aggregator.
+fn shared_rate(tps: u32, burst: u32) -> SharedRate {
+    let per_second = tps.max(1);
+    let headroom = per_second.div_ceil(100);
+    SharedRate {
+        per_second,
+        burst: burst.saturating_sub(headroom).max(1),
     }
 }
 
@@ -140,5 +155,22 @@ impl Shared {
             }
             tokio::time::sleep(taken.wait).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shared_burst_leaves_ten_milliseconds_of_the_rate_under_the_aggregators() {
+        let rate = |tps, burst| {
+            let r = shared_rate(tps, burst);
+            (r.per_second, r.burst)
+        };
+        assert_eq!(rate(2000, 200), (2000, 180));
+        assert_eq!(rate(5, 10), (5, 9));
+        assert_eq!(rate(50, 1), (50, 1), "never below one token");
+        assert_eq!(rate(0, 3), (1, 2), "a rate of at least one a second");
     }
 }
