@@ -745,3 +745,94 @@ async fn hops_read_at_once_each_find_their_own_session_and_caller() {
     })
     .await;
 }
+
+/// A USSD session write as most tests need it: live for three minutes from `now`.
+fn session_write<'a>(
+    session_id: &'a str,
+    state: &'a str,
+    reply: &'a str,
+    resume_tag: Option<&'a [u8]>,
+    now: chrono::DateTime<Utc>,
+) -> mitan::store::UssdSessionWrite<'a> {
+    mitan::store::UssdSessionWrite {
+        channel: "at",
+        session_id,
+        state,
+        last_input: Some("1"),
+        last_reply: reply,
+        resume_tag,
+        ended: false,
+        expires_at: now + Duration::minutes(3),
+        resume_until: resume_tag.map(|_| now + Duration::minutes(10)),
+    }
+}
+
+/// On SQLite the writes of hops in flight together are committed as one batch, deletions first:
+/// each hop must still find what it wrote in its own order (a session that ended keeps its
+/// final screen while the caller's dropped session goes), and no hop undo another's.
+#[tokio::test]
+async fn hops_written_at_once_each_keep_what_they_wrote_in_their_own_order() {
+    on_every_backend(|store, _db| async move {
+        let now = noon();
+        let tags: Vec<[u8; 32]> = (0..12u8).map(|n| [n; 32]).collect();
+        for (n, tag) in tags.iter().enumerate() {
+            let dropped = format!("d{n}");
+            let write = session_write(&dropped, "{}", "dropped", Some(tag), now);
+            store.save_ussd_session(&write).await.unwrap();
+            let ending = format!("e{n}");
+            let write = session_write(&ending, "{}", "to end", None, now);
+            store.save_ussd_session(&write).await.unwrap();
+        }
+        let mut writes = tokio::task::JoinSet::new();
+        for (n, tag) in tags.into_iter().enumerate() {
+            let finishing = store.clone();
+            writes.spawn(async move {
+                let (id, reply) = (format!("s{n}"), format!("bye {n}"));
+                let write = mitan::store::UssdSessionWrite {
+                    ended: true,
+                    ..session_write(&id, "null", &reply, None, now)
+                };
+                finishing
+                    .finish_ussd_session(&write, Some(&tag))
+                    .await
+                    .unwrap();
+            });
+            let saving = store.clone();
+            writes.spawn(async move {
+                let (id, reply) = (format!("l{n}"), format!("live {n}"));
+                let write = session_write(&id, "{}", &reply, None, now);
+                saving.save_ussd_session(&write).await.unwrap();
+            });
+            let ending = store.clone();
+            writes.spawn(async move {
+                ending
+                    .end_ussd_session("at", &format!("e{n}"))
+                    .await
+                    .unwrap();
+            });
+        }
+        writes.join_all().await;
+        for n in 0..12 {
+            let find = |prefix: &str| {
+                let (store, id) = (store.clone(), format!("{prefix}{n}"));
+                async move { store.ussd_session("at", &id, now).await }
+            };
+            assert_eq!(
+                find("d").await.unwrap(),
+                None,
+                "the dropped session d{n} went"
+            );
+            assert_eq!(
+                find("e").await.unwrap(),
+                None,
+                "the ended session e{n} went"
+            );
+            let finished = find("s").await.unwrap().expect("the final screen stays");
+            assert!(finished.ended);
+            assert_eq!(finished.last_reply, format!("bye {n}"));
+            let live = find("l").await.unwrap().expect("the live session stays");
+            assert_eq!(live.last_reply, format!("live {n}"));
+        }
+    })
+    .await;
+}

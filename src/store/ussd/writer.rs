@@ -64,11 +64,39 @@ const SAVE_CONFLICT: &str = " ON CONFLICT (channel, session_id) DO UPDATE SET \
 
 impl SessionOp {
     /// One statement for writes of one kind: saves as one multi-row upsert, deletions as one
-    /// `DELETE` (a batch is split into runs of one kind, so their order holds).
+    /// `DELETE`.
     pub(super) fn statement_of(ops: Vec<SessionOp>) -> Sql {
         let mut sql = Sql::new("");
+        let text = Self::text_of(&mut sql, ops);
+        sql.with_text(text)
+    }
+
+    /// The writes of many hops as statements in one text, their values bound to `sql` (SQLite
+    /// runs them in turn, the parameters numbered across them): every deletion in one `DELETE`,
+    /// then every save in one upsert.
+    ///
+    /// That is the outcome of running the hops one after another in some order, which is all
+    /// that hops answered together can ask: a hop writes a save, a deletion (the aggregator
+    /// ended the session), or a deletion then a save (the session ended: its row and the
+    /// caller's dropped ones go, its final screen stays), and a deletion never removes a
+    /// final screen another hop saves (final screens carry no resume tag, and hops of one
+    /// session take turns). So the deleting hops first, then the others, each in queue order,
+    /// is such an order; in it every deletion comes before every save.
+    fn statements_of(sql: &mut Sql, ops: Vec<SessionOp>) -> Vec<String> {
+        let (saves, deletions): (Vec<_>, Vec<_>) = ops
+            .into_iter()
+            .partition(|op| matches!(op, SessionOp::Save(_)));
+        [deletions, saves]
+            .into_iter()
+            .filter(|run| !run.is_empty())
+            .map(|run| Self::text_of(sql, run))
+            .collect()
+    }
+
+    /// The text of one statement for writes of one kind, their values bound to `sql`.
+    fn text_of(sql: &mut Sql, ops: Vec<SessionOp>) -> String {
         let saves = matches!(ops.first(), Some(SessionOp::Save(_)));
-        let mut parts = Vec::new();
+        let mut parts = Vec::with_capacity(ops.len());
         for op in ops {
             let part = match op {
                 SessionOp::Save(w) => {
@@ -111,12 +139,11 @@ impl SessionOp {
             };
             parts.push(part);
         }
-        let text = if saves {
+        if saves {
             format!("{SAVE_COLUMNS}{}{SAVE_CONFLICT}", parts.join(", "))
         } else {
             format!("DELETE FROM ussd_sessions WHERE {}", parts.join(" OR "))
-        };
-        sql.with_text(text)
+        }
     }
 }
 
@@ -150,8 +177,10 @@ enum Answer {
 
 /// SQLite's writes of a USSD hop, group-committed: its session, and the join at its end. Every
 /// hop writes its session, and on SQLite every write queues for the one writer connection, so
-/// one task takes all the writes waiting, writes them in one transaction (the session saves as
-/// one statement, each join's statements in turn) and answers each hop once they are committed.
+/// one task takes all the writes waiting, writes them in one transaction (each join's statements
+/// in turn, then the sessions' deletions and saves as one statement each) and answers each hop
+/// once they are committed. A batch of session writes alone, most of them, is a single call to
+/// the connection's thread, `BEGIN` and `COMMIT` included.
 /// Under load a hop waits for one commit instead of a queue of them; alone it waits for its own.
 /// A write that fails (a join's code that clashes, a full disk) rolls the batch back, and each
 /// job is written again on its own, so one cannot fail the others.
@@ -250,19 +279,27 @@ fn send(job: Job, result: Result<Answer, StoreError>) {
     }
 }
 
-/// Writes the jobs in one transaction: each join in turn, then every session write in order,
-/// a statement per run of one kind. A join refused for its code wrote nothing and is answered
+/// Writes the jobs in one transaction: each join in turn, then the session writes
+/// ([`SessionOp::statements_of`]). A join refused for its code wrote nothing and is answered
 /// so; any other failure fails the whole transaction.
 async fn write(pool: &sqlx::SqlitePool, jobs: &[Job]) -> Result<Vec<Answer>, StoreError> {
-    let mut tx = WriteTx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?);
-    let mut answers = Vec::with_capacity(jobs.len());
     let mut ops: Vec<SessionOp> = Vec::new();
+    let mut joins = false;
     for job in jobs {
         match job {
-            Job::Sessions { ops: more, .. } => {
-                ops.extend(more.iter().cloned());
-                answers.push(Answer::Sessions);
-            }
+            Job::Sessions { ops: more, .. } => ops.extend(more.iter().cloned()),
+            Job::Join { .. } => joins = true,
+        }
+    }
+    if !joins {
+        write_sessions(pool, ops).await?;
+        return Ok(jobs.iter().map(|_| Answer::Sessions).collect());
+    }
+    let mut tx = WriteTx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?);
+    let mut answers = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        match job {
+            Job::Sessions { .. } => answers.push(Answer::Sessions),
             Job::Join { join, .. } => {
                 let outcome =
                     join_in(&mut tx, &join.request, &join.own_code, join.burst_per_hour).await;
@@ -273,18 +310,36 @@ async fn write(pool: &sqlx::SqlitePool, jobs: &[Job]) -> Result<Vec<Answer>, Sto
             }
         }
     }
-    let mut run: Vec<SessionOp> = Vec::new();
-    for op in ops {
-        let save = |op: &SessionOp| matches!(op, SessionOp::Save(_));
-        if run.last().is_some_and(|last| save(last) != save(&op)) {
-            tx.execute(SessionOp::statement_of(std::mem::take(&mut run)))
-                .await?;
-        }
-        run.push(op);
-    }
-    if !run.is_empty() {
-        tx.execute(SessionOp::statement_of(run)).await?;
+    if !ops.is_empty() {
+        let mut sql = Sql::new("");
+        let text = SessionOp::statements_of(&mut sql, ops).join("; ");
+        tx.execute(sql.with_text(text)).await?;
     }
     tx.commit().await?;
     Ok(answers)
+}
+
+/// Session writes alone, as one text: `BEGIN IMMEDIATE`, the statements and `COMMIT` in a
+/// single call to the writer connection's thread rather than a call for each (most batches
+/// are only session writes: a journey has one join and six session writes).
+async fn write_sessions(pool: &sqlx::SqlitePool, ops: Vec<SessionOp>) -> Result<(), StoreError> {
+    let mut sql = Sql::new("");
+    let statements = SessionOp::statements_of(&mut sql, ops);
+    if statements.is_empty() {
+        return Ok(());
+    }
+    let text = format!("BEGIN IMMEDIATE; {}; COMMIT", statements.join("; "));
+    let (text, args) = sql.with_text(text).sqlite()?;
+    let mut conn = pool.acquire().await?;
+    let Err(err) = sqlx::query_with(&text, args).execute(&mut *conn).await else {
+        return Ok(());
+    };
+    // A statement that failed leaves its transaction open, unless SQLite ended it itself (a
+    // full disk, say) or it never began: it is rolled back, or the connection is not lent again.
+    if let Err(rollback) = sqlx::query("ROLLBACK").execute(&mut *conn).await {
+        if !rollback.to_string().contains("no transaction is active") {
+            conn.close_on_drop();
+        }
+    }
+    Err(err.into())
 }
