@@ -20,6 +20,9 @@ use crate::helpers::{spawn_app_with, wait_for, TestDatabase};
 
 const TPS: i64 = 20;
 const BURST: i64 = 3;
+/// What the instances share of the burst: 10 ms of the rate (at least one message) less, so
+/// that arrivals at the aggregator stay within `tps + burst` even when a send is slow.
+const SHARED_BURST: i64 = BURST - 1;
 const MESSAGES: i64 = 80;
 /// Workers per instance, each with a message in hand while it waits for a token.
 const WORKERS: usize = 2;
@@ -123,7 +126,7 @@ async fn two_instances_on_postgres_keep_to_one_rate_and_one_carries_it_when_the_
     let arrived = || (sends(&first).len() + sends(&second).len()) as i64;
     let mut stopped_at = None;
     for n in 0.. {
-        let due = (BURST + n).min(MESSAGES);
+        let due = (SHARED_BURST + n).min(MESSAGES);
         wait_for(
             "the sends the rate allows",
             std::time::Duration::from_secs(30),
@@ -163,8 +166,9 @@ async fn two_instances_on_postgres_keep_to_one_rate_and_one_carries_it_when_the_
         both.sort();
         [both, each[0].clone(), each[1].clone()]
     };
-    // Together within tps + burst in every second; the burst's second is the busiest.
-    assert_eq!(busiest_second(&both), (BURST + TPS - 1) as usize);
+    // Together within tps + burst in every second, a message under it; the burst's second is
+    // the busiest.
+    assert_eq!(busiest_second(&both), (SHARED_BURST + TPS - 1) as usize);
     assert!(!by_first.is_empty() && !by_second.is_empty(), "both sent");
     // Once the first had stopped, the second sent everything, at the whole rate.
     let stopped_at = stopped_at.expect("the first instance stopped");
