@@ -82,15 +82,16 @@ impl SessionOp {
     /// final screen another hop saves (final screens carry no resume tag, and hops of one
     /// session take turns). So the deleting hops first, then the others, each in queue order,
     /// is such an order; in it every deletion comes before every save.
-    fn statements_of(sql: &mut Sql, ops: Vec<SessionOp>) -> Vec<String> {
+    fn statements_of(sql: &mut Sql, ops: Vec<SessionOp>) -> String {
         let (saves, deletions): (Vec<_>, Vec<_>) = ops
             .into_iter()
             .partition(|op| matches!(op, SessionOp::Save(_)));
-        [deletions, saves]
+        let statements: Vec<String> = [deletions, saves]
             .into_iter()
             .filter(|run| !run.is_empty())
             .map(|run| Self::text_of(sql, run))
-            .collect()
+            .collect();
+        statements.join("; ")
     }
 
     /// The text of one statement for writes of one kind, their values bound to `sql`.
@@ -312,7 +313,7 @@ async fn write(pool: &sqlx::SqlitePool, jobs: &[Job]) -> Result<Vec<Answer>, Sto
     }
     if !ops.is_empty() {
         let mut sql = Sql::new("");
-        let text = SessionOp::statements_of(&mut sql, ops).join("; ");
+        let text = SessionOp::statements_of(&mut sql, ops);
         tx.execute(sql.with_text(text)).await?;
     }
     tx.commit().await?;
@@ -323,12 +324,14 @@ async fn write(pool: &sqlx::SqlitePool, jobs: &[Job]) -> Result<Vec<Answer>, Sto
 /// single call to the writer connection's thread rather than a call for each (most batches
 /// are only session writes: a journey has one join and six session writes).
 async fn write_sessions(pool: &sqlx::SqlitePool, ops: Vec<SessionOp>) -> Result<(), StoreError> {
-    let mut sql = Sql::new("");
-    let statements = SessionOp::statements_of(&mut sql, ops);
-    if statements.is_empty() {
+    if ops.is_empty() {
         return Ok(());
     }
-    let text = format!("BEGIN IMMEDIATE; {}; COMMIT", statements.join("; "));
+    let mut sql = Sql::new("");
+    let text = format!(
+        "BEGIN IMMEDIATE; {}; COMMIT",
+        SessionOp::statements_of(&mut sql, ops)
+    );
     let (text, args) = sql.with_text(text).sqlite()?;
     let mut conn = pool.acquire().await?;
     let Err(err) = sqlx::query_with(&text, args).execute(&mut *conn).await else {
