@@ -150,11 +150,13 @@ pub async fn tidy(ctx: &Context) -> anyhow::Result<Tidied> {
 
 /// The loop: a step every [`EVERY`] until `shutdown` (failures are logged by the step).
 pub async fn run(ctx: Context, shutdown: CancellationToken) {
+    // The first step comes a period after start, not at it: its re-read of the tip library,
+    // begun before an admin's first change, would otherwise put back what that change replaced.
     loop {
-        let _ = tidy(&ctx).await;
         tokio::select! {
             () = shutdown.cancelled() => return,
             () = tokio::time::sleep(EVERY) => {}
         }
+        let _ = tidy(&ctx).await;
     }
 }
