@@ -138,7 +138,7 @@ pub(crate) enum Backend {
         writer: SqlitePool,
         /// USSD session writes, group-committed on `writer`.
         sessions: ussd::SessionWriter,
-        /// USSD hops' reads, batched on `reader`.
+        /// USSD hops' reads, batched on connections of their own.
         reads: ussd::SessionReader,
     },
     Postgres(PgPool),
@@ -309,11 +309,11 @@ impl Store {
                 .test_before_acquire(false)
                 .before_acquire(outside_transaction)
                 .acquire_timeout(acquire)
-                .connect_with(options)
+                .connect_with(options.clone())
                 .await
                 .with_context(|| format!("database: cannot open {url}"))?;
             let sessions = ussd::SessionWriter::start(writer.clone());
-            let reads = ussd::SessionReader::start(reader.clone());
+            let reads = ussd::SessionReader::start(options);
             Backend::Sqlite {
                 reader,
                 writer,
@@ -401,7 +401,13 @@ impl Store {
     /// Closes every connection, waiting for statements in flight.
     pub async fn close(&self) {
         match &self.backend {
-            Backend::Sqlite { reader, writer, .. } => {
+            Backend::Sqlite {
+                reader,
+                writer,
+                reads,
+                ..
+            } => {
+                reads.close().await;
                 reader.close().await;
                 writer.close().await;
             }

@@ -4,7 +4,13 @@
 //! and answers each kind in one statement. Alone, a hop waits for its own read; under load, for
 //! one statement instead of a queue of them. On PostgreSQL the same statements run for one hop
 //! at a time.
+//!
+//! The task keeps two connections of its own, one for each kind of read, rather than borrowing
+//! from the reader pool: sqlx tests a pooled SQLite connection on its return with a ping, one
+//! more round trip to the connection's thread (and a task spawned to make it) for every batch.
 
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use sqlx::Connection as _;
 use tokio::sync::{mpsc, oneshot};
 
 use super::super::tx::{Sql, Value};
@@ -136,6 +142,8 @@ enum Ask {
         oneshot::Sender<Result<Option<StoredUssdSession>, StoreError>>,
     ),
     Dial(DialKey, Reply<DialRow>),
+    /// Close the connections (the store is closing), and say so.
+    Close(oneshot::Sender<()>),
 }
 
 /// SQLite's batched USSD reads; see the module's notes.
@@ -145,10 +153,11 @@ pub(crate) struct SessionReader {
 }
 
 impl SessionReader {
-    /// Starts the task on the reader pool; it ends when every clone of the reader is dropped.
-    pub(in crate::store) fn start(reader: sqlx::SqlitePool) -> Self {
+    /// Starts the task, which opens its connections to the database of `options` when first
+    /// asked; it ends, closing them, when every clone of the reader is dropped.
+    pub(in crate::store) fn start(options: SqliteConnectOptions) -> Self {
         let (queue, asks) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(run(reader, asks));
+        tokio::spawn(run(options, asks));
         Self { queue }
     }
 
@@ -165,6 +174,14 @@ impl SessionReader {
         self.ask(Ask::Dial(key, tx), rx).await
     }
 
+    /// Closes the reader's connections; later reads fail as a closed pool's do.
+    pub(in crate::store) async fn close(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.queue.send(Ask::Close(tx)).await.is_ok() {
+            let _ = rx.await;
+        }
+    }
+
     async fn ask<T>(
         &self,
         ask: Ask,
@@ -176,23 +193,94 @@ impl SessionReader {
     }
 }
 
-async fn run(pool: sqlx::SqlitePool, mut asks: mpsc::Receiver<Ask>) {
+async fn run(options: SqliteConnectOptions, mut asks: mpsc::Receiver<Ask>) {
+    let mut sessions_conn = Lazy::new(&options);
+    let mut dials_conn = Lazy::new(&options);
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while asks.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let mut sessions = Vec::new();
         let mut dials = Vec::new();
+        let mut closing = Vec::new();
         for ask in batch.drain(..) {
             match ask {
                 Ask::Session(key, tx) => sessions.push((key, tx)),
                 Ask::Dial(key, tx) => dials.push((key, tx)),
+                Ask::Close(tx) => closing.push(tx),
             }
         }
-        tokio::join!(answer_sessions(&pool, sessions), answer_dials(&pool, dials));
+        tokio::join!(
+            answer_sessions(&mut sessions_conn, sessions),
+            answer_dials(&mut dials_conn, dials)
+        );
+        if !closing.is_empty() {
+            sessions_conn.shut().await;
+            dials_conn.shut().await;
+            for tx in closing {
+                let _ = tx.send(());
+            }
+        }
+    }
+    sessions_conn.close().await;
+    dials_conn.close().await;
+}
+
+/// A connection of the reader's own, opened when first needed and again after one that failed,
+/// until the store closes it.
+struct Lazy<'o> {
+    options: &'o SqliteConnectOptions,
+    conn: Option<SqliteConnection>,
+    closed: bool,
+}
+
+impl<'o> Lazy<'o> {
+    fn new(options: &'o SqliteConnectOptions) -> Self {
+        Self {
+            options,
+            conn: None,
+            closed: false,
+        }
+    }
+
+    /// The rows of `sql`. A connection whose statement failed for any other reason than the
+    /// statement itself is closed, so that the next batch opens a fresh one.
+    async fn fetch_all<T: super::super::tx::Row>(
+        &mut self,
+        sql: Sql,
+    ) -> Result<Vec<T>, sqlx::Error> {
+        if self.closed {
+            return Err(sqlx::Error::PoolClosed);
+        }
+        let (text, args) = sql.sqlite()?;
+        let conn = match self.conn.take() {
+            Some(conn) => conn,
+            None => SqliteConnection::connect_with(self.options).await?,
+        };
+        let conn = self.conn.insert(conn);
+        let rows = sqlx::query_as_with(&text, args).fetch_all(&mut *conn).await;
+        if rows
+            .as_ref()
+            .is_err_and(|err| !matches!(err, sqlx::Error::Database(_)))
+        {
+            self.close().await;
+        }
+        rows
+    }
+
+    async fn close(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            let _ = conn.close().await;
+        }
+    }
+
+    /// Closes the connection for good.
+    async fn shut(&mut self) {
+        self.closed = true;
+        self.close().await;
     }
 }
 
 async fn answer_sessions(
-    pool: &sqlx::SqlitePool,
+    conn: &mut Lazy<'_>,
     asks: Vec<(SessionKey, Reply<Option<StoredUssdSession>>)>,
 ) {
     if asks.is_empty() {
@@ -200,26 +288,18 @@ async fn answer_sessions(
     }
     let (keys, answers): (Vec<_>, Vec<_>) = asks.into_iter().unzip();
     let count = keys.len();
-    let rows = fetch_all::<SessionRow>(pool, sessions_sql(keys)).await;
+    let rows = conn.fetch_all::<SessionRow>(sessions_sql(keys)).await;
     answer(answers, rows.map(|rows| sessions_from(count, rows)));
 }
 
-async fn answer_dials(pool: &sqlx::SqlitePool, asks: Vec<(DialKey, Reply<DialRow>)>) {
+async fn answer_dials(conn: &mut Lazy<'_>, asks: Vec<(DialKey, Reply<DialRow>)>) {
     if asks.is_empty() {
         return;
     }
     let (keys, answers): (Vec<_>, Vec<_>) = asks.into_iter().unzip();
     let count = keys.len();
-    let rows = fetch_all::<DialRow>(pool, dials_sql(keys)).await;
+    let rows = conn.fetch_all::<DialRow>(dials_sql(keys)).await;
     answer(answers, rows.map(|rows| dials_from(count, rows)));
-}
-
-async fn fetch_all<T: super::super::tx::Row>(
-    pool: &sqlx::SqlitePool,
-    sql: Sql,
-) -> Result<Vec<T>, sqlx::Error> {
-    let (text, args) = sql.sqlite()?;
-    sqlx::query_as_with(&text, args).fetch_all(pool).await
 }
 
 /// Each asker gets its answer; when the statement failed, each learns why.
