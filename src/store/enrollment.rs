@@ -100,7 +100,7 @@ const NEW_MEMBER_POSTGRES: &str = "WITH p AS (INSERT INTO people (phone_index, \
 /// webhook receipt and its reply in the same one); `burst_per_hour` is the store's. A refused
 /// code writes nothing.
 pub(super) async fn join_in(
-    tx: &mut WriteTx,
+    tx: &mut WriteTx<'_>,
     request: &JoinRequest,
     own_code: &OptInCode,
     burst_per_hour: Option<i64>,
@@ -189,7 +189,7 @@ pub(super) async fn join_in(
 /// Someone who joined before: an active member stays as they are, anyone else becomes active
 /// again under their new consent, with the code they always had.
 async fn rejoin(
-    tx: &mut WriteTx,
+    tx: &mut WriteTx<'_>,
     request: &JoinRequest,
     person_id: i64,
     status: &str,
@@ -228,7 +228,7 @@ async fn rejoin(
 /// Flags `code` once joins through it reach `threshold` within an hour (in `code_bursts` and
 /// the audit log), and again only an hour after its last flag.
 async fn flag_burst(
-    tx: &mut WriteTx,
+    tx: &mut WriteTx<'_>,
     code: &str,
     owner: i64,
     threshold: i64,
@@ -285,7 +285,7 @@ async fn flag_burst(
 /// (not at send time, so the broadcast's counts say so at once and the sealed number leaves
 /// the outbox). Whether an active person opted out.
 pub(super) async fn opt_out_in(
-    tx: &mut WriteTx,
+    tx: &mut WriteTx<'_>,
     index: &BlindIndex,
     at: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -317,7 +317,7 @@ pub(super) async fn opt_out_in(
 /// Erasing a person inside the caller's write transaction: the number goes for good (its blind
 /// index to the suppression list), and nothing queued for them goes out any more, whoever
 /// erased them (SMS, menu, admin). Whether a person with a number was erased.
-pub(super) async fn erase_in(tx: &mut WriteTx, id: i64, at: i64) -> Result<bool, sqlx::Error> {
+pub(super) async fn erase_in(tx: &mut WriteTx<'_>, id: i64, at: i64) -> Result<bool, sqlx::Error> {
     let index: Option<Option<Vec<u8>>> = tx
         .fetch_optional_value(Sql::new("SELECT phone_index FROM people WHERE id = $1").bind(id))
         .await?;

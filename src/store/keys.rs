@@ -324,7 +324,7 @@ fn sealed_under_count(key_id: &str) -> Sql {
     .bind(key_id)
 }
 
-async fn count_sealed_under(tx: &mut WriteTx, key_id: &str) -> Result<u64, sqlx::Error> {
+async fn count_sealed_under(tx: &mut WriteTx<'_>, key_id: &str) -> Result<u64, sqlx::Error> {
     let count: i64 = tx.fetch_value(sealed_under_count(key_id)).await?;
     Ok(u64::try_from(count).unwrap_or_default())
 }
@@ -339,7 +339,7 @@ fn placeholders(sql: &mut Sql, values: impl Iterator<Item = Vec<u8>>) -> String 
 
 /// The statements of [`Store::rekey`]: each reads the pairs (former key → current key) from a
 /// `moved` list of VALUES, so a batch of numbers takes eleven statements, not eleven per number.
-async fn rekey_in(tx: &mut WriteTx, numbers: &[Rekey]) -> Result<(), sqlx::Error> {
+async fn rekey_in(tx: &mut WriteTx<'_>, numbers: &[Rekey]) -> Result<(), sqlx::Error> {
     let mut values = Vec::new();
     let mut rows = Vec::new();
     for number in numbers {

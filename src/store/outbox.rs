@@ -112,7 +112,7 @@ pub(super) const INSERT_OUTBOUND: &str = "INSERT INTO outbox (channel, kind, pri
 
 /// Queues `message` inside the caller's write transaction at `now` (epoch ms); the new row's id.
 pub(super) async fn insert_outbound(
-    tx: &mut WriteTx,
+    tx: &mut WriteTx<'_>,
     message: &NewOutbound,
     now: i64,
 ) -> Result<i64, sqlx::Error> {
@@ -143,7 +143,7 @@ pub(super) async fn insert_outbound(
 /// Marks everything still queued for a number as suppressed (a STOP or DELETE), except the
 /// confirmations of an earlier STOP; how many.
 pub(super) async fn cancel_queued_in(
-    tx: &mut WriteTx,
+    tx: &mut WriteTx<'_>,
     recipient_tag: &[u8],
     now: i64,
 ) -> Result<u64, sqlx::Error> {
@@ -574,7 +574,7 @@ fn record_statement(id: i64, owner: &str, record: &SendRecord<'_>, now: i64) -> 
 /// Records one send inside `tx` (and suppresses the number a refusal names); whether it
 /// changed the message.
 async fn record_in(
-    tx: &mut WriteTx,
+    tx: &mut WriteTx<'_>,
     id: i64,
     owner: &str,
     record: &SendRecord<'_>,

@@ -442,7 +442,7 @@ pub(super) enum NewCode<'a> {
 /// The one place rows enter `codes`. A clash with a code in use is a unique violation, which
 /// [`with_fresh_code`] answers with another code.
 pub(super) async fn insert_code(
-    tx: &mut WriteTx,
+    tx: &mut WriteTx<'_>,
     code: &OptInCode,
     recruiter_id: i64,
     new: &NewCode<'_>,

@@ -80,7 +80,7 @@ type Tally = (
 /// Records a report inside the caller's transaction. Answers whether it counted: a reporter who
 /// already reported this number inside the window is not counted again (and is answered alike).
 pub(crate) async fn report_in(
-    tx: &mut WriteTx,
+    tx: &mut WriteTx<'_>,
     report: &NewFraudReport,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {

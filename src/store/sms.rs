@@ -297,7 +297,7 @@ impl Store {
 /// The body of [`Store::apply_sms`], in its write transaction: the receipt (a retry finds it and
 /// stops here), the change, the replies. A duplicate is rolled back by the caller.
 async fn apply_sms_in(
-    tx: &mut WriteTx,
+    tx: &mut WriteTx<'_>,
     receipt: Option<Receipt<'_>>,
     change: &SmsChange<'_>,
     replies: Replies<'_>,
@@ -461,7 +461,7 @@ async fn apply_sms_in(
     Ok(Applied::Done(changed))
 }
 
-async fn forget_pending(tx: &mut WriteTx, consent_tag: &[u8; 32]) -> Result<(), sqlx::Error> {
+async fn forget_pending(tx: &mut WriteTx<'_>, consent_tag: &[u8; 32]) -> Result<(), sqlx::Error> {
     tx.execute(
         Sql::new("DELETE FROM sms_pending_consents WHERE tag = $1").bind(consent_tag.as_slice()),
     )

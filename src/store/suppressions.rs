@@ -10,7 +10,7 @@ use crate::privacy::BlindIndex;
 
 /// Puts a number on the suppression list (or changes why it is there).
 pub(super) async fn suppress(
-    tx: &mut WriteTx,
+    tx: &mut WriteTx<'_>,
     index: &BlindIndex,
     reason: &str,
     at: i64,
@@ -29,7 +29,10 @@ pub(super) async fn suppress(
 }
 
 /// Takes a number off the suppression list: its owner joined (again).
-pub(super) async fn unsuppress(tx: &mut WriteTx, index: &BlindIndex) -> Result<(), sqlx::Error> {
+pub(super) async fn unsuppress(
+    tx: &mut WriteTx<'_>,
+    index: &BlindIndex,
+) -> Result<(), sqlx::Error> {
     tx.execute(Sql::new("DELETE FROM suppressions WHERE phone_index = $1").bind(index.as_bytes()))
         .await?;
     Ok(())

@@ -73,7 +73,7 @@ impl TextRow {
 /// Writes `texts` of tip `id` inside the caller's transaction: each replaces the tip's text of
 /// its language and script, others stay.
 async fn upsert_texts(
-    tx: &mut WriteTx,
+    tx: &mut WriteTx<'_>,
     id: i64,
     texts: &[TipText],
     at: i64,

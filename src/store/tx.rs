@@ -13,10 +13,11 @@ use sqlx::Arguments as _;
 
 use super::{Backend, Store};
 
-/// An open write transaction. Dropped without [`WriteTx::commit`], it rolls back.
-pub(crate) enum WriteTx {
-    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
-    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+/// An open write transaction, on a pooled connection it owns (`'static`) or on one borrowed for
+/// `'c`. Dropped without [`WriteTx::commit`], it rolls back.
+pub(crate) enum WriteTx<'c> {
+    Sqlite(sqlx::Transaction<'c, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'c, sqlx::Postgres>),
 }
 
 /// One statement and its arguments, in order (`$1`, `$2`, …).
@@ -113,7 +114,7 @@ impl Sql {
 impl Store {
     /// Opens a write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`), so
     /// two writers queue for the one writer connection instead of failing when a read upgrades.
-    pub(crate) async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
+    pub(crate) async fn begin_write(&self) -> Result<WriteTx<'static>, sqlx::Error> {
         Ok(match &self.backend {
             Backend::Sqlite { writer, .. } => {
                 WriteTx::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await?)
@@ -159,7 +160,7 @@ impl Store {
     }
 }
 
-impl WriteTx {
+impl WriteTx<'_> {
     /// Runs a statement; the rows it changed.
     pub(crate) async fn execute(&mut self, sql: Sql) -> Result<u64, sqlx::Error> {
         Ok(match self {

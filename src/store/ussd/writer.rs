@@ -1,5 +1,7 @@
 //! SQLite's USSD session writes, group-committed: every write waiting goes in one transaction.
 
+use sqlx::pool::PoolConnection;
+use sqlx::{Connection as _, Sqlite};
 use tokio::sync::{mpsc, oneshot};
 
 use super::super::enrollment::join_in;
@@ -233,31 +235,88 @@ fn stopped() -> StoreError {
     StoreError::Other(anyhow::anyhow!("the session writer has stopped"))
 }
 
+/// Batches in a row that keep the writer connection before it goes back to the pool, so that
+/// other writers (the admin API, the dispatcher) take their turn under a steady USSD load.
+const TURNS_HELD: usize = 8;
+
 async fn run(pool: sqlx::SqlitePool, mut jobs: mpsc::Receiver<Job>) {
+    let mut writer = Held::new(pool);
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        match write(&pool, &batch).await {
-            Ok(answers) => {
-                for (job, answer) in batch.drain(..).zip(answers) {
-                    send(job, Ok(answer));
-                }
-                continue;
-            }
-            // The database takes no writes now: each hop learns why, none tries again alone.
-            Err(StoreError::Unavailable(err)) => {
-                let why = format!("{err:#}");
-                for job in batch.drain(..) {
-                    send(job, Err(StoreError::Unavailable(anyhow::anyhow!("{why}"))));
-                }
-                continue;
-            }
-            Err(_) => {}
+    let mut turns = 0;
+    loop {
+        while batch.len() < MAX_BATCH {
+            let Ok(job) = jobs.try_recv() else { break };
+            batch.push(job);
         }
-        // One bad write must not fail the others: each on its own.
+        // The connection is kept while writes keep coming: sqlx tests a pooled SQLite connection
+        // with a ping when it returns, a round trip to its thread (and a task spawned to make
+        // it) that the next batch would wait for.
+        if batch.is_empty() || turns == TURNS_HELD {
+            writer.release();
+            turns = 0;
+            if batch.is_empty() && jobs.recv_many(&mut batch, MAX_BATCH).await == 0 {
+                break;
+            }
+        }
+        write_batch(&mut writer, &mut batch).await;
+        turns += 1;
+    }
+}
+
+/// The writer connection while the task holds it.
+struct Held {
+    pool: sqlx::SqlitePool,
+    conn: Option<PoolConnection<Sqlite>>,
+}
+
+impl Held {
+    fn new(pool: sqlx::SqlitePool) -> Self {
+        Self { pool, conn: None }
+    }
+
+    async fn conn(&mut self) -> Result<&mut PoolConnection<Sqlite>, sqlx::Error> {
+        let conn = match self.conn.take() {
+            Some(conn) => conn,
+            None => self.pool.acquire().await?,
+        };
+        Ok(self.conn.insert(conn))
+    }
+
+    /// Back to the pool, which lends it again only outside a transaction.
+    fn release(&mut self) {
+        self.conn = None;
+    }
+}
+
+/// Writes the batch and answers each job; empties `batch`.
+async fn write_batch(writer: &mut Held, batch: &mut Vec<Job>) {
+    let failed = match write(writer, batch).await {
+        Ok(answers) => {
+            for (job, answer) in batch.drain(..).zip(answers) {
+                send(job, Ok(answer));
+            }
+            return;
+        }
+        Err(failed) => failed,
+    };
+    // A connection whose write failed goes back to the pool, which replaces it if a failed
+    // commit left it inside a transaction.
+    writer.release();
+    // The database takes no writes now: each hop learns why, none tries again alone.
+    if let StoreError::Unavailable(err) = failed {
+        let why = format!("{err:#}");
         for job in batch.drain(..) {
-            let result = write(&pool, std::slice::from_ref(&job)).await;
-            send(job, result.map(|mut answers| answers.remove(0)));
+            send(job, Err(StoreError::Unavailable(anyhow::anyhow!("{why}"))));
         }
+        return;
+    }
+    // One bad write must not fail the others: each on its own.
+    for job in batch.drain(..) {
+        let result = write(writer, std::slice::from_ref(&job)).await;
+        if result.is_err() {
+            writer.release();
+        }
+        send(job, result.map(|mut answers| answers.remove(0)));
     }
 }
 
@@ -283,7 +342,7 @@ fn send(job: Job, result: Result<Answer, StoreError>) {
 /// Writes the jobs in one transaction: each join in turn, then the session writes
 /// ([`SessionOp::statements_of`]). A join refused for its code wrote nothing and is answered
 /// so; any other failure fails the whole transaction.
-async fn write(pool: &sqlx::SqlitePool, jobs: &[Job]) -> Result<Vec<Answer>, StoreError> {
+async fn write(writer: &mut Held, jobs: &[Job]) -> Result<Vec<Answer>, StoreError> {
     let mut ops: Vec<SessionOp> = Vec::new();
     let mut joins = false;
     for job in jobs {
@@ -292,11 +351,12 @@ async fn write(pool: &sqlx::SqlitePool, jobs: &[Job]) -> Result<Vec<Answer>, Sto
             Job::Join { .. } => joins = true,
         }
     }
+    let conn = writer.conn().await?;
     if !joins {
-        write_sessions(pool, ops).await?;
+        write_sessions(conn, ops).await?;
         return Ok(jobs.iter().map(|_| Answer::Sessions).collect());
     }
-    let mut tx = WriteTx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?);
+    let mut tx = WriteTx::Sqlite((**conn).begin_with("BEGIN IMMEDIATE").await?);
     let mut answers = Vec::with_capacity(jobs.len());
     for job in jobs {
         match job {
@@ -323,7 +383,10 @@ async fn write(pool: &sqlx::SqlitePool, jobs: &[Job]) -> Result<Vec<Answer>, Sto
 /// Session writes alone, as one text: `BEGIN IMMEDIATE`, the statements and `COMMIT` in a
 /// single call to the writer connection's thread rather than a call for each (most batches
 /// are only session writes: a journey has one join and six session writes).
-async fn write_sessions(pool: &sqlx::SqlitePool, ops: Vec<SessionOp>) -> Result<(), StoreError> {
+async fn write_sessions(
+    conn: &mut PoolConnection<Sqlite>,
+    ops: Vec<SessionOp>,
+) -> Result<(), StoreError> {
     if ops.is_empty() {
         return Ok(());
     }
@@ -333,13 +396,12 @@ async fn write_sessions(pool: &sqlx::SqlitePool, ops: Vec<SessionOp>) -> Result<
         SessionOp::statements_of(&mut sql, ops)
     );
     let (text, args) = sql.with_text(text).sqlite()?;
-    let mut conn = pool.acquire().await?;
-    let Err(err) = sqlx::query_with(&text, args).execute(&mut *conn).await else {
+    let Err(err) = sqlx::query_with(&text, args).execute(&mut **conn).await else {
         return Ok(());
     };
     // A statement that failed leaves its transaction open, unless SQLite ended it itself (a
     // full disk, say) or it never began: it is rolled back, or the connection is not lent again.
-    if let Err(rollback) = sqlx::query("ROLLBACK").execute(&mut *conn).await {
+    if let Err(rollback) = sqlx::query("ROLLBACK").execute(&mut **conn).await {
         if !rollback.to_string().contains("no transaction is active") {
             conn.close_on_drop();
         }
