@@ -243,6 +243,8 @@ impl Store {
         let mut tx = self.begin_write().await?;
         rekey_in(&mut tx, numbers).await?;
         tx.commit().await?;
+        // Sessions moved to the caller's new resume tag.
+        self.forget_live_sessions();
         Ok(())
     }
 

@@ -140,6 +140,8 @@ pub(crate) enum Backend {
         sessions: ussd::SessionWriter,
         /// USSD hops' reads, batched on connections of their own.
         reads: ussd::SessionReader,
+        /// The live USSD sessions as `sessions` committed them.
+        live: ussd::SessionCache,
     },
     Postgres(PgPool),
 }
@@ -312,13 +314,15 @@ impl Store {
                 .connect_with(options.clone())
                 .await
                 .with_context(|| format!("database: cannot open {url}"))?;
-            let sessions = ussd::SessionWriter::start(writer.clone());
+            let live = ussd::SessionCache::default();
+            let sessions = ussd::SessionWriter::start(writer.clone(), live.clone());
             let reads = ussd::SessionReader::start(options);
             Backend::Sqlite {
                 reader,
                 writer,
                 sessions,
                 reads,
+                live,
             }
         };
         Ok(Self {

@@ -194,6 +194,10 @@ impl Store {
                 apply_sms_in(&mut tx, receipt, change, replies, &own_code, self, now).await?;
             if matches!(applied, Applied::Done(_)) {
                 tx.commit().await?;
+                // An opt-out or erasure deleted the number's unfinished USSD sessions.
+                if matches!(change, SmsChange::OptOut(_) | SmsChange::Erase(_)) {
+                    self.forget_live_sessions();
+                }
             }
             Ok(applied)
         })

@@ -172,6 +172,10 @@ async fn stop_in_the_middle_of_a_ussd_registration_ends_it() {
     let screen = app.handset(VILLAGER).dial().await;
     assert!(!screen.text.contains("did not finish"), "{}", screen.text);
     assert!(app.person(VILLAGER).await.is_none());
+    // A late hop of the stopped session (the villager pressed on) continues nothing: it starts
+    // at the first screen, with no trace of the notice it had reached.
+    handset.press("1").await.says("1 हिंदी Hindi");
+    assert!(app.person(VILLAGER).await.is_none());
 }
 
 #[tokio::test]

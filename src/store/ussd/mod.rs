@@ -7,9 +7,11 @@ use crate::enrollment::PersonStatus;
 use crate::enrollment::{Language, Script};
 use crate::privacy::BlindIndex;
 
+mod cache;
 mod reader;
 mod writer;
 
+pub(crate) use cache::SessionCache;
 pub(crate) use reader::SessionReader;
 use reader::{DialKey, SessionKey};
 pub(crate) use writer::SessionWriter;
@@ -124,7 +126,12 @@ impl Store {
             now: to_millis(now),
         };
         match &self.backend {
-            Backend::Sqlite { reads, .. } => reads.session(key).await,
+            Backend::Sqlite { reads, live, .. } => {
+                match live.get(&key.channel, &key.session_id, key.now) {
+                    Some(held) => Ok(Some(held)),
+                    None => reads.session(key).await,
+                }
+            }
             Backend::Postgres(_) => {
                 let rows = self.read_all(reader::sessions_sql(vec![key])).await?;
                 Ok(reader::sessions_from(1, rows).pop().flatten())
@@ -208,7 +215,16 @@ impl Store {
             .execute(pool)
             .await?;
         });
+        self.forget_live_sessions();
         Ok(())
+    }
+
+    /// After sessions were deleted or changed other than through the USSD writer: the sessions
+    /// SQLite's writer keeps in memory are read again ([`SessionCache`]).
+    pub(super) fn forget_live_sessions(&self) {
+        if let Backend::Sqlite { live, .. } = &self.backend {
+            live.clear();
+        }
     }
 
     /// Deletes sessions that are over and past any resume window. Returns how many went.

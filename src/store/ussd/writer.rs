@@ -7,6 +7,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::super::enrollment::join_in;
 use super::super::tx::{Sql, WriteTx};
 use super::super::{to_millis, StoreError};
+use super::cache::SessionCache;
 use super::UssdSessionWrite;
 use crate::enrollment::{JoinOutcome, JoinRequest, OptInCode};
 use crate::store::JoinError;
@@ -85,15 +86,25 @@ impl SessionOp {
     /// session take turns). So the deleting hops first, then the others, each in queue order,
     /// is such an order; in it every deletion comes before every save.
     fn statements_of(sql: &mut Sql, ops: Vec<SessionOp>) -> String {
-        let (saves, deletions): (Vec<_>, Vec<_>) = ops
+        let (deletions, saves): (Vec<_>, Vec<_>) = Self::written_order(ops)
             .into_iter()
-            .partition(|op| matches!(op, SessionOp::Save(_)));
+            .partition(|op| !matches!(op, SessionOp::Save(_)));
         let statements: Vec<String> = [deletions, saves]
             .into_iter()
             .filter(|run| !run.is_empty())
             .map(|run| Self::text_of(sql, run))
             .collect();
         statements.join("; ")
+    }
+
+    /// `ops` in the order [`SessionOp::statements_of`] writes them: every deletion, then every
+    /// save, each in queue order.
+    pub(super) fn written_order(ops: Vec<SessionOp>) -> Vec<SessionOp> {
+        let (saves, mut deletions): (Vec<_>, Vec<_>) = ops
+            .into_iter()
+            .partition(|op| matches!(op, SessionOp::Save(_)));
+        deletions.extend(saves);
+        deletions
     }
 
     /// The text of one statement for writes of one kind, their values bound to `sql`.
@@ -192,11 +203,18 @@ pub(crate) struct SessionWriter {
     queue: mpsc::Sender<Job>,
 }
 
+/// The writer connection and the sessions it keeps in memory as it commits them.
+struct Writer {
+    conn: Held,
+    live: SessionCache,
+}
+
 impl SessionWriter {
-    /// Starts the task; it ends when every clone of the writer is dropped.
-    pub(in crate::store) fn start(writer: sqlx::SqlitePool) -> Self {
+    /// Starts the task, which keeps `live` as it commits; it ends when every clone of the
+    /// writer is dropped.
+    pub(in crate::store) fn start(writer: sqlx::SqlitePool, live: SessionCache) -> Self {
         let (queue, jobs) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(run(writer, jobs));
+        tokio::spawn(run(writer, live, jobs));
         Self { queue }
     }
 
@@ -239,8 +257,11 @@ fn stopped() -> StoreError {
 /// other writers (the admin API, the dispatcher) take their turn under a steady USSD load.
 const TURNS_HELD: usize = 8;
 
-async fn run(pool: sqlx::SqlitePool, mut jobs: mpsc::Receiver<Job>) {
-    let mut writer = Held::new(pool);
+async fn run(pool: sqlx::SqlitePool, live: SessionCache, mut jobs: mpsc::Receiver<Job>) {
+    let mut writer = Writer {
+        conn: Held::new(pool),
+        live,
+    };
     let mut batch = Vec::with_capacity(MAX_BATCH);
     let mut turns = 0;
     loop {
@@ -252,7 +273,7 @@ async fn run(pool: sqlx::SqlitePool, mut jobs: mpsc::Receiver<Job>) {
         // with a ping when it returns, a round trip to its thread (and a task spawned to make
         // it) that the next batch would wait for.
         if batch.is_empty() || turns == TURNS_HELD {
-            writer.release();
+            writer.conn.release();
             turns = 0;
             if batch.is_empty() && jobs.recv_many(&mut batch, MAX_BATCH).await == 0 {
                 break;
@@ -289,7 +310,7 @@ impl Held {
 }
 
 /// Writes the batch and answers each job; empties `batch`.
-async fn write_batch(writer: &mut Held, batch: &mut Vec<Job>) {
+async fn write_batch(writer: &mut Writer, batch: &mut Vec<Job>) {
     let failed = match write(writer, batch).await {
         Ok(answers) => {
             for (job, answer) in batch.drain(..).zip(answers) {
@@ -300,8 +321,9 @@ async fn write_batch(writer: &mut Held, batch: &mut Vec<Job>) {
         Err(failed) => failed,
     };
     // A connection whose write failed goes back to the pool, which replaces it if a failed
-    // commit left it inside a transaction.
-    writer.release();
+    // commit left it inside a transaction; what the database holds now is read again.
+    writer.conn.release();
+    writer.live.clear();
     // The database takes no writes now: each hop learns why, none tries again alone.
     if let StoreError::Unavailable(err) = failed {
         let why = format!("{err:#}");
@@ -314,7 +336,8 @@ async fn write_batch(writer: &mut Held, batch: &mut Vec<Job>) {
     for job in batch.drain(..) {
         let result = write(writer, std::slice::from_ref(&job)).await;
         if result.is_err() {
-            writer.release();
+            writer.conn.release();
+            writer.live.clear();
         }
         send(job, result.map(|mut answers| answers.remove(0)));
     }
@@ -342,7 +365,7 @@ fn send(job: Job, result: Result<Answer, StoreError>) {
 /// Writes the jobs in one transaction: each join in turn, then the session writes
 /// ([`SessionOp::statements_of`]). A join refused for its code wrote nothing and is answered
 /// so; any other failure fails the whole transaction.
-async fn write(writer: &mut Held, jobs: &[Job]) -> Result<Vec<Answer>, StoreError> {
+async fn write(writer: &mut Writer, jobs: &[Job]) -> Result<Vec<Answer>, StoreError> {
     let mut ops: Vec<SessionOp> = Vec::new();
     let mut joins = false;
     for job in jobs {
@@ -351,9 +374,11 @@ async fn write(writer: &mut Held, jobs: &[Job]) -> Result<Vec<Answer>, StoreErro
             Job::Join { .. } => joins = true,
         }
     }
-    let conn = writer.conn().await?;
+    let ops = SessionOp::written_order(ops);
+    let conn = writer.conn.conn().await?;
     if !joins {
-        write_sessions(conn, ops).await?;
+        write_sessions(conn, ops.clone()).await?;
+        writer.live.committed(&ops);
         return Ok(jobs.iter().map(|_| Answer::Sessions).collect());
     }
     let mut tx = WriteTx::Sqlite((**conn).begin_with("BEGIN IMMEDIATE").await?);
@@ -373,10 +398,11 @@ async fn write(writer: &mut Held, jobs: &[Job]) -> Result<Vec<Answer>, StoreErro
     }
     if !ops.is_empty() {
         let mut sql = Sql::new("");
-        let text = SessionOp::statements_of(&mut sql, ops);
+        let text = SessionOp::statements_of(&mut sql, ops.clone());
         tx.execute(sql.with_text(text)).await?;
     }
     tx.commit().await?;
+    writer.live.committed(&ops);
     Ok(answers)
 }
 
