@@ -4,6 +4,15 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
+
+/// `println!` that fails instead of panicking when standard output has gone (`mitan screens |
+/// head`): the error reaches `main`, which ends quietly on a broken pipe.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout(), $($arg)*)?
+    }};
+}
 use tokio_util::sync::CancellationToken;
 
 use crate::access::{self, Role, TokenRequest};
@@ -268,7 +277,7 @@ impl Cli {
             Command::Restore { file } => restore(settings, &file).await,
             Command::Keys(KeysCommand::New { file }) => {
                 let key = crate::privacy::create_key_file(&file)?;
-                println!(
+                out!(
                     "wrote a new master key (id {}) to {}",
                     crate::privacy::Vault::new(&key).key_id(),
                     file.display()
@@ -280,10 +289,7 @@ impl Cli {
                 batch,
             }) => rotate_keys(settings, &new_key_file, batch).await,
             Command::Scam(command) => scam(&settings, command),
-            Command::Screens => {
-                screens(&settings);
-                Ok(())
-            }
+            Command::Screens => screens(&settings),
             Command::Tips {
                 action: TipsCommand::Import { file },
             } => import_tips(settings, &file).await,
@@ -340,11 +346,13 @@ async fn serve_demo(settings: Settings) -> anyhow::Result<()> {
     app::cancel_on_signal(shutdown.clone());
     let (app, login) = Application::demo(settings).await?;
     let origin = format!("http://127.0.0.1:{}", app.port());
-    println!(
+    out!(
         "TRAINING MODE: a throwaway database, gone when this stops; nothing leaves through an \
          aggregator.\n  the phone: {origin}/simulator (sign in as {} with password {})\n  \
          the demo officer's code: {}",
-        login.username, login.password, login.officer_code
+        login.username,
+        login.password,
+        login.officer_code
     );
     app.run_until(shutdown).await
 }
@@ -353,7 +361,7 @@ async fn migrate(settings: Settings) -> anyhow::Result<()> {
     let store = Store::connect(&settings.database).await?;
     store.migrate().await?;
     store.close().await;
-    println!("migrations applied ({})", store.backend_name());
+    out!("migrations applied ({})", store.backend_name());
     Ok(())
 }
 
@@ -367,7 +375,7 @@ async fn back_up(settings: Settings, file: &std::path::Path) -> anyhow::Result<(
     store.close().await;
     made?;
     let bytes = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
-    println!(
+    out!(
         "backed up to {} ({bytes} bytes); keep the master key safe, and apart from it",
         file.display()
     );
@@ -403,7 +411,7 @@ async fn restore(settings: Settings, file: &std::path::Path) -> anyhow::Result<(
     }
     std::fs::rename(&copy, &target)
         .with_context(|| format!("cannot move {} to {}", copy.display(), target.display()))?;
-    println!("restored {} to {}", file.display(), target.display());
+    out!("restored {} to {}", file.display(), target.display());
     Ok(())
 }
 
@@ -455,7 +463,7 @@ async fn rotate_keys(settings: Settings, new_key_file: &Path, batch: u32) -> any
     progress.finish_and_clear();
     store.close().await;
     let rotated = rotated.context("mitan keys rotate")?;
-    println!(
+    out!(
         "{} key {} to key {}: {} numbers re-sealed; the rotation is finished",
         if rotated.began {
             "rotated from"
@@ -466,7 +474,7 @@ async fn rotate_keys(settings: Settings, new_key_file: &Path, batch: u32) -> any
         rotated.to,
         rotated.resealed
     );
-    println!(
+    out!(
         "start every instance with the new key ({}); keep the old key only while you keep \
          backups made before the rotation (it opens nothing in this database any more)",
         new_key_file.display()
@@ -487,7 +495,7 @@ async fn voice(settings: Settings, command: VoiceCommand) -> anyhow::Result<()> 
         let tools = crate::voice::synth::Tools::find()?;
         let catalog = crate::i18n::Catalog::new(&settings.campaign.ussd_code);
         let done = crate::voice::synth::synthesise(&tools, dir, &tips, &catalog, force)?;
-        println!(
+        out!(
             "{} placeholder(s) written to {}; {} real recording(s) left alone; {} placeholder(s) \
              kept (--force speaks them again); {} tip text(s) missing",
             done.written,
@@ -499,9 +507,9 @@ async fn voice(settings: Settings, command: VoiceCommand) -> anyhow::Result<()> 
         return Ok(());
     }
     let library = AudioLibrary::read(dir, None);
-    println!("recordings in {}:", dir.display());
+    out!("recordings in {}:", dir.display());
     for (recording, language, file) in library.files() {
-        println!(
+        out!(
             "  {:<32} {:>6.1} s  {}{}",
             recording.path(language),
             file.millis as f64 / 1000.0,
@@ -514,7 +522,7 @@ async fn voice(settings: Settings, command: VoiceCommand) -> anyhow::Result<()> 
         );
     }
     for (path, reason) in &library.problems {
-        println!("  left out {path}: {reason}");
+        out!("  left out {path}: {reason}");
     }
     let missing: Vec<String> = every_recording(&tips)
         .into_iter()
@@ -522,7 +530,7 @@ async fn voice(settings: Settings, command: VoiceCommand) -> anyhow::Result<()> 
         .map(|(recording, language)| recording.path(language))
         .collect();
     if !missing.is_empty() {
-        println!("missing ({}): {}", missing.len(), missing.join(", "));
+        out!("missing ({}): {}", missing.len(), missing.join(", "));
     }
     Ok(())
 }
@@ -554,16 +562,16 @@ async fn import_tips(settings: Settings, file: &std::path::Path) -> anyhow::Resu
     }
     progress.finish_and_clear();
     store.close().await;
-    println!(
+    out!(
         "imported {tips} tips ({texts} texts) from {}",
         file.display()
     );
     if plan.errors.is_empty() {
         return Ok(());
     }
-    println!("{} rows refused:", plan.errors.len());
+    out!("{} rows refused:", plan.errors.len());
     for error in &plan.errors {
-        println!("  {}: {}", error.row, error.problem);
+        out!("  {}: {}", error.row, error.problem);
     }
     anyhow::bail!("{} of {} rows refused", plan.errors.len(), plan.rows)
 }
@@ -600,7 +608,7 @@ async fn print_cards(
         other => anyhow::anyhow!("{asked}: {other}"),
     })?;
     std::fs::write(out, &printed.pdf).with_context(|| format!("cannot write {}", out.display()))?;
-    println!(
+    out!(
         "wrote {count} cards ({} pages) of code {} to {}",
         count.div_ceil(crate::cards::PER_PAGE),
         printed.code,
@@ -630,17 +638,17 @@ fn scam(settings: &Settings, command: ScamCommand) -> anyhow::Result<()> {
                 language,
                 script,
             );
-            println!(
+            out!(
                 "category: {}",
                 verdict.category.as_deref().unwrap_or("none")
             );
-            println!("{reply}");
+            out!("{reply}");
             let scores: Vec<String> = verdict
                 .scores
                 .iter()
                 .map(|(category, score)| format!("{category} {score:.1}"))
                 .collect();
-            println!("scores: {}", scores.join(", "));
+            out!("scores: {}", scores.join(", "));
             Ok(())
         }
         ScamCommand::Figures {
@@ -662,7 +670,7 @@ fn scam(settings: &Settings, command: ScamCommand) -> anyhow::Result<()> {
                 "--split {split}: no message in {}",
                 file.display()
             );
-            println!("{} messages ({split})", part.len());
+            out!("{} messages ({split})", part.len());
             print!("{}", crate::scams::evaluate(&matcher, part.iter().copied()));
             if misses {
                 for message in &part {
@@ -675,7 +683,7 @@ fn scam(settings: &Settings, command: ScamCommand) -> anyhow::Result<()> {
                             .take(3)
                             .map(|(category, score)| format!("{category} {score:.1}"))
                             .collect();
-                        println!(
+                        out!(
                             "\n{} [{}] labelled {}, given {given} ({})\n  {}",
                             message.id,
                             message.language,
@@ -691,7 +699,7 @@ fn scam(settings: &Settings, command: ScamCommand) -> anyhow::Result<()> {
     }
 }
 
-fn screens(settings: &Settings) {
+fn screens(settings: &Settings) -> anyhow::Result<()> {
     use crate::encoding::{sms_cost, Encoding, USSD_GSM7_MAX, USSD_UCS2_MAX};
     use crate::ussd::texts::{all_locales, catalogue, locale, Texts};
     let texts = Texts::new(
@@ -699,19 +707,21 @@ fn screens(settings: &Settings) {
         std::sync::Arc::new(crate::tips::LiveTips::seeded()),
     );
     for (language, script) in all_locales() {
-        println!("=============== {}", locale(language, script));
+        out!("=============== {}", locale(language, script));
         for (label, screen) in catalogue(&texts, language, script) {
             let cost = sms_cost(&screen);
             let limit = match cost.encoding {
                 Encoding::Gsm7 => USSD_GSM7_MAX,
                 Encoding::Ucs2 => USSD_UCS2_MAX,
             };
-            println!(
+            out!(
                 "--- {label} ({}/{limit} {:?})\n{screen}",
-                cost.units, cost.encoding
+                cost.units,
+                cost.encoding
             );
         }
     }
+    Ok(())
 }
 
 /// What the command line is called in the audit log.
@@ -785,13 +795,13 @@ async fn run_user(store: &Store, command: UserCommand) -> anyhow::Result<()> {
                     detail: Some(&detail),
                 })
                 .await?;
-            println!(
+            out!(
                 "user {id} {username:?} created ({}); sign in at /admin",
                 role.tag()
             );
             if !password_stdin {
-                println!("their password, shown only now:");
-                println!("{password}");
+                out!("their password, shown only now:");
+                out!("{password}");
             }
         }
         UserCommand::List => {
@@ -805,7 +815,7 @@ async fn run_user(store: &Store, command: UserCommand) -> anyhow::Result<()> {
                 } else {
                     "active"
                 };
-                println!(
+                out!(
                     "{}\t{}{recruiter}\t{state}\t{}",
                     user.id,
                     user.role.tag(),
@@ -827,7 +837,7 @@ async fn run_user(store: &Store, command: UserCommand) -> anyhow::Result<()> {
                     detail: None,
                 })
                 .await?;
-            println!("user {id} disabled; their sessions have ended");
+            out!("user {id} disabled; their sessions have ended");
         }
     }
     Ok(())
@@ -858,11 +868,11 @@ async fn run_token(store: &Store, command: TokenCommand) -> anyhow::Result<()> {
                     at: now,
                 })
                 .await??;
-            println!(
+            out!(
                 "token {} created for {name:?}; keep it secret, it is shown only now:",
                 issued.id
             );
-            println!("{}", issued.token);
+            out!("{}", issued.token);
         }
         TokenCommand::Revoke { id } => {
             if store.token(id).await?.is_none() {
@@ -879,9 +889,9 @@ async fn run_token(store: &Store, command: TokenCommand) -> anyhow::Result<()> {
                         detail: None,
                     })
                     .await?;
-                println!("token {id} revoked");
+                out!("token {id} revoked");
             } else {
-                println!("token {id} was already revoked");
+                out!("token {id} was already revoked");
             }
         }
         TokenCommand::List => {
@@ -895,7 +905,7 @@ async fn run_token(store: &Store, command: TokenCommand) -> anyhow::Result<()> {
                 } else {
                     "active"
                 };
-                println!(
+                out!(
                     "{}\t{}{recruiter}\t{state}\t{}",
                     token.id,
                     token.role.tag(),

@@ -112,6 +112,27 @@ async fn text_settings_from_the_environment_arrive_exactly_as_written() {
     assert_eq!(sent.field("DltTemplateId").as_deref(), Some(TEMPLATE_ID));
 }
 
+/// `mitan screens | head -1`, once `head` has its line: whatever mitan writes next finds the
+/// reading end gone. It ends quietly, without a panic's message on the terminal.
+#[test]
+fn printing_into_a_pipe_that_was_closed_ends_quietly() {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let dir = tempfile::tempdir().unwrap();
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_mitan"))
+        .arg("screens")
+        .current_dir(dir.path())
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::null())
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{:?}: {stderr}", run.status);
+    assert!(stderr.is_empty(), "{stderr}");
+}
+
 #[test]
 fn a_number_setting_that_is_not_a_number_stops_the_start_naming_its_key() {
     let dir = tempfile::tempdir().unwrap();
