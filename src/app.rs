@@ -139,7 +139,8 @@ impl Application {
         load_areas(&store, &settings.campaign).await?;
         load_tips(&store, &settings.campaign, clock.now()).await?;
         let tips = Arc::new(LiveTips::seeded());
-        tips.replace(store.tips().await?);
+        let read = tips.begin_read();
+        tips.replace(read, store.tips().await?);
         let scams = Arc::new(load_scam_rules(&settings.campaign)?);
         let (demo, password) = if demo {
             let (demo, password) = crate::demo::seed(

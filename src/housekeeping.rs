@@ -135,7 +135,11 @@ pub async fn tidy(ctx: &Context) -> anyhow::Result<Tidied> {
     let result = store.compact().await;
     note("compacting the database", result.map_err(Into::into));
 
-    let result = store.tips().await.map(|stored| ctx.tips.replace(stored));
+    let read = ctx.tips.begin_read();
+    let result = store
+        .tips()
+        .await
+        .map(|stored| ctx.tips.replace(read, stored));
     note("re-reading the tip library", result.map_err(Into::into));
 
     let audio = ctx.audio.clone();

@@ -220,7 +220,8 @@ pub(crate) async fn create_tip(
     };
     let id = state.store.save_tip(&tip, now(state)).await?;
     audit(state, who, "tip.create", &format!("tip:{id}"), None).await?;
-    state.tips.replace(state.store.tips().await?);
+    let read = state.tips.begin_read();
+    state.tips.replace(read, state.store.tips().await?);
     state.store.tip(id).await?.ok_or(ApiError::NotFound)
 }
 
@@ -299,7 +300,8 @@ pub(crate) async fn update_tip(
         return Err(ApiError::NotFound);
     }
     audit(state, who, "tip.update", &format!("tip:{id}"), None).await?;
-    state.tips.replace(state.store.tips().await?);
+    let read = state.tips.begin_read();
+    state.tips.replace(read, state.store.tips().await?);
     state.store.tip(id).await?.ok_or(ApiError::NotFound)
 }
 

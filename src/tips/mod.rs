@@ -10,6 +10,7 @@ pub mod audio;
 pub mod import;
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 
 use chrono::{Datelike as _, NaiveDate};
@@ -348,32 +349,92 @@ impl TipLibrary {
 /// The library "today's tip" shows: the store's active tips, reloaded when an admin saves a tip
 /// through this instance and by the periodic housekeeping (for changes made through another
 /// instance or `mitan tips import`). While the store has no active tip, the shipped seed.
+///
+/// Each reload is a [`TipsRead`] taken before the store is read, and only the newest read that
+/// has answered is kept: a housekeeping read begun before an admin's change cannot put back the
+/// library that change replaced when it answers after it.
 #[derive(Debug)]
-pub struct LiveTips(RwLock<Arc<TipLibrary>>);
+pub struct LiveTips {
+    /// The library and the read it came from (0: the seed).
+    library: RwLock<(u64, Arc<TipLibrary>)>,
+    reads: AtomicU64,
+}
+
+/// A read of the store's tips, numbered as it began; see [`LiveTips`].
+#[derive(Debug)]
+#[must_use = "a read is given to LiveTips::replace with what it read"]
+pub struct TipsRead(u64);
 
 impl LiveTips {
     /// Starts with the shipped seed, until the first [`LiveTips::replace`].
     pub fn seeded() -> Self {
-        Self(RwLock::new(Arc::new(
-            TipLibrary::from_seed(SEED).expect("config/tips.json is valid"),
-        )))
+        let seed = TipLibrary::from_seed(SEED).expect("config/tips.json is valid");
+        Self {
+            library: RwLock::new((0, Arc::new(seed))),
+            reads: AtomicU64::new(0),
+        }
     }
 
     pub fn current(&self) -> Arc<TipLibrary> {
-        self.0.read().expect("never poisoned").clone()
+        self.library.read().expect("never poisoned").1.clone()
     }
 
-    /// Replaces the library with the store's `stored` tips (the seed while none is active).
-    pub fn replace(&self, stored: Vec<StoredTip>) {
+    /// Call before reading the store's tips for [`LiveTips::replace`].
+    pub fn begin_read(&self) -> TipsRead {
+        TipsRead(self.reads.fetch_add(1, Ordering::SeqCst) + 1)
+    }
+
+    /// Replaces the library with the store's `stored` tips (the seed while none is active), as
+    /// read by `read`, unless a read that began later has replaced it already (what it read is
+    /// at least as new).
+    pub fn replace(&self, read: TipsRead, stored: Vec<StoredTip>) {
         let library = TipLibrary::from_stored(stored)
             .unwrap_or_else(|| TipLibrary::from_seed(SEED).expect("config/tips.json is valid"));
-        *self.0.write().expect("never poisoned") = Arc::new(library);
+        let mut current = self.library.write().expect("never poisoned");
+        if read.0 > current.0 {
+            *current = (read.0, Arc::new(library));
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn stored(id: i64, body: &str) -> StoredTip {
+        let key = TextKey::from_tag("en").unwrap();
+        StoredTip {
+            id,
+            slug: None,
+            category: "otp".into(),
+            order: id,
+            active: true,
+            texts: vec![TipText {
+                key,
+                body: body.into(),
+                template_id: None,
+                cost: crate::encoding::sms_cost(body),
+            }],
+        }
+    }
+
+    #[test]
+    fn a_read_that_began_before_another_cannot_replace_what_the_later_one_put_in() {
+        let live = LiveTips::seeded();
+        let english = |live: &LiveTips| {
+            live.current()
+                .text(0, Language::English, Script::Native)
+                .to_string()
+        };
+        let housekeeping = live.begin_read();
+        let admin = live.begin_read();
+        live.replace(admin, vec![stored(1, "After the admin's change")]);
+        live.replace(housekeeping, vec![stored(1, "Before it")]);
+        assert_eq!(english(&live), "After the admin's change");
+        // The next read replaces it as usual.
+        live.replace(live.begin_read(), vec![stored(2, "Later still")]);
+        assert_eq!(english(&live), "Later still");
+    }
 
     #[test]
     fn the_seed_library_has_every_tip_in_every_language_and_in_roman_hindi() {
