@@ -50,11 +50,13 @@ impl SessionCache {
         })
     }
 
-    /// What the writer just committed, in the order it ran ([`SessionOp::written_order`]),
-    /// each as its statement does it.
+    /// What the writer just committed, each as its statement did it, in the order the writer
+    /// runs them: every deletion, then every save ([`SessionOp::statements_of`]).
     pub(super) fn committed(&self, ops: &[SessionOp]) {
         let mut live = self.lock();
-        for op in ops {
+        let (saves, deletions): (Vec<&SessionOp>, Vec<&SessionOp>) =
+            ops.iter().partition(|op| matches!(op, SessionOp::Save(_)));
+        for op in deletions.into_iter().chain(saves) {
             match op {
                 SessionOp::Save(w) if w.ended => {
                     live.remove(&(w.channel.clone(), w.session_id.clone()));

@@ -86,25 +86,15 @@ impl SessionOp {
     /// session take turns). So the deleting hops first, then the others, each in queue order,
     /// is such an order; in it every deletion comes before every save.
     fn statements_of(sql: &mut Sql, ops: Vec<SessionOp>) -> String {
-        let (deletions, saves): (Vec<_>, Vec<_>) = Self::written_order(ops)
+        let (saves, deletions): (Vec<_>, Vec<_>) = ops
             .into_iter()
-            .partition(|op| !matches!(op, SessionOp::Save(_)));
+            .partition(|op| matches!(op, SessionOp::Save(_)));
         let statements: Vec<String> = [deletions, saves]
             .into_iter()
             .filter(|run| !run.is_empty())
             .map(|run| Self::text_of(sql, run))
             .collect();
         statements.join("; ")
-    }
-
-    /// `ops` in the order [`SessionOp::statements_of`] writes them: every deletion, then every
-    /// save, each in queue order.
-    pub(super) fn written_order(ops: Vec<SessionOp>) -> Vec<SessionOp> {
-        let (saves, mut deletions): (Vec<_>, Vec<_>) = ops
-            .into_iter()
-            .partition(|op| matches!(op, SessionOp::Save(_)));
-        deletions.extend(saves);
-        deletions
     }
 
     /// The text of one statement for writes of one kind, their values bound to `sql`.
@@ -207,6 +197,15 @@ pub(crate) struct SessionWriter {
 struct Writer {
     conn: Held,
     live: SessionCache,
+}
+
+impl Writer {
+    /// After a write that failed: the connection goes back to the pool, which replaces it if a
+    /// failed commit left it inside a transaction, and what the database holds is read again.
+    fn reset(&mut self) {
+        self.conn.release();
+        self.live.clear();
+    }
 }
 
 impl SessionWriter {
@@ -320,10 +319,7 @@ async fn write_batch(writer: &mut Writer, batch: &mut Vec<Job>) {
         }
         Err(failed) => failed,
     };
-    // A connection whose write failed goes back to the pool, which replaces it if a failed
-    // commit left it inside a transaction; what the database holds now is read again.
-    writer.conn.release();
-    writer.live.clear();
+    writer.reset();
     // The database takes no writes now: each hop learns why, none tries again alone.
     if let StoreError::Unavailable(err) = failed {
         let why = format!("{err:#}");
@@ -336,8 +332,7 @@ async fn write_batch(writer: &mut Writer, batch: &mut Vec<Job>) {
     for job in batch.drain(..) {
         let result = write(writer, std::slice::from_ref(&job)).await;
         if result.is_err() {
-            writer.conn.release();
-            writer.live.clear();
+            writer.reset();
         }
         send(job, result.map(|mut answers| answers.remove(0)));
     }
@@ -374,7 +369,6 @@ async fn write(writer: &mut Writer, jobs: &[Job]) -> Result<Vec<Answer>, StoreEr
             Job::Join { .. } => joins = true,
         }
     }
-    let ops = SessionOp::written_order(ops);
     let conn = writer.conn.conn().await?;
     if !joins {
         write_sessions(conn, ops.clone()).await?;
