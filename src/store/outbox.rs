@@ -197,8 +197,9 @@ struct EntryRow {
     next_attempt_at: i64,
 }
 
-const CLAIM_RETURNING: &str = "RETURNING id, channel, kind, phone_ciphertext, phone_key_id, \
-     body, encoding, parts, dlt_template_id, attempts, expires_at, person_id, tip_id, language";
+/// A message's body: its own, or a broadcast's text it names (`outbox_texts`).
+const BODY: &str =
+    "COALESCE(outbox.body, (SELECT t.body FROM outbox_texts t WHERE t.id = outbox.text_id)) AS body";
 
 /// Clears the sealed recipient of a message that reached a final state: only the hint stays.
 pub(super) const FORGET_RECIPIENT: &str =
@@ -240,7 +241,9 @@ impl Store {
         };
         let sql = format!(
             "UPDATE outbox SET status = 'sending', lease_owner = $1, lease_expires_at = $2, \
-             attempts = attempts + 1 WHERE id IN ({due}{lock}) {CLAIM_RETURNING}"
+             attempts = attempts + 1 WHERE id IN ({due}{lock}) \
+             RETURNING id, channel, kind, phone_ciphertext, phone_key_id, {BODY}, encoding, parts, \
+             dlt_template_id, attempts, expires_at, person_id, tip_id, language"
         );
         let mut rows: Vec<ClaimRow> = self
             .write_alone(
@@ -493,11 +496,11 @@ impl Store {
     /// Every message, oldest first (for operators and tests; numbers appear only as hints).
     pub async fn outbox_entries(&self) -> Result<Vec<OutboxEntry>, StoreError> {
         let rows: Vec<EntryRow> = on_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT id, channel, kind, status, phone_hint, phone_ciphertext, body, encoding, \
-                 parts, attempts, provider_message_id, last_error, next_attempt_at \
-                 FROM outbox ORDER BY id",
-            )
+            sqlx::query_as(&format!(
+                "SELECT id, channel, kind, status, phone_hint, phone_ciphertext, {BODY}, \
+                 encoding, parts, attempts, provider_message_id, last_error, next_attempt_at \
+                 FROM outbox ORDER BY id"
+            ))
             .fetch_all(pool)
             .await?
         });

@@ -492,6 +492,51 @@ async fn people_who_opt_out_or_are_erased_between_planning_and_sending_get_nothi
 }
 
 #[tokio::test]
+async fn a_planned_run_sends_the_text_it_was_planned_with_and_keeps_one_copy_of_it() {
+    let (app, token, tips, id) = one_tip_broadcast(5, ist(2026, 12, 2, 11, 0)).await;
+    let hindi = |tip: &serde_json::Value| {
+        let texts = tip["texts"].as_array().unwrap();
+        let text = texts.iter().find(|t| t["key"] == "hi").unwrap();
+        text["text"].as_str().unwrap().to_string()
+    };
+    let path = format!("/api/v1/tips/{}", tips[0]);
+    let tip = app.api_get(&path, &token).await.json();
+    let planned_text = hindi(&tip);
+    let texts = tip["texts"].as_array().unwrap().len() as i64;
+    app.clock.set(ist(2026, 12, 2, 11, 0));
+    app.plan_all().await;
+    // Five messages; one copy of each of the tip's texts for the run, not one per message.
+    let copies = "SELECT COUNT(*) FROM outbox_texts";
+    assert_eq!(crate::helpers::count(&app, copies).await, texts);
+    let own = "SELECT COUNT(*) FROM outbox WHERE body IS NULL AND text_id IS NOT NULL";
+    assert_eq!(crate::helpers::count(&app, own).await, 5);
+
+    // The admin rewrites the tip between planning and sending.
+    let rewritten = "मितान: बैंक कभी OTP नहीं मांगता। ठगी हो तो 1930 पर कॉल करें।";
+    let patched = app
+        .api_patch(&path, &token, json!({"texts": {"hi": rewritten}}))
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.text);
+    assert_eq!(hindi(&patched.json()), rewritten);
+    app.dispatcher().run_until_idle().await.unwrap();
+    let sent = app.state.console.all();
+    assert_eq!(sent.len(), 5);
+    assert!(sent.iter().all(|m| m.text == planned_text), "{sent:?}");
+    assert_eq!(app.broadcast_state(&token, id).await["counts"]["sent"], 5);
+
+    // The next broadcast of the tip is planned with the new text.
+    let again = json!({"tip_id": tips[0], "send_at": ist(2026, 12, 3, 11, 0).to_rfc3339()});
+    app.broadcast(&token, again).await;
+    app.clock.set(ist(2026, 12, 3, 11, 0));
+    app.plan_all().await;
+    app.dispatcher().run_until_idle().await.unwrap();
+    let sent = app.state.console.all();
+    assert_eq!(sent.len(), 10);
+    assert!(sent[5..].iter().all(|m| m.text == rewritten), "{sent:?}");
+    assert_eq!(crate::helpers::count(&app, copies).await, 2 * texts);
+}
+
+#[tokio::test]
 async fn a_broadcast_due_at_night_leaves_at_ten_the_next_morning_and_expires_after_its_validity() {
     let (app, token, tips, id) = one_tip_broadcast(3, ist(2026, 12, 2, 21, 0)).await;
     app.clock.set(ist(2026, 12, 2, 21, 0));

@@ -161,49 +161,83 @@ pub(super) fn text_choices() -> String {
     )
 }
 
-/// The batch's messages into the outbox: one `bulk` row per queued recipient still active, with
-/// the best text of their tip for them (none if they can read none of its texts), or for a
-/// member who chose voice, while calls can be placed, a `call` row through the voice channel
-/// that plays the tip's recording in their language (its best text kept as the row's body).
-/// `$1` channel, `$2` not before, `$3` expiry, `$4` now, `$5` the run, `$6`..`$7` the batch's
-/// person ids, `$8` the voice channel (NULL: everyone by SMS).
+/// `best(tip_id, language, script, text_language, text_script, body, encoding, parts,
+/// template_id)`: for each tip, language and script among the batch's queued recipients (run
+/// `run`, people after `after` up to `upto`), the best text of the tip they can read.
 ///
-/// The best text, with its body, is worked out once per tip, language and script of the batch
-/// (`best`, a few rows), not once per person; `offered` and `best` are `MATERIALIZED`, as SQLite
-/// inlined them and worked them out again for each person. The joins are `CROSS JOIN`s, which
-/// SQLite keeps in the order written (PostgreSQL plans them as any inner join): the batch's
-/// recipients in the outer loop, each read once. Left to choose, SQLite put the few `best` rows
-/// outside and read the batch's recipients and their people again for each of them.
-pub(super) fn outbox_insert() -> String {
+/// Worked out once per tip, language and script of the batch (a few rows), not once per person;
+/// `offered` and `best` are `MATERIALIZED`, as SQLite inlined them and worked them out again for
+/// each person.
+fn best_texts(run: &str, after: &str, upto: &str) -> String {
     format!(
-        "WITH {choices}, \
+        "{choices}, \
          offered AS MATERIALIZED (SELECT t.tip_id, c.language, c.script, \
              t.language AS text_language, t.script AS text_script, c.rank \
              FROM tip_texts t JOIN choice c ON c.text_language = t.language \
              AND c.text_script = t.script \
              WHERE t.tip_id IN (SELECT DISTINCT x.tip_id FROM broadcast_recipients x \
-                 WHERE x.run_id = $5 AND x.person_id > $6 AND x.person_id <= $7 \
+                 WHERE x.run_id = {run} AND x.person_id > {after} AND x.person_id <= {upto} \
                  AND x.outcome = 'queued')), \
-         best AS MATERIALIZED (SELECT o.tip_id, o.language, o.script, t.body, t.encoding, \
-             t.parts, t.template_id FROM offered o JOIN tip_texts t ON t.tip_id = o.tip_id \
+         best AS MATERIALIZED (SELECT o.tip_id, o.language, o.script, o.text_language, \
+             o.text_script, t.body, t.encoding, t.parts, t.template_id FROM offered o \
+             JOIN tip_texts t ON t.tip_id = o.tip_id \
              AND t.language = o.text_language AND t.script = o.text_script \
              WHERE o.rank = (SELECT MIN(o2.rank) FROM offered o2 \
-             WHERE o2.tip_id = o.tip_id AND o2.language = o.language AND o2.script = o.script)) \
+             WHERE o2.tip_id = o.tip_id AND o2.language = o.language AND o2.script = o.script))",
+        choices = text_choices(),
+    )
+}
+
+/// The texts of the batch's tips, copied into `outbox_texts` once for the run (every text a
+/// batch's people could be sent, a few rows): a broadcast's message rows name their text instead
+/// of each carrying its body (a million copies of a few texts, most of each row), and the copy
+/// keeps what the run sends as it was planned when a tip is edited later (the whole run sends the copy its first batch made). `$1` the run, `$2`..`$3` the batch's person ids.
+pub(super) fn texts_insert() -> String {
+    format!(
+        "WITH {best} \
+         INSERT INTO outbox_texts (run_id, tip_id, language, script, body, encoding, parts, \
+         dlt_template_id) \
+         SELECT DISTINCT $1, b.tip_id, b.text_language, b.text_script, b.body, b.encoding, \
+         b.parts, b.template_id FROM best b \
+         WHERE TRUE ON CONFLICT (run_id, tip_id, language, script) DO NOTHING",
+        best = best_texts("$1", "$2", "$3"),
+    )
+}
+
+/// The batch's messages into the outbox: one `bulk` row per queued recipient still active, with
+/// the best text of their tip for them (none if they can read none of its texts), or for a
+/// member who chose voice, while calls can be placed, a `call` row through the voice channel
+/// that plays the tip's recording in their language (its best text kept as the row's text).
+/// Each row names its text in `outbox_texts` ([`texts_insert`], run first). `$1` channel, `$2`
+/// not before, `$3` expiry, `$4` now, `$5` the run, `$6`..`$7` the batch's person ids, `$8` the
+/// voice channel (NULL: everyone by SMS).
+///
+/// The joins are `CROSS JOIN`s, which SQLite keeps in the order written (PostgreSQL plans them
+/// as any inner join): the batch's recipients in the outer loop, each read once. Left to choose,
+/// SQLite put the few `best` rows outside and read the batch's recipients and their people again
+/// for each of them.
+pub(super) fn outbox_insert() -> String {
+    format!(
+        "WITH {best}, \
+         ready AS MATERIALIZED (SELECT b.tip_id, b.language, b.script, t.encoding, t.parts, \
+             t.dlt_template_id AS template_id, t.id AS text_id FROM best b JOIN outbox_texts t \
+             ON t.run_id = $5 AND t.tip_id = b.tip_id AND t.language = b.text_language \
+             AND t.script = b.text_script) \
          INSERT INTO outbox (channel, kind, priority, status, phone_ciphertext, phone_key_id, \
-         phone_hint, person_id, broadcast_id, body, encoding, parts, dlt_template_id, \
+         phone_hint, person_id, broadcast_id, text_id, encoding, parts, dlt_template_id, \
          not_before, expires_at, next_attempt_at, created_at, tip_id, language) \
          SELECT CASE WHEN {call} THEN CAST($8 AS TEXT) ELSE $1 END, \
          CASE WHEN {call} THEN 'call' ELSE 'bulk' END, 1, 'queued', p.phone_ciphertext, \
-         p.phone_key_id, p.phone_hint, p.id, x.run_id, b.body, b.encoding, b.parts, \
+         p.phone_key_id, p.phone_hint, p.id, x.run_id, b.text_id, b.encoding, b.parts, \
          b.template_id, $2, $3, $2, $4, CASE WHEN {call} THEN x.tip_id END, \
          CASE WHEN {call} THEN p.language END \
-         FROM broadcast_recipients x CROSS JOIN people p CROSS JOIN best b \
+         FROM broadcast_recipients x CROSS JOIN people p CROSS JOIN ready b \
          WHERE p.id = x.person_id \
          AND b.tip_id = x.tip_id AND b.language = p.language AND b.script = p.script \
          AND x.run_id = $5 AND x.person_id > $6 AND x.person_id <= $7 \
          AND x.outcome = 'queued' AND p.status = 'active' AND p.phone_ciphertext IS NOT NULL \
          ON CONFLICT (broadcast_id, person_id) DO NOTHING",
-        choices = text_choices(),
+        best = best_texts("$5", "$6", "$7"),
         call = "(p.medium = 'voice' AND CAST($8 AS TEXT) IS NOT NULL)",
     )
 }
@@ -331,6 +365,13 @@ impl Store {
                     .bind_all(binds),
             )
             .await?;
+        tx.execute(
+            Sql::new(texts_insert())
+                .bind(run.id)
+                .bind(run.cursor)
+                .bind(upper),
+        )
+        .await?;
         tx.execute(
             Sql::new(outbox_insert())
                 .bind(channel)
