@@ -154,7 +154,7 @@ pub(super) async fn join_in(
     // suppression list, in one round trip: SQLite runs the statements in turn in one call,
     // PostgreSQL as one statement of chained inserts.
     let text = match tx {
-        WriteTx::Sqlite(_) => NEW_MEMBER_SQLITE,
+        WriteTx::Sqlite(_) | WriteTx::SqliteByText { .. } => NEW_MEMBER_SQLITE,
         WriteTx::Postgres(_) => NEW_MEMBER_POSTGRES,
     };
     let person_id: i64 = tx

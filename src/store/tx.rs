@@ -14,10 +14,38 @@ use sqlx::Arguments as _;
 use super::{Backend, Store};
 
 /// An open write transaction, on a pooled connection it owns (`'static`) or on one borrowed for
-/// `'c`. Dropped without [`WriteTx::commit`], it rolls back.
+/// `'c`. Dropped without [`WriteTx::commit`], it rolls back (but see [`WriteTx::SqliteByText`]).
 pub(crate) enum WriteTx<'c> {
     Sqlite(sqlx::Transaction<'c, sqlx::Sqlite>),
+    /// A SQLite transaction begun and ended in the text of its statements, for the USSD writer:
+    /// `BEGIN IMMEDIATE` goes with its first statement and `COMMIT` with its last
+    /// ([`WriteTx::commit_with`]), two calls to the connection's thread fewer than sqlx's own
+    /// transaction makes. Dropped without a commit it does not roll back: its owner does.
+    SqliteByText {
+        conn: &'c mut sqlx::SqliteConnection,
+        begun: bool,
+    },
     Postgres(sqlx::Transaction<'c, sqlx::Postgres>),
+}
+
+/// Where a [`WriteTx`]'s next statement runs.
+enum Conn<'a> {
+    /// With `BEGIN IMMEDIATE` before it when `begin`.
+    Sqlite {
+        conn: &'a mut sqlx::SqliteConnection,
+        begin: bool,
+    },
+    Postgres(&'a mut sqlx::PgConnection),
+}
+
+impl Conn<'_> {
+    fn sqlite_text(begin: bool, text: Cow<'static, str>) -> Cow<'static, str> {
+        if begin {
+            format!("BEGIN IMMEDIATE; {text}").into()
+        } else {
+            text
+        }
+    }
 }
 
 /// One statement and its arguments, in order (`$1`, `$2`, …).
@@ -160,21 +188,43 @@ impl Store {
     }
 }
 
+impl<'c> WriteTx<'c> {
+    /// A transaction on `conn` begun with its first statement ([`WriteTx::SqliteByText`]).
+    pub(crate) fn sqlite_by_text(conn: &'c mut sqlx::SqliteConnection) -> Self {
+        WriteTx::SqliteByText { conn, begun: false }
+    }
+}
+
 impl WriteTx<'_> {
+    fn conn(&mut self) -> Conn<'_> {
+        match self {
+            WriteTx::Sqlite(tx) => Conn::Sqlite {
+                conn: tx,
+                begin: false,
+            },
+            WriteTx::SqliteByText { conn, begun } => Conn::Sqlite {
+                conn,
+                begin: !std::mem::replace(begun, true),
+            },
+            WriteTx::Postgres(tx) => Conn::Postgres(tx),
+        }
+    }
+
     /// Runs a statement; the rows it changed.
     pub(crate) async fn execute(&mut self, sql: Sql) -> Result<u64, sqlx::Error> {
-        Ok(match self {
-            WriteTx::Sqlite(tx) => {
+        Ok(match self.conn() {
+            Conn::Sqlite { conn, begin } => {
                 let (text, args) = sql.sqlite()?;
+                let text = Conn::sqlite_text(begin, text);
                 sqlx::query_with(&text, args)
-                    .execute(&mut **tx)
+                    .execute(conn)
                     .await?
                     .rows_affected()
             }
-            WriteTx::Postgres(tx) => {
+            Conn::Postgres(conn) => {
                 let (text, args) = sql.postgres()?;
                 sqlx::query_with(&text, args)
-                    .execute(&mut **tx)
+                    .execute(conn)
                     .await?
                     .rows_affected()
             }
@@ -182,14 +232,15 @@ impl WriteTx<'_> {
     }
 
     pub(crate) async fn fetch_all<T: Row>(&mut self, sql: Sql) -> Result<Vec<T>, sqlx::Error> {
-        match self {
-            WriteTx::Sqlite(tx) => {
+        match self.conn() {
+            Conn::Sqlite { conn, begin } => {
                 let (text, args) = sql.sqlite()?;
-                sqlx::query_as_with(&text, args).fetch_all(&mut **tx).await
+                let text = Conn::sqlite_text(begin, text);
+                sqlx::query_as_with(&text, args).fetch_all(conn).await
             }
-            WriteTx::Postgres(tx) => {
+            Conn::Postgres(conn) => {
                 let (text, args) = sql.postgres()?;
-                sqlx::query_as_with(&text, args).fetch_all(&mut **tx).await
+                sqlx::query_as_with(&text, args).fetch_all(conn).await
             }
         }
     }
@@ -198,31 +249,29 @@ impl WriteTx<'_> {
         &mut self,
         sql: Sql,
     ) -> Result<Option<T>, sqlx::Error> {
-        match self {
-            WriteTx::Sqlite(tx) => {
+        match self.conn() {
+            Conn::Sqlite { conn, begin } => {
                 let (text, args) = sql.sqlite()?;
-                sqlx::query_as_with(&text, args)
-                    .fetch_optional(&mut **tx)
-                    .await
+                let text = Conn::sqlite_text(begin, text);
+                sqlx::query_as_with(&text, args).fetch_optional(conn).await
             }
-            WriteTx::Postgres(tx) => {
+            Conn::Postgres(conn) => {
                 let (text, args) = sql.postgres()?;
-                sqlx::query_as_with(&text, args)
-                    .fetch_optional(&mut **tx)
-                    .await
+                sqlx::query_as_with(&text, args).fetch_optional(conn).await
             }
         }
     }
 
     pub(crate) async fn fetch_one<T: Row>(&mut self, sql: Sql) -> Result<T, sqlx::Error> {
-        match self {
-            WriteTx::Sqlite(tx) => {
+        match self.conn() {
+            Conn::Sqlite { conn, begin } => {
                 let (text, args) = sql.sqlite()?;
-                sqlx::query_as_with(&text, args).fetch_one(&mut **tx).await
+                let text = Conn::sqlite_text(begin, text);
+                sqlx::query_as_with(&text, args).fetch_one(conn).await
             }
-            WriteTx::Postgres(tx) => {
+            Conn::Postgres(conn) => {
                 let (text, args) = sql.postgres()?;
-                sqlx::query_as_with(&text, args).fetch_one(&mut **tx).await
+                sqlx::query_as_with(&text, args).fetch_one(conn).await
             }
         }
     }
@@ -251,9 +300,36 @@ impl WriteTx<'_> {
     }
 
     pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
+        self.commit_with(None).await
+    }
+
+    /// Runs `last`, if any, and commits; on a transaction begun by text, in one call.
+    pub(crate) async fn commit_with(mut self, last: Option<Sql>) -> Result<(), sqlx::Error> {
+        let by_text = matches!(self, WriteTx::SqliteByText { .. });
+        let last = match last {
+            Some(sql) if !by_text => {
+                self.execute(sql).await?;
+                None
+            }
+            last => last,
+        };
         match self {
             WriteTx::Sqlite(tx) => tx.commit().await,
             WriteTx::Postgres(tx) => tx.commit().await,
+            WriteTx::SqliteByText { conn, begun } => {
+                let (text, args) = match last {
+                    Some(sql) => sql.sqlite()?,
+                    None => (Cow::Borrowed(""), SqliteArguments::default()),
+                };
+                let text = match (begun, text.is_empty()) {
+                    (false, true) => return Ok(()),
+                    (false, false) => format!("BEGIN IMMEDIATE; {text}; COMMIT"),
+                    (true, true) => "COMMIT".to_string(),
+                    (true, false) => format!("{text}; COMMIT"),
+                };
+                sqlx::query_with(&text, args).execute(conn).await?;
+                Ok(())
+            }
         }
     }
 }

@@ -1,7 +1,7 @@
 //! SQLite's USSD session writes, group-committed: every write waiting goes in one transaction.
 
 use sqlx::pool::PoolConnection;
-use sqlx::{Connection as _, Sqlite};
+use sqlx::Sqlite;
 use tokio::sync::{mpsc, oneshot};
 
 use super::super::enrollment::join_in;
@@ -359,23 +359,37 @@ fn send(job: Job, result: Result<Answer, StoreError>) {
 
 /// Writes the jobs in one transaction: each join in turn, then the session writes
 /// ([`SessionOp::statements_of`]). A join refused for its code wrote nothing and is answered
-/// so; any other failure fails the whole transaction.
+/// so; any other failure fails the whole transaction, which is rolled back.
+///
+/// The transaction is begun and ended in the text of its statements ([`WriteTx::SqliteByText`]):
+/// a batch of session writes alone, most of them, is a single call to the connection's thread,
+/// `BEGIN` and `COMMIT` included, and a batch with a join (a journey has one join and six session
+/// writes) is a call for each of the join's statements and one for the sessions and `COMMIT`.
 async fn write(writer: &mut Writer, jobs: &[Job]) -> Result<Vec<Answer>, StoreError> {
     let mut ops: Vec<SessionOp> = Vec::new();
-    let mut joins = false;
     for job in jobs {
-        match job {
-            Job::Sessions { ops: more, .. } => ops.extend(more.iter().cloned()),
-            Job::Join { .. } => joins = true,
+        if let Job::Sessions { ops: more, .. } = job {
+            ops.extend(more.iter().cloned());
         }
     }
     let conn = writer.conn.conn().await?;
-    if !joins {
-        write_sessions(conn, ops.clone()).await?;
-        writer.live.committed(&ops);
-        return Ok(jobs.iter().map(|_| Answer::Sessions).collect());
-    }
-    let mut tx = WriteTx::Sqlite((**conn).begin_with("BEGIN IMMEDIATE").await?);
+    let answers = match write_in(conn, jobs, ops.clone()).await {
+        Ok(answers) => answers,
+        Err(err) => {
+            abandon(conn).await;
+            return Err(err);
+        }
+    };
+    writer.live.committed(&ops);
+    Ok(answers)
+}
+
+async fn write_in(
+    conn: &mut sqlx::SqliteConnection,
+    jobs: &[Job],
+    ops: Vec<SessionOp>,
+) -> Result<Vec<Answer>, StoreError> {
+    let mut tx = WriteTx::sqlite_by_text(conn);
     let mut answers = Vec::with_capacity(jobs.len());
     for job in jobs {
         match job {
@@ -390,41 +404,21 @@ async fn write(writer: &mut Writer, jobs: &[Job]) -> Result<Vec<Answer>, StoreEr
             }
         }
     }
-    if !ops.is_empty() {
+    let sessions = (!ops.is_empty()).then(|| {
         let mut sql = Sql::new("");
-        let text = SessionOp::statements_of(&mut sql, ops.clone());
-        tx.execute(sql.with_text(text)).await?;
-    }
-    tx.commit().await?;
-    writer.live.committed(&ops);
+        let text = SessionOp::statements_of(&mut sql, ops);
+        sql.with_text(text)
+    });
+    tx.commit_with(sessions).await?;
     Ok(answers)
 }
 
-/// Session writes alone, as one text: `BEGIN IMMEDIATE`, the statements and `COMMIT` in a
-/// single call to the writer connection's thread rather than a call for each (most batches
-/// are only session writes: a journey has one join and six session writes).
-async fn write_sessions(
-    conn: &mut PoolConnection<Sqlite>,
-    ops: Vec<SessionOp>,
-) -> Result<(), StoreError> {
-    if ops.is_empty() {
-        return Ok(());
-    }
-    let mut sql = Sql::new("");
-    let text = format!(
-        "BEGIN IMMEDIATE; {}; COMMIT",
-        SessionOp::statements_of(&mut sql, ops)
-    );
-    let (text, args) = sql.with_text(text).sqlite()?;
-    let Err(err) = sqlx::query_with(&text, args).execute(&mut **conn).await else {
-        return Ok(());
-    };
-    // A statement that failed leaves its transaction open, unless SQLite ended it itself (a
-    // full disk, say) or it never began: it is rolled back, or the connection is not lent again.
+/// After a statement failed: its transaction is rolled back, unless SQLite ended it itself (a
+/// full disk, say) or it never began; a connection that cannot say is not lent again.
+async fn abandon(conn: &mut PoolConnection<Sqlite>) {
     if let Err(rollback) = sqlx::query("ROLLBACK").execute(&mut **conn).await {
         if !rollback.to_string().contains("no transaction is active") {
             conn.close_on_drop();
         }
     }
-    Err(err.into())
 }
