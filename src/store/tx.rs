@@ -39,12 +39,18 @@ enum Conn<'a> {
 }
 
 impl Conn<'_> {
-    fn sqlite_text(begin: bool, text: Cow<'static, str>) -> Cow<'static, str> {
-        if begin {
+    /// `sql`'s text and arguments for SQLite, after `BEGIN IMMEDIATE` when `begin`.
+    fn sqlite(
+        sql: Sql,
+        begin: bool,
+    ) -> Result<(Cow<'static, str>, SqliteArguments<'static>), sqlx::Error> {
+        let (text, args) = sql.sqlite()?;
+        let text = if begin {
             format!("BEGIN IMMEDIATE; {text}").into()
         } else {
             text
-        }
+        };
+        Ok((text, args))
     }
 }
 
@@ -214,8 +220,7 @@ impl WriteTx<'_> {
     pub(crate) async fn execute(&mut self, sql: Sql) -> Result<u64, sqlx::Error> {
         Ok(match self.conn() {
             Conn::Sqlite { conn, begin } => {
-                let (text, args) = sql.sqlite()?;
-                let text = Conn::sqlite_text(begin, text);
+                let (text, args) = Conn::sqlite(sql, begin)?;
                 sqlx::query_with(&text, args)
                     .execute(conn)
                     .await?
@@ -234,8 +239,7 @@ impl WriteTx<'_> {
     pub(crate) async fn fetch_all<T: Row>(&mut self, sql: Sql) -> Result<Vec<T>, sqlx::Error> {
         match self.conn() {
             Conn::Sqlite { conn, begin } => {
-                let (text, args) = sql.sqlite()?;
-                let text = Conn::sqlite_text(begin, text);
+                let (text, args) = Conn::sqlite(sql, begin)?;
                 sqlx::query_as_with(&text, args).fetch_all(conn).await
             }
             Conn::Postgres(conn) => {
@@ -251,8 +255,7 @@ impl WriteTx<'_> {
     ) -> Result<Option<T>, sqlx::Error> {
         match self.conn() {
             Conn::Sqlite { conn, begin } => {
-                let (text, args) = sql.sqlite()?;
-                let text = Conn::sqlite_text(begin, text);
+                let (text, args) = Conn::sqlite(sql, begin)?;
                 sqlx::query_as_with(&text, args).fetch_optional(conn).await
             }
             Conn::Postgres(conn) => {
@@ -265,8 +268,7 @@ impl WriteTx<'_> {
     pub(crate) async fn fetch_one<T: Row>(&mut self, sql: Sql) -> Result<T, sqlx::Error> {
         match self.conn() {
             Conn::Sqlite { conn, begin } => {
-                let (text, args) = sql.sqlite()?;
-                let text = Conn::sqlite_text(begin, text);
+                let (text, args) = Conn::sqlite(sql, begin)?;
                 sqlx::query_as_with(&text, args).fetch_one(conn).await
             }
             Conn::Postgres(conn) => {
